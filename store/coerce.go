@@ -1,0 +1,127 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lakelink/lakelink/lake"
+)
+
+// Coerce converts a Go value (for instance a literal from a WHERE clause)
+// to the canonical Go type of t, as documented on Row.
+func Coerce(t lake.Type, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t.Kind {
+	case lake.KindText, lake.KindJSONB:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case fmt.Stringer:
+			return x.String(), nil
+		}
+	case lake.KindSmallInt, lake.KindInt, lake.KindBigInt:
+		switch x := v.(type) {
+		case int:
+			return int64(x), nil
+		case int32:
+			return int64(x), nil
+		case int64:
+			return x, nil
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+				return int64(x), nil
+			}
+		case string:
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+				return n, nil
+			}
+		}
+	case lake.KindReal, lake.KindDouble:
+		var f float64
+		switch x := v.(type) {
+		case int64:
+			f = float64(x)
+		case int:
+			f = float64(x)
+		case float64:
+			f = x
+		case float32:
+			f = float64(x)
+		default:
+			return nil, fmt.Errorf("cannot use %v as %s", v, t)
+		}
+		if t.Kind == lake.KindReal {
+			return float32(f), nil
+		}
+		return f, nil
+	case lake.KindBoolean:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case lake.KindTimestamp, lake.KindDate:
+		switch x := v.(type) {
+		case time.Time:
+			return x.UTC(), nil
+		case string:
+			if tm, err := ParseTime(x); err == nil {
+				if t.Kind == lake.KindDate {
+					return tm.Truncate(24 * time.Hour), nil
+				}
+				return tm, nil
+			}
+		}
+	case lake.KindUUID:
+		switch x := v.(type) {
+		case uuid.UUID:
+			return x, nil
+		case string:
+			if u, err := uuid.Parse(x); err == nil {
+				return u, nil
+			}
+		case int64:
+			return UUIDFromInt(x), nil
+		case int:
+			return UUIDFromInt(int64(x)), nil
+		}
+	}
+	return nil, fmt.Errorf("cannot use %v as %s", v, t)
+}
+
+// UUIDFromInt is lakelink's documented mapping of an integer to a UUID: eight
+// zero bytes, then the integer's two's-complement big-endian bytes. So 42 is
+// 00000000-0000-0000-0000-00000000002a; distinct integers give distinct UUIDs
+// and non-negative integers keep their order.
+func UUIDFromInt(n int64) uuid.UUID {
+	var u uuid.UUID
+	for i := 0; i < 8; i++ {
+		u[15-i] = byte(uint64(n) >> (8 * i))
+	}
+	return u
+}
+
+// Time layouts accepted for text cast to TIMESTAMP or DATE; values without
+// a zone are UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05",
+	"2006-01-02",
+}
+
+// ParseTime parses the accepted timestamp and date spellings.
+func ParseTime(s string) (time.Time, error) {
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a timestamp or date: %q (expected e.g. 2024-03-01 or 2024-03-01T12:00:00Z)", s)
+}

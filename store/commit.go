@@ -1,0 +1,193 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/lakelink/lakelink/lake"
+)
+
+// Commit is one atomic change to the store. Everything it writes carries its
+// timestamp and stays invisible until Finish moves the head, which is the
+// last write. Only one Commit is open at a time; Begin waits for the previous
+// one to finish or abort.
+type Commit struct {
+	s       *Store
+	ts      uint64
+	base    uint64 // head when the commit began; reads inside the commit see this
+	msg     string
+	job     string
+	wb      *badger.WriteBatch
+	read    *badger.Txn
+	tables  map[string]*TableInfo // created or dropped (nil) in this commit
+	nextRow map[uint32]uint64     // hidden row ids per table without a primary key
+	done    bool
+}
+
+// Begin starts a commit with a message for the history.
+func (s *Store) Begin(message string) (*Commit, error) {
+	s.commitMu.Lock()
+	if err := s.recover(); err != nil {
+		s.commitMu.Unlock()
+		return nil, err
+	}
+	head, alloc, clean := s.Head(), s.meta(keyAlloc), s.meta(keyClean)
+	ts := max(head, alloc, clean) + 1
+	// alloc is written before any data, so a crash after this point is
+	// detected (alloc > head) and rolled back by recover.
+	if err := s.setMeta(ts, keyAlloc, u64(ts)); err != nil {
+		s.commitMu.Unlock()
+		return nil, err
+	}
+	return &Commit{
+		s: s, ts: ts, base: head, msg: message,
+		wb:      s.db.NewWriteBatchAt(ts),
+		read:    s.db.NewTransactionAt(head, false),
+		tables:  map[string]*TableInfo{},
+		nextRow: map[uint32]uint64{},
+	}, nil
+}
+
+// TS is the commit's timestamp; after Finish it is the new head.
+func (c *Commit) TS() uint64 { return c.ts }
+
+// Base is the head the commit started from.
+func (c *Commit) Base() uint64 { return c.base }
+
+// SetJob records which job this commit belongs to.
+func (c *Commit) SetJob(id string) { c.job = id }
+
+// Table returns the named table as this commit sees it: its base plus the
+// tables it created or dropped.
+func (c *Commit) Table(name string) (TableInfo, error) {
+	if t, ok := c.tables[strings.ToLower(name)]; ok {
+		if t == nil {
+			return TableInfo{}, fmt.Errorf("table %q does not exist: %w", name, ErrNotFound)
+		}
+		return *t, nil
+	}
+	return tableIn(c.read, name)
+}
+
+// CreateTable adds a table. It fails if the name is taken.
+func (c *Commit) CreateTable(name string, schema lake.Schema) (TableInfo, error) {
+	if !lake.ValidName(name) {
+		return TableInfo{}, fmt.Errorf("invalid table name %q: use letters, digits and _", name)
+	}
+	if err := schema.Validate(); err != nil {
+		return TableInfo{}, fmt.Errorf("table %q: %w", name, err)
+	}
+	if _, err := c.Table(name); err == nil {
+		return TableInfo{}, fmt.Errorf("table %q already exists", name)
+	} else if !errors.Is(err, ErrNotFound) {
+		return TableInfo{}, err
+	}
+	id := uint32(c.s.meta(keyNextTable)) + 1
+	if err := c.s.setMeta(c.ts, keyNextTable, u64(uint64(id))); err != nil {
+		return TableInfo{}, err
+	}
+	ti := TableInfo{Name: name, ID: id, Schema: schema, Created: c.ts}
+	b, _ := json.Marshal(ti)
+	if err := c.wb.Set(tableKey(name), b); err != nil {
+		return TableInfo{}, err
+	}
+	c.tables[strings.ToLower(name)] = &ti
+	return ti, nil
+}
+
+// DropTable removes a table from the catalog. Its rows stay readable at
+// earlier commits (time travel); the id is never reused.
+func (c *Commit) DropTable(name string) error {
+	if _, err := c.Table(name); err != nil {
+		return err
+	}
+	if err := c.wb.Delete(tableKey(name)); err != nil {
+		return err
+	}
+	c.tables[strings.ToLower(name)] = nil
+	return nil
+}
+
+// Exists reports whether a row with this primary key is in the table at the
+// commit's base.
+func (c *Commit) Exists(t TableInfo, pk []byte) (bool, error) {
+	_, err := c.read.Get(append(rowPrefix(t.ID), pk...))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Put writes a row. pk is the encoded primary key (AppendKey), or nil for a
+// table without one, which gets the next hidden row id of this commit. The
+// commit keeps references to both slices until Finish: do not reuse them.
+func (c *Commit) Put(t TableInfo, pk, value []byte) error {
+	key := rowPrefix(t.ID)
+	if len(t.Schema.PrimaryKey) == 0 {
+		n := c.nextRow[t.ID]
+		c.nextRow[t.ID] = n + 1
+		key = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(key, c.ts), n)
+	} else {
+		key = append(key, pk...)
+	}
+	return c.wb.Set(key, value)
+}
+
+// PutJob stores a job record with the commit.
+func (c *Commit) PutJob(j Job) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	return c.wb.Set(jobKey(j.ID), b)
+}
+
+// PutRowError stores one row error of a job; seq orders them.
+func (c *Commit) PutRowError(jobID string, seq uint64, e lake.RowError) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return c.wb.Set(errorKey(jobID, seq), b)
+}
+
+// Finish makes the commit visible and returns its timestamp.
+func (c *Commit) Finish() (uint64, error) {
+	if c.done {
+		return 0, fmt.Errorf("commit already finished")
+	}
+	c.done = true
+	defer c.s.commitMu.Unlock()
+	defer c.read.Discard()
+	ci, _ := json.Marshal(CommitInfo{TS: c.ts, Time: time.Now().UTC(), Message: c.msg, Job: c.job})
+	if err := c.wb.Set(commitKey(c.ts), ci); err != nil {
+		c.wb.Cancel()
+		return 0, err
+	}
+	if err := c.wb.Flush(); err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	// The head moves last: until this write lands, nothing above is visible.
+	if err := c.s.setMeta(c.ts, keyHead, u64(c.ts)); err != nil {
+		return 0, fmt.Errorf("commit: moving head: %w", err)
+	}
+	return c.ts, nil
+}
+
+// Abort abandons the commit and rolls back whatever it had flushed.
+func (c *Commit) Abort() error {
+	if c.done {
+		return nil
+	}
+	c.done = true
+	defer c.s.commitMu.Unlock()
+	c.read.Discard()
+	c.wb.Cancel()
+	return c.s.recover()
+}

@@ -1,0 +1,18 @@
+// Package store is lakelink's embedded indexed store: a Badger directory in
+// managed mode holding the catalog (tables and their schemas), rows by primary
+// key, commits, job records and per-job error tables.
+//
+// Every change is one commit. A commit writes all its keys at one Badger
+// timestamp and becomes visible only when the head key moves to that
+// timestamp, which is written last. Readers read at the head, or at any past
+// commit (time travel). Keys at a timestamp above the head are invisible; if a
+// process dies mid-commit, the next Open or Begin rolls those keys back to
+// their value at the head before anything else is written.
+//
+// Only one process may open a store; a second gets ErrInUse.
+//
+//	st, err := store.Open("./lakelink-data")
+//	if err != nil { ... }
+//	defer st.Close()
+//	n, err := st.Count("documents", st.Head())
+package store

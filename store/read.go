@@ -1,0 +1,185 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/lakelink/lakelink/lake"
+)
+
+// Get returns the row with the given primary key values at commit at.
+func (s *Store) Get(table string, at uint64, key ...any) (Row, error) {
+	txn := s.db.NewTransactionAt(at, false)
+	defer txn.Discard()
+	t, err := tableIn(txn, table)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Schema.PrimaryKey) == 0 {
+		return nil, fmt.Errorf("table %q has no primary key", table)
+	}
+	pk, err := KeyOf(t.Schema, key...)
+	if err != nil {
+		return nil, fmt.Errorf("table %q: %w", table, err)
+	}
+	item, err := txn.Get(append(rowPrefix(t.ID), pk...))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("table %q: no row with key %v: %w", table, key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var row Row
+	err = item.Value(func(b []byte) error {
+		row, err = DecodeRow(t.Schema, b)
+		return err
+	})
+	return row, err
+}
+
+// Scan calls fn for each row of the table at commit at, in key order (input
+// order for tables without a primary key), until fn returns an error.
+func (s *Store) Scan(table string, at uint64, fn func(Row) error) error {
+	return s.scanRaw(table, at, true, func(t TableInfo, v []byte) error {
+		row, err := DecodeRow(t.Schema, v)
+		if err != nil {
+			return err
+		}
+		return fn(row)
+	})
+}
+
+func (s *Store) scanRaw(table string, at uint64, values bool, fn func(TableInfo, []byte) error) error {
+	txn := s.db.NewTransactionAt(at, false)
+	defer txn.Discard()
+	t, err := tableIn(txn, table)
+	if err != nil {
+		return err
+	}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: rowPrefix(t.ID), PrefetchValues: values, PrefetchSize: 256})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		if !values {
+			if err := fn(t, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := it.Item().Value(func(v []byte) error { return fn(t, v) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Count returns the number of rows of the table at commit at.
+func (s *Store) Count(table string, at uint64) (int64, error) {
+	var n int64
+	err := s.scanRaw(table, at, false, func(TableInfo, []byte) error { n++; return nil })
+	return n, err
+}
+
+// Digest is a content digest of the table at commit at: equal for two
+// tables with the same schema and the same multiset of rows, whatever their
+// insertion order, store or runner. Hidden row ids do not count.
+func (s *Store) Digest(table string, at uint64) (string, error) {
+	var sum [4]uint64
+	var n uint64
+	var schema lake.Schema
+	err := s.scanRaw(table, at, true, func(t TableInfo, v []byte) error {
+		schema = t.Schema
+		h := sha256.Sum256(v)
+		for i := range sum {
+			sum[i] += binary.LittleEndian.Uint64(h[8*i:])
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		t, err := s.Table(table, at)
+		if err != nil {
+			return "", err
+		}
+		schema = t.Schema
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n", schema.String(), n)
+	for _, v := range sum {
+		_ = binary.Write(h, binary.LittleEndian, v)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// Job is the record of one import or other job, stored with its commit.
+type Job struct {
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Statement string   `json:"statement,omitempty"`
+	Table     string   `json:"table,omitempty"`
+	Sources   []string `json:"sources,omitempty"`
+	Runner    string   `json:"runner,omitempty"`
+	Rows      int64    `json:"rows"`
+	Errors    int64    `json:"errors"`
+	Commit    uint64   `json:"commit"`
+	Started   string   `json:"started"`
+	Finished  string   `json:"finished"`
+}
+
+// JobRecord returns a job's record as of the head.
+func (s *Store) JobRecord(id string) (Job, error) {
+	txn := s.db.NewTransactionAt(s.Head(), false)
+	defer txn.Discard()
+	var j Job
+	item, err := txn.Get(jobKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return j, fmt.Errorf("job %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return j, err
+	}
+	err = item.Value(func(b []byte) error { return json.Unmarshal(b, &j) })
+	return j, err
+}
+
+// Jobs lists the job records at the head, by id.
+func (s *Store) Jobs() ([]Job, error) {
+	txn := s.db.NewTransactionAt(s.Head(), false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceJob}, PrefetchValues: true})
+	defer it.Close()
+	var out []Job
+	for it.Rewind(); it.Valid(); it.Next() {
+		var j Job
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &j) }); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// RowErrors returns a job's error table, in input order.
+func (s *Store) RowErrors(jobID string) ([]lake.RowError, error) {
+	txn := s.db.NewTransactionAt(s.Head(), false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: errorPrefix(jobID), PrefetchValues: true})
+	defer it.Close()
+	var out []lake.RowError
+	for it.Rewind(); it.Valid(); it.Next() {
+		var e lake.RowError
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -1,0 +1,250 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/lakelink/lakelink/lake"
+)
+
+// ErrInUse is returned by Open when another process holds the store.
+var ErrInUse = errors.New("store is in use by another process")
+
+// ErrNotFound is returned for a table, job or row that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is an open lakelink store. It is safe for concurrent use; commits
+// are serialised.
+type Store struct {
+	dir string
+	db  *badger.DB
+
+	commitMu sync.Mutex // held by the one open Commit
+}
+
+// Options tune a store. The zero value is the default.
+type Options struct {
+	// ValueThreshold: values up to this size live in the LSM tree, larger ones
+	// in the value log. At or below 1 KiB keeps bulk writes fast (DESIGN §4).
+	ValueThreshold int64
+	// SyncWrites makes every commit durable against power loss, not only
+	// against the process dying.
+	SyncWrites bool
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, o ...Options) (*Store, error) {
+	var opt Options
+	if len(o) > 0 {
+		opt = o[0]
+	}
+	if opt.ValueThreshold == 0 {
+		opt.ValueThreshold = 1 << 10
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	bo := badger.DefaultOptions(filepath.Join(dir, "db")).
+		WithValueThreshold(opt.ValueThreshold).
+		WithNumVersionsToKeep(math.MaxInt32).
+		WithDetectConflicts(false).
+		WithSyncWrites(opt.SyncWrites).
+		WithLogger(quietLogger{})
+	db, err := badger.OpenManaged(bo)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
+		}
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s := &Store{dir: dir, db: db}
+	if err := s.recover(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: recovering an interrupted commit: %w", dir, err)
+	}
+	return s, nil
+}
+
+// Dir is the store's folder.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the store. An open Commit is abandoned; its keys stay
+// invisible and are rolled back at the next Open.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Head is the timestamp of the newest visible commit (0 for an empty store).
+func (s *Store) Head() uint64 { return s.meta(keyHead) }
+
+func (s *Store) meta(key []byte) uint64 {
+	txn := s.db.NewTransactionAt(math.MaxUint64, false)
+	defer txn.Discard()
+	it, err := txn.Get(key)
+	if err != nil {
+		return 0
+	}
+	var v uint64
+	_ = it.Value(func(b []byte) error {
+		if len(b) == 8 {
+			v = binary.BigEndian.Uint64(b)
+		}
+		return nil
+	})
+	return v
+}
+
+func (s *Store) setMeta(ts uint64, kv ...[]byte) error {
+	txn := s.db.NewTransactionAt(math.MaxUint64, true)
+	defer txn.Discard()
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := txn.Set(kv[i], kv[i+1]); err != nil {
+			return err
+		}
+	}
+	return txn.CommitAt(ts, nil)
+}
+
+// recover rolls back the keys of a commit that was allocated but never
+// finished. Invariant on return: for every key, the newest version at or
+// below any future commit timestamp equals its value at the head.
+func (s *Store) recover() error {
+	head, alloc, clean := s.meta(keyHead), s.meta(keyAlloc), s.meta(keyClean)
+	if alloc <= max(head, clean) {
+		return nil
+	}
+	r := alloc + 1
+	wb := s.db.NewWriteBatchAt(r)
+	defer wb.Cancel()
+	txn := s.db.NewTransactionAt(math.MaxUint64, false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{AllVersions: true, PrefetchValues: false})
+	defer it.Close()
+	var cur []byte
+	handled := false
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		k := item.Key()
+		if len(k) > 0 && k[0] == spaceMeta {
+			continue
+		}
+		if cur == nil || string(k) != string(cur) {
+			cur = item.KeyCopy(nil)
+			handled = item.Version() <= head
+			if handled {
+				continue
+			}
+			// Newest version is above the head: restore the value at the head.
+			if err := s.restoreAt(txn, wb, cur, head); err != nil {
+				return err
+			}
+			handled = true
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	return s.setMeta(r, keyAlloc, u64(r), keyClean, u64(r))
+}
+
+func (s *Store) restoreAt(_ *badger.Txn, wb *badger.WriteBatch, key []byte, head uint64) error {
+	old := s.db.NewTransactionAt(head, false)
+	defer old.Discard()
+	item, err := old.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return wb.Delete(key)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return err
+	}
+	return wb.Set(key, v)
+}
+
+// TableInfo is a table's catalog entry.
+type TableInfo struct {
+	Name    string      `json:"name"`
+	ID      uint32      `json:"id"`
+	Schema  lake.Schema `json:"schema"`
+	Created uint64      `json:"created"` // commit that created it
+}
+
+// Table returns the named table as of commit at.
+func (s *Store) Table(name string, at uint64) (TableInfo, error) {
+	txn := s.db.NewTransactionAt(at, false)
+	defer txn.Discard()
+	return tableIn(txn, name)
+}
+
+func tableIn(txn *badger.Txn, name string) (TableInfo, error) {
+	var ti TableInfo
+	item, err := txn.Get(tableKey(name))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return ti, fmt.Errorf("table %q does not exist: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return ti, err
+	}
+	err = item.Value(func(b []byte) error { return json.Unmarshal(b, &ti) })
+	return ti, err
+}
+
+// Tables lists the tables as of commit at, by name.
+func (s *Store) Tables(at uint64) ([]TableInfo, error) {
+	txn := s.db.NewTransactionAt(at, false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceTable}, PrefetchValues: true})
+	defer it.Close()
+	var out []TableInfo
+	for it.Rewind(); it.Valid(); it.Next() {
+		var ti TableInfo
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &ti) }); err != nil {
+			return nil, err
+		}
+		out = append(out, ti)
+	}
+	return out, nil
+}
+
+// CommitInfo is the record of one commit.
+type CommitInfo struct {
+	TS      uint64    `json:"ts"`
+	Time    time.Time `json:"time"`
+	Message string    `json:"message"`
+	Job     string    `json:"job,omitempty"`
+}
+
+// Commits lists all commits, oldest first.
+func (s *Store) Commits() ([]CommitInfo, error) {
+	txn := s.db.NewTransactionAt(s.Head(), false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceCommit}, PrefetchValues: true})
+	defer it.Close()
+	var out []CommitInfo
+	for it.Rewind(); it.Valid(); it.Next() {
+		var ci CommitInfo
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &ci) }); err != nil {
+			return nil, err
+		}
+		out = append(out, ci)
+	}
+	return out, nil
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(f string, a ...any)   { fmt.Fprintf(os.Stderr, "badger: "+f, a...) }
+func (quietLogger) Warningf(f string, a ...any) {}
+func (quietLogger) Infof(f string, a ...any)    {}
+func (quietLogger) Debugf(f string, a ...any)   {}
