@@ -1,0 +1,248 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/memblob"
+	"gocloud.dev/gcerrors"
+)
+
+// Object is one matched input object. Bucket and Key reopen it from any
+// process: Bucket is a local folder (absolute) or a gocloud bucket URL.
+type Object struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
+	// Name is how errors and provenance refer to the object: the local path
+	// or the full URL.
+	Name string `json:"name"`
+}
+
+func (o Object) local() bool { return !strings.Contains(o.Bucket, "://") }
+
+// location splits a user pattern into a bucket and a key pattern. Local
+// paths (with or without file://) become a folder bucket rooted at the
+// longest folder prefix that holds no glob character.
+func location(pattern string) (bucket, keyPattern, display string, err error) {
+	if strings.HasPrefix(pattern, "file://") {
+		pattern = strings.TrimPrefix(pattern, "file://")
+	} else if i := strings.Index(pattern, "://"); i > 0 {
+		u, err := url.Parse(pattern)
+		if err != nil {
+			return "", "", "", fmt.Errorf("bad URL %q: %w", redact(pattern), err)
+		}
+		key := strings.TrimPrefix(u.Path, "/")
+		if strings.Contains("/"+key+"/", "/../") {
+			return "", "", "", fmt.Errorf("bad URL %q: key escapes the bucket", redact(pattern))
+		}
+		b := u.Scheme + "://" + u.Host
+		if u.RawQuery != "" {
+			b += "?" + u.RawQuery
+		}
+		return b, key, u.Scheme + "://" + u.Host + "/", nil
+	}
+	abs, err := filepath.Abs(pattern)
+	if err != nil {
+		return "", "", "", err
+	}
+	abs = filepath.ToSlash(abs)
+	dir := abs
+	for hasMeta(dir) || dir != path.Dir(dir) && hasMeta(path.Base(dir)) {
+		dir = path.Dir(dir)
+	}
+	if dir == abs { // a plain file path, or a folder
+		dir = path.Dir(abs)
+	}
+	key := strings.TrimPrefix(strings.TrimPrefix(abs, dir), "/")
+	if strings.HasSuffix(pattern, "/") && key != "" {
+		key += "/"
+	}
+	if strings.HasSuffix(pattern, "/") && key == "" && dir == abs {
+		key = path.Base(abs) + "/"
+	}
+	disp := strings.TrimSuffix(pattern, filepath.ToSlash(key))
+	return dir, key, disp, nil
+}
+
+func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// redact drops the query of a URL, which may carry credentials.
+func redact(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i] + "?…"
+	}
+	return u
+}
+
+var (
+	memMu      sync.Mutex
+	memBuckets = map[string]*blob.Bucket{}
+)
+
+// MemBucket returns the process-wide in-memory bucket for mem://name. The
+// gocloud mem:// opener makes a new empty bucket on every open; lakelink
+// keeps one per name so that a test can write objects and import them.
+// Such buckets are invisible to worker processes.
+func MemBucket(name string) *blob.Bucket {
+	memMu.Lock()
+	defer memMu.Unlock()
+	b, ok := memBuckets[name]
+	if !ok {
+		b = memblob.OpenBucket(nil)
+		memBuckets[name] = b
+	}
+	return b
+}
+
+// bucketCloser is a bucket and whether the caller must close it.
+func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error) {
+	if !strings.Contains(bucket, "://") {
+		b, err := fileblob.OpenBucket(bucket, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open folder %s: %w", bucket, err)
+		}
+		return b, func() { b.Close() }, nil
+	}
+	if strings.HasPrefix(bucket, "mem://") {
+		name := strings.TrimPrefix(bucket, "mem://")
+		if i := strings.IndexByte(name, '?'); i >= 0 {
+			name = name[:i]
+		}
+		return MemBucket(name), func() {}, nil
+	}
+	b, err := blob.OpenBucket(ctx, bucket)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open bucket %s: %w", redact(bucket), err)
+	}
+	return b, func() { b.Close() }, nil
+}
+
+// Match lists the objects that the patterns name: paths, globs (*, ?, [..],
+// and ** for any number of folders), or prefixes ending in /. The result is
+// sorted by name, without duplicates. A pattern that matches nothing is an
+// error that names it.
+func Match(ctx context.Context, patterns ...string) ([]Object, error) {
+	seen := map[string]bool{}
+	var out []Object
+	for _, p := range patterns {
+		objs, err := match(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			if !seen[o.Name] {
+				seen[o.Name] = true
+				out = append(out, o)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func match(ctx context.Context, pattern string) ([]Object, error) {
+	bucket, keyPat, disp, err := location(pattern)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(bucket, "://") {
+		if _, err := os.Stat(bucket); err != nil {
+			return nil, fmt.Errorf("no objects match %s (folder %s does not exist)", pattern, bucket)
+		}
+	}
+	b, done, err := openBucket(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if !strings.Contains(bucket, "://") && keyPat != "" && !hasMeta(keyPat) {
+		if st, err := os.Stat(bucket + "/" + keyPat); err == nil && st.IsDir() && !strings.HasSuffix(keyPat, "/") {
+			keyPat += "/" // a local folder names everything under it
+		}
+	}
+	if !hasMeta(keyPat) && !strings.HasSuffix(keyPat, "/") && keyPat != "" {
+		attrs, err := b.Attributes(ctx, keyPat)
+		if err != nil {
+			return nil, objectError(pattern, err)
+		}
+		return []Object{{Bucket: bucket, Key: keyPat, Size: attrs.Size, Name: disp + keyPat}}, nil
+	}
+	prefix := keyPat
+	if i := strings.IndexAny(prefix, "*?["); i >= 0 {
+		prefix = prefix[:i]
+	}
+	var out []Object
+	it := b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, objectError(pattern, err)
+		}
+		if obj.IsDir || !keyMatches(keyPat, obj.Key) {
+			continue
+		}
+		out = append(out, Object{Bucket: bucket, Key: obj.Key, Size: obj.Size, Name: disp + obj.Key})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no objects match %s", redact(pattern))
+	}
+	return out, nil
+}
+
+// keyMatches matches a key against a glob. A pattern ending in / matches
+// everything under it; ** matches any number of folders.
+func keyMatches(pattern, key string) bool {
+	if pattern == "" || strings.HasSuffix(pattern, "/") {
+		return strings.HasPrefix(key, pattern)
+	}
+	return matchSegments(strings.Split(pattern, "/"), strings.Split(key, "/"))
+}
+
+func matchSegments(pat, key []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(key); i++ {
+				if matchSegments(pat[1:], key[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(key) == 0 {
+			return false
+		}
+		if ok, err := path.Match(pat[0], key[0]); !ok || err != nil {
+			return false
+		}
+		pat, key = pat[1:], key[1:]
+	}
+	return len(key) == 0
+}
+
+func objectError(name string, err error) error {
+	switch gcerrors.Code(err) {
+	case gcerrors.NotFound:
+		return fmt.Errorf("object %s: not found", redact(name))
+	case gcerrors.PermissionDenied:
+		return fmt.Errorf("object %s: access denied", redact(name))
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("object %s: not found", redact(name))
+	}
+	return fmt.Errorf("object %s: %w", redact(name), err)
+}

@@ -1,0 +1,237 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/parquet-go/parquet-go"
+	"gocloud.dev/blob"
+
+	"github.com/lakelink/lakelink/lake"
+)
+
+// File is an open Parquet object: its footer has been read and its columns
+// described; row data is read row group by row group, page by page.
+type File struct {
+	Object  Object
+	Columns []ColumnInfo
+	pf      *parquet.File
+	close   func() error
+}
+
+// OpenParquet opens an object and reads its footer. A missing object, a
+// file that is not Parquet or whose footer is damaged is an error naming it.
+func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
+	var ra io.ReaderAt
+	var closeFn func() error
+	size := obj.Size
+	if obj.local() {
+		fh, err := os.Open(obj.Bucket + "/" + obj.Key)
+		if err != nil {
+			return nil, objectError(obj.Name, err)
+		}
+		st, err := fh.Stat()
+		if err != nil {
+			fh.Close()
+			return nil, objectError(obj.Name, err)
+		}
+		ra, closeFn, size = fh, fh.Close, st.Size()
+	} else {
+		b, done, err := openBucket(ctx, obj.Bucket)
+		if err != nil {
+			return nil, err
+		}
+		attrs, err := b.Attributes(ctx, obj.Key)
+		if err != nil {
+			done()
+			return nil, objectError(obj.Name, err)
+		}
+		ra, closeFn, size = &blobReaderAt{ctx: ctx, b: b, key: obj.Key}, func() error { done(); return nil }, attrs.Size
+	}
+	defer func() {
+		if err != nil {
+			closeFn()
+		}
+	}()
+	if size < 12 {
+		return nil, fmt.Errorf("object %s: not a Parquet file (%d bytes)", obj.Name, size)
+	}
+	var magic [4]byte
+	if _, err := ra.ReadAt(magic[:], 0); err != nil || string(magic[:]) != "PAR1" {
+		return nil, fmt.Errorf("object %s: not a Parquet file (no PAR1 magic at the start)", obj.Name)
+	}
+	if _, err := ra.ReadAt(magic[:], size-4); err != nil || string(magic[:]) != "PAR1" {
+		if err == nil && string(magic[:]) == "PARE" {
+			return nil, fmt.Errorf("object %s: unsupported: encrypted Parquet footer", obj.Name)
+		}
+		return nil, fmt.Errorf("object %s: truncated or not a Parquet file (no PAR1 magic at the end)", obj.Name)
+	}
+	var pf *parquet.File
+	err = guard(func() error {
+		var err error
+		pf, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("object %s: damaged Parquet footer: %w", obj.Name, err)
+	}
+	obj.Size = size
+	return &File{Object: obj, Columns: Columns(pf.Schema()), pf: pf, close: closeFn}, nil
+}
+
+// Close releases the file.
+func (f *File) Close() error { return f.close() }
+
+// NumRowGroups is the number of row groups.
+func (f *File) NumRowGroups() int { return len(f.pf.RowGroups()) }
+
+// NumRows is the number of rows in the file, from its footer.
+func (f *File) NumRows() int64 { return f.pf.NumRows() }
+
+// RowGroupRows is the number of rows in row group rg.
+func (f *File) RowGroupRows(rg int) int64 { return f.pf.RowGroups()[rg].NumRows() }
+
+// Select returns the descriptions of the named columns, in that order; all
+// readable columns when names is empty.
+func (f *File) Select(names []string) ([]ColumnInfo, error) {
+	if len(names) == 0 {
+		var out []ColumnInfo
+		for _, c := range f.Columns {
+			if c.Unsupported == "" {
+				out = append(out, c)
+			}
+		}
+		return out, nil
+	}
+	out := make([]ColumnInfo, 0, len(names))
+	for _, n := range names {
+		c, ok := findColumn(f.Columns, n)
+		if !ok {
+			return nil, fmt.Errorf("object %s has no column %q", f.Object.Name, n)
+		}
+		if c.Unsupported != "" {
+			return nil, fmt.Errorf("object %s, column %q: unsupported: %s", f.Object.Name, n, c.Unsupported)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ReadRowGroup reads row group rg of the given columns in batches of at
+// most batchRows rows. Only the pages of those columns are read, and only
+// one page per column is held at a time.
+func (f *File) ReadRowGroup(rg int, cols []ColumnInfo, batchRows int, objectIndex int, emit func(lake.Batch) error) error {
+	if rg < 0 || rg >= f.NumRowGroups() {
+		return fmt.Errorf("object %s: no row group %d", f.Object.Name, rg)
+	}
+	if batchRows <= 0 {
+		batchRows = DefaultBatchRows
+	}
+	var base int64
+	for _, g := range f.pf.RowGroups()[:rg] {
+		base += g.NumRows()
+	}
+	err := guard(func() error {
+		return readRowGroup(f.pf.RowGroups()[rg], cols, batchRows, func(first int64, rec arrow.RecordBatch) error {
+			return emit(lake.Batch{Origin: lake.Origin{Object: f.Object.Name, ObjectIndex: objectIndex, RowGroup: rg, FirstRow: base + first}, Record: rec})
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("object %s, row group %d: %w", f.Object.Name, rg, err)
+	}
+	return nil
+}
+
+// DefaultBatchRows is the batch size when none is given.
+const DefaultBatchRows = 4096
+
+// DetectVectors finds the list-of-float columns among cols whose non-null
+// values, in the first row group's first rows, all have the same length n
+// of at least 2: those are embeddings, VECTOR(n). It returns column name to
+// dimension.
+func (f *File) DetectVectors(cols []ColumnInfo) (map[string]int, error) {
+	var cand []ColumnInfo
+	for _, c := range cols {
+		if c.Type.Kind == lake.KindArray && (c.Type.Elem.Kind == lake.KindReal || c.Type.Elem.Kind == lake.KindDouble) {
+			cand = append(cand, c)
+		}
+	}
+	out := map[string]int{}
+	if len(cand) == 0 || f.NumRowGroups() == 0 {
+		return out, nil
+	}
+	const sample = 256
+	var rec arrow.RecordBatch
+	err := guard(func() error {
+		rg := f.pf.RowGroups()[0]
+		return readRowGroup(rg, cand, sample, func(_ int64, r arrow.RecordBatch) error {
+			rec = r
+			return errStop
+		})
+	})
+	if err != nil && err != errStop {
+		return nil, fmt.Errorf("object %s: %w", f.Object.Name, err)
+	}
+	if rec == nil {
+		return out, nil
+	}
+	for i, c := range cand {
+		l := rec.Column(i).(*array.List)
+		dim := -1
+		for r := 0; r < l.Len() && dim != 0; r++ {
+			if l.IsNull(r) {
+				continue
+			}
+			lo, hi := l.ValueOffsets(r)
+			if n := int(hi - lo); dim == -1 {
+				dim = n
+			} else if n != dim {
+				dim = 0
+			}
+		}
+		if dim >= 2 {
+			out[c.Name] = dim
+		}
+	}
+	return out, nil
+}
+
+var errStop = fmt.Errorf("stop")
+
+// guard turns a panic inside the Parquet library (seen on malformed input)
+// into an error, so that bad files never crash an import.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed data (%v)", r)
+			if os.Getenv("LAKELINK_DEBUG") != "" {
+				err = fmt.Errorf("%w\n%s", err, debug.Stack())
+			}
+		}
+	}()
+	return fn()
+}
+
+type blobReaderAt struct {
+	ctx context.Context
+	b   *blob.Bucket
+	key string
+}
+
+func (r *blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	rr, err := r.b.NewRangeReader(r.ctx, r.key, off, int64(len(p)), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer rr.Close()
+	n, err := io.ReadFull(rr, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	return n, err
+}
