@@ -125,7 +125,7 @@ func AppendValue(b array.Builder, t Type, v any) error {
 		}
 		bb.Append(true)
 		for _, e := range x {
-			if err := AppendValue(bb.ValueBuilder(), *t.Elem, e); err != nil {
+			if err := AppendValue(bb.ValueBuilder(), t.ElemType(), e); err != nil {
 				return err
 			}
 		}

@@ -28,13 +28,17 @@ const (
 	KindArray
 )
 
-// Type is a logical column type. Dim is set for VECTOR(n); Elem for arrays.
-// The zero Type is invalid.
+// Type is a logical column type. Dim is set for VECTOR(n); Elem for arrays,
+// whose elements are scalars (no arrays of arrays or of vectors), so the
+// type is flat. The zero Type is invalid.
 type Type struct {
 	Kind Kind
-	Dim  int   // VECTOR dimension, > 0
-	Elem *Type // element type of an array
+	Dim  int  // VECTOR dimension, > 0
+	Elem Kind // element kind of an array
 }
+
+// ElemType is the element type of an array type.
+func (t Type) ElemType() Type { return Type{Kind: t.Elem} }
 
 // Common types, for callers that build schemas in Go.
 var (
@@ -55,7 +59,7 @@ var (
 func Vector(dim int) Type { return Type{Kind: KindVector, Dim: dim} }
 
 // ArrayOf returns elem[].
-func ArrayOf(elem Type) Type { e := elem; return Type{Kind: KindArray, Elem: &e} }
+func ArrayOf(elem Type) Type { return Type{Kind: KindArray, Elem: elem.Kind} }
 
 var kindNames = map[Kind]string{
 	KindText: "TEXT", KindSmallInt: "SMALLINT", KindInt: "INT", KindBigInt: "BIGINT",
@@ -82,10 +86,7 @@ func (t Type) String() string {
 	case KindVector:
 		return fmt.Sprintf("VECTOR(%d)", t.Dim)
 	case KindArray:
-		if t.Elem == nil {
-			return "INVALID[]"
-		}
-		return t.Elem.String() + "[]"
+		return t.ElemType().String() + "[]"
 	}
 	if n, ok := kindNames[t.Kind]; ok {
 		return n
@@ -179,7 +180,7 @@ func (t Type) ArrowType() arrow.DataType {
 	case KindVector:
 		return arrow.FixedSizeListOf(int32(t.Dim), arrow.PrimitiveTypes.Float32)
 	case KindArray:
-		return arrow.ListOf(t.Elem.ArrowType())
+		return arrow.ListOf(t.ElemType().ArrowType())
 	}
 	return arrow.Null
 }

@@ -106,7 +106,12 @@ func MemBucket(name string) *blob.Bucket {
 	return b
 }
 
-// bucketCloser is a bucket and whether the caller must close it.
+// OpenBucket opens a local folder (an absolute path) or a bucket URL. Call
+// the returned function to release it.
+func OpenBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error) {
+	return openBucket(ctx, bucket)
+}
+
 func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error) {
 	if !strings.Contains(bucket, "://") {
 		b, err := fileblob.OpenBucket(bucket, nil)

@@ -151,13 +151,13 @@ func (f *File) ReadRowGroup(rg int, cols []ColumnInfo, batchRows int, objectInde
 const DefaultBatchRows = 4096
 
 // DetectVectors finds the list-of-float columns among cols whose non-null
-// values, in the first row group's first rows, all have the same length n
-// of at least 2: those are embeddings, VECTOR(n). It returns column name to
-// dimension.
+// values, in the first row group's first rows, have one length n of at
+// least 2 (at least 95% of them): those are embeddings, VECTOR(n). It
+// returns column name to dimension.
 func (f *File) DetectVectors(cols []ColumnInfo) (map[string]int, error) {
 	var cand []ColumnInfo
 	for _, c := range cols {
-		if c.Type.Kind == lake.KindArray && (c.Type.Elem.Kind == lake.KindReal || c.Type.Elem.Kind == lake.KindDouble) {
+		if c.Type.Kind == lake.KindArray && (c.Type.Elem == lake.KindReal || c.Type.Elem == lake.KindDouble) {
 			cand = append(cand, c)
 		}
 	}
@@ -165,7 +165,7 @@ func (f *File) DetectVectors(cols []ColumnInfo) (map[string]int, error) {
 	if len(cand) == 0 || f.NumRowGroups() == 0 {
 		return out, nil
 	}
-	const sample = 256
+	const sample = 1024
 	var rec arrow.RecordBatch
 	err := guard(func() error {
 		rg := f.pf.RowGroups()[0]
@@ -182,20 +182,25 @@ func (f *File) DetectVectors(cols []ColumnInfo) (map[string]int, error) {
 	}
 	for i, c := range cand {
 		l := rec.Column(i).(*array.List)
-		dim := -1
-		for r := 0; r < l.Len() && dim != 0; r++ {
-			if l.IsNull(r) {
-				continue
-			}
-			lo, hi := l.ValueOffsets(r)
-			if n := int(hi - lo); dim == -1 {
-				dim = n
-			} else if n != dim {
-				dim = 0
+		counts := map[int]int{}
+		total := 0
+		for r := 0; r < l.Len(); r++ {
+			if !l.IsNull(r) {
+				lo, hi := l.ValueOffsets(r)
+				counts[int(hi-lo)]++
+				total++
 			}
 		}
-		if dim >= 2 {
-			out[c.Name] = dim
+		best, bestN := 0, 0
+		for d, n := range counts {
+			if n > bestN || n == bestN && d < best {
+				best, bestN = d, n
+			}
+		}
+		// A few rows of another length are bad rows, not a sign that the
+		// column is not an embedding: they become row errors at import.
+		if best >= 2 && bestN*100 >= total*95 {
+			out[c.Name] = best
 		}
 	}
 	return out, nil

@@ -86,8 +86,9 @@ func appendValue(dst []byte, t lake.Type, col arrow.Array, i int) ([]byte, error
 	case *array.FixedSizeList:
 		vals := a.ListValues().(*array.Float32).Float32Values()
 		d := t.Dim
+		lo := (a.Offset() + i) * d // the child array is not sliced with the list
 		dst = binary.AppendUvarint(dst, uint64(d))
-		for _, f := range vals[i*d : (i+1)*d] {
+		for _, f := range vals[lo : lo+d] {
 			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
 		}
 		return dst, nil
@@ -102,7 +103,7 @@ func appendValue(dst []byte, t lake.Type, col arrow.Array, i int) ([]byte, error
 			}
 			dst = append(dst, 0)
 			var err error
-			if dst, err = appendValue(dst, *t.Elem, vals, k); err != nil {
+			if dst, err = appendValue(dst, t.ElemType(), vals, k); err != nil {
 				return nil, err
 			}
 		}
@@ -214,7 +215,7 @@ func (d *decoder) value(t lake.Type) any {
 			if d.take(1)[0] == 1 {
 				continue
 			}
-			out[i] = d.value(*t.Elem)
+			out[i] = d.value(t.ElemType())
 		}
 		return out
 	}

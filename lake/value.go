@@ -1,0 +1,62 @@
+package lake
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/google/uuid"
+)
+
+// ValueAt returns row i of an Arrow array as a Go value, with the types
+// documented on store.Row (all integers as int64). NULL is nil.
+func ValueAt(a arrow.Array, i int) any {
+	if a.IsNull(i) {
+		return nil
+	}
+	switch x := a.(type) {
+	case *array.String:
+		return x.Value(i)
+	case *array.Int8:
+		return int64(x.Value(i))
+	case *array.Int16:
+		return int64(x.Value(i))
+	case *array.Int32:
+		return int64(x.Value(i))
+	case *array.Int64:
+		return x.Value(i)
+	case *array.Uint32:
+		return int64(x.Value(i))
+	case *array.Float32:
+		return x.Value(i)
+	case *array.Float64:
+		return x.Value(i)
+	case *array.Boolean:
+		return x.Value(i)
+	case *array.Timestamp:
+		unit := x.DataType().(*arrow.TimestampType).Unit
+		return x.Value(i).ToTime(unit).UTC()
+	case *array.Date32:
+		return x.Value(i).ToTime().UTC()
+	case *array.FixedSizeBinary:
+		var u uuid.UUID
+		copy(u[:], x.Value(i))
+		return u
+	case *array.FixedSizeList:
+		n := int(x.DataType().(*arrow.FixedSizeListType).Len())
+		lo := (x.Offset() + i) * n // the child array is not sliced with the list
+		vals := x.ListValues()
+		out := make([]float32, n)
+		if f, ok := vals.(*array.Float32); ok {
+			copy(out, f.Float32Values()[lo:lo+n])
+		}
+		return out
+	case *array.List:
+		lo, hi := x.ValueOffsets(i)
+		vals := x.ListValues()
+		out := make([]any, 0, hi-lo)
+		for k := int(lo); k < int(hi); k++ {
+			out = append(out, ValueAt(vals, k))
+		}
+		return out
+	}
+	return nil
+}

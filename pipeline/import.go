@@ -1,0 +1,296 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/transforms"
+)
+
+// Import is one COPY FROM ... INTO: Parquet objects into a table.
+type Import struct {
+	Sources []string // paths, globs or bucket URLs
+	Table   string
+	// Columns, when set, limits the load to these table columns, each fed by
+	// the same-named source column (COPY ... INTO t (a, b)).
+	Columns []string
+	Maps    []transforms.ColumnMap // MAP COLUMNS
+	Options ImportOptions
+	// Statement is the text the import came from, for the job record.
+	Statement string
+}
+
+// ImportOptions are the WITH options of COPY.
+type ImportOptions struct {
+	Mode       sinks.Mode // append (default) or upsert
+	BatchSize  int        // rows per batch (default 4096)
+	OnError    string     // "continue" (default) or "abort"
+	MaxErrors  int64      // abort when exceeded; -1 no limit (default)
+	PrimaryKey []string   // for a table created by the import
+	// DetectVectors turns list<float> columns of equal length into
+	// VECTOR(n) when the import creates the table (default true).
+	DetectVectors bool
+	// Staging is where workers stage segments: a folder or bucket URL that
+	// all workers reach (default: the store's staging folder).
+	Staging string
+}
+
+// DefaultImportOptions are the options of a COPY without WITH.
+func DefaultImportOptions() ImportOptions {
+	return ImportOptions{Mode: sinks.Append, BatchSize: sources.DefaultBatchRows, OnError: "continue", MaxErrors: -1, DetectVectors: true}
+}
+
+// ImportResult reports a finished import.
+type ImportResult struct {
+	Job     string
+	Table   string
+	Commit  uint64
+	Rows    int64
+	Errors  int64
+	Created bool // the import created the table
+	Objects int
+}
+
+// Plan is an import checked against the store and the input: everything
+// that can fail before data moves has been checked.
+type Plan struct {
+	Import  Import
+	Job     string
+	Objects []sources.Object
+	Splits  []sources.Split
+	Schema  lake.Schema // target table schema
+	Create  bool        // the table does not exist yet
+	Mapping transforms.Mapping
+	Staging string
+}
+
+// Prepare matches the inputs, reads their footers and plans the mapping.
+func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
+	if !lake.ValidName(im.Table) {
+		return nil, fmt.Errorf("invalid table name %q", im.Table)
+	}
+	if im.Options.BatchSize <= 0 {
+		im.Options.BatchSize = sources.DefaultBatchRows
+	}
+	if im.Options.Mode == "" {
+		im.Options.Mode = sinks.Append
+	}
+	objs, err := sources.Match(ctx, im.Sources...)
+	if err != nil {
+		return nil, err
+	}
+	first, err := sources.OpenParquet(ctx, objs[0])
+	if err != nil {
+		return nil, err
+	}
+	defer first.Close()
+	readable, _ := first.Select(nil)
+	srcSchema := sources.SourceSchema(readable)
+
+	p := &Plan{Import: im, Job: newJobID(), Objects: objs}
+	ti, err := st.Table(im.Table, st.Head())
+	switch {
+	case err == nil:
+		p.Schema = ti.Schema
+		if len(im.Options.PrimaryKey) > 0 {
+			return nil, fmt.Errorf("table %q exists: primary_key applies only when COPY creates the table", im.Table)
+		}
+	case errors.Is(err, store.ErrNotFound):
+		p.Create = true
+		if p.Schema, err = inferTable(first, srcSchema, im); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	maps := im.Maps
+	if len(maps) == 0 && len(im.Columns) > 0 {
+		for _, c := range im.Columns {
+			maps = append(maps, transforms.ColumnMap{Source: c, Target: c})
+		}
+	}
+	if p.Mapping, err = transforms.PlanMapping(srcSchema, p.Schema, maps); err != nil {
+		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
+	if p.Splits, err = sources.Splits(ctx, objs, p.Mapping.SourceColumns(), im.Options.BatchSize); err != nil {
+		return nil, err
+	}
+	p.Staging = im.Options.Staging
+	if p.Staging == "" {
+		p.Staging, _ = filepath.Abs(filepath.Join(st.Dir(), "staging"))
+		if err := os.MkdirAll(p.Staging, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// inferTable derives the schema of a table that COPY creates: the mapped
+// (or all readable) source columns, list<float> columns detected as
+// VECTOR(n), MAP COLUMNS casts applied, and the primary_key option.
+func inferTable(f *sources.File, src lake.Schema, im Import) (lake.Schema, error) {
+	var s lake.Schema
+	cols, _ := f.Select(nil)
+	dims := map[string]int{}
+	if im.Options.DetectVectors {
+		var err error
+		if dims, err = f.DetectVectors(cols); err != nil {
+			return s, err
+		}
+	}
+	natural := func(name string) (lake.Type, error) {
+		i := src.Index(name)
+		if i < 0 {
+			return lake.Type{}, fmt.Errorf("COPY INTO %s: source has no column %q", im.Table, name)
+		}
+		c := src.Columns[i]
+		if d, ok := dims[c.Name]; ok {
+			return lake.Vector(d), nil
+		}
+		return c.Type, nil
+	}
+	switch {
+	case len(im.Maps) > 0:
+		for _, m := range im.Maps {
+			t, err := natural(m.Source)
+			if err != nil {
+				return s, err
+			}
+			if m.Cast != nil {
+				t = *m.Cast
+			}
+			s.Columns = append(s.Columns, lake.Column{Name: m.Target, Type: t})
+		}
+	case len(im.Columns) > 0:
+		for _, n := range im.Columns {
+			t, err := natural(n)
+			if err != nil {
+				return s, err
+			}
+			s.Columns = append(s.Columns, lake.Column{Name: n, Type: t})
+		}
+	default:
+		for _, c := range src.Columns {
+			t, _ := natural(c.Name)
+			s.Columns = append(s.Columns, lake.Column{Name: c.Name, Type: t})
+		}
+	}
+	s.PrimaryKey = im.Options.PrimaryKey
+	for _, k := range s.PrimaryKey {
+		if i := s.Index(k); i >= 0 {
+			s.Columns[i].NotNull = true
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
+	return s, nil
+}
+
+// Build adds the import's transforms to a pipeline scope: read, map, stage.
+func (p *Plan) Build(s beam.Scope) {
+	batches := sources.ReadParquet(s, p.Splits)
+	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
+	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema}, mapped, dead)
+}
+
+// RunImport plans, runs and commits an import. A failed import commits
+// nothing.
+func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Options) (ImportResult, error) {
+	started := time.Now().UTC()
+	p, err := Prepare(ctx, st, im)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
+	bp, s := beam.NewPipelineWithRoot()
+	p.Build(s)
+	if err := runners.Execute(ctx, bp, ro); err != nil {
+		return ImportResult{}, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
+	return p.Commit(ctx, st, ro.Runner, started)
+}
+
+// Commit loads the staged job into the store as one commit.
+func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, started time.Time) (ImportResult, error) {
+	res := ImportResult{Job: p.Job, Table: p.Import.Table, Created: p.Create, Objects: len(p.Objects)}
+	m, err := sinks.ReadManifest(ctx, p.Staging, p.Job)
+	if err != nil {
+		return res, err
+	}
+	c, err := st.Begin(fmt.Sprintf("COPY INTO %s (job %s)", p.Import.Table, p.Job))
+	if err != nil {
+		return res, err
+	}
+	c.SetJob(p.Job)
+	ok := false
+	defer func() {
+		if !ok {
+			c.Abort()
+		}
+	}()
+	var ti store.TableInfo
+	if p.Create {
+		ti, err = c.CreateTable(p.Import.Table, p.Schema)
+	} else {
+		ti, err = c.Table(p.Import.Table)
+		if err == nil && ti.Schema.String() != p.Schema.String() {
+			err = fmt.Errorf("table %q changed while the import ran; run it again", p.Import.Table)
+		}
+	}
+	if err != nil {
+		return res, err
+	}
+	maxErr := p.Import.Options.MaxErrors
+	if p.Import.Options.OnError == "abort" {
+		maxErr = 0
+	}
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, TableIsNew: p.Create})
+	if err != nil {
+		return res, err
+	}
+	res.Rows, res.Errors = cr.Rows, cr.Errors
+	names := make([]string, len(p.Objects))
+	for i, o := range p.Objects {
+		names[i] = o.Name
+	}
+	if err := c.PutJob(store.Job{
+		ID: p.Job, Kind: "import", Statement: p.Import.Statement, Table: p.Import.Table, Sources: names,
+		Runner: orDefault(runner), Rows: cr.Rows, Errors: cr.Errors, Commit: c.TS(),
+		Started: started.Format(time.RFC3339), Finished: time.Now().UTC().Format(time.RFC3339),
+	}); err != nil {
+		return res, err
+	}
+	if res.Commit, err = c.Finish(); err != nil {
+		return res, err
+	}
+	ok = true
+	return res, nil
+}
+
+func orDefault(r string) string {
+	if strings.TrimSpace(r) == "" {
+		return "direct"
+	}
+	return r
+}
+
+func newJobID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}

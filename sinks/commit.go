@@ -1,0 +1,218 @@
+package sinks
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
+)
+
+// Mode says what happens to a row whose primary key is already taken.
+type Mode string
+
+const (
+	// Append: a key already in the table, or repeated within the job, is a
+	// row error; the first occurrence wins.
+	Append Mode = "append"
+	// Upsert: the last occurrence, in input order, wins.
+	Upsert Mode = "upsert"
+)
+
+// CommitOptions control how a manifest is committed.
+type CommitOptions struct {
+	Staging string
+	Job     string
+	Table   store.TableInfo
+	Mode    Mode
+	// MaxErrors aborts the commit when the job has more row errors; -1 for
+	// no limit, 0 to fail on the first.
+	MaxErrors int64
+	// TableIsNew skips the existence checks against earlier commits.
+	TableIsNew bool
+}
+
+// CommitResult counts what a commit loaded.
+type CommitResult struct {
+	Rows   int64
+	Errors int64
+}
+
+// ReadManifest loads a job's manifest from staging.
+func ReadManifest(ctx context.Context, stagingURL, job string) (Manifest, error) {
+	var m Manifest
+	b, done, err := sources.OpenBucket(ctx, stagingURL)
+	if err != nil {
+		return m, err
+	}
+	defer done()
+	data, err := b.ReadAll(ctx, ManifestKey(job))
+	if err != nil {
+		return m, fmt.Errorf("job %s: no manifest in staging (did the pipeline finish?): %w", job, err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("job %s: corrupt manifest: %w", job, err)
+	}
+	m.Sort()
+	return m, nil
+}
+
+// Commit loads a job's staged segments into c, in input order. It writes
+// the rows and the job's error table; it does not finish c.
+func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions) (CommitResult, error) {
+	var res CommitResult
+	b, done, err := sources.OpenBucket(ctx, opt.Staging)
+	if err != nil {
+		return res, err
+	}
+	defer done()
+	hasPK := len(opt.Table.Schema.PrimaryKey) > 0
+
+	// For upsert, a first pass finds the last occurrence of each key, so
+	// that each key is written once (two writes of one key at one
+	// timestamp would leave the winner to chance).
+	type pos struct {
+		seg int
+		row int64
+	}
+	last := map[[16]byte]pos{}
+	if hasPK && opt.Mode == Upsert {
+		for si, seg := range m.Segments {
+			if seg.Rows == 0 {
+				continue
+			}
+			var row int64
+			if err := eachRow(ctx, b, seg, func(key, _ []byte) error {
+				last[keyHash(key)] = pos{si, row}
+				row++
+				return nil
+			}); err != nil {
+				return res, err
+			}
+		}
+	}
+	seen := map[[16]byte]bool{}
+	var seq uint64
+	addError := func(e lake.RowError) error {
+		res.Errors++
+		if opt.MaxErrors >= 0 && res.Errors > opt.MaxErrors {
+			return fmt.Errorf("job %s: more than %d row errors; nothing was committed. First over the limit: %s", opt.Job, opt.MaxErrors, e.Error())
+		}
+		seq++
+		return c.PutRowError(opt.Job, seq, e)
+	}
+	for si, seg := range m.Segments {
+		if seg.Errors > 0 {
+			data, err := b.ReadAll(ctx, seg.Name)
+			if err != nil {
+				return res, fmt.Errorf("read staged %s: %w", seg.Name, err)
+			}
+			var errs []lake.RowError
+			if err := json.Unmarshal(data, &errs); err != nil {
+				return res, fmt.Errorf("corrupt staged %s: %w", seg.Name, err)
+			}
+			for _, e := range errs {
+				if err := addError(e); err != nil {
+					return res, err
+				}
+			}
+		}
+		if seg.Rows == 0 {
+			continue
+		}
+		var row int64
+		err := eachRow(ctx, b, seg, func(key, val []byte) error {
+			r := row
+			row++
+			if hasPK {
+				h := keyHash(key)
+				switch opt.Mode {
+				case Upsert:
+					if last[h] != (pos{si, r}) {
+						return nil // a later row has this key
+					}
+				default:
+					dup := seen[h]
+					if !dup && !opt.TableIsNew {
+						exists, err := c.Exists(opt.Table, key)
+						if err != nil {
+							return err
+						}
+						dup = exists
+					}
+					if dup {
+						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + r,
+							Column: opt.Table.Schema.PrimaryKey[0], Value: keyText(opt.Table.Schema, val), Reason: "duplicate primary key (mode append)"})
+					}
+					seen[h] = true
+				}
+			}
+			res.Rows++
+			return c.Put(opt.Table, key, val)
+		})
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func eachRow(ctx context.Context, b interface {
+	ReadAll(context.Context, string) ([]byte, error)
+}, seg Segment, fn func(key, val []byte) error) error {
+	data, err := b.ReadAll(ctx, seg.Name)
+	if err != nil {
+		return fmt.Errorf("read staged %s: %w", seg.Name, err)
+	}
+	if err := readRows(bytes.NewReader(data), fn); err != nil {
+		return fmt.Errorf("staged %s: %w", seg.Name, err)
+	}
+	return nil
+}
+
+func keyHash(k []byte) [16]byte {
+	h := sha256.Sum256(k)
+	var out [16]byte
+	copy(out[:], h[:16])
+	return out
+}
+
+// keyText renders the primary key of an encoded row for an error report.
+func keyText(s lake.Schema, val []byte) string {
+	row, err := store.DecodeRow(s, val)
+	if err != nil {
+		return "?"
+	}
+	var parts []any
+	for _, i := range s.PKIndexes() {
+		parts = append(parts, row[i])
+	}
+	if len(parts) == 1 {
+		return lake.Truncate(fmt.Sprint(parts[0]))
+	}
+	return lake.Truncate(fmt.Sprint(parts...))
+}
+
+// Cleanup deletes a job's staged objects.
+func Cleanup(ctx context.Context, stagingURL, job string) error {
+	b, done, err := sources.OpenBucket(ctx, stagingURL)
+	if err != nil {
+		return err
+	}
+	defer done()
+	it := b.List(nil)
+	prefix := job + "/"
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			return nil
+		}
+		if len(obj.Key) >= len(prefix) && obj.Key[:len(prefix)] == prefix {
+			_ = b.Delete(ctx, obj.Key)
+		}
+	}
+}

@@ -1,0 +1,11 @@
+// Package sinks writes batches into the store from any runner, in two
+// phases (DESIGN §5):
+//
+//  1. Workers encode rows and write staged segments to a staging bucket.
+//     A segment's name is a function of the job and of its batch's origin,
+//     so a retried bundle rewrites the same object instead of adding one.
+//  2. A final step gathers the segment descriptors into the job manifest.
+//     The launcher, once the pipeline has finished, commits the manifest
+//     into the store as one commit (Commit): exactly once, atomically, in
+//     input order, so "last row wins" is the same on every runner.
+package sinks

@@ -1,0 +1,104 @@
+package sinks
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/store"
+)
+
+// Segment describes one staged object.
+type Segment struct {
+	Name   string      `json:"name"` // object key in the staging bucket
+	Origin lake.Origin `json:"origin"`
+	Rows   int64       `json:"rows"`   // staged rows
+	Errors int64       `json:"errors"` // staged row errors
+	Bytes  int64       `json:"bytes"`
+}
+
+// Manifest is the list of a job's segments in input order.
+type Manifest struct {
+	Job      string    `json:"job"`
+	Segments []Segment `json:"segments"`
+}
+
+// Sort puts segments in input order (origin, then rows before errors).
+func (m *Manifest) Sort() {
+	sort.Slice(m.Segments, func(i, j int) bool {
+		a, b := m.Segments[i], m.Segments[j]
+		if a.Origin != b.Origin {
+			return a.Origin.Less(b.Origin)
+		}
+		return a.Name < b.Name
+	})
+}
+
+const segMagic = "LLSEG1\n"
+
+// Staged row segment layout: the magic, then per row
+// [uvarint len(key)][key][uvarint len(value)][value], key and value as
+// store.AppendKey and store.AppendRow make them (an empty key for tables
+// without a primary key).
+
+func encodeRows(schema lake.Schema, b lake.Batch) ([]byte, error) {
+	pk := schema.PKIndexes()
+	out := make([]byte, 0, 64+b.Rows()*64)
+	out = append(out, segMagic...)
+	var key, val []byte
+	var err error
+	for i := 0; i < b.Rows(); i++ {
+		key = key[:0]
+		if len(pk) > 0 {
+			if key, err = store.AppendKey(key, schema, pk, b.Record, i); err != nil {
+				return nil, fmt.Errorf("%s row %d: %w", b.Origin.Object, b.Origin.FirstRow+int64(i), err)
+			}
+		}
+		if val, err = store.AppendRow(val[:0], schema, b.Record, i); err != nil {
+			return nil, fmt.Errorf("%s row %d: %w", b.Origin.Object, b.Origin.FirstRow+int64(i), err)
+		}
+		out = binary.AppendUvarint(out, uint64(len(key)))
+		out = append(out, key...)
+		out = binary.AppendUvarint(out, uint64(len(val)))
+		out = append(out, val...)
+	}
+	return out, nil
+}
+
+// readRows calls fn for each staged row. The slices are fresh for each row
+// (the commit keeps them until it flushes).
+func readRows(r io.Reader, fn func(key, val []byte) error) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	magic := make([]byte, len(segMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != segMagic {
+		return fmt.Errorf("not a staged segment")
+	}
+	for {
+		kl, err := binary.ReadUvarint(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("corrupt segment: %w", err)
+		}
+		key := make([]byte, kl)
+		if _, err := io.ReadFull(br, key); err != nil {
+			return fmt.Errorf("corrupt segment: %w", err)
+		}
+		vl, err := binary.ReadUvarint(br)
+		if err != nil || vl > 1<<30 {
+			return fmt.Errorf("corrupt segment: bad value length")
+		}
+		val := make([]byte, vl)
+		if _, err := io.ReadFull(br, val); err != nil {
+			return fmt.Errorf("corrupt segment: %w", err)
+		}
+		if err := fn(key, val); err != nil {
+			return err
+		}
+	}
+}
