@@ -3,6 +3,8 @@ package runners
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
@@ -42,6 +44,8 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 	})
 	if !o.Verbose {
 		log.SetLogger(quiet{})
+		// Prism logs through slog at INFO; keep warnings and errors only.
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
 	var err error
 	switch strings.ToLower(o.Runner) {

@@ -1,0 +1,39 @@
+# lakelink: the two commands a new machine needs are `make demo` and `make test`.
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build demo test test-short bench lint fmt clean
+
+all: build
+
+build:
+	$(GO) build $(PKGS)
+	$(GO) build -o bin/lakelink ./cmd/lakelink
+
+# The main job: generate documents Parquet, import it into an embedded store
+# with a Beam pipeline on the direct runner, and query it.
+demo:
+	$(GO) run ./examples/pipelines/quickstart
+
+# Unit, integration and end-to-end tests: real Parquet files, real Badger
+# stores, real pipelines on the direct runner and on Prism.
+test: lint
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+# Benchmarks print figures as ratios against a limit measured in the same run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin lakelink-data

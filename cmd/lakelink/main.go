@@ -1,0 +1,225 @@
+// Command lakelink imports data-lake Parquet into an embedded indexed store
+// and queries it.
+//
+//	lakelink sql "COPY FROM 'docs/*.parquet' INTO documents WITH (primary_key = 'id')"
+//	lakelink sql --format csv "SELECT id, title FROM documents LIMIT 5"
+//	lakelink tables
+//	lakelink digest documents
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/store"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type globalFlags struct {
+	store    string
+	runner   string
+	endpoint string
+	env      string
+}
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "lakelink: internal error: %v (please report it)\n", r)
+			code = 2
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRoot(stdout)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(stderr, "lakelink: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func defaultStore() string {
+	if s := os.Getenv("LAKELINK_STORE"); s != "" {
+		return s
+	}
+	return "./lakelink-data"
+}
+
+func newRoot(stdout io.Writer) *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:           "lakelink",
+		Short:         "Move data-lake Parquet into an indexed store and query it",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.store, "store", defaultStore(), "store folder (or $LAKELINK_STORE)")
+	root.PersistentFlags().StringVar(&g.runner, "runner", "direct", "pipeline runner: "+strings.Join(runners.Names, ", "))
+	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
+	root.PersistentFlags().StringVar(&g.env, "environment_type", "", "worker environment for portable runners: loopback or process")
+
+	open := func() (*store.Store, error) { return store.Open(g.store) }
+
+	var format, file string
+	sqlCmd := &cobra.Command{
+		Use:   "sql [-f FILE | 'STATEMENTS']",
+		Short: "Run statements: CREATE TABLE, DROP TABLE, COPY, SELECT, SET",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var script string
+			switch {
+			case file != "" && len(args) > 0:
+				return errors.New("give statements or -f FILE, not both")
+			case file != "":
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return err
+				}
+				script = string(b)
+			case len(args) == 1:
+				script = args[0]
+			default:
+				return errors.New("no statements: give them as an argument or with -f FILE")
+			}
+			if _, err := pipeline.Parse(script); err != nil {
+				return err
+			}
+			w, err := newWriter(format, stdout)
+			if err != nil {
+				return err
+			}
+			st, err := open()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env}}
+			results, err := sess.Exec(cmd.Context(), script)
+			for _, r := range results {
+				if werr := w.write(r); werr != nil {
+					return werr
+				}
+			}
+			return err
+		},
+	}
+	sqlCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+	sqlCmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE")
+
+	tablesCmd := &cobra.Command{
+		Use:   "tables",
+		Short: "List tables with their schemas and row counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := open()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ts, err := st.Tables(st.Head())
+			if err != nil {
+				return err
+			}
+			res := pipeline.Result{Columns: []string{"table", "rows", "schema"}}
+			for _, t := range ts {
+				n, err := st.Count(t.Name, st.Head())
+				if err != nil {
+					return err
+				}
+				res.Rows = append(res.Rows, []any{t.Name, n, t.Schema.String()})
+			}
+			w, _ := newWriter("table", stdout)
+			return w.write(res)
+		},
+	}
+
+	digestCmd := &cobra.Command{
+		Use:   "digest TABLE",
+		Short: "Print the content digest of a table at the head (equal content, equal digest)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := open()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			d, err := st.Digest(args[0], st.Head())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, d)
+			return nil
+		},
+	}
+
+	errorsCmd := &cobra.Command{
+		Use:   "errors JOB",
+		Short: "Show the rows a job rejected (its error table)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := open()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := st.JobRecord(args[0]); err != nil {
+				return err
+			}
+			errs, err := st.RowErrors(args[0])
+			if err != nil {
+				return err
+			}
+			res := pipeline.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
+			for _, e := range errs {
+				res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
+			}
+			w, err := newWriter(format, stdout)
+			if err != nil {
+				return err
+			}
+			return w.write(res)
+		},
+	}
+	errorsCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+
+	jobsCmd := &cobra.Command{
+		Use:   "jobs",
+		Short: "List import jobs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := open()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			jobs, err := st.Jobs()
+			if err != nil {
+				return err
+			}
+			res := pipeline.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
+			for _, j := range jobs {
+				res.Rows = append(res.Rows, []any{j.ID, j.Table, j.Rows, j.Errors, int64(j.Commit), j.Runner, j.Finished})
+			}
+			w, _ := newWriter("table", stdout)
+			return w.write(res)
+		},
+	}
+	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd)
+	return root
+}

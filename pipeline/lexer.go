@@ -1,0 +1,110 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+type tokKind uint8
+
+const (
+	tEOF tokKind = iota
+	tIdent
+	tString
+	tNumber
+	tSym
+)
+
+type token struct {
+	kind tokKind
+	text string // identifiers as written; strings unquoted
+	pos  int
+}
+
+func (t token) String() string {
+	switch t.kind {
+	case tEOF:
+		return "end of statement"
+	case tString:
+		return "'" + t.text + "'"
+	}
+	return t.text
+}
+
+// lex splits a script into tokens. Comments (-- to end of line) are skipped.
+func lex(src string) ([]token, error) {
+	var out []token
+	r := []rune(src)
+	for i := 0; i < len(r); {
+		c := r[i]
+		switch {
+		case unicode.IsSpace(c):
+			i++
+		case c == '-' && i+1 < len(r) && r[i+1] == '-':
+			for i < len(r) && r[i] != '\n' {
+				i++
+			}
+		case c == '\'':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(r); j++ {
+				if r[j] == '\'' {
+					if j+1 < len(r) && r[j+1] == '\'' {
+						b.WriteRune('\'')
+						j++
+						continue
+					}
+					break
+				}
+				b.WriteRune(r[j])
+			}
+			if j >= len(r) {
+				return nil, fmt.Errorf("unterminated string starting at offset %d", i)
+			}
+			out = append(out, token{tString, b.String(), i})
+			i = j + 1
+		case c == '"':
+			j := i + 1
+			for j < len(r) && r[j] != '"' {
+				j++
+			}
+			if j >= len(r) {
+				return nil, fmt.Errorf("unterminated quoted name at offset %d", i)
+			}
+			out = append(out, token{tIdent, string(r[i+1 : j]), i})
+			i = j + 1
+		case unicode.IsLetter(c) || c == '_':
+			j := i
+			for j < len(r) && (unicode.IsLetter(r[j]) || unicode.IsDigit(r[j]) || r[j] == '_' || r[j] == '.') {
+				j++
+			}
+			out = append(out, token{tIdent, string(r[i:j]), i})
+			i = j
+		case unicode.IsDigit(c) || (c == '-' || c == '.') && i+1 < len(r) && unicode.IsDigit(r[i+1]):
+			j := i + 1
+			for j < len(r) && (unicode.IsDigit(r[j]) || r[j] == '.' || r[j] == 'e' || r[j] == 'E' ||
+				(r[j] == '-' || r[j] == '+') && (r[j-1] == 'e' || r[j-1] == 'E')) {
+				j++
+			}
+			out = append(out, token{tNumber, string(r[i:j]), i})
+			i = j
+		default:
+			for _, s := range []string{"=>", "::", "<=", ">=", "!=", "<>"} {
+				if strings.HasPrefix(string(r[i:min(i+2, len(r))]), s) {
+					out = append(out, token{tSym, s, i})
+					i += 2
+					goto next
+				}
+			}
+			if strings.ContainsRune("(),;=*[]<>", c) {
+				out = append(out, token{tSym, string(c), i})
+				i++
+				break
+			}
+			return nil, fmt.Errorf("unexpected character %q at offset %d", c, i)
+		next:
+		}
+	}
+	return append(out, token{tEOF, "", len(r)}), nil
+}

@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/store"
+)
+
+// Session executes statements against one open store.
+type Session struct {
+	Store    *store.Store
+	Runner   runners.Options
+	Settings map[string]string // SET values
+}
+
+// Result is the outcome of one statement: a table of rows, or a message.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+	Message string
+}
+
+// settings that SET accepts; the import memory settings are recorded and
+// reported, their enforcement comes with the memory-bounded reader.
+var knownSettings = map[string]bool{
+	"lakelink.import_memory_limit":     true,
+	"lakelink.import_spill_threshold":  true,
+	"lakelink.import_parallel_workers": true,
+}
+
+// Exec parses and runs a script, statement by statement, and stops at the
+// first error. Results of the statements that ran are returned with it.
+func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
+	stmts, err := Parse(script)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, st := range stmts {
+		r, err := s.run(ctx, st)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
+	switch x := st.(type) {
+	case CreateTable:
+		if _, err := s.Store.Table(x.Name, s.Store.Head()); err == nil && x.IfNotExists {
+			return Result{Message: fmt.Sprintf("table %s exists", x.Name)}, nil
+		}
+		c, err := s.Store.Begin("CREATE TABLE " + x.Name)
+		if err != nil {
+			return Result{}, err
+		}
+		if _, err := c.CreateTable(x.Name, x.Schema); err != nil {
+			c.Abort()
+			return Result{}, err
+		}
+		if _, err := c.Finish(); err != nil {
+			return Result{}, err
+		}
+		return Result{Message: "CREATE TABLE " + x.Name}, nil
+	case DropTable:
+		if _, err := s.Store.Table(x.Name, s.Store.Head()); errors.Is(err, store.ErrNotFound) && x.IfExists {
+			return Result{Message: fmt.Sprintf("table %s does not exist", x.Name)}, nil
+		}
+		c, err := s.Store.Begin("DROP TABLE " + x.Name)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := c.DropTable(x.Name); err != nil {
+			c.Abort()
+			return Result{}, err
+		}
+		if _, err := c.Finish(); err != nil {
+			return Result{}, err
+		}
+		return Result{Message: "DROP TABLE " + x.Name}, nil
+	case Copy:
+		res, err := RunImport(ctx, s.Store, x.Import, s.Runner)
+		if err != nil {
+			return Result{}, err
+		}
+		msg := fmt.Sprintf("COPY %d rows into %s from %d object(s) (job %s, commit %d)", res.Rows, res.Table, res.Objects, res.Job, res.Commit)
+		if res.Errors > 0 {
+			msg += fmt.Sprintf("; %d row(s) rejected: see `lakelink errors %s`", res.Errors, res.Job)
+		}
+		return Result{Message: msg}, nil
+	case Set:
+		if !knownSettings[x.Name] {
+			return Result{}, fmt.Errorf("unknown setting %q", x.Name)
+		}
+		if s.Settings == nil {
+			s.Settings = map[string]string{}
+		}
+		s.Settings[x.Name] = x.Value
+		return Result{Message: "SET " + x.Name}, nil
+	case Select:
+		return s.selectRows(x)
+	}
+	return Result{}, fmt.Errorf("unsupported statement %T", st)
+}
+
+func (s *Session) selectRows(q Select) (Result, error) {
+	at := s.Store.Head()
+	ti, err := s.Store.Table(q.Table, at)
+	if err != nil {
+		return Result{}, err
+	}
+	if q.Count && q.Where == nil {
+		n, err := s.Store.Count(q.Table, at)
+		return Result{Columns: []string{"count"}, Rows: [][]any{{n}}}, err
+	}
+	idx := make([]int, 0, len(ti.Schema.Columns))
+	var cols []string
+	if len(q.Columns) == 0 {
+		for i, c := range ti.Schema.Columns {
+			idx, cols = append(idx, i), append(cols, c.Name)
+		}
+	}
+	for _, c := range q.Columns {
+		i := ti.Schema.Index(c)
+		if i < 0 {
+			return Result{}, fmt.Errorf("table %s has no column %q", q.Table, c)
+		}
+		idx, cols = append(idx, i), append(cols, ti.Schema.Columns[i].Name)
+	}
+	match := func(store.Row) bool { return true }
+	if q.Where != nil {
+		wi := ti.Schema.Index(q.Where.Column)
+		if wi < 0 {
+			return Result{}, fmt.Errorf("table %s has no column %q", q.Table, q.Where.Column)
+		}
+		want, err := store.Coerce(ti.Schema.Columns[wi].Type, q.Where.Value)
+		if err != nil {
+			return Result{}, fmt.Errorf("WHERE %s: %w", q.Where.Column, err)
+		}
+		match = func(r store.Row) bool { return equal(r[wi], want) }
+	}
+	res := Result{Columns: cols}
+	var count int64
+	errLimit := errors.New("limit")
+	err = s.Store.Scan(q.Table, at, func(r store.Row) error {
+		if !match(r) {
+			return nil
+		}
+		count++
+		if q.Count {
+			return nil
+		}
+		if q.Limit >= 0 && len(res.Rows) >= q.Limit {
+			return errLimit
+		}
+		out := make([]any, len(idx))
+		for i, j := range idx {
+			out[i] = r[j]
+		}
+		res.Rows = append(res.Rows, out)
+		return nil
+	})
+	if err != nil && err != errLimit {
+		return res, err
+	}
+	if q.Count {
+		return Result{Columns: []string{"count"}, Rows: [][]any{{count}}}, nil
+	}
+	return res, nil
+}
+
+func equal(a, b any) bool {
+	if a == nil || b == nil {
+		return false // NULL equals nothing
+	}
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	switch a.(type) {
+	case []float32, []any:
+		return fmt.Sprint(a) == fmt.Sprint(b)
+	}
+	return a == b
+}

@@ -1,0 +1,607 @@
+package pipeline
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/transforms"
+)
+
+// Statement is one parsed statement of the lakelink language.
+type Statement interface{ stmt() }
+
+// CreateTable is CREATE TABLE [IF NOT EXISTS] name (col TYPE [NOT NULL]
+// [PRIMARY KEY], ..., [PRIMARY KEY (a, b)]).
+type CreateTable struct {
+	Name        string
+	Schema      lake.Schema
+	IfNotExists bool
+}
+
+// DropTable is DROP TABLE [IF EXISTS] name.
+type DropTable struct {
+	Name     string
+	IfExists bool
+}
+
+// Copy is COPY FROM 'url'[, 'url'] INTO table [(cols)] [MAP COLUMNS (...)]
+// [WITH (...)], or COPY table [(cols)] FROM 'url' ....
+type Copy struct{ Import Import }
+
+// Select is SELECT count(*) | * | cols FROM t [WHERE col = literal] [LIMIT n].
+type Select struct {
+	Table   string
+	Count   bool
+	Columns []string // empty for *
+	Where   *Condition
+	Limit   int // -1 for none
+}
+
+// Condition is col = literal.
+type Condition struct {
+	Column string
+	Value  any // string, int64, float64, bool or nil
+}
+
+// Set is SET name = value.
+type Set struct {
+	Name  string
+	Value string
+}
+
+func (CreateTable) stmt() {}
+func (DropTable) stmt()   {}
+func (Copy) stmt()        {}
+func (Select) stmt()      {}
+func (Set) stmt()         {}
+
+// Parse parses a script of statements separated by semicolons.
+func Parse(src string) ([]Statement, error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks, src: src}
+	var out []Statement
+	for {
+		for p.sym(";") {
+		}
+		if p.peek().kind == tEOF {
+			return out, nil
+		}
+		start := p.peek().pos
+		s, err := p.statement()
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := s.(Copy); ok {
+			c.Import.Statement = strings.TrimSpace(string([]rune(src)[start:p.peek().pos]))
+			s = c
+		}
+		out = append(out, s)
+		if !p.sym(";") && p.peek().kind != tEOF {
+			return nil, p.errorf("expected ; or end of input")
+		}
+	}
+}
+
+type parser struct {
+	toks []token
+	i    int
+	src  string
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) advance() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+func (p *parser) errorf(f string, a ...any) error {
+	t := p.peek()
+	line := 1 + strings.Count(string([]rune(p.src)[:t.pos]), "\n")
+	return fmt.Errorf("syntax error at line %d near %s: %s", line, t, fmt.Sprintf(f, a...))
+}
+
+// kw consumes the keyword if it is next.
+func (p *parser) kw(words ...string) bool {
+	for k, w := range words {
+		t := p.toks[min(p.i+k, len(p.toks)-1)]
+		if t.kind != tIdent || !strings.EqualFold(t.text, w) {
+			return false
+		}
+	}
+	p.i += len(words)
+	return true
+}
+
+func (p *parser) sym(s string) bool {
+	if t := p.peek(); t.kind == tSym && t.text == s {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) expectKw(w ...string) error {
+	if !p.kw(w...) {
+		return p.errorf("expected %s", strings.Join(w, " "))
+	}
+	return nil
+}
+
+func (p *parser) expectSym(s string) error {
+	if !p.sym(s) {
+		return p.errorf("expected %q", s)
+	}
+	return nil
+}
+
+func (p *parser) ident(what string) (string, error) {
+	t := p.peek()
+	if t.kind != tIdent {
+		return "", p.errorf("expected %s", what)
+	}
+	p.i++
+	return t.text, nil
+}
+
+func (p *parser) statement() (Statement, error) {
+	switch {
+	case p.kw("CREATE", "TABLE"):
+		return p.createTable()
+	case p.kw("DROP", "TABLE"):
+		d := DropTable{IfExists: p.kw("IF", "EXISTS")}
+		var err error
+		d.Name, err = p.ident("a table name")
+		return d, err
+	case p.kw("COPY"):
+		return p.copy()
+	case p.kw("SELECT"):
+		return p.selectStmt()
+	case p.kw("SET"):
+		name, err := p.ident("a setting name")
+		if err != nil {
+			return nil, err
+		}
+		if !p.sym("=") && !p.kw("TO") {
+			return nil, p.errorf("expected =")
+		}
+		v, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
+	}
+	return nil, p.errorf("expected CREATE TABLE, DROP TABLE, COPY, SELECT or SET")
+}
+
+func (p *parser) createTable() (Statement, error) {
+	ct := CreateTable{IfNotExists: p.kw("IF", "NOT", "EXISTS")}
+	var err error
+	if ct.Name, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	for {
+		if p.kw("PRIMARY", "KEY") {
+			if err := p.expectSym("("); err != nil {
+				return nil, err
+			}
+			for {
+				k, err := p.ident("a key column")
+				if err != nil {
+					return nil, err
+				}
+				ct.Schema.PrimaryKey = append(ct.Schema.PrimaryKey, k)
+				if !p.sym(",") {
+					break
+				}
+			}
+			if err := p.expectSym(")"); err != nil {
+				return nil, err
+			}
+		} else {
+			name, err := p.ident("a column name")
+			if err != nil {
+				return nil, err
+			}
+			t, err := p.typ()
+			if err != nil {
+				return nil, err
+			}
+			col := lake.Column{Name: name, Type: t}
+			for {
+				if p.kw("NOT", "NULL") {
+					col.NotNull = true
+				} else if p.kw("NULL") {
+				} else if p.kw("PRIMARY", "KEY") {
+					col.NotNull = true
+					ct.Schema.PrimaryKey = append(ct.Schema.PrimaryKey, name)
+				} else {
+					break
+				}
+			}
+			ct.Schema.Columns = append(ct.Schema.Columns, col)
+		}
+		if !p.sym(",") {
+			break
+		}
+	}
+	return ct, p.expectSym(")")
+}
+
+// typ parses a type name: words, an optional (args), an optional [].
+func (p *parser) typ() (lake.Type, error) {
+	var b strings.Builder
+	w, err := p.ident("a type")
+	if err != nil {
+		return lake.Type{}, err
+	}
+	b.WriteString(w)
+	if strings.EqualFold(w, "DOUBLE") && p.kw("PRECISION") {
+		b.WriteString(" PRECISION")
+	}
+	if p.sym("(") {
+		b.WriteString("(")
+		for !p.sym(")") {
+			t := p.advance()
+			if t.kind == tEOF {
+				return lake.Type{}, p.errorf("unclosed type arguments")
+			}
+			b.WriteString(t.text)
+		}
+		b.WriteString(")")
+	}
+	if p.sym("[") {
+		if err := p.expectSym("]"); err != nil {
+			return lake.Type{}, err
+		}
+		b.WriteString("[]")
+	}
+	t, err := lake.ParseType(b.String())
+	if err != nil {
+		return t, p.errorf("%v", err)
+	}
+	return t, nil
+}
+
+func (p *parser) strings() ([]string, error) {
+	var out []string
+	for {
+		t := p.peek()
+		if t.kind != tString {
+			return nil, p.errorf("expected a quoted URL or path")
+		}
+		p.i++
+		out = append(out, t.text)
+		if !p.sym(",") {
+			return out, nil
+		}
+	}
+}
+
+func (p *parser) columnList() ([]string, error) {
+	var out []string
+	if !p.sym("(") {
+		return nil, nil
+	}
+	for {
+		c, err := p.ident("a column name")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		if !p.sym(",") {
+			break
+		}
+	}
+	return out, p.expectSym(")")
+}
+
+func (p *parser) copy() (Statement, error) {
+	im := Import{Options: DefaultImportOptions()}
+	var err error
+	if p.kw("FROM") { // COPY FROM 'src' INTO t
+		if im.Sources, err = p.strings(); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("INTO"); err != nil {
+			return nil, err
+		}
+		if im.Table, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if im.Columns, err = p.columnList(); err != nil {
+			return nil, err
+		}
+	} else { // COPY t [(cols)] FROM 'src'
+		if im.Table, err = p.ident("FROM or a table name"); err != nil {
+			return nil, err
+		}
+		if im.Columns, err = p.columnList(); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("FROM"); err != nil {
+			return nil, err
+		}
+		if im.Sources, err = p.strings(); err != nil {
+			return nil, err
+		}
+	}
+	if p.kw("MAP", "COLUMNS") {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		for {
+			src, err := p.ident("a source column")
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expectSym("=>"); err != nil {
+				return nil, err
+			}
+			dst, err := p.ident("a table column")
+			if err != nil {
+				return nil, err
+			}
+			cm := transforms.ColumnMap{Source: src, Target: dst}
+			if p.sym("::") {
+				t, err := p.typ()
+				if err != nil {
+					return nil, err
+				}
+				cm.Cast = &t
+			}
+			im.Maps = append(im.Maps, cm)
+			if !p.sym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		if len(im.Columns) > 0 {
+			return nil, p.errorf("use either a column list or MAP COLUMNS, not both")
+		}
+	}
+	if p.kw("WITH") {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		for {
+			k, err := p.ident("an option name")
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expectSym("="); err != nil {
+				return nil, err
+			}
+			v, err := p.literal()
+			if err != nil {
+				return nil, err
+			}
+			if err := setOption(&im.Options, strings.ToLower(k), v); err != nil {
+				return nil, p.errorf("%v", err)
+			}
+			if !p.sym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+	}
+	return Copy{Import: im}, nil
+}
+
+// literal parses a string, number, TRUE/FALSE/NULL, bare word, or a
+// bracketed list of those.
+func (p *parser) literal() (any, error) {
+	t := p.peek()
+	switch {
+	case t.kind == tString:
+		p.i++
+		return t.text, nil
+	case t.kind == tNumber:
+		p.i++
+		if n, err := strconv.ParseInt(t.text, 10, 64); err == nil {
+			return n, nil
+		}
+		f, err := strconv.ParseFloat(t.text, 64)
+		if err != nil {
+			return nil, p.errorf("bad number")
+		}
+		return f, nil
+	case t.kind == tIdent:
+		p.i++
+		switch strings.ToUpper(t.text) {
+		case "TRUE":
+			return true, nil
+		case "FALSE":
+			return false, nil
+		case "NULL":
+			return nil, nil
+		}
+		return t.text, nil
+	case p.sym("["):
+		var out []any
+		for !p.sym("]") {
+			v, err := p.literal()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			if !p.sym(",") {
+				if err := p.expectSym("]"); err != nil {
+					return nil, err
+				}
+				break
+			}
+		}
+		return out, nil
+	}
+	return nil, p.errorf("expected a value")
+}
+
+// Options lists the WITH options of COPY, for errors and the README.
+var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging"}
+
+func setOption(o *ImportOptions, k string, v any) error {
+	str := func() (string, error) {
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("option %s takes a string", k)
+		}
+		return s, nil
+	}
+	num := func() (int64, error) {
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case string:
+			return strconv.ParseInt(x, 10, 64)
+		}
+		return 0, fmt.Errorf("option %s takes a whole number", k)
+	}
+	switch k {
+	case "format":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(s, "parquet") {
+			return fmt.Errorf("format %q is not supported (only parquet)", s)
+		}
+	case "mode":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		switch m := sinks.Mode(strings.ToLower(s)); m {
+		case sinks.Append, sinks.Upsert:
+			o.Mode = m
+		default:
+			return fmt.Errorf("mode %q is not supported (append, upsert)", s)
+		}
+	case "batch_size":
+		n, err := num()
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("batch_size must be between 1 and 1048576")
+		}
+		o.BatchSize = int(n)
+	case "on_error":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		s = strings.ToLower(s)
+		if s != "continue" && s != "abort" {
+			return fmt.Errorf("on_error must be 'continue' or 'abort'")
+		}
+		o.OnError = s
+	case "max_errors":
+		n, err := num()
+		if err != nil || n < 0 {
+			return fmt.Errorf("max_errors must be a whole number >= 0")
+		}
+		o.MaxErrors = n
+	case "primary_key":
+		switch x := v.(type) {
+		case string:
+			for _, part := range strings.Split(x, ",") {
+				o.PrimaryKey = append(o.PrimaryKey, strings.TrimSpace(part))
+			}
+		case []any:
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return fmt.Errorf("primary_key takes column names")
+				}
+				o.PrimaryKey = append(o.PrimaryKey, s)
+			}
+		default:
+			return fmt.Errorf("primary_key takes a column name or a list")
+		}
+	case "detect_vectors":
+		b, ok := v.(bool)
+		if !ok {
+			return fmt.Errorf("detect_vectors takes true or false")
+		}
+		o.DetectVectors = b
+	case "staging":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		o.Staging = s
+	default:
+		return fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(Options, ", "))
+	}
+	return nil
+}
+
+func (p *parser) selectStmt() (Statement, error) {
+	s := Select{Limit: -1}
+	if p.kw("count") || p.kw("COUNT") {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		if err := p.expectSym("*"); err != nil {
+			return nil, err
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		s.Count = true
+	} else if !p.sym("*") {
+		for {
+			c, err := p.ident("a column name")
+			if err != nil {
+				return nil, err
+			}
+			s.Columns = append(s.Columns, c)
+			if !p.sym(",") {
+				break
+			}
+		}
+	}
+	if err := p.expectKw("FROM"); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.Table, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if p.kw("WHERE") {
+		c, err := p.ident("a column name")
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectSym("="); err != nil {
+			return nil, p.errorf("only col = value conditions are supported")
+		}
+		v, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		s.Where = &Condition{Column: c, Value: v}
+	}
+	if p.kw("LIMIT") {
+		t := p.advance()
+		n, err := strconv.Atoi(t.text)
+		if t.kind != tNumber || err != nil || n < 0 {
+			return nil, p.errorf("LIMIT takes a whole number")
+		}
+		s.Limit = n
+	}
+	return s, nil
+}
