@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"gocloud.dev/blob"
+
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
@@ -204,15 +206,12 @@ func Cleanup(ctx context.Context, stagingURL, job string) error {
 		return err
 	}
 	defer done()
-	it := b.List(nil)
-	prefix := job + "/"
+	it := b.List(&blob.ListOptions{Prefix: job + "/"})
 	for {
 		obj, err := it.Next(ctx)
 		if err != nil {
 			return nil
 		}
-		if len(obj.Key) >= len(prefix) && obj.Key[:len(prefix)] == prefix {
-			_ = b.Delete(ctx, obj.Key)
-		}
+		_ = b.Delete(ctx, obj.Key)
 	}
 }

@@ -27,8 +27,19 @@ type Manifest struct {
 	Segments []Segment `json:"segments"`
 }
 
-// Sort puts segments in input order (origin, then rows before errors).
+// Sort puts segments in input order (origin, then name) and drops repeated
+// descriptors of one object: a bundle that ran twice staged the same object
+// twice under the same name, and it must load once.
 func (m *Manifest) Sort() {
+	seen := map[string]bool{}
+	kept := m.Segments[:0]
+	for _, s := range m.Segments {
+		if !seen[s.Name] {
+			seen[s.Name] = true
+			kept = append(kept, s)
+		}
+	}
+	m.Segments = kept
 	sort.Slice(m.Segments, func(i, j int) bool {
 		a, b := m.Segments[i], m.Segments[j]
 		if a.Origin != b.Origin {

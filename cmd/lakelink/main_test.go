@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/fixtures"
+)
+
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLIImportQueryDigest(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 200, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	code, out, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id')")
+	if code != 0 || !strings.Contains(out, "COPY 200 rows") {
+		t.Fatalf("copy: %d %q %q", code, out, errs)
+	}
+	code, out, _ = cli(t, "--store", st, "sql", "--format", "csv", "SELECT id, embedding FROM docs WHERE id = 7")
+	want, _ := json.Marshal(fixtures.Documents{Dim: 3}.Row(7).Embedding)
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 2 || recs[0][1] != "embedding" || recs[1][0] != "7" || recs[1][1] != string(want) {
+		t.Errorf("csv: %q, want embedding %s", out, want)
+	}
+	code, out, _ = cli(t, "--store", st, "sql", "--format", "json", "SELECT count(*) FROM docs")
+	if code != 0 || strings.TrimSpace(out) != `{"count":200}` {
+		t.Errorf("json count: %q", out)
+	}
+	code, d1, _ := cli(t, "--store", st, "digest", "docs")
+	if code != 0 || len(strings.TrimSpace(d1)) != 32 {
+		t.Errorf("digest: %q", d1)
+	}
+	code, out, _ = cli(t, "--store", st, "tables")
+	if code != 0 || !strings.Contains(out, "docs") || !strings.Contains(out, "VECTOR(3)") {
+		t.Errorf("tables: %q", out)
+	}
+}
+
+// A truncated file, a file that is not Parquet and a missing file each give
+// one clear error naming the object, a non-zero exit, and no commit.
+func TestCLIBadInputCommitsNothing(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.parquet")
+	if err := fixtures.WriteDocuments(good, fixtures.Documents{Rows: 100, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(good)
+	os.WriteFile(filepath.Join(dir, "truncated.parquet"), b[:len(b)*2/3], 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.parquet"), []byte("this is not parquet\n"), 0o644)
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+good+"' INTO docs"); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, name := range []string{"truncated.parquet", "notes.parquet", "missing.parquet"} {
+		code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+filepath.Join(dir, name)+"' INTO docs")
+		if code == 0 || !strings.Contains(errs, name) || strings.Contains(errs, "goroutine") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%s: exit %d, stderr %q", name, code, errs)
+		}
+	}
+	// A good file and a bad one in one COPY: nothing is committed either.
+	code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+good+"', '"+filepath.Join(dir, "notes.parquet")+"' INTO docs")
+	if code == 0 || !strings.Contains(errs, "notes.parquet") {
+		t.Errorf("mixed: exit %d, %q", code, errs)
+	}
+	s, err := store.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, _ := s.Count("docs", s.Head()); n != 100 || s.Head() != 1 {
+		t.Errorf("after failures: %d rows, head %d", n, s.Head())
+	}
+}
+
+func TestCLIStoreInUseAndUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if code, _, errs := cli(t, "--store", dir, "tables"); code == 0 || !strings.Contains(errs, "store is in use") {
+		t.Errorf("in use: %d %q", code, errs)
+	}
+	for _, args := range [][]string{{"sql"}, {"sql", "SELEC"}, {"nosuch"}, {"sql", "--format", "xml", "SELECT 1"}} {
+		if code, _, errs := cli(t, append([]string{"--store", t.TempDir()}, args...)...); code == 0 || errs == "" {
+			t.Errorf("%v: exit %d stderr %q", args, code, errs)
+		}
+	}
+}
