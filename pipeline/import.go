@@ -63,6 +63,9 @@ type ImportResult struct {
 	Errors  int64
 	Created bool // the import created the table
 	Objects int
+	// Where the time went: planning (listing, footers), the pipeline (read,
+	// map, stage) and the commit into the store.
+	PlanTime, PipelineTime, CommitTime time.Duration
 }
 
 // Plan is an import checked against the store and the input: everything
@@ -217,12 +220,16 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		return ImportResult{}, err
 	}
 	defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
+	planned := time.Now()
 	bp, s := beam.NewPipelineWithRoot()
 	p.Build(s)
 	if err := runners.Execute(ctx, bp, ro); err != nil {
 		return ImportResult{}, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
-	return p.Commit(ctx, st, ro.Runner, started)
+	ran := time.Now()
+	res, err := p.Commit(ctx, st, ro.Runner, started)
+	res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
+	return res, err
 }
 
 // Commit loads the staged job into the store as one commit.

@@ -1,11 +1,12 @@
 package sinks
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"gocloud.dev/blob"
 
@@ -72,7 +73,18 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		return res, err
 	}
 	defer done()
+	sr := &segmentReader{bucket: b}
+	if !strings.Contains(opt.Staging, "://") {
+		sr.local = opt.Staging
+	}
+	// Mapped segments back the keys and values handed to the commit until
+	// it is finished or aborted.
+	c.OnDone(sr.release)
 	hasPK := len(opt.Table.Schema.PrimaryKey) > 0
+	var totalRows int64
+	for _, seg := range m.Segments {
+		totalRows += seg.Rows
+	}
 
 	// For upsert, a first pass finds the last occurrence of each key, so
 	// that each key is written once (two writes of one key at one
@@ -81,14 +93,15 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		seg int
 		row int64
 	}
-	last := map[[16]byte]pos{}
+	var last map[[16]byte]pos
 	if hasPK && opt.Mode == Upsert {
+		last = make(map[[16]byte]pos, totalRows)
 		for si, seg := range m.Segments {
 			if seg.Rows == 0 {
 				continue
 			}
 			var row int64
-			if err := eachRow(ctx, b, seg, func(key, _ []byte) error {
+			if err := sr.eachRow(ctx, seg, func(key, _ []byte) error {
 				last[keyHash(key)] = pos{si, row}
 				row++
 				return nil
@@ -97,7 +110,10 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			}
 		}
 	}
-	seen := map[[16]byte]bool{}
+	var seen map[[16]byte]bool
+	if hasPK && opt.Mode != Upsert {
+		seen = make(map[[16]byte]bool, totalRows)
+	}
 	var seq uint64
 	addError := func(e lake.RowError) error {
 		res.Errors++
@@ -127,7 +143,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			continue
 		}
 		var row int64
-		err := eachRow(ctx, b, seg, func(key, val []byte) error {
+		err := sr.eachRow(ctx, seg, func(key, val []byte) error {
 			r := row
 			row++
 			if hasPK {
@@ -163,14 +179,43 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 	return res, nil
 }
 
-func eachRow(ctx context.Context, b interface {
-	ReadAll(context.Context, string) ([]byte, error)
-}, seg Segment, fn func(key, val []byte) error) error {
-	data, err := b.ReadAll(ctx, seg.Name)
+// segmentReader reads staged segments. Local segments are mapped into
+// memory rather than copied: Badger keeps references to keys and values
+// until the commit flushes, so the mappings live until release.
+type segmentReader struct {
+	bucket *blob.Bucket
+	local  string // staging folder, when staging is local
+	maps   [][]byte
+}
+
+func (sr *segmentReader) release() {
+	for _, m := range sr.maps {
+		_ = unmap(m)
+	}
+	sr.maps = nil
+}
+
+func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte) error) error {
+	if sr.local != "" {
+		data, err := mapFile(filepath.Join(sr.local, filepath.FromSlash(seg.Name)))
+		if err == nil {
+			sr.maps = append(sr.maps, data)
+			if err := readRowsFrom(data, fn); err != nil {
+				return fmt.Errorf("staged %s: %w", seg.Name, err)
+			}
+			return nil
+		}
+	}
+	return eachRow(ctx, sr.bucket, seg, fn)
+}
+
+func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, fn func(key, val []byte) error) error {
+	r, err := b.NewReader(ctx, seg.Name, nil)
 	if err != nil {
 		return fmt.Errorf("read staged %s: %w", seg.Name, err)
 	}
-	if err := readRows(bytes.NewReader(data), fn); err != nil {
+	defer r.Close()
+	if err := readRows(r, fn); err != nil {
 		return fmt.Errorf("staged %s: %w", seg.Name, err)
 	}
 	return nil

@@ -58,11 +58,19 @@ const segMagic = "LLSEG1\n"
 
 func encodeRows(schema lake.Schema, b lake.Batch) ([]byte, error) {
 	pk := schema.PKIndexes()
-	out := make([]byte, 0, 64+b.Rows()*64)
-	out = append(out, segMagic...)
+	var out []byte
 	var key, val []byte
 	var err error
 	for i := 0; i < b.Rows(); i++ {
+		if i == 1 {
+			// Size the segment from the first row, so it is allocated once.
+			grown := make([]byte, len(out), len(out)+(len(out)-len(segMagic))*(b.Rows()+b.Rows()/8))
+			copy(grown, out)
+			out = grown
+		}
+		if i == 0 {
+			out = append(out, segMagic...)
+		}
 		key = key[:0]
 		if len(pk) > 0 {
 			if key, err = store.AppendKey(key, schema, pk, b.Record, i); err != nil {
@@ -80,10 +88,52 @@ func encodeRows(schema lake.Schema, b lake.Batch) ([]byte, error) {
 	return out, nil
 }
 
-// readRows calls fn for each staged row. The slices are fresh for each row
-// (the commit keeps them until it flushes).
+// readRowsFrom calls fn for each row of a segment held in memory; keys and
+// values are sub-slices of data.
+func readRowsFrom(data []byte, fn func(key, val []byte) error) error {
+	if len(data) < len(segMagic) || string(data[:len(segMagic)]) != segMagic {
+		return fmt.Errorf("not a staged segment")
+	}
+	data = data[len(segMagic):]
+	next := func() ([]byte, error) {
+		n, k := binary.Uvarint(data)
+		if k <= 0 || n > uint64(len(data)-k) {
+			return nil, fmt.Errorf("corrupt segment")
+		}
+		v := data[k : k+int(n) : k+int(n)]
+		data = data[k+int(n):]
+		return v, nil
+	}
+	for len(data) > 0 {
+		key, err := next()
+		if err != nil {
+			return err
+		}
+		val, err := next()
+		if err != nil {
+			return err
+		}
+		if err := fn(key, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRows calls fn for each staged row. The slices are never reused (the
+// commit keeps them until it flushes); they are carved from large chunks so
+// that a row costs no allocation of its own.
 func readRows(r io.Reader, fn func(key, val []byte) error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
+	var arena []byte
+	carve := func(n int) []byte {
+		if n > len(arena) {
+			arena = make([]byte, max(n, 4<<20))
+		}
+		b := arena[:n:n]
+		arena = arena[n:]
+		return b
+	}
 	magic := make([]byte, len(segMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != segMagic {
 		return fmt.Errorf("not a staged segment")
@@ -96,7 +146,10 @@ func readRows(r io.Reader, fn func(key, val []byte) error) error {
 		if err != nil {
 			return fmt.Errorf("corrupt segment: %w", err)
 		}
-		key := make([]byte, kl)
+		if kl > 1<<16 {
+			return fmt.Errorf("corrupt segment: bad key length")
+		}
+		key := carve(int(kl))
 		if _, err := io.ReadFull(br, key); err != nil {
 			return fmt.Errorf("corrupt segment: %w", err)
 		}
@@ -104,7 +157,7 @@ func readRows(r io.Reader, fn func(key, val []byte) error) error {
 		if err != nil || vl > 1<<30 {
 			return fmt.Errorf("corrupt segment: bad value length")
 		}
-		val := make([]byte, vl)
+		val := carve(int(vl))
 		if _, err := io.ReadFull(br, val); err != nil {
 			return fmt.Errorf("corrupt segment: %w", err)
 		}

@@ -40,6 +40,9 @@ func TestBundleTwiceAddsNoDuplicates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := fn.FinishBundle(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 	if len(segs) != 3 || segs[0].Name != segs[1].Name {
 		t.Fatalf("segments %+v", segs)
 	}
@@ -76,6 +79,9 @@ func TestMaxErrorsAbortsCommit(t *testing.T) {
 	b2.Origin.ObjectIndex = 1
 	for _, b := range []lake.Batch{batch(t, 0, 1, 2), b2} {
 		_ = fn.ProcessElement(ctx, b, func(s Segment) { segs = append(segs, s) })
+	}
+	if err := fn.FinishBundle(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
 	st, _ := store.Open(t.TempDir())
 	defer st.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -62,6 +63,24 @@ func (st *staging) open(ctx context.Context, opt StageOptions) error {
 	return err
 }
 
+// write stores one staged object. Unlike Bucket.WriteAll it computes no
+// MD5 (which cost more than the whole encode); the drivers that need a
+// checksum compute their own.
+func (st *staging) write(ctx context.Context, key string, data []byte) error {
+	w, err := st.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", key, err)
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return fmt.Errorf("stage %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("stage %s: %w", key, err)
+	}
+	return nil
+}
+
 func (st *staging) close() {
 	if st.done != nil {
 		st.done()
@@ -71,22 +90,63 @@ func (st *staging) close() {
 type stageRowsFn struct {
 	Opt StageOptions `json:"opt"`
 	staging
+	// Writes run on their own goroutines, at most maxPendingWrites at a
+	// time, so that encoding the next batch overlaps writing the last one.
+	// FinishBundle waits for all: a bundle succeeds only when every segment
+	// it emitted is stored.
+	pending sync.WaitGroup
+	slots   chan struct{}
+	errMu   sync.Mutex
+	err     error
 }
 
-func (fn *stageRowsFn) Setup(ctx context.Context) error { return fn.open(ctx, fn.Opt) }
-func (fn *stageRowsFn) Teardown()                       { fn.close() }
+const maxPendingWrites = 2
+
+func (fn *stageRowsFn) Setup(ctx context.Context) error {
+	fn.slots = make(chan struct{}, maxPendingWrites)
+	return fn.open(ctx, fn.Opt)
+}
+
+func (fn *stageRowsFn) Teardown() { fn.pending.Wait(); fn.close() }
 
 func (fn *stageRowsFn) ProcessElement(ctx context.Context, b lake.Batch, emit func(Segment)) error {
+	if err := fn.firstErr(); err != nil {
+		return err
+	}
 	data, err := encodeRows(fn.Opt.Schema, b)
 	if err != nil {
 		return err
 	}
 	key := rowsKey(fn.Opt.Job, b.Origin)
-	if err := fn.bucket.WriteAll(ctx, key, data, nil); err != nil {
-		return fmt.Errorf("stage %s: %w", key, err)
-	}
+	fn.slots <- struct{}{}
+	fn.pending.Add(1)
+	go func() {
+		defer func() { <-fn.slots; fn.pending.Done() }()
+		if err := fn.write(context.WithoutCancel(ctx), key, data); err != nil {
+			fn.errMu.Lock()
+			if fn.err == nil {
+				fn.err = err
+			}
+			fn.errMu.Unlock()
+		}
+	}()
 	emit(Segment{Name: key, Origin: b.Origin, Rows: int64(b.Rows()), Bytes: int64(len(data))})
 	return nil
+}
+
+func (fn *stageRowsFn) FinishBundle(_ context.Context, _ func(Segment)) error {
+	fn.pending.Wait()
+	err := fn.firstErr()
+	fn.errMu.Lock()
+	fn.err = nil
+	fn.errMu.Unlock()
+	return err
+}
+
+func (fn *stageRowsFn) firstErr() error {
+	fn.errMu.Lock()
+	defer fn.errMu.Unlock()
+	return fn.err
 }
 
 type stageErrorsFn struct {
@@ -103,8 +163,8 @@ func (fn *stageErrorsFn) ProcessElement(ctx context.Context, eb transforms.Error
 		return err
 	}
 	key := errorsKey(fn.Opt.Job, eb.Origin)
-	if err := fn.bucket.WriteAll(ctx, key, data, nil); err != nil {
-		return fmt.Errorf("stage %s: %w", key, err)
+	if err := fn.write(ctx, key, data); err != nil {
+		return err
 	}
 	emit(Segment{Name: key, Origin: eb.Origin, Errors: int64(len(eb.Errors)), Bytes: int64(len(data))})
 	return nil
@@ -131,7 +191,7 @@ func (fn *manifestFn) ProcessElement(ctx context.Context, _ int, segs func(*Segm
 	if err != nil {
 		return err
 	}
-	return fn.bucket.WriteAll(ctx, ManifestKey(fn.Opt.Job), data, nil)
+	return fn.write(ctx, ManifestKey(fn.Opt.Job), data)
 }
 
 func init() {

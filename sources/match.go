@@ -114,7 +114,9 @@ func OpenBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error
 
 func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error) {
 	if !strings.Contains(bucket, "://") {
-		b, err := fileblob.OpenBucket(bucket, nil)
+		// No metadata sidecars: they cost an MD5 of every byte written, and
+		// lakelink reads nothing from them.
+		b, err := fileblob.OpenBucket(bucket, &fileblob.Options{Metadata: fileblob.MetadataDontWrite, NoTempDir: true})
 		if err != nil {
 			return nil, nil, fmt.Errorf("open folder %s: %w", bucket, err)
 		}

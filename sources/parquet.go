@@ -74,7 +74,10 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 	var pf *parquet.File
 	err = guard(func() error {
 		var err error
-		pf, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+		pf, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10),
+			// Pages of each column are read and decompressed ahead, on another
+			// goroutine, while the current ones are decoded.
+			parquet.FileReadMode(parquet.ReadModeAsync))
 		return err
 	})
 	if err != nil {

@@ -205,6 +205,7 @@ func (c *cursor) readRow(b array.Builder) error {
 		return c.skipRest()
 	}
 	eb := lb.ValueBuilder()
+	f32b, _ := eb.(*array.Float32Builder)
 	for first := true; ; first = false {
 		ok, err := c.ensure()
 		if err != nil {
@@ -217,6 +218,20 @@ func (c *cursor) readRow(b array.Builder) error {
 		if !first && rep == 0 {
 			return nil
 		}
+		// Fast path for embeddings: the rest of the row within this page,
+		// all values present, copied in one go.
+		if f32b != nil && c.vals.f32 != nil && c.vals.dict == nil {
+			j := c.li + 1
+			for j < c.n && j < len(c.reps) && c.reps[j] != 0 {
+				j++
+			}
+			if run := j - c.li; c.allPresent(c.li, j) && c.vi+run <= len(c.vals.f32) {
+				f32b.AppendValues(c.vals.f32[c.vi:c.vi+run], nil)
+				c.vi += run
+				c.li = j
+				continue
+			}
+		}
 		c.li++
 		if def < c.col.maxDef {
 			eb.AppendNull()
@@ -226,6 +241,20 @@ func (c *cursor) readRow(b array.Builder) error {
 			return err
 		}
 	}
+}
+
+// allPresent reports whether entries [i, j) all hold a value.
+func (c *cursor) allPresent(i, j int) bool {
+	if len(c.defs) < j {
+		return len(c.defs) == 0
+	}
+	m := byte(c.col.maxDef)
+	for _, d := range c.defs[i:j] {
+		if d != m {
+			return false
+		}
+	}
+	return true
 }
 
 // skipRest consumes entries that continue the current row (none for a NULL

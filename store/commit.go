@@ -28,6 +28,18 @@ type Commit struct {
 	tables  map[string]*TableInfo // created or dropped (nil) in this commit
 	nextRow map[uint32]uint64     // hidden row ids per table without a primary key
 	done    bool
+	onDone  []func()
+}
+
+// OnDone registers fn to run once the commit is finished or aborted, after
+// Badger has released every key and value handed to Put.
+func (c *Commit) OnDone(fn func()) { c.onDone = append(c.onDone, fn) }
+
+func (c *Commit) runOnDone() {
+	for _, fn := range c.onDone {
+		fn()
+	}
+	c.onDone = nil
 }
 
 // Begin starts a commit with a message for the history.
@@ -165,6 +177,7 @@ func (c *Commit) Finish() (uint64, error) {
 	c.done = true
 	defer c.s.commitMu.Unlock()
 	defer c.read.Discard()
+	defer c.runOnDone()
 	ci, _ := json.Marshal(CommitInfo{TS: c.ts, Time: time.Now().UTC(), Message: c.msg, Job: c.job})
 	if err := c.wb.Set(commitKey(c.ts), ci); err != nil {
 		c.wb.Cancel()
@@ -189,5 +202,6 @@ func (c *Commit) Abort() error {
 	defer c.s.commitMu.Unlock()
 	c.read.Discard()
 	c.wb.Cancel()
+	defer c.runOnDone()
 	return c.s.recover()
 }

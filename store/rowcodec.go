@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -88,6 +89,9 @@ func appendValue(dst []byte, t lake.Type, col arrow.Array, i int) ([]byte, error
 		d := t.Dim
 		lo := (a.Offset() + i) * d // the child array is not sliced with the list
 		dst = binary.AppendUvarint(dst, uint64(d))
+		if d > 0 && littleEndian {
+			return append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&vals[lo])), 4*d)...), nil
+		}
 		for _, f := range vals[lo : lo+d] {
 			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
 		}
@@ -111,6 +115,10 @@ func appendValue(dst []byte, t lake.Type, col arrow.Array, i int) ([]byte, error
 	}
 	return nil, fmt.Errorf("cannot store Arrow type %s as %s", col.DataType(), t)
 }
+
+// littleEndian: on such machines (amd64, arm64) a float32 slice already is
+// its encoding, and vectors are copied in bulk.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // DecodeRow decodes a row value. Columns the encoding lacks (added to the
 // schema later) decode as NULL.
@@ -200,6 +208,10 @@ func (d *decoder) value(t lake.Type) any {
 		n := int(d.uvarint())
 		raw := d.take(4 * n)
 		v := make([]float32, n)
+		if n > 0 && littleEndian && d.err == nil {
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*n), raw)
+			return v
+		}
 		for i := range v {
 			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
