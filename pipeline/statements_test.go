@@ -13,8 +13,15 @@ import (
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
+// session opens a fresh store; runner is "direct", "prism" or
+// "prism-process" (Prism with workers in separate processes: this test
+// binary, started by Prism, as its own worker).
 func session(t *testing.T, runner string) *pipeline.Session {
-	return &pipeline.Session{Store: openStore(t), Runner: runners.Options{Runner: runner}}
+	ro := runners.Options{Runner: runner}
+	if runner == "prism-process" {
+		ro = runners.Options{Runner: "prism", Environment: "process"}
+	}
+	return &pipeline.Session{Store: openStore(t), Runner: ro}
 }
 
 func exec(t *testing.T, s *pipeline.Session, sql string) []pipeline.Result {
@@ -120,8 +127,8 @@ func TestUpsertLastRowWinsAndAppendRejectsDuplicates(t *testing.T) {
 	}
 }
 
-// The same input gives the same digest in two fresh stores, and on the
-// direct runner and on Prism.
+// The same input gives the same digest in two fresh stores, on the direct
+// runner, on Prism, and on Prism with the workers in separate processes.
 func TestDigestSameAcrossStoresAndRunners(t *testing.T) {
 	dir := t.TempDir()
 	for i := 0; i < 2; i++ {
@@ -131,9 +138,11 @@ func TestDigestSameAcrossStoresAndRunners(t *testing.T) {
 		}
 	}
 	sql := fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 256)", dir)
+	marks := t.TempDir()
+	t.Setenv(workerMarksEnv, marks)
 	var digests []string
-	for _, runner := range []string{"direct", "direct", "prism"} {
-		if runner == "prism" && testing.Short() {
+	for _, runner := range []string{"direct", "direct", "prism", "prism-process"} {
+		if runner != "direct" && testing.Short() {
 			continue
 		}
 		s := session(t, runner)
@@ -146,6 +155,12 @@ func TestDigestSameAcrossStoresAndRunners(t *testing.T) {
 			t.Errorf("%s: %d rows", runner, n)
 		}
 		digests = append(digests, runner+":"+d)
+		if runner == "prism-process" {
+			t.Logf("worker processes: %v (test process %d)", workerPIDs(t, marks), os.Getpid())
+		}
+		if runner == "prism-process" && len(workerPIDs(t, marks)) == 0 {
+			t.Errorf("prism-process: no worker process ran")
+		}
 	}
 	for _, d := range digests[1:] {
 		if d[strings.IndexByte(d, ':'):] != digests[0][strings.IndexByte(digests[0], ':'):] {

@@ -2,6 +2,7 @@ package runners
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,8 +25,13 @@ type Options struct {
 	// Endpoint of a portable job service (HOST:PORT), for universal/flink.
 	Endpoint string
 	// Environment is the worker environment for portable runners:
-	// "loopback" (default: workers in this process) or "process".
+	// "loopback" (default: workers in this process) or "process" (workers
+	// are separate processes running WorkerBinary).
 	Environment string
+	// WorkerBinary is the program a PROCESS environment starts as worker;
+	// it must call IsWorker/RunWorker first thing in main. Default: the
+	// running program itself.
+	WorkerBinary string
 	// Verbose keeps Beam's own log output.
 	Verbose bool
 }
@@ -52,8 +58,8 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 	case "", "direct":
 		_, err = direct.Execute(ctx, p)
 	case "prism":
-		if o.Environment != "" {
-			*jobopts.EnvironmentType = o.Environment
+		if err := setEnvironment(o); err != nil {
+			return err
 		}
 		_, err = prism.Execute(ctx, p)
 	case "universal", "flink":
@@ -61,10 +67,8 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 			return fmt.Errorf("runner %s needs an endpoint (HOST:PORT of the job service)", o.Runner)
 		}
 		*jobopts.Endpoint = o.Endpoint
-		if o.Environment != "" {
-			*jobopts.EnvironmentType = o.Environment
-		} else if *jobopts.EnvironmentType == "" {
-			*jobopts.EnvironmentType = "loopback"
+		if err := setEnvironment(o); err != nil {
+			return err
 		}
 		_, err = universal.Execute(ctx, p)
 	default:
@@ -72,6 +76,32 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 	}
 	if err != nil {
 		return fmt.Errorf("pipeline failed on %s runner: %w", orDefault(o.Runner), err)
+	}
+	return nil
+}
+
+// setEnvironment sets Beam's (global) environment flags for a portable run.
+func setEnvironment(o Options) error {
+	switch strings.ToLower(o.Environment) {
+	case "", "loopback":
+		*jobopts.EnvironmentType = "LOOPBACK"
+		*jobopts.EnvironmentConfig = ""
+	case "process":
+		bin := o.WorkerBinary
+		if bin == "" {
+			self, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("process environment: finding this program: %w", err)
+			}
+			bin = self
+		}
+		cfg, _ := json.Marshal(map[string]string{"command": bin})
+		*jobopts.EnvironmentType = "PROCESS"
+		*jobopts.EnvironmentConfig = string(cfg)
+		// Without a worker binary the launcher would try to `go build` one.
+		*jobopts.WorkerBinary = bin
+	default:
+		return fmt.Errorf("unknown environment %q (loopback, process)", o.Environment)
 	}
 	return nil
 }

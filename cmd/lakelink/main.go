@@ -24,6 +24,10 @@ import (
 )
 
 func main() {
+	// The binary is its own Beam worker in a PROCESS environment.
+	if runners.IsWorker(os.Args[1:]) {
+		os.Exit(runners.RunWorker(os.Args[1:]))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
