@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -105,6 +106,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	srcSchema := sources.SourceSchema(readable)
 
 	p := &Plan{Import: im, Job: newJobID(), Objects: objs}
+	activeJobs.Store(p.Job, true)
 	ti, err := st.Table(im.Table, st.Head())
 	switch {
 	case err == nil:
@@ -138,6 +140,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 		if err := os.MkdirAll(p.Staging, 0o755); err != nil {
 			return nil, err
 		}
+		removeOrphanStaging(p.Staging)
 	}
 	return p, nil
 }
@@ -220,6 +223,7 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		return ImportResult{}, err
 	}
 	defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
+	defer activeJobs.Delete(p.Job)
 	planned := time.Now()
 	bp, s := beam.NewPipelineWithRoot()
 	p.Build(s)
@@ -287,6 +291,24 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	}
 	ok = true
 	return res, nil
+}
+
+// activeJobs are the jobs of this process that may have staged data.
+var activeJobs sync.Map
+
+// removeOrphanStaging deletes job folders in a store's staging folder that
+// belong to no job of this process. Only the process holding the store
+// imports into its staging folder, so those jobs' processes died.
+func removeOrphanStaging(staging string) {
+	entries, err := os.ReadDir(staging)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if _, active := activeJobs.Load(e.Name()); e.IsDir() && !active {
+			_ = os.RemoveAll(filepath.Join(staging, e.Name()))
+		}
+	}
 }
 
 func orDefault(r string) string {

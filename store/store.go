@@ -30,7 +30,15 @@ type Store struct {
 	db  *badger.DB
 
 	commitMu sync.Mutex // held by the one open Commit
+
+	// recovered is the timestamp of an interrupted commit that Open rolled
+	// back, or 0.
+	recovered uint64
 }
+
+// Recovered returns the timestamp of an interrupted commit (a process died
+// during it) that Open rolled back, or 0 if there was none.
+func (s *Store) Recovered() uint64 { return s.recovered }
 
 // Options tune a store. The zero value is the default.
 type Options struct {
@@ -68,6 +76,9 @@ func Open(dir string, o ...Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	s := &Store{dir: dir, db: db}
+	if head, alloc, clean := s.Head(), s.meta(keyAlloc), s.meta(keyClean); alloc > max(head, clean) {
+		s.recovered = alloc
+	}
 	if err := s.recover(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: recovering an interrupted commit: %w", dir, err)

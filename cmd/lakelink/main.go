@@ -78,7 +78,13 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
 	root.PersistentFlags().StringVar(&g.env, "environment_type", "", "worker environment for portable runners: loopback or process")
 
-	open := func() (*store.Store, error) { return store.Open(g.store) }
+	open := func() (*store.Store, error) {
+		st, err := store.Open(g.store)
+		if err == nil && st.Recovered() != 0 {
+			fmt.Fprintf(root.ErrOrStderr(), "lakelink: rolled back commit %d, interrupted when its process died; the store is at commit %d\n", st.Recovered(), st.Head())
+		}
+		return st, err
+	}
 
 	var format, file string
 	sqlCmd := &cobra.Command{
