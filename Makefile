@@ -16,9 +16,11 @@ demo:
 	$(GO) run ./examples/pipelines/quickstart
 
 # Unit, integration and end-to-end tests: real Parquet files, real Badger
-# stores, real pipelines on the direct runner and on Prism.
+# stores, real pipelines on the direct runner and on Prism. lint compiles
+# everything first (fetching modules); the tests then run offline in a
+# private network namespace (scripts/in-private-netns).
 test: lint
-	$(GO) test -count=1 -timeout 30m $(PKGS)
+	GOPROXY=off GOFLAGS=-mod=readonly scripts/in-private-netns $(GO) test -count=1 -timeout 30m $(PKGS)
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
