@@ -32,17 +32,26 @@ type Object struct {
 
 func (o Object) local() bool { return !strings.Contains(o.Bucket, "://") }
 
-// location splits a user pattern into a bucket and a key pattern. Local
+// location splits a user pattern into a bucket and a key pattern. In a URL
+// the key is taken literally (no percent-decoding: object keys may contain
+// %), and a ? starts the query only when key=value pairs follow it. Local
 // paths (with or without file://) become a folder bucket rooted at the
 // longest folder prefix that holds no glob character.
 func location(pattern string) (bucket, keyPattern, display string, err error) {
 	if strings.HasPrefix(pattern, "file://") {
 		pattern = strings.TrimPrefix(pattern, "file://")
 	} else if i := strings.Index(pattern, "://"); i > 0 {
-		u, err := url.Parse(pattern)
+		// A glob may contain ?, so the query starts only at a ? followed by
+		// key=value pairs.
+		rest, query := pattern, ""
+		if q := queryStart(pattern); q >= 0 {
+			rest, query = pattern[:q], pattern[q+1:]
+		}
+		u, err := url.Parse(strings.ReplaceAll(strings.ReplaceAll(rest, "%", "%25"), "?", "%3F"))
 		if err != nil {
 			return "", "", "", fmt.Errorf("bad URL %q: %w", redact(pattern), err)
 		}
+		u.RawQuery = query
 		key := strings.TrimPrefix(u.Path, "/")
 		if strings.Contains("/"+key+"/", "/../") {
 			return "", "", "", fmt.Errorf("bad URL %q: key escapes the bucket", redact(pattern))
@@ -76,11 +85,28 @@ func location(pattern string) (bucket, keyPattern, display string, err error) {
 	return dir, key, disp, nil
 }
 
+// queryStart returns the index of the ? that starts a URL's query, or -1:
+// the last ? after which every &-separated part is key=value.
+func queryStart(u string) int {
+	for i := strings.LastIndexByte(u, '?'); i >= 0; i = strings.LastIndexByte(u[:i], '?') {
+		ok := i+1 < len(u)
+		for _, part := range strings.Split(u[i+1:], "&") {
+			if k, _, found := strings.Cut(part, "="); !found || k == "" || strings.ContainsAny(k, "/*[") {
+				ok = false
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
 func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 // redact drops the query of a URL, which may carry credentials.
 func redact(u string) string {
-	if i := strings.IndexByte(u, '?'); i >= 0 {
+	if i := queryStart(u); i >= 0 {
 		return u[:i] + "?…"
 	}
 	return u

@@ -1,0 +1,59 @@
+package sources_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/testing/conformance"
+)
+
+// localHarness stores objects as files; useURL names them file://... rather
+// than by plain path.
+type localHarness struct {
+	dir    string
+	useURL bool
+}
+
+func (h localHarness) Put(_ context.Context, key string, data []byte) error {
+	p := filepath.Join(h.dir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, data, 0o644)
+}
+
+func (h localHarness) URL(key string) string {
+	if h.useURL {
+		return "file://" + h.dir + "/" + key
+	}
+	return h.dir + "/" + key
+}
+
+var memN atomic.Int64
+
+type memHarness struct{ name string }
+
+func (h memHarness) Put(ctx context.Context, key string, data []byte) error {
+	return sources.MemBucket(h.name).WriteAll(ctx, key, data, nil)
+}
+
+func (h memHarness) URL(key string) string { return "mem://" + h.name + "/" + key }
+
+func TestSourceConformance(t *testing.T) {
+	t.Run("path", func(t *testing.T) {
+		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir()} })
+	})
+	t.Run("file", func(t *testing.T) {
+		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir(), useURL: true} })
+	})
+	t.Run("mem", func(t *testing.T) {
+		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
+			return memHarness{name: fmt.Sprintf("conformance-%d", memN.Add(1))}
+		})
+	})
+}

@@ -1,0 +1,15 @@
+// Package conformance is the shared suite that every kind of lakelink source
+// must pass, in the manner of gocloud's drivertest: a source kind supplies a
+// small Harness (a fresh location it can write objects to, and the URL that
+// names them) and calls RunSourceTests from its own tests. The suite imports
+// the same Parquet bytes from the location and from local disk through the
+// real pipeline and requires equal rows and equal table digests, a
+// deterministic order over several objects, globs, and errors that name
+// the object.
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
+//			return myHarness(t)
+//		})
+//	}
+package conformance
