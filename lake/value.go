@@ -1,6 +1,11 @@
 package lake
 
 import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/uuid"
@@ -59,4 +64,30 @@ func ValueAt(a arrow.Array, i int) any {
 		return out
 	}
 	return nil
+}
+
+// Render formats a value for error reports and text output: NULL, text as
+// is, times in RFC 3339 (dates as 2006-01-02), vectors and arrays as JSON.
+func Render(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return x
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.Format(time.RFC3339Nano)
+	case uuid.UUID:
+		return x.String()
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []float32, []any:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return fmt.Sprint(v)
 }

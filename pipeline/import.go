@@ -116,17 +116,19 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 		}
 	case errors.Is(err, store.ErrNotFound):
 		p.Create = true
-		if p.Schema, err = inferTable(first, srcSchema, im); err != nil {
+		maps, err := columnMaps(im)
+		if err != nil {
+			return nil, err
+		}
+		if p.Schema, err = inferTable(first, srcSchema, im.Table, maps, im.Options); err != nil {
 			return nil, err
 		}
 	default:
 		return nil, err
 	}
-	maps := im.Maps
-	if len(maps) == 0 && len(im.Columns) > 0 {
-		for _, c := range im.Columns {
-			maps = append(maps, transforms.ColumnMap{Source: c, Target: c})
-		}
+	maps, err := columnMaps(im)
+	if err != nil {
+		return nil, err
 	}
 	if p.Mapping, err = transforms.PlanMapping(srcSchema, p.Schema, maps); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
@@ -145,14 +147,47 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	return p, nil
 }
 
+// columnMaps combines a COPY's column list and MAP COLUMNS into one list
+// of maps, in the order of the column list when there is one: a listed
+// column that MAP COLUMNS does not feed takes the same-named source column.
+func columnMaps(im Import) ([]transforms.ColumnMap, error) {
+	if len(im.Columns) == 0 {
+		return im.Maps, nil
+	}
+	byTarget := map[string]transforms.ColumnMap{}
+	for _, m := range im.Maps {
+		byTarget[strings.ToLower(m.Target)] = m
+	}
+	var out []transforms.ColumnMap
+	listed := map[string]bool{}
+	for _, c := range im.Columns {
+		key := strings.ToLower(c)
+		if listed[key] {
+			return nil, fmt.Errorf("COPY INTO %s: column %q is listed twice", im.Table, c)
+		}
+		listed[key] = true
+		if m, ok := byTarget[key]; ok {
+			out = append(out, m)
+		} else {
+			out = append(out, transforms.ColumnMap{Source: c, Target: c})
+		}
+	}
+	for _, m := range im.Maps {
+		if !listed[strings.ToLower(m.Target)] {
+			return nil, fmt.Errorf("COPY INTO %s: MAP COLUMNS feeds %q, which is not in the column list (%s)", im.Table, m.Target, strings.Join(im.Columns, ", "))
+		}
+	}
+	return out, nil
+}
+
 // inferTable derives the schema of a table that COPY creates: the mapped
 // (or all readable) source columns, list<float> columns detected as
 // VECTOR(n), MAP COLUMNS casts applied, and the primary_key option.
-func inferTable(f *sources.File, src lake.Schema, im Import) (lake.Schema, error) {
+func inferTable(f *sources.File, src lake.Schema, table string, maps []transforms.ColumnMap, opts ImportOptions) (lake.Schema, error) {
 	var s lake.Schema
 	cols, _ := f.Select(nil)
 	dims := map[string]int{}
-	if im.Options.DetectVectors {
+	if opts.DetectVectors {
 		var err error
 		if dims, err = f.DetectVectors(cols); err != nil {
 			return s, err
@@ -161,7 +196,7 @@ func inferTable(f *sources.File, src lake.Schema, im Import) (lake.Schema, error
 	natural := func(name string) (lake.Type, error) {
 		i := src.Index(name)
 		if i < 0 {
-			return lake.Type{}, fmt.Errorf("COPY INTO %s: source has no column %q", im.Table, name)
+			return lake.Type{}, fmt.Errorf("COPY INTO %s: source has no column %q", table, name)
 		}
 		c := src.Columns[i]
 		if d, ok := dims[c.Name]; ok {
@@ -169,9 +204,8 @@ func inferTable(f *sources.File, src lake.Schema, im Import) (lake.Schema, error
 		}
 		return c.Type, nil
 	}
-	switch {
-	case len(im.Maps) > 0:
-		for _, m := range im.Maps {
+	if len(maps) > 0 {
+		for _, m := range maps {
 			t, err := natural(m.Source)
 			if err != nil {
 				return s, err
@@ -181,28 +215,20 @@ func inferTable(f *sources.File, src lake.Schema, im Import) (lake.Schema, error
 			}
 			s.Columns = append(s.Columns, lake.Column{Name: m.Target, Type: t})
 		}
-	case len(im.Columns) > 0:
-		for _, n := range im.Columns {
-			t, err := natural(n)
-			if err != nil {
-				return s, err
-			}
-			s.Columns = append(s.Columns, lake.Column{Name: n, Type: t})
-		}
-	default:
+	} else {
 		for _, c := range src.Columns {
 			t, _ := natural(c.Name)
 			s.Columns = append(s.Columns, lake.Column{Name: c.Name, Type: t})
 		}
 	}
-	s.PrimaryKey = im.Options.PrimaryKey
+	s.PrimaryKey = opts.PrimaryKey
 	for _, k := range s.PrimaryKey {
 		if i := s.Index(k); i >= 0 {
 			s.Columns[i].NotNull = true
 		}
 	}
 	if err := s.Validate(); err != nil {
-		return s, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+		return s, fmt.Errorf("COPY INTO %s: %w", table, err)
 	}
 	return s, nil
 }

@@ -369,9 +369,6 @@ func (p *parser) copy() (Statement, error) {
 		if err := p.expectSym(")"); err != nil {
 			return nil, err
 		}
-		if len(im.Columns) > 0 {
-			return nil, p.errorf("use either a column list or MAP COLUMNS, not both")
-		}
 	}
 	if p.kw("WITH") {
 		if err := p.expectSym("("); err != nil {

@@ -78,7 +78,7 @@ func castArray(a arrow.Array, from, to lake.Type) (arrow.Array, []cellError) {
 			err = lake.AppendValue(b, to, c)
 		}
 		if err != nil {
-			errs = append(errs, cellError{row: i, value: render(v), reason: err.Error()})
+			errs = append(errs, cellError{row: i, value: lake.Render(v), reason: err.Error()})
 			b.AppendNull()
 		}
 	}
@@ -103,7 +103,7 @@ func listToVector(l *array.List, dim int) (arrow.Array, []cellError) {
 		}
 		lo, hi := l.ValueOffsets(i)
 		if int(hi-lo) != dim {
-			errs = append(errs, cellError{row: i, value: render(lake.ValueAt(l, i)),
+			errs = append(errs, cellError{row: i, value: lake.Render(lake.ValueAt(l, i)),
 				reason: fmt.Sprintf("vector has %d dimensions, expected %d", hi-lo, dim)})
 			b.AppendNull()
 			continue
@@ -114,7 +114,7 @@ func listToVector(l *array.List, dim int) (arrow.Array, []cellError) {
 				hasNull = hasNull || vals.IsNull(int(k))
 			}
 			if hasNull {
-				errs = append(errs, cellError{row: i, value: render(lake.ValueAt(l, i)), reason: "vector has a NULL element"})
+				errs = append(errs, cellError{row: i, value: lake.Render(lake.ValueAt(l, i)), reason: "vector has a NULL element"})
 				b.AppendNull()
 				continue
 			}
@@ -144,7 +144,7 @@ func convert(v any, from, to lake.Type) (any, error) {
 	}
 	switch to.Kind {
 	case lake.KindText:
-		return render(v), nil
+		return lake.Render(v), nil
 	case lake.KindSmallInt, lake.KindInt, lake.KindBigInt:
 		n, err := toInt(v)
 		if err != nil {
@@ -323,29 +323,4 @@ func toFloat(v any) (float64, error) {
 		return f, nil
 	}
 	return 0, fmt.Errorf("not a number")
-}
-
-// render formats a value for text output and error reports.
-func render(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return x
-	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
-		}
-		return x.Format(time.RFC3339Nano)
-	case uuid.UUID:
-		return x.String()
-	case float32:
-		return strconv.FormatFloat(float64(x), 'g', -1, 32)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []float32, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-	return fmt.Sprint(v)
 }

@@ -41,8 +41,8 @@ func TestCasts(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || render(got) != tc.want {
-			t.Errorf("%s -> %s (%v) = %v, %v; want %s", tc.from, tc.to, tc.in, render(got), err, tc.want)
+		if err != nil || lake.Render(got) != tc.want {
+			t.Errorf("%s -> %s (%v) = %v, %v; want %s", tc.from, tc.to, tc.in, lake.Render(got), err, tc.want)
 		}
 	}
 	for _, no := range [][2]string{{"VECTOR(3)", "DATE"}, {"BOOLEAN", "UUID"}, {"DATE", "JSONB"}} {
@@ -74,7 +74,7 @@ func TestApplySplitsAroundBadRows(t *testing.T) {
 	if len(good) != 2 || good[0].Rows() != 1 || good[1].Rows() != 3 || good[1].Origin.FirstRow != 102 {
 		t.Fatalf("good batches %v", good)
 	}
-	if got := lake.ValueAt(good[1].Record.Column(1), 1); render(got) != "[1,2]" {
+	if got := lake.ValueAt(good[1].Record.Column(1), 1); lake.Render(got) != "[1,2]" {
 		t.Errorf("sliced vector = %v", got)
 	}
 }

@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/transforms"
+)
+
+func TestParse(t *testing.T) {
+	v3 := lake.Vector(3)
+	opts := DefaultImportOptions()
+	opts.Mode, opts.BatchSize, opts.PrimaryKey, opts.MaxErrors = sinks.Upsert, 10, []string{"a", "b"}, 5
+	for _, tc := range []struct {
+		src  string
+		want Statement
+	}{
+		{"create table if not exists t (id bigint primary key, v vector(3) not null, tags text[])", CreateTable{Name: "t", IfNotExists: true, Schema: lake.Schema{
+			Columns:    []lake.Column{{Name: "id", Type: lake.BigInt, NotNull: true}, {Name: "v", Type: v3, NotNull: true}, {Name: "tags", Type: lake.ArrayOf(lake.Text)}},
+			PrimaryKey: []string{"id"}}}},
+		{"DROP TABLE IF EXISTS t", DropTable{Name: "t", IfExists: true}},
+		{"SELECT count(*) FROM t WHERE name = 'it''s'", Select{Table: "t", Count: true, Where: &Condition{Column: "name", Value: "it's"}, Limit: -1}},
+		{"SELECT a, b FROM t LIMIT 3", Select{Table: "t", Columns: []string{"a", "b"}, Limit: 3}},
+		{"SET lakelink.import_memory_limit = '512MB'", Set{Name: "lakelink.import_memory_limit", Value: "512MB"}},
+		{"COPY FROM 'a.parquet', 's3://b/k/*.parquet' INTO t (x, v) MAP COLUMNS (y => x, e => v::VECTOR(3)) WITH (mode = 'upsert', batch_size = 10, primary_key = ['a', 'b'], max_errors = 5)",
+			Copy{Import: Import{Sources: []string{"a.parquet", "s3://b/k/*.parquet"}, Table: "t", Columns: []string{"x", "v"},
+				Maps:    []transforms.ColumnMap{{Source: "y", Target: "x"}, {Source: "e", Target: "v", Cast: &v3}},
+				Options: opts}}},
+	} {
+		got, err := Parse(tc.src)
+		if err != nil {
+			t.Errorf("%s: %v", tc.src, err)
+			continue
+		}
+		if c, ok := got[0].(Copy); ok {
+			c.Import.Statement = ""
+			got[0] = c
+		}
+		if !reflect.DeepEqual(got[0], tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.src, got[0], tc.want)
+		}
+	}
+	for src, want := range map[string]string{
+		"COPY FROM 'x' INTO":                         "expected a table name",
+		"COPY FROM 'x' INTO t WITH (batch_size = 0)": "batch_size",
+		"CREATE TABLE t (v VECTOR(0))":               "VECTOR needs a dimension",
+		"SELECT * FROM t WHERE a > 1":                "only col = value",
+		"COPY FROM 'x\nINTO t":                       "unterminated string",
+		"SELECT 1; DROP":                             "line 1",
+	} {
+		if _, err := Parse(src); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", src, err, want)
+		}
+	}
+}
