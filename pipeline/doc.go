@@ -1,0 +1,16 @@
+// Package pipeline turns lakelink's specs into Beam pipelines and runs
+// them: an Import (COPY FROM ... INTO) is planned against the store and its
+// inputs (Prepare: everything that can fail before data moves), built into
+// a Beam graph (Plan.Build: sources.ReadParquet → transforms.MapColumns →
+// sinks.Stage), run on a runner, and committed into the store as one commit
+// (Plan.Commit). It also holds the statement language (Parse) and a Session
+// that executes statements:
+//
+//	CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [PRIMARY KEY], ...)
+//	DROP TABLE [IF EXISTS] t
+//	COPY FROM 'url'[, ...] INTO t [(cols)] [MAP COLUMNS (src => dst[::TYPE], ...)] [WITH (k = v, ...)]
+//	SELECT count(*) | * | cols FROM t [WHERE col = literal] [LIMIT n]
+//	SET name = value
+//
+// See ExampleSession_Exec.
+package pipeline

@@ -1,0 +1,19 @@
+// Package sources reads data-lake Parquet into lake.Batch values.
+//
+// Match lists the objects that paths, globs (*, ?, [...], **) and bucket
+// URLs (file://, mem://, and any gocloud.dev/blob scheme whose driver is
+// linked in) name, in a deterministic order. OpenParquet reads an object's
+// footer and describes its columns; File.ReadRowGroup reads one row group
+// with parquet-go's page API straight into Arrow builders, one page per
+// column at a time, so no file is ever held in memory whole. ReadParquet is
+// the Beam transform over Splits (one per row group), so a large file is
+// read by many workers.
+//
+// Columns come in their natural lakelink types; list<float> columns are
+// arrays, which DetectVectors recognises as embeddings (VECTOR(n)).
+//
+//	objs, _ := sources.Match(ctx, "lake/docs/*.parquet")
+//	f, _ := sources.OpenParquet(ctx, objs[0])
+//	cols, _ := f.Select([]string{"id", "embedding"})
+//	err := f.ReadRowGroup(0, cols, 4096, 0, func(b lake.Batch) error { ...; return nil })
+package sources
