@@ -230,6 +230,6 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			return w.write(res)
 		},
 	}
-	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd)
+	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd, newVersionCmd(stdout))
 	return root
 }

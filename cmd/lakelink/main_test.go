@@ -103,3 +103,10 @@ func TestCLIStoreInUseAndUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCLIVersionReportsMachine(t *testing.T) {
+	code, out, _ := cli(t, "version")
+	if code != 0 || !strings.Contains(out, "cores usable") || !strings.Contains(out, "simd: ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}

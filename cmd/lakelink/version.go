@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/klauspost/cpuid/v2"
+	"github.com/spf13/cobra"
+)
+
+// simdFeatures are the CPU features lakelink's vector kernels choose from.
+var simdFeatures = []cpuid.FeatureID{cpuid.SSE4, cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512VNNI, cpuid.ASIMD, cpuid.SVE}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and the machine facts lakelink uses (cores, SIMD features)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			version := "(devel)"
+			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+				version = bi.Main.Version
+			}
+			var feats []string
+			for _, f := range simdFeatures {
+				if cpuid.CPU.Supports(f) {
+					feats = append(feats, f.String())
+				}
+			}
+			if len(feats) == 0 {
+				feats = []string{"none (portable Go kernels)"}
+			}
+			fmt.Fprintf(stdout, "lakelink %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			// cpuid reports the host's cores on some VMs; the scheduler's
+			// count is the one that bounds parallel work.
+			fmt.Fprintf(stdout, "cpu: %s, %d cores usable\n", strings.TrimSpace(cpuid.CPU.BrandName), runtime.NumCPU())
+			fmt.Fprintf(stdout, "simd: %s\n", strings.Join(feats, " "))
+			return nil
+		},
+	}
+}
