@@ -32,7 +32,8 @@ type Options struct {
 	// it must call IsWorker/RunWorker first thing in main. Default: the
 	// running program itself.
 	WorkerBinary string
-	// Verbose keeps Beam's own log output.
+	// Verbose keeps Beam's and Prism's own log output (warnings and errors,
+	// less the benign report of Prism killing finished workers).
 	Verbose bool
 }
 
@@ -48,10 +49,12 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 			beam.Init()
 		}
 	})
-	if !o.Verbose {
+	if o.Verbose {
+		slog.SetDefault(slog.New(quietHandler{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})}))
+	} else {
 		log.SetLogger(quiet{})
-		// Prism logs through slog at INFO; keep warnings and errors only.
-		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		// Prism logs through slog; its errors repeat what Execute returns.
+		slog.SetDefault(slog.New(slog.DiscardHandler))
 	}
 	var err error
 	switch strings.ToLower(o.Runner) {
@@ -75,7 +78,7 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 		return fmt.Errorf("unknown runner %q (known: %s)", o.Runner, strings.Join(Names, ", "))
 	}
 	if err != nil {
-		return fmt.Errorf("pipeline failed on %s runner: %w", orDefault(o.Runner), err)
+		return pipelineError(orDefault(o.Runner), err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package sources
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -67,13 +66,10 @@ func (fn *readSplitFn) ProcessElement(ctx context.Context, sp Split, emit func(l
 	if err != nil {
 		return err
 	}
-	if err := f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
+	return f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
 		emit(b)
 		return nil
-	}); err != nil {
-		return fmt.Errorf("read: %w", err)
-	}
-	return nil
+	})
 }
 
 func init() {

@@ -36,6 +36,7 @@ type globalFlags struct {
 	runner   string
 	endpoint string
 	env      string
+	verbose  bool
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
@@ -77,6 +78,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.runner, "runner", "direct", "pipeline runner: "+strings.Join(runners.Names, ", "))
 	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
 	root.PersistentFlags().StringVar(&g.env, "environment_type", "", "worker environment for portable runners: loopback or process")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "show the runners' own logs and full pipeline errors")
 
 	open := func() (*store.Store, error) {
 		st, err := store.Open(g.store)
@@ -119,12 +121,16 @@ func newRoot(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env}}
+			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}}
 			results, err := sess.Exec(cmd.Context(), script)
 			for _, r := range results {
 				if werr := w.write(r); werr != nil {
 					return werr
 				}
+			}
+			var pe *runners.PipelineError
+			if g.verbose && errors.As(err, &pe) {
+				return fmt.Errorf("%w\n%s runner error:\n%v", err, pe.Runner, pe.Err)
 			}
 			return err
 		},

@@ -110,3 +110,29 @@ func TestCLIVersionReportsMachine(t *testing.T) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }
+
+// A file whose footer is fine but whose page is corrupt fails inside the
+// pipeline: on each runner that is one line naming the object, a non-zero
+// exit and no commit.
+func TestCLICorruptPageFailsPipelineCleanly(t *testing.T) {
+	f := filepath.Join("..", "..", "..", "shared", "data", "parquet-testing", "data", "datapage_v1-corrupt-checksum.parquet")
+	if _, err := os.Stat(f); err != nil {
+		t.Skip("../shared/data/parquet-testing is absent; skipping the corrupt-page file")
+	}
+	for _, runner := range []string{"direct", "prism"} {
+		st := t.TempDir()
+		code, _, errs := cli(t, "--store", st, "--runner", runner, "sql", "COPY FROM '"+f+"' INTO t")
+		lines := strings.Split(strings.TrimSpace(errs), "\n")
+		if code == 0 || len(lines) != 1 || !strings.Contains(errs, "datapage_v1-corrupt-checksum.parquet, row group 0") || !strings.Contains(errs, "checksum mismatch") {
+			t.Errorf("%s: exit %d, stderr %q", runner, code, errs)
+		}
+		s, err := store.Open(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Head() != 0 {
+			t.Errorf("%s: failed import committed", runner)
+		}
+		s.Close()
+	}
+}
