@@ -152,34 +152,10 @@ func (s *Store) JobRecord(id string) (Job, error) {
 
 // Jobs lists the job records at the head, by id.
 func (s *Store) Jobs() ([]Job, error) {
-	txn := s.db.NewTransactionAt(s.Head(), false)
-	defer txn.Discard()
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceJob}, PrefetchValues: true})
-	defer it.Close()
-	var out []Job
-	for it.Rewind(); it.Valid(); it.Next() {
-		var j Job
-		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &j) }); err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, nil
+	return list[Job](s, s.Head(), []byte{spaceJob})
 }
 
 // RowErrors returns a job's error table, in input order.
 func (s *Store) RowErrors(jobID string) ([]lake.RowError, error) {
-	txn := s.db.NewTransactionAt(s.Head(), false)
-	defer txn.Discard()
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: errorPrefix(jobID), PrefetchValues: true})
-	defer it.Close()
-	var out []lake.RowError
-	for it.Rewind(); it.Valid(); it.Next() {
-		var e lake.RowError
-		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &e) }); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return list[lake.RowError](s, s.Head(), errorPrefix(jobID))
 }

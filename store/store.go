@@ -139,25 +139,19 @@ func (s *Store) recover() error {
 	defer txn.Discard()
 	it := txn.NewIterator(badger.IteratorOptions{AllVersions: true, PrefetchValues: false})
 	defer it.Close()
-	var cur []byte
-	handled := false
+	// Versions of a key come newest first: only the first one decides.
+	var last []byte
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
 		k := item.Key()
-		if len(k) > 0 && k[0] == spaceMeta {
+		if len(k) > 0 && k[0] == spaceMeta || last != nil && string(k) == string(last) {
 			continue
 		}
-		if cur == nil || string(k) != string(cur) {
-			cur = item.KeyCopy(nil)
-			handled = item.Version() <= head
-			if handled {
-				continue
-			}
-			// Newest version is above the head: restore the value at the head.
-			if err := s.restoreAt(txn, wb, cur, head); err != nil {
+		last = item.KeyCopy(last[:0])
+		if item.Version() > head {
+			if err := s.restoreAt(wb, last, head); err != nil {
 				return err
 			}
-			handled = true
 		}
 	}
 	if err := wb.Flush(); err != nil {
@@ -166,12 +160,14 @@ func (s *Store) recover() error {
 	return s.setMeta(r, keyAlloc, u64(r), keyClean, u64(r))
 }
 
-func (s *Store) restoreAt(_ *badger.Txn, wb *badger.WriteBatch, key []byte, head uint64) error {
+// restoreAt writes, in wb, key's value at head, or its deletion if it had
+// none then.
+func (s *Store) restoreAt(wb *badger.WriteBatch, key []byte, head uint64) error {
 	old := s.db.NewTransactionAt(head, false)
 	defer old.Discard()
 	item, err := old.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return wb.Delete(key)
+		return wb.Delete(append([]byte(nil), key...))
 	}
 	if err != nil {
 		return err
@@ -180,7 +176,7 @@ func (s *Store) restoreAt(_ *badger.Txn, wb *badger.WriteBatch, key []byte, head
 	if err != nil {
 		return err
 	}
-	return wb.Set(key, v)
+	return wb.Set(append([]byte(nil), key...), v)
 }
 
 // TableInfo is a table's catalog entry.
@@ -213,17 +209,23 @@ func tableIn(txn *badger.Txn, name string) (TableInfo, error) {
 
 // Tables lists the tables as of commit at, by name.
 func (s *Store) Tables(at uint64) ([]TableInfo, error) {
+	return list[TableInfo](s, at, []byte{spaceTable})
+}
+
+// list decodes the JSON values of the keys under prefix at commit at, in
+// key order.
+func list[T any](s *Store, at uint64, prefix []byte) ([]T, error) {
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceTable}, PrefetchValues: true})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 	defer it.Close()
-	var out []TableInfo
+	var out []T
 	for it.Rewind(); it.Valid(); it.Next() {
-		var ti TableInfo
-		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &ti) }); err != nil {
-			return nil, err
+		var v T
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
+			return nil, fmt.Errorf("corrupt record %q: %w", it.Item().Key(), err)
 		}
-		out = append(out, ti)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -238,19 +240,7 @@ type CommitInfo struct {
 
 // Commits lists all commits, oldest first.
 func (s *Store) Commits() ([]CommitInfo, error) {
-	txn := s.db.NewTransactionAt(s.Head(), false)
-	defer txn.Discard()
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceCommit}, PrefetchValues: true})
-	defer it.Close()
-	var out []CommitInfo
-	for it.Rewind(); it.Valid(); it.Next() {
-		var ci CommitInfo
-		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &ci) }); err != nil {
-			return nil, err
-		}
-		out = append(out, ci)
-	}
-	return out, nil
+	return list[CommitInfo](s, s.Head(), []byte{spaceCommit})
 }
 
 type quietLogger struct{}

@@ -138,104 +138,67 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	sqlCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
 	sqlCmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE")
 
-	tablesCmd := &cobra.Command{
-		Use:   "tables",
-		Short: "List tables with their schemas and row counts",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := open()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ts, err := st.Tables(st.Head())
-			if err != nil {
-				return err
-			}
-			res := pipeline.Result{Columns: []string{"table", "rows", "schema"}}
-			for _, t := range ts {
-				n, err := st.Count(t.Name, st.Head())
-				if err != nil {
-					return err
-				}
-				res.Rows = append(res.Rows, []any{t.Name, n, t.Schema.String()})
-			}
-			w, _ := newWriter("table", stdout)
-			return w.write(res)
-		},
-	}
-
-	digestCmd := &cobra.Command{
-		Use:   "digest TABLE",
-		Short: "Print the content digest of a table at the head (equal content, equal digest)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := open()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			d, err := st.Digest(args[0], st.Head())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout, d)
-			return nil
-		},
-	}
-
-	errorsCmd := &cobra.Command{
-		Use:   "errors JOB",
-		Short: "Show the rows a job rejected (its error table)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := open()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if _, err := st.JobRecord(args[0]); err != nil {
-				return err
-			}
-			errs, err := st.RowErrors(args[0])
-			if err != nil {
-				return err
-			}
-			res := pipeline.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
-			for _, e := range errs {
-				res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
-			}
+	// query makes a command that reads the store and prints one result.
+	query := func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command {
+		var format string
+		c := &cobra.Command{Use: use, Short: short, Args: nargs, RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := newWriter(format, stdout)
 			if err != nil {
 				return err
 			}
-			return w.write(res)
-		},
-	}
-	errorsCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
-
-	jobsCmd := &cobra.Command{
-		Use:   "jobs",
-		Short: "List import jobs",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := open()
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			jobs, err := st.Jobs()
+			res, err := run(st, args)
 			if err != nil {
 				return err
 			}
-			res := pipeline.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
-			for _, j := range jobs {
-				res.Rows = append(res.Rows, []any{j.ID, j.Table, j.Rows, j.Errors, int64(j.Commit), j.Runner, j.Finished})
-			}
-			w, _ := newWriter("table", stdout)
 			return w.write(res)
-		},
+		}}
+		c.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+		return c
 	}
+
+	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+		res := pipeline.Result{Columns: []string{"table", "rows", "schema"}}
+		ts, err := st.Tables(st.Head())
+		for _, t := range ts {
+			n, err := st.Count(t.Name, st.Head())
+			if err != nil {
+				return res, err
+			}
+			res.Rows = append(res.Rows, []any{t.Name, n, t.Schema.String()})
+		}
+		return res, err
+	})
+
+	digestCmd := query("digest TABLE", "Print the content digest of a table at the head (equal content, equal digest)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		d, err := st.Digest(args[0], st.Head())
+		return pipeline.Result{Message: d}, err
+	})
+
+	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		res := pipeline.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
+		if _, err := st.JobRecord(args[0]); err != nil {
+			return res, err
+		}
+		errs, err := st.RowErrors(args[0])
+		for _, e := range errs {
+			res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
+		}
+		return res, err
+	})
+
+	jobsCmd := query("jobs", "List import jobs", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+		res := pipeline.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
+		jobs, err := st.Jobs()
+		for _, j := range jobs {
+			res.Rows = append(res.Rows, []any{j.ID, j.Table, j.Rows, j.Errors, int64(j.Commit), j.Runner, j.Finished})
+		}
+		return res, err
+	})
 	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd, newVersionCmd(stdout))
 	return root
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/pipeline"
 )
 
@@ -28,27 +28,16 @@ func newWriter(format string, w io.Writer) (*writer, error) {
 	return nil, fmt.Errorf("unknown format %q (table, csv, json)", format)
 }
 
-// text renders a value: vectors and arrays as JSON arrays, NULL as empty in
-// csv and as NULL in tables.
+// text renders a value as lake.Render does (vectors and arrays as JSON
+// arrays), with null for NULL: empty in csv, NULL in tables.
 func text(v any, null string) string {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return null
-	case string:
-		return x
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	case uuid.UUID:
-		return x.String()
-	case float32:
-		return strconv.FormatFloat(float64(x), 'g', -1, 32)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []float32, []any:
-		b, _ := json.Marshal(jsonValue(x))
-		return string(b)
 	}
-	return fmt.Sprint(v)
+	if t, ok := v.(time.Time); ok {
+		return t.Format(time.RFC3339Nano) // full timestamps, even at midnight
+	}
+	return lake.Render(v)
 }
 
 func jsonValue(v any) any {
