@@ -85,9 +85,14 @@ func castArray(a arrow.Array, from, to lake.Type) (arrow.Array, []cellError) {
 	return b.NewArray(), errs
 }
 
-// listToVector is the fast path for list<float> => VECTOR(n): the values are
-// copied in bulk and each row's length is checked.
+// listToVector is the fast path for list<float> => VECTOR(n): each row's
+// length is checked and the values copied in bulk, or not copied at all
+// when every row is present with exactly dim float32 values (the common
+// case), since the list's values then already are the vector's.
 func listToVector(l *array.List, dim int) (arrow.Array, []cellError) {
+	if v := reuseAsVector(l, dim); v != nil {
+		return v, nil
+	}
 	b := array.NewFixedSizeListBuilder(memory.DefaultAllocator, int32(dim), arrow.PrimitiveTypes.Float32)
 	defer b.Release()
 	vb := b.ValueBuilder().(*array.Float32Builder)
@@ -135,6 +140,33 @@ func listToVector(l *array.List, dim int) (arrow.Array, []cellError) {
 		}
 	}
 	return b.NewArray(), errs
+}
+
+// reuseAsVector returns l as a VECTOR(dim) array sharing its values, or nil
+// when some row is NULL, has another length, or holds a NULL or non-float32
+// element.
+func reuseAsVector(l *array.List, dim int) arrow.Array {
+	vals, ok := l.ListValues().(*array.Float32)
+	if !ok || l.NullN() > 0 || l.Len() == 0 {
+		return nil
+	}
+	// Offsets() is the whole buffer, not adjusted for a sliced list.
+	offs := l.Offsets()[l.Offset() : l.Offset()+l.Len()+1]
+	first := int(offs[0])
+	for i := 1; i < len(offs); i++ {
+		if int(offs[i]) != first+i*dim {
+			return nil
+		}
+	}
+	child := array.NewSlice(vals, int64(first), int64(first+l.Len()*dim))
+	defer child.Release()
+	if child.NullN() > 0 {
+		return nil
+	}
+	data := array.NewData(arrow.FixedSizeListOf(int32(dim), arrow.PrimitiveTypes.Float32), l.Len(),
+		[]*memory.Buffer{nil}, []arrow.ArrayData{child.Data()}, 0, 0)
+	defer data.Release()
+	return array.NewFixedSizeListData(data)
 }
 
 // convert casts one non-NULL Go value.

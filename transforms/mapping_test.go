@@ -4,7 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/store"
 )
 
 func TestCasts(t *testing.T) {
@@ -91,5 +95,43 @@ func TestParseType(t *testing.T) {
 		if _, err := lake.ParseType(bad); err == nil {
 			t.Errorf("%s parsed", bad)
 		}
+	}
+}
+
+// list<float> => VECTOR(n) shares the list's values when every row has n
+// of them; a sliced list (as after a split around a bad row) keeps its rows.
+func TestListToVectorSharesValues(t *testing.T) {
+	src := lake.Schema{Columns: []lake.Column{{Name: "e", Type: lake.ArrayOf(lake.Real)}}}
+	rec, err := lake.NewRecord(src, [][]any{
+		{[]any{float32(0), float32(1)}}, {[]any{float32(2), float32(3)}}, {[]any{float32(4), float32(5)}}, {[]any{float32(6), float32(7)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sliced := rec.NewSlice(1, 3).Column(0).(*array.List)
+	v, errs := listToVector(sliced, 2)
+	if len(errs) != 0 || v.Len() != 2 {
+		t.Fatalf("%d rows, errors %v", v.Len(), errs)
+	}
+	if reuseAsVector(sliced, 2) == nil {
+		t.Error("equal-length rows were copied")
+	}
+	dst := lake.Schema{Columns: []lake.Column{{Name: "e", Type: lake.Vector(2)}}}
+	out := array.NewRecordBatch(dst.Arrow(), []arrow.Array{v}, 2)
+	for i, want := range []string{"[2,3]", "[4,5]"} {
+		if got := lake.Render(lake.ValueAt(v, i)); got != want {
+			t.Errorf("row %d = %s, want %s", i, got, want)
+		}
+		enc, err := store.AppendRow(nil, dst, out, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, _ := store.DecodeRow(dst, enc)
+		if got := lake.Render(row[0]); got != want {
+			t.Errorf("stored row %d = %s, want %s", i, got, want)
+		}
+	}
+	if reuseAsVector(sliced, 3) != nil {
+		t.Error("rows of another length were reused")
 	}
 }
