@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build demo test test-short bench lint fmt clean
+.PHONY: all build demo test test-short bench lint fmt clean emulators emulators-install emulators-stop
 
 all: build
 
@@ -33,6 +33,17 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# Local object-store servers (127.0.0.1 only): tests start their own; these
+# are for trying lakelink by hand. `make emulators` prints the environment.
+emulators-install:
+	scripts/emulators install
+
+emulators:
+	scripts/emulators start
+
+emulators-stop:
+	scripts/emulators stop
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -48,6 +48,8 @@ type ImportOptions struct {
 	// Staging is where workers stage segments: a folder or bucket URL that
 	// all workers reach (default: the store's staging folder).
 	Staging string
+	// Source holds region, endpoint and credentials for bucket URLs.
+	Source sources.Options
 }
 
 // DefaultImportOptions are the options of a COPY without WITH.
@@ -93,7 +95,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	if im.Options.Mode == "" {
 		im.Options.Mode = sinks.Append
 	}
-	objs, err := sources.Match(ctx, im.Sources...)
+	objs, err := sources.MatchWith(ctx, im.Options.Source, im.Sources...)
 	if err != nil {
 		return nil, err
 	}

@@ -450,7 +450,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging"}
+var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -540,6 +540,19 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return err
 		}
 		o.Staging = s
+	case "region", "endpoint", "credentials":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case "region":
+			o.Source.Region = s
+		case "endpoint":
+			o.Source.Endpoint = s
+		default:
+			o.Source.Credentials = s
+		}
 	default:
 		return fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(Options, ", "))
 	}

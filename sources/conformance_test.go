@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/conformance"
 )
 
@@ -44,12 +45,37 @@ func (h memHarness) Put(ctx context.Context, key string, data []byte) error {
 
 func (h memHarness) URL(key string) string { return "mem://" + h.name + "/" + key }
 
+// s3Harness is a fresh bucket on a local S3 server.
+type s3Harness struct {
+	srv    *blobtest.S3
+	bucket string
+}
+
+func (h s3Harness) Put(ctx context.Context, key string, data []byte) error {
+	b, done, err := sources.OpenBucket(ctx, "s3://"+h.bucket+"?"+h.srv.Query())
+	if err != nil {
+		return err
+	}
+	defer done()
+	return b.WriteAll(ctx, key, data, nil)
+}
+
+func (h s3Harness) URL(key string) string { return h.srv.URL(h.bucket, key) }
+
 func TestSourceConformance(t *testing.T) {
 	t.Run("path", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir()} })
 	})
 	t.Run("file", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir(), useURL: true} })
+	})
+	t.Run("s3", func(t *testing.T) {
+		srv := blobtest.StartS3(t)
+		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
+			name := fmt.Sprintf("conformance-%d", memN.Add(1))
+			srv.CreateBucket(t, name)
+			return s3Harness{srv: srv, bucket: name}
+		})
 	})
 	t.Run("mem", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {

@@ -167,10 +167,16 @@ func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error
 // sorted by name, without duplicates. A pattern that matches nothing is an
 // error that names it.
 func Match(ctx context.Context, patterns ...string) ([]Object, error) {
+	return MatchWith(ctx, Options{}, patterns...)
+}
+
+// MatchWith is Match with connection options (COPY's WITH region, endpoint,
+// credentials) for the bucket URLs among the patterns.
+func MatchWith(ctx context.Context, opt Options, patterns ...string) ([]Object, error) {
 	seen := map[string]bool{}
 	var out []Object
 	for _, p := range patterns {
-		objs, err := match(ctx, p)
+		objs, err := match(ctx, p, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -185,9 +191,12 @@ func Match(ctx context.Context, patterns ...string) ([]Object, error) {
 	return out, nil
 }
 
-func match(ctx context.Context, pattern string) ([]Object, error) {
+func match(ctx context.Context, pattern string, opt Options) ([]Object, error) {
 	bucket, keyPat, disp, err := location(pattern)
 	if err != nil {
+		return nil, err
+	}
+	if bucket, err = opt.apply(bucket); err != nil {
 		return nil, err
 	}
 	if !strings.Contains(bucket, "://") {
