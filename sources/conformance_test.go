@@ -62,6 +62,23 @@ func (h s3Harness) Put(ctx context.Context, key string, data []byte) error {
 
 func (h s3Harness) URL(key string) string { return h.srv.URL(h.bucket, key) }
 
+// gcsHarness is a fresh bucket on a local GCS server.
+type gcsHarness struct {
+	srv    *blobtest.GCS
+	bucket string
+}
+
+func (h gcsHarness) Put(ctx context.Context, key string, data []byte) error {
+	b, done, err := sources.OpenBucket(ctx, "gs://"+h.bucket)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return b.WriteAll(ctx, key, data, nil)
+}
+
+func (h gcsHarness) URL(key string) string { return h.srv.URL(h.bucket, key) }
+
 func TestSourceConformance(t *testing.T) {
 	t.Run("path", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir()} })
@@ -75,6 +92,14 @@ func TestSourceConformance(t *testing.T) {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateBucket(t, name)
 			return s3Harness{srv: srv, bucket: name}
+		})
+	})
+	t.Run("gcs", func(t *testing.T) {
+		srv := blobtest.StartGCS(t)
+		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
+			name := fmt.Sprintf("conformance-%d", memN.Add(1))
+			srv.CreateBucket(t, name)
+			return gcsHarness{srv: srv, bucket: name}
 		})
 	})
 	t.Run("mem", func(t *testing.T) {

@@ -155,7 +155,13 @@ func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error
 		}
 		return MemBucket(name), func() {}, nil
 	}
-	b, err := blob.OpenBucket(ctx, bucket)
+	var b *blob.Bucket
+	var err error
+	if strings.HasPrefix(bucket, "gs://") && strings.Contains(bucket, gcsCredentialsParam+"=") {
+		b, err = openGCS(ctx, bucket)
+	} else {
+		b, err = blob.OpenBucket(ctx, bucket)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bucket %s: %w", redact(bucket), err)
 	}

@@ -16,8 +16,9 @@ type Options struct {
 	// Endpoint of an S3-compatible server (http://127.0.0.1:7070 say);
 	// path-style addressing is used with it.
 	Endpoint string
-	// Credentials: an AWS profile name for s3://. (gs:// and azblob:// take
-	// theirs from the environment for now.)
+	// Credentials: an AWS profile name for s3://, the path of a
+	// service-account JSON file for gs://. (azblob:// takes its account from
+	// the environment for now.)
 	Credentials string
 }
 
@@ -51,8 +52,13 @@ func (o Options) apply(bucket string) (string, error) {
 			set("use_path_style", "true")
 		}
 		set("profile", o.Credentials)
+	case "gs":
+		if o.Region != "" || o.Endpoint != "" {
+			return "", fmt.Errorf("WITH region and endpoint apply to s3:// sources, not gs:// (a GCS emulator is found through STORAGE_EMULATOR_HOST)")
+		}
+		set(gcsCredentialsParam, o.Credentials)
 	default:
-		return "", fmt.Errorf("WITH region, endpoint and credentials apply to s3:// sources, not %s://", scheme)
+		return "", fmt.Errorf("WITH region, endpoint and credentials apply to s3:// and gs:// sources, not %s://", scheme)
 	}
 	return rest + "?" + q.Encode(), nil
 }
