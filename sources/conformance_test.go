@@ -79,6 +79,23 @@ func (h gcsHarness) Put(ctx context.Context, key string, data []byte) error {
 
 func (h gcsHarness) URL(key string) string { return h.srv.URL(h.bucket, key) }
 
+// azureHarness is a fresh container on a local Azurite server.
+type azureHarness struct {
+	srv       *blobtest.Azure
+	container string
+}
+
+func (h azureHarness) Put(ctx context.Context, key string, data []byte) error {
+	b, done, err := sources.OpenBucket(ctx, "azblob://"+h.container+"?"+h.srv.Query())
+	if err != nil {
+		return err
+	}
+	defer done()
+	return b.WriteAll(ctx, key, data, nil)
+}
+
+func (h azureHarness) URL(key string) string { return h.srv.URL(h.container, key) }
+
 func TestSourceConformance(t *testing.T) {
 	t.Run("path", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir()} })
@@ -100,6 +117,14 @@ func TestSourceConformance(t *testing.T) {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateBucket(t, name)
 			return gcsHarness{srv: srv, bucket: name}
+		})
+	})
+	t.Run("azure", func(t *testing.T) {
+		srv := blobtest.StartAzure(t)
+		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
+			name := fmt.Sprintf("conformance-%d", memN.Add(1))
+			srv.CreateContainer(t, name)
+			return azureHarness{srv: srv, container: name}
 		})
 	})
 	t.Run("mem", func(t *testing.T) {

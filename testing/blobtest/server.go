@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -57,18 +58,16 @@ func start(t testing.TB, addr string, env []string, bin string, args ...string) 
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	pid := cmd.Process.Pid
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if p, err := os.FindProcess(pid); err == nil {
-			_ = p.Signal(os.Kill) // no-op when already gone
-		}
+		_ = cmd.Process.Kill() // by PID; no-op when it already exited
+		<-exited
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -77,11 +76,34 @@ func start(t testing.TB, addr string, env []string, bin string, args ...string) 
 			c.Close()
 			return
 		}
+		select {
+		case <-exited:
+			t.Fatalf("%s exited before listening on %s: %s", filepath.Base(bin), addr, out.String())
+		default:
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not listen on %s within 30s: %s", filepath.Base(bin), addr, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// syncBuffer collects a server's output; exec writes it from goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func loopback(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
