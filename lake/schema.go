@@ -28,6 +28,31 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 // identifiers, so they can never escape a key prefix or a folder.
 func ValidName(s string) bool { return identRE.MatchString(s) }
 
+// CleanName turns any string into a valid name: runs of characters other
+// than letters, digits and _ become one _, leading and trailing _ go, a
+// leading digit gets a c_ prefix, and the result is cut to 128 bytes.
+func CleanName(s string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range s {
+		if r < 128 && (r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	out := strings.Trim(b.String(), "_")
+	if out == "" || out[0] >= '0' && out[0] <= '9' {
+		out = "c_" + out
+	}
+	if len(out) > 128 {
+		out = out[:128]
+	}
+	return out
+}
+
 // Index returns the position of the named column (case-insensitive), or -1.
 func (s Schema) Index(name string) int {
 	for i, c := range s.Columns {

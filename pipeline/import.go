@@ -106,6 +106,13 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	defer first.Close()
 	readable, _ := first.Select(nil)
 	srcSchema := sources.SourceSchema(readable)
+	if len(readable) == 0 {
+		var why []string
+		for _, c := range first.Columns {
+			why = append(why, fmt.Sprintf("%s: %s", c.Name, c.Unsupported))
+		}
+		return nil, fmt.Errorf("object %s: unsupported: no column lakelink can read (%s)", first.Object.Name, strings.Join(why, "; "))
+	}
 
 	p := &Plan{Import: im, Job: newJobID(), Objects: objs}
 	activeJobs.Store(p.Job, true)
@@ -121,6 +128,11 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 		maps, err := columnMaps(im)
 		if err != nil {
 			return nil, err
+		}
+		if len(maps) == 0 {
+			// All readable columns, under names that a table may use.
+			maps = nameMaps(srcSchema)
+			im.Maps = maps
 		}
 		if p.Schema, err = inferTable(first, srcSchema, im.Table, maps, im.Options); err != nil {
 			return nil, err
@@ -180,6 +192,25 @@ func columnMaps(im Import) ([]transforms.ColumnMap, error) {
 		}
 	}
 	return out, nil
+}
+
+// nameMaps maps every source column to a table column of the same name,
+// made a valid identifier where it is not one (c_customer_sk: becomes
+// c_customer_sk, "column with known type" column_with_known_type), and
+// unique.
+func nameMaps(src lake.Schema) []transforms.ColumnMap {
+	used := map[string]bool{}
+	out := make([]transforms.ColumnMap, 0, len(src.Columns))
+	for _, c := range src.Columns {
+		base := lake.CleanName(c.Name)
+		name := base
+		for n := 2; used[strings.ToLower(name)]; n++ {
+			name = fmt.Sprintf("%s_%d", base, n)
+		}
+		used[strings.ToLower(name)] = true
+		out = append(out, transforms.ColumnMap{Source: c.Name, Target: name})
+	}
+	return out
 }
 
 // inferTable derives the schema of a table that COPY creates: the mapped

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -61,14 +62,16 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 	if size < 12 {
 		return nil, fmt.Errorf("object %s: not a Parquet file (%d bytes)", obj.Name, size)
 	}
-	var magic [4]byte
-	if _, err := ra.ReadAt(magic[:], 0); err != nil || string(magic[:]) != "PAR1" {
+	var head, tail [4]byte
+	_, herr := ra.ReadAt(head[:], 0)
+	_, terr := ra.ReadAt(tail[:], size-4)
+	switch {
+	case herr == nil && string(head[:]) == "PARE":
+		// Parquet modular encryption, encrypted footer: the magic is PARE.
+		return nil, fmt.Errorf("object %s: unsupported: encrypted Parquet (encrypted footer)", obj.Name)
+	case herr != nil || string(head[:]) != "PAR1":
 		return nil, fmt.Errorf("object %s: not a Parquet file (no PAR1 magic at the start)", obj.Name)
-	}
-	if _, err := ra.ReadAt(magic[:], size-4); err != nil || string(magic[:]) != "PAR1" {
-		if err == nil && string(magic[:]) == "PARE" {
-			return nil, fmt.Errorf("object %s: unsupported: encrypted Parquet footer", obj.Name)
-		}
+	case terr != nil || string(tail[:]) != "PAR1":
 		return nil, fmt.Errorf("object %s: truncated or not a Parquet file (no PAR1 magic at the end)", obj.Name)
 	}
 	var pf *parquet.File
@@ -81,6 +84,10 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 		return err
 	})
 	if err != nil {
+		if strings.Contains(err.Error(), "DecryptionConfig") {
+			// Encrypted columns under a plaintext (signed) footer.
+			return nil, fmt.Errorf("object %s: unsupported: encrypted Parquet (encrypted columns)", obj.Name)
+		}
 		return nil, fmt.Errorf("object %s: damaged Parquet footer: %w", obj.Name, err)
 	}
 	obj.Size = size
@@ -118,7 +125,7 @@ func (f *File) Select(names []string) ([]ColumnInfo, error) {
 			return nil, fmt.Errorf("object %s has no column %q", f.Object.Name, n)
 		}
 		if c.Unsupported != "" {
-			return nil, fmt.Errorf("object %s, column %q: unsupported: %s", f.Object.Name, n, c.Unsupported)
+			return nil, fmt.Errorf("object %s, column %q: %s", f.Object.Name, n, c.Unsupported)
 		}
 		out = append(out, c)
 	}

@@ -193,7 +193,10 @@ func (c *cursor) readRow(b array.Builder) error {
 		return c.appendValue(b)
 	}
 	lb := b.(*array.ListBuilder)
-	def, _ := c.level()
+	def, rep := c.level()
+	if rep != 0 {
+		return fmt.Errorf("column %q: a row starts at repetition level %d: %w", c.col.Name, rep, errCorrupt)
+	}
 	if def < c.col.listDef {
 		c.li++
 		lb.AppendNull()

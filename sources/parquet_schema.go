@@ -64,7 +64,7 @@ func Columns(s *parquet.Schema) []ColumnInfo {
 func describe(s *parquet.Schema, f parquet.Field) ColumnInfo {
 	ci := ColumnInfo{Name: f.Name()}
 	unsupported := func(why string) ColumnInfo {
-		ci.Unsupported = why
+		ci.Unsupported = "unsupported " + why
 		return ci
 	}
 	// Walk down to the single leaf, remembering the definition level at the
@@ -243,7 +243,7 @@ func leafType(t parquet.Type, ci *ColumnInfo) (lake.Type, error) {
 		ci.binary = true
 		return lake.Text, nil
 	}
-	return lake.Type{}, fmt.Errorf("unsupported physical type %s", ci.phys)
+	return lake.Type{}, fmt.Errorf("unknown physical type")
 }
 
 // SourceSchema is the lake schema of the readable columns of a file, with
