@@ -50,6 +50,12 @@ type ImportOptions struct {
 	Staging string
 	// Source holds region, endpoint and credentials for bucket URLs.
 	Source sources.Options
+	// PartitionColumns are Hive partition columns read from folder names
+	// (year=2024/month=03/...); they become columns of the rows.
+	PartitionColumns []string
+	// PartitionFilter keeps the objects whose partition values it accepts;
+	// the others are never opened.
+	PartitionFilter string
 }
 
 // DefaultImportOptions are the options of a COPY without WITH.
@@ -99,6 +105,16 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	var parts partitioned
+	switch {
+	case len(im.Options.PartitionColumns) > 0:
+		if parts, err = prunePartitions(objs, im.Options.PartitionColumns, im.Options.PartitionFilter); err != nil {
+			return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+		}
+		objs = parts.objects
+	case im.Options.PartitionFilter != "":
+		return nil, fmt.Errorf("COPY INTO %s: partition_filter needs partition_columns", im.Table)
+	}
 	first, err := sources.OpenParquet(ctx, objs[0])
 	if err != nil {
 		return nil, err
@@ -106,6 +122,13 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	defer first.Close()
 	readable, _ := first.Select(nil)
 	srcSchema := sources.SourceSchema(readable)
+	for _, c := range parts.columns {
+		if srcSchema.Index(c.Name) >= 0 {
+			return nil, fmt.Errorf("COPY INTO %s: partition column %q is also a column of %s", im.Table, c.Name, first.Object.Name)
+		}
+	}
+	fileColumns := len(srcSchema.Columns)
+	srcSchema.Columns = append(srcSchema.Columns, parts.columns...)
 	if len(readable) == 0 {
 		var why []string
 		for _, c := range first.Columns {
@@ -147,7 +170,15 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 	if p.Mapping, err = transforms.PlanMapping(srcSchema, p.Schema, maps); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
-	if p.Splits, err = sources.Splits(ctx, objs, p.Mapping.SourceColumns(), im.Options.BatchSize); err != nil {
+	// Read from the files only their own columns; partition values are
+	// added to each batch.
+	var read []string
+	for _, c := range p.Mapping.SourceColumns() {
+		if i := srcSchema.Index(c); i >= 0 && i < fileColumns {
+			read = append(read, c)
+		}
+	}
+	if p.Splits, err = sources.Splits(ctx, objs, read, im.Options.BatchSize, parts.values); err != nil {
 		return nil, err
 	}
 	p.Staging = im.Options.Staging

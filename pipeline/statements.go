@@ -450,7 +450,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials"}
+var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -540,6 +540,34 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return err
 		}
 		o.Staging = s
+	case "partition_columns":
+		switch x := v.(type) {
+		case string:
+			for _, part := range strings.Split(x, ",") {
+				o.PartitionColumns = append(o.PartitionColumns, strings.TrimSpace(part))
+			}
+		case []any:
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return fmt.Errorf("partition_columns takes column names")
+				}
+				o.PartitionColumns = append(o.PartitionColumns, s)
+			}
+		default:
+			return fmt.Errorf("partition_columns takes a column name or a list")
+		}
+		for _, c := range o.PartitionColumns {
+			if !lake.ValidName(c) {
+				return fmt.Errorf("invalid partition column name %q", c)
+			}
+		}
+	case "partition_filter":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		o.PartitionFilter = s
 	case "region", "endpoint", "credentials":
 		s, err := str()
 		if err != nil {

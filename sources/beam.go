@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -17,15 +18,21 @@ type Split struct {
 	Object      Object   `json:"object"`
 	ObjectIndex int      `json:"object_index"`
 	RowGroup    int      `json:"row_group"`
-	Columns     []string `json:"columns"`
+	Columns     []string `json:"columns"` // columns read from the file
 	BatchRows   int      `json:"batch_rows"`
+	// Partitions are appended to every batch as constant columns.
+	Partitions []PartitionValue `json:"partitions,omitempty"`
 }
 
 // Splits opens each object's footer and returns one split per row group,
-// in input order.
-func Splits(ctx context.Context, objs []Object, columns []string, batchRows int) ([]Split, error) {
+// in input order. parts, when set, holds each object's partition values.
+func Splits(ctx context.Context, objs []Object, columns []string, batchRows int, parts [][]PartitionValue) ([]Split, error) {
 	var out []Split
 	for i, o := range objs {
+		var pv []PartitionValue
+		if parts != nil {
+			pv = parts[i]
+		}
 		f, err := OpenParquet(ctx, o)
 		if err != nil {
 			return nil, err
@@ -35,7 +42,7 @@ func Splits(ctx context.Context, objs []Object, columns []string, batchRows int)
 			return nil, err
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
-			out = append(out, Split{Object: f.Object, ObjectIndex: i, RowGroup: rg, Columns: columns, BatchRows: batchRows})
+			out = append(out, Split{Object: f.Object, ObjectIndex: i, RowGroup: rg, Columns: columns, BatchRows: batchRows, Partitions: pv})
 		}
 		f.Close()
 	}
@@ -67,6 +74,11 @@ func (fn *readSplitFn) ProcessElement(ctx context.Context, sp Split, emit func(l
 		return err
 	}
 	return f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
+		rec, err := withPartitions(b.Record, sp.Partitions)
+		if err != nil {
+			return fmt.Errorf("object %s: %w", sp.Object.Name, err)
+		}
+		b.Record = rec
 		emit(b)
 		return nil
 	})

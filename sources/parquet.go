@@ -28,6 +28,7 @@ type File struct {
 // OpenParquet opens an object and reads its footer. A missing object, a
 // file that is not Parquet or whose footer is damaged is an error naming it.
 func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
+	opened.Add(1)
 	var ra io.ReaderAt
 	var closeFn func() error
 	size := obj.Size

@@ -1,0 +1,125 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/testing/fixtures"
+)
+
+// monthly writes lake/year=Y/month=MM/part-0.parquet for 2023-01..2024-12,
+// 20 rows each with ids (Y*100+M)*1000+i, and returns the lake folder.
+func monthly(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "lake")
+	for y := 2023; y <= 2024; y++ {
+		for m := 1; m <= 12; m++ {
+			dir := filepath.Join(root, fmt.Sprintf("year=%d", y), fmt.Sprintf("month=%02d", m))
+			os.MkdirAll(dir, 0o755)
+			cfg := fixtures.Documents{Rows: 20, Dim: 4, FirstID: int64((y*100 + m) * 1000), Seed: uint64(m)}
+			if err := fixtures.WriteDocuments(filepath.Join(dir, "part-0.parquet"), cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return root
+}
+
+// A filter over 24 monthly folders opens only the matching files, and the
+// partition values become typed columns of the rows.
+func TestPartitionPruning(t *testing.T) {
+	root := monthly(t)
+	s := session(t, "direct")
+	before := sources.ObjectsOpened()
+	exec(t, s, fmt.Sprintf(`COPY FROM '%s/**/*.parquet' INTO docs
+		WITH (partition_columns = ['year', 'month'], partition_filter = 'year = 2024 AND month >= 3')`, root))
+	filteredOpens := sources.ObjectsOpened() - before
+
+	var files []string
+	for m := 3; m <= 12; m++ {
+		files = append(files, "'"+filepath.Join(root, "year=2024", fmt.Sprintf("month=%02d", m), "part-0.parquet")+"'")
+	}
+	s2 := session(t, "direct")
+	before = sources.ObjectsOpened()
+	exec(t, s2, "COPY FROM "+strings.Join(files, ", ")+" INTO docs")
+	exactOpens := sources.ObjectsOpened() - before
+	t.Logf("opens: filtered import %d, the 10 matching files by name %d", filteredOpens, exactOpens)
+	if filteredOpens != exactOpens || exactOpens == 0 {
+		t.Errorf("the filtered import opened %d times, importing the 10 matching files opens %d", filteredOpens, exactOpens)
+	}
+
+	ti, _ := s.Store.Table("docs", s.Store.Head())
+	if got := ti.Schema.String(); got != "(id BIGINT, title TEXT, content TEXT, embedding VECTOR(4), year BIGINT, month BIGINT)" {
+		t.Errorf("schema %s", got)
+	}
+	if n := count(t, s, "docs"); n != 200 {
+		t.Errorf("%d rows, want 200 (10 months x 20)", n)
+	}
+	r := exec(t, s, "SELECT year, month FROM docs WHERE id = 202407005")[0]
+	if len(r.Rows) != 1 || r.Rows[0][0] != int64(2024) || r.Rows[0][1] != int64(7) {
+		t.Errorf("row of 2024-07: %v", r.Rows)
+	}
+}
+
+func TestPartitionFilterForms(t *testing.T) {
+	root := monthly(t)
+	for filter, want := range map[string]int64{
+		"year = 2024 AND month >= 3":                  10,
+		"month IN (1, 2, 12)":                         6,
+		"month BETWEEN 6 AND 8":                       6,
+		"year = 2023 OR month = 1":                    13,
+		"NOT (year = 2023) AND month != 5":            11,
+		"month NOT IN (1, 2, 3) AND year <> 2023":     9,
+		"(year < 2024 AND month > 10) OR month <= 1":  4,
+		"month NOT BETWEEN 2 AND 11 AND year >= 2024": 2,
+	} {
+		s := session(t, "direct")
+		exec(t, s, fmt.Sprintf("COPY FROM '%s/**/*.parquet' INTO docs WITH (partition_columns = 'year, month', partition_filter = '%s')", root, filter))
+		if n := count(t, s, "docs"); n != want*20 {
+			t.Errorf("%s: %d rows, want %d", filter, n, want*20)
+		}
+	}
+	s := session(t, "direct")
+	for sql, want := range map[string]string{
+		"WITH (partition_columns = ['year'], partition_filter = 'title = 1')":      `"title" is not a partition column`,
+		"WITH (partition_filter = 'year = 2024')":                                  "partition_filter needs partition_columns",
+		"WITH (partition_columns = ['year'], partition_filter = 'year = ''abc''')": "not a BIGINT",
+		"WITH (partition_columns = ['day'])":                                       "no partition folder day=",
+		"WITH (partition_columns = ['year'], partition_filter = 'year > 2030')":    "excludes all 24 matched objects",
+		"WITH (partition_columns = ['year'], partition_filter = 'year = ')":        "syntax error",
+	} {
+		_, err := s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s/**/*.parquet' INTO docs %s", root, sql))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", sql, err, want)
+		}
+	}
+}
+
+// Date partitions (dt=2024-03-01) are DATE columns and compare as dates,
+// also when the workers are separate processes.
+func TestDatePartitions(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "events")
+	for i, dt := range []string{"2024-02-28", "2024-02-29", "2024-03-01", "2024-03-02"} {
+		dir := filepath.Join(root, "dt="+dt)
+		os.MkdirAll(dir, 0o755)
+		if err := fixtures.WriteDocuments(filepath.Join(dir, "part.parquet"), fixtures.Documents{Rows: 5, Dim: 2, FirstID: int64(i * 10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, runner := range []string{"direct", "prism-process"} {
+		s := session(t, runner)
+		exec(t, s, fmt.Sprintf("COPY FROM '%s/' INTO ev WITH (partition_columns = 'dt', partition_filter = 'dt >= ''2024-02-29''')", root))
+		if n := count(t, s, "ev"); n != 15 {
+			t.Errorf("%s: %d rows, want 15", runner, n)
+		}
+		r := exec(t, s, "SELECT dt FROM ev WHERE id = 21")[0]
+		if len(r.Rows) != 1 || fmt.Sprint(r.Rows[0][0]) != "2024-03-01 00:00:00 +0000 UTC" {
+			t.Errorf("%s: dt of id 21: %v", runner, r.Rows)
+		}
+	}
+}
