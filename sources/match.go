@@ -157,9 +157,12 @@ func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error
 	}
 	var b *blob.Bucket
 	var err error
-	if strings.HasPrefix(bucket, "gs://") && strings.Contains(bucket, gcsCredentialsParam+"=") {
+	switch {
+	case strings.HasPrefix(bucket, "gs://") && strings.Contains(bucket, gcsCredentialsParam+"="):
 		b, err = openGCS(ctx, bucket)
-	} else {
+	case strings.HasPrefix(bucket, "azblob://") && strings.Contains(bucket, azureConnEnvParam+"="):
+		b, err = openAzure(bucket)
+	default:
 		b, err = blob.OpenBucket(ctx, bucket)
 	}
 	if err != nil {

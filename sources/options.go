@@ -17,8 +17,8 @@ type Options struct {
 	// path-style addressing is used with it.
 	Endpoint string
 	// Credentials: an AWS profile name for s3://, the path of a
-	// service-account JSON file for gs://. (azblob:// takes its account from
-	// the environment for now.)
+	// service-account JSON file for gs://, and for azblob:// "env:NAME", the
+	// environment variable holding the account's connection string.
 	Credentials string
 }
 
@@ -57,8 +57,19 @@ func (o Options) apply(bucket string) (string, error) {
 			return "", fmt.Errorf("WITH region and endpoint apply to s3:// sources, not gs:// (a GCS emulator is found through STORAGE_EMULATOR_HOST)")
 		}
 		set(gcsCredentialsParam, o.Credentials)
+	case "azblob":
+		if o.Region != "" || o.Endpoint != "" {
+			return "", fmt.Errorf("WITH region and endpoint apply to s3:// sources, not azblob:// (give domain and protocol in the URL)")
+		}
+		if o.Credentials != "" {
+			name, ok := strings.CutPrefix(o.Credentials, "env:")
+			if !ok || name == "" {
+				return "", fmt.Errorf("WITH credentials for azblob:// names an environment variable holding a connection string: 'env:NAME'")
+			}
+			set(azureConnEnvParam, name)
+		}
 	default:
-		return "", fmt.Errorf("WITH region, endpoint and credentials apply to s3:// and gs:// sources, not %s://", scheme)
+		return "", fmt.Errorf("WITH region, endpoint and credentials apply to s3://, gs:// and azblob:// sources, not %s://", scheme)
 	}
 	return rest + "?" + q.Encode(), nil
 }

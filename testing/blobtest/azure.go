@@ -83,3 +83,9 @@ func (a *Azure) CreateContainer(t *testing.T, name string) {
 func (a *Azure) URL(container, key string) string {
 	return "azblob://" + container + "/" + key + "?" + a.Query()
 }
+
+// ConnectionString is the development account's connection string for
+// this server.
+func (a *Azure) ConnectionString() string {
+	return fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://%s/%s;", azureAccount, azureKey, a.Host, azureAccount)
+}
