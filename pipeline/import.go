@@ -91,7 +91,7 @@ type Plan struct {
 }
 
 // Prepare matches the inputs, reads their footers and plans the mapping.
-func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
+func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err error) {
 	if !lake.ValidName(im.Table) {
 		return nil, fmt.Errorf("invalid table name %q", im.Table)
 	}
@@ -137,8 +137,13 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (*Plan, error) {
 		return nil, fmt.Errorf("object %s: unsupported: no column lakelink can read (%s)", first.Object.Name, strings.Join(why, "; "))
 	}
 
-	p := &Plan{Import: im, Job: newJobID(), Objects: objs}
+	p = &Plan{Import: im, Job: newJobID(), Objects: objs}
 	activeJobs.Store(p.Job, true)
+	defer func() {
+		if err != nil {
+			activeJobs.Delete(p.Job)
+		}
+	}()
 	ti, err := st.Table(im.Table, st.Head())
 	switch {
 	case err == nil:
