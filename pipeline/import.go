@@ -137,11 +137,12 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		return nil, fmt.Errorf("object %s: unsupported: no column lakelink can read (%s)", first.Object.Name, strings.Join(why, "; "))
 	}
 
-	p = &Plan{Import: im, Job: newJobID(), Objects: objs}
-	activeJobs.Store(p.Job, true)
+	job := newJobID()
+	p = &Plan{Import: im, Job: job, Objects: objs}
+	activeJobs.Store(job, true)
 	defer func() {
 		if err != nil {
-			activeJobs.Delete(p.Job)
+			activeJobs.Delete(job) // p itself is nil by now
 		}
 	}()
 	ti, err := st.Table(im.Table, st.Head())
