@@ -3,12 +3,10 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -24,15 +22,7 @@ func TestAzureConnectionStringCredentials(t *testing.T) {
 	if err := fixtures.WriteDocuments(path, fixtures.Documents{Rows: 300, Dim: 8, RowGroupRows: 100}); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
-	b, done, err := sources.OpenBucket(ctx, "azblob://lake?"+srv.Query())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
-	if err := b.WriteAll(ctx, "docs/part-0.parquet", data, nil); err != nil {
-		t.Fatal(err)
-	}
+	putFile(t, "azblob://lake?"+srv.Query(), "docs/part-0.parquet", path)
 	t.Setenv("LAKE_CONN", srv.ConnectionString())
 	// Only the connection string may give access.
 	t.Setenv("AZURE_STORAGE_ACCOUNT", "")

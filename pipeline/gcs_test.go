@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -25,15 +24,7 @@ func TestGuideGCS(t *testing.T) {
 	if err := fixtures.WriteDocuments(path, fixtures.Documents{Rows: 800, Dim: 64, RowGroupRows: 300}); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
-	b, done, err := sources.OpenBucket(ctx, "gs://my-bucket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
-	if err := b.WriteAll(ctx, "data/vectors.parquet", data, nil); err != nil {
-		t.Fatal(err)
-	}
+	putFile(t, "gs://my-bucket", "data/vectors.parquet", path)
 	// A service-account file of the right shape; the emulator needs no token.
 	sa := filepath.Join(dir, "service-account.json")
 	os.WriteFile(sa, []byte(`{"type": "service_account", "project_id": "lakelink-test", "client_email": "test@lakelink-test.iam.gserviceaccount.com", "private_key_id": "0", "private_key": "", "token_uri": "http://127.0.0.1:1/token"}`), 0o600)
@@ -53,7 +44,7 @@ WITH (
 		}
 	}
 	s := session(t, "direct")
-	_, err = s.Exec(ctx, "COPY FROM 'gs://my-bucket/data/vectors.parquet' INTO documents WITH (credentials = '/nonexistent/sa.json')")
+	_, err := s.Exec(ctx, "COPY FROM 'gs://my-bucket/data/vectors.parquet' INTO documents WITH (credentials = '/nonexistent/sa.json')")
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/sa.json") {
 		t.Errorf("missing credentials file: %v", err)
 	}

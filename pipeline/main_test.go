@@ -1,12 +1,14 @@
 package pipeline_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sources"
 )
 
 // workerMarksEnv names a folder where a worker process started by Prism
@@ -40,4 +42,22 @@ func workerPIDs(t *testing.T, dir string) []int {
 		}
 	}
 	return out
+}
+
+// putFile uploads a local file to key in the bucket at bucketURL.
+func putFile(t *testing.T, bucketURL, key, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b, done, err := sources.OpenBucket(ctx, bucketURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if err := b.WriteAll(ctx, key, data, nil); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -22,24 +21,16 @@ func TestGuideS3(t *testing.T) {
 	srv.CreateBucket(t, "my-bucket")
 	dir := t.TempDir()
 	ctx := context.Background()
-	b, done, err := sources.OpenBucket(ctx, "s3://my-bucket?"+srv.Query())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
 	for i := 0; i < 3; i++ {
 		path := filepath.Join(dir, fmt.Sprintf("docs%d.parquet", i))
 		if err := fixtures.WriteDocuments(path, fixtures.Documents{Rows: 500, Dim: 32, RowGroupRows: 200, FirstID: int64(500 * i), Seed: uint64(i)}); err != nil {
 			t.Fatal(err)
 		}
-		data, _ := os.ReadFile(path)
 		key := "embeddings/docs.parquet"
 		if i > 0 {
 			key = fmt.Sprintf("embeddings/part-%d.parquet", i)
 		}
-		if err := b.WriteAll(ctx, key, data, nil); err != nil {
-			t.Fatal(err)
-		}
+		putFile(t, "s3://my-bucket?"+srv.Query(), key, path)
 	}
 
 	// credentials names an AWS profile; the keys live in the profile's
@@ -81,7 +72,7 @@ INTO documents WITH (region = 'us-east-1', endpoint = '%s', credentials = 'lakel
 	// committed.
 	os.WriteFile(creds, []byte("[lakelink_test]\naws_access_key_id = lakelink-test\naws_secret_access_key = WRONG-SECRET-123\n"), 0o600)
 	s = session(t, "direct")
-	_, err = s.Exec(ctx, fmt.Sprintf("COPY FROM 's3://my-bucket/embeddings/docs.parquet' INTO documents WITH (region = 'us-east-1', endpoint = '%s', credentials = 'lakelink_test')", srv.Endpoint))
+	_, err := s.Exec(ctx, fmt.Sprintf("COPY FROM 's3://my-bucket/embeddings/docs.parquet' INTO documents WITH (region = 'us-east-1', endpoint = '%s', credentials = 'lakelink_test')", srv.Endpoint))
 	t.Logf("wrong credentials: %v", err)
 	if err == nil || !strings.Contains(err.Error(), "embeddings/docs.parquet") || strings.Contains(err.Error(), "WRONG-SECRET") {
 		t.Errorf("wrong credentials: %v", err)

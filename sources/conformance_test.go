@@ -37,22 +37,16 @@ func (h localHarness) URL(key string) string {
 
 var memN atomic.Int64
 
-type memHarness struct{ name string }
-
-func (h memHarness) Put(ctx context.Context, key string, data []byte) error {
-	return sources.MemBucket(h.name).WriteAll(ctx, key, data, nil)
-}
-
-func (h memHarness) URL(key string) string { return "mem://" + h.name + "/" + key }
-
-// s3Harness is a fresh bucket on a local S3 server.
-type s3Harness struct {
-	srv    *blobtest.S3
+// bucketHarness is a fresh bucket (or container), in memory or on a local
+// object-store server: bucket is its URL for writing, url names a key for
+// import.
+type bucketHarness struct {
 	bucket string
+	url    func(key string) string
 }
 
-func (h s3Harness) Put(ctx context.Context, key string, data []byte) error {
-	b, done, err := sources.OpenBucket(ctx, "s3://"+h.bucket+"?"+h.srv.Query())
+func (h bucketHarness) Put(ctx context.Context, key string, data []byte) error {
+	b, done, err := sources.OpenBucket(ctx, h.bucket)
 	if err != nil {
 		return err
 	}
@@ -60,41 +54,7 @@ func (h s3Harness) Put(ctx context.Context, key string, data []byte) error {
 	return b.WriteAll(ctx, key, data, nil)
 }
 
-func (h s3Harness) URL(key string) string { return h.srv.URL(h.bucket, key) }
-
-// gcsHarness is a fresh bucket on a local GCS server.
-type gcsHarness struct {
-	srv    *blobtest.GCS
-	bucket string
-}
-
-func (h gcsHarness) Put(ctx context.Context, key string, data []byte) error {
-	b, done, err := sources.OpenBucket(ctx, "gs://"+h.bucket)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return b.WriteAll(ctx, key, data, nil)
-}
-
-func (h gcsHarness) URL(key string) string { return h.srv.URL(h.bucket, key) }
-
-// azureHarness is a fresh container on a local Azurite server.
-type azureHarness struct {
-	srv       *blobtest.Azure
-	container string
-}
-
-func (h azureHarness) Put(ctx context.Context, key string, data []byte) error {
-	b, done, err := sources.OpenBucket(ctx, "azblob://"+h.container+"?"+h.srv.Query())
-	if err != nil {
-		return err
-	}
-	defer done()
-	return b.WriteAll(ctx, key, data, nil)
-}
-
-func (h azureHarness) URL(key string) string { return h.srv.URL(h.container, key) }
+func (h bucketHarness) URL(key string) string { return h.url(key) }
 
 func TestSourceConformance(t *testing.T) {
 	t.Run("path", func(t *testing.T) {
@@ -108,7 +68,7 @@ func TestSourceConformance(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateBucket(t, name)
-			return s3Harness{srv: srv, bucket: name}
+			return bucketHarness{bucket: "s3://" + name + "?" + srv.Query(), url: func(k string) string { return srv.URL(name, k) }}
 		})
 	})
 	t.Run("gcs", func(t *testing.T) {
@@ -116,7 +76,7 @@ func TestSourceConformance(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateBucket(t, name)
-			return gcsHarness{srv: srv, bucket: name}
+			return bucketHarness{bucket: "gs://" + name, url: func(k string) string { return srv.URL(name, k) }}
 		})
 	})
 	t.Run("azure", func(t *testing.T) {
@@ -124,12 +84,13 @@ func TestSourceConformance(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateContainer(t, name)
-			return azureHarness{srv: srv, container: name}
+			return bucketHarness{bucket: "azblob://" + name + "?" + srv.Query(), url: func(k string) string { return srv.URL(name, k) }}
 		})
 	})
 	t.Run("mem", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
-			return memHarness{name: fmt.Sprintf("conformance-%d", memN.Add(1))}
+			name := fmt.Sprintf("conformance-%d", memN.Add(1))
+			return bucketHarness{bucket: "mem://" + name, url: func(k string) string { return "mem://" + name + "/" + k }}
 		})
 	})
 }
