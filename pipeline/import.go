@@ -327,7 +327,7 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		return ImportResult{}, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
 	ran := time.Now()
-	res, err := p.Commit(ctx, st, ro.Runner, started)
+	res, err := p.Commit(ctx, st, ro.Name(), started)
 	res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
 	return res, err
 }
@@ -377,7 +377,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	}
 	if err := c.PutJob(store.Job{
 		ID: p.Job, Kind: "import", Statement: p.Import.Statement, Table: p.Import.Table, Sources: names,
-		Runner: orDefault(runner), Rows: cr.Rows, Errors: cr.Errors, Commit: c.TS(),
+		Runner: runner, Rows: cr.Rows, Errors: cr.Errors, Commit: c.TS(),
 		Started: started.Format(time.RFC3339), Finished: time.Now().UTC().Format(time.RFC3339),
 	}); err != nil {
 		return res, err
@@ -405,13 +405,6 @@ func removeOrphanStaging(staging string) {
 			_ = os.RemoveAll(filepath.Join(staging, e.Name()))
 		}
 	}
-}
-
-func orDefault(r string) string {
-	if strings.TrimSpace(r) == "" {
-		return "direct"
-	}
-	return r
 }
 
 func newJobID() string {

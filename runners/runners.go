@@ -57,8 +57,8 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 		slog.SetDefault(slog.New(slog.DiscardHandler))
 	}
 	var err error
-	switch strings.ToLower(o.Runner) {
-	case "", "direct":
+	switch o.Name() {
+	case "direct":
 		_, err = direct.Execute(ctx, p)
 	case "prism":
 		if err := setEnvironment(o); err != nil {
@@ -78,7 +78,7 @@ func Execute(ctx context.Context, p *beam.Pipeline, o Options) error {
 		return fmt.Errorf("unknown runner %q (known: %s)", o.Runner, strings.Join(Names, ", "))
 	}
 	if err != nil {
-		return pipelineError(orDefault(o.Runner), err)
+		return pipelineError(o.Name(), err)
 	}
 	return nil
 }
@@ -109,11 +109,12 @@ func setEnvironment(o Options) error {
 	return nil
 }
 
-func orDefault(r string) string {
-	if r == "" {
+// Name is the runner the options select ("direct" when none is named).
+func (o Options) Name() string {
+	if strings.TrimSpace(o.Runner) == "" {
 		return "direct"
 	}
-	return r
+	return strings.ToLower(o.Runner)
 }
 
 // quiet drops Beam's informational logging; errors still reach stderr via

@@ -49,9 +49,6 @@ type ColumnInfo struct {
 	binary  bool
 }
 
-// IsList reports whether the column is repeated.
-func (c ColumnInfo) IsList() bool { return c.maxRep > 0 }
-
 // Columns describes the top-level columns of a Parquet schema.
 func Columns(s *parquet.Schema) []ColumnInfo {
 	var out []ColumnInfo

@@ -45,7 +45,7 @@ func (c *Commit) runOnDone() {
 // Begin starts a commit with a message for the history.
 func (s *Store) Begin(message string) (*Commit, error) {
 	s.commitMu.Lock()
-	if err := s.recover(); err != nil {
+	if _, err := s.recover(); err != nil {
 		s.commitMu.Unlock()
 		return nil, err
 	}
@@ -68,9 +68,6 @@ func (s *Store) Begin(message string) (*Commit, error) {
 
 // TS is the commit's timestamp; after Finish it is the new head.
 func (c *Commit) TS() uint64 { return c.ts }
-
-// Base is the head the commit started from.
-func (c *Commit) Base() uint64 { return c.base }
 
 // SetJob records which job this commit belongs to.
 func (c *Commit) SetJob(id string) { c.job = id }
@@ -203,5 +200,6 @@ func (c *Commit) Abort() error {
 	c.read.Discard()
 	c.wb.Cancel()
 	defer c.runOnDone()
-	return c.s.recover()
+	_, err := c.s.recover()
+	return err
 }

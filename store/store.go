@@ -76,10 +76,7 @@ func Open(dir string, o ...Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	s := &Store{dir: dir, db: db}
-	if head, alloc, clean := s.Head(), s.meta(keyAlloc), s.meta(keyClean); alloc > max(head, clean) {
-		s.recovered = alloc
-	}
-	if err := s.recover(); err != nil {
+	if s.recovered, err = s.recover(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: recovering an interrupted commit: %w", dir, err)
 	}
@@ -125,12 +122,13 @@ func (s *Store) setMeta(ts uint64, kv ...[]byte) error {
 }
 
 // recover rolls back the keys of a commit that was allocated but never
-// finished. Invariant on return: for every key, the newest version at or
-// below any future commit timestamp equals its value at the head.
-func (s *Store) recover() error {
+// finished, and returns that commit's timestamp (0 when there was none).
+// Invariant on return: for every key, the newest version at or below any
+// future commit timestamp equals its value at the head.
+func (s *Store) recover() (uint64, error) {
 	head, alloc, clean := s.meta(keyHead), s.meta(keyAlloc), s.meta(keyClean)
 	if alloc <= max(head, clean) {
-		return nil
+		return 0, nil
 	}
 	r := alloc + 1
 	wb := s.db.NewWriteBatchAt(r)
@@ -150,14 +148,14 @@ func (s *Store) recover() error {
 		last = item.KeyCopy(last[:0])
 		if item.Version() > head {
 			if err := s.restoreAt(wb, last, head); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
 	if err := wb.Flush(); err != nil {
-		return err
+		return 0, err
 	}
-	return s.setMeta(r, keyAlloc, u64(r), keyClean, u64(r))
+	return alloc, s.setMeta(r, keyAlloc, u64(r), keyClean, u64(r))
 }
 
 // restoreAt writes, in wb, key's value at head, or its deletion if it had

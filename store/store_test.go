@@ -226,3 +226,14 @@ func TestNoPrimaryKeyKeepsInputOrder(t *testing.T) {
 		t.Errorf("rows %v", got)
 	}
 }
+
+func TestCommitsListHistory(t *testing.T) {
+	st, _ := store.Open(t.TempDir())
+	defer st.Close()
+	c1 := load(t, st, []any{int64(1), "a", nil, nil})
+	c2 := load(t, st, []any{int64(2), "b", nil, nil})
+	cs, err := st.Commits()
+	if err != nil || len(cs) != 2 || cs[0].TS != c1 || cs[1].TS != c2 || cs[0].Message != "load" {
+		t.Errorf("commits %+v, %v", cs, err)
+	}
+}
