@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sources"
@@ -53,9 +55,13 @@ type ImportOptions struct {
 	// PartitionColumns are Hive partition columns read from folder names
 	// (year=2024/month=03/...); they become columns of the rows.
 	PartitionColumns []string
-	// PartitionFilter keeps the objects whose partition values it accepts;
-	// the others are never opened.
-	PartitionFilter string
+	// Filter keeps the rows for which it is true (WITH filter, or its alias
+	// partition_filter). Objects whose partition values rule it out are
+	// never opened; row groups whose statistics rule it out are never read.
+	Filter string
+	// Workers is how many row groups each worker process reads at once
+	// (parallel_workers); 0 means one per core.
+	Workers int
 }
 
 // DefaultImportOptions are the options of a COPY without WITH.
@@ -71,7 +77,9 @@ type ImportResult struct {
 	Rows    int64
 	Errors  int64
 	Created bool // the import created the table
-	Objects int
+	// What was read: objects, their bytes, row groups read and row groups
+	// skipped on their statistics.
+	Objects, Bytes, RowGroups, RowGroupsPruned int64
 	// Where the time went: planning (listing, footers), the pipeline (read,
 	// map, stage) and the commit into the store.
 	PlanTime, PipelineTime, CommitTime time.Duration
@@ -82,8 +90,7 @@ type ImportResult struct {
 type Plan struct {
 	Import  Import
 	Job     string
-	Objects []sources.Object
-	Splits  []sources.Split
+	Read    sources.ReadOptions
 	Schema  lake.Schema // target table schema
 	Create  bool        // the table does not exist yet
 	Mapping transforms.Mapping
@@ -101,34 +108,52 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if im.Options.Mode == "" {
 		im.Options.Mode = sinks.Append
 	}
-	objs, err := sources.MatchWith(ctx, im.Options.Source, im.Sources...)
+	pats, err := sources.Patterns(im.Options.Source, im.Sources...)
 	if err != nil {
 		return nil, err
 	}
-	var parts partitioned
-	switch {
-	case len(im.Options.PartitionColumns) > 0:
-		if parts, err = prunePartitions(objs, im.Options.PartitionColumns, im.Options.PartitionFilter); err != nil {
+	var partCols []lake.Column
+	matched := 0
+	partTypes := map[string]lake.Type{}
+	if len(im.Options.PartitionColumns) > 0 {
+		if partCols, matched, err = sources.InferPartitions(ctx, pats, im.Options.PartitionColumns); err != nil {
 			return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 		}
-		objs = parts.objects
-	case im.Options.PartitionFilter != "":
-		return nil, fmt.Errorf("COPY INTO %s: partition_filter needs partition_columns", im.Table)
+		for _, c := range partCols {
+			partTypes[c.Name] = c.Type
+		}
 	}
-	first, err := sources.OpenParquet(ctx, objs[0])
+	// A filter over partition columns alone is checked without opening
+	// anything; one that names data columns needs the first object's.
+	var where *filter.Expr
+	if im.Options.Filter != "" {
+		if e, err := parseFilter(im.Options.Filter, partTypes); err == nil {
+			where = &e
+		}
+	}
+	// The first object that the filter's partition part keeps gives the
+	// source columns.
+	var keep func(sources.Object) (bool, error)
+	if where != nil {
+		keep = func(o sources.Object) (bool, error) {
+			ok, _, err := sources.KeepObject(o, partCols, where)
+			return ok, err
+		}
+	}
+	firstObj, found, err := sources.First(ctx, pats, keep)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("COPY INTO %s: the filter %q excludes all %d matched objects", im.Table, im.Options.Filter, matched)
+	}
+	first, err := sources.OpenParquet(ctx, firstObj)
 	if err != nil {
 		return nil, err
 	}
 	defer first.Close()
 	readable, _ := first.Select(nil)
 	srcSchema := sources.SourceSchema(readable)
-	for _, c := range parts.columns {
-		if srcSchema.Index(c.Name) >= 0 {
-			return nil, fmt.Errorf("COPY INTO %s: partition column %q is also a column of %s", im.Table, c.Name, first.Object.Name)
-		}
-	}
-	fileColumns := len(srcSchema.Columns)
-	srcSchema.Columns = append(srcSchema.Columns, parts.columns...)
 	if len(readable) == 0 {
 		var why []string
 		for _, c := range first.Columns {
@@ -136,9 +161,29 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		}
 		return nil, fmt.Errorf("object %s: unsupported: no column lakelink can read (%s)", first.Object.Name, strings.Join(why, "; "))
 	}
+	for _, c := range partCols {
+		if srcSchema.Index(c.Name) >= 0 {
+			return nil, fmt.Errorf("COPY INTO %s: partition column %q is also a column of %s", im.Table, c.Name, first.Object.Name)
+		}
+	}
+	fileColumns := len(srcSchema.Columns)
+	srcSchema.Columns = append(srcSchema.Columns, partCols...)
+	if im.Options.Filter != "" && where == nil {
+		types := map[string]lake.Type{}
+		for _, c := range srcSchema.Columns {
+			if _, ok := filter.DomainOf(c.Type); ok {
+				types[c.Name] = c.Type
+			}
+		}
+		e, err := parseFilter(im.Options.Filter, types)
+		if err != nil {
+			return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+		}
+		where = &e
+	}
 
 	job := newJobID()
-	p = &Plan{Import: im, Job: job, Objects: objs}
+	p = &Plan{Import: im, Job: job}
 	activeJobs.Store(job, true)
 	defer func() {
 		if err != nil {
@@ -176,17 +221,20 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if p.Mapping, err = transforms.PlanMapping(srcSchema, p.Schema, maps); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
-	// Read from the files only their own columns; partition values are
-	// added to each batch.
+	// Read from the files only their own columns (those mapped and those
+	// the filter names); partition values are added to each batch.
 	var read []string
-	for _, c := range p.Mapping.SourceColumns() {
-		if i := srcSchema.Index(c); i >= 0 && i < fileColumns {
+	need := p.Mapping.SourceColumns()
+	if where != nil {
+		need = append(need, where.Columns()...)
+	}
+	for _, c := range need {
+		if i := srcSchema.Index(c); i >= 0 && i < fileColumns && !slices.Contains(read, c) {
 			read = append(read, c)
 		}
 	}
-	if p.Splits, err = sources.Splits(ctx, objs, read, im.Options.BatchSize, parts.values); err != nil {
-		return nil, err
-	}
+	p.Read = sources.ReadOptions{Job: job, Patterns: pats, Columns: read, BatchRows: im.Options.BatchSize,
+		Workers: im.Options.Workers, Partitions: partCols, Filter: where}
 	p.Staging = im.Options.Staging
 	if p.Staging == "" {
 		p.Staging, _ = filepath.Abs(filepath.Join(st.Dir(), "staging"))
@@ -305,9 +353,9 @@ func inferTable(f *sources.File, src lake.Schema, table string, maps []transform
 
 // Build adds the import's transforms to a pipeline scope: read, map, stage.
 func (p *Plan) Build(s beam.Scope) {
-	batches := sources.ReadParquet(s, p.Splits)
+	batches, stats := sources.ReadParquet(s, p.Read)
 	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
-	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema}, mapped, dead)
+	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema}, mapped, dead, stats)
 }
 
 // RunImport plans, runs and commits an import. A failed import commits
@@ -334,11 +382,12 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 
 // Commit loads the staged job into the store as one commit.
 func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, started time.Time) (ImportResult, error) {
-	res := ImportResult{Job: p.Job, Table: p.Import.Table, Created: p.Create, Objects: len(p.Objects)}
+	res := ImportResult{Job: p.Job, Table: p.Import.Table, Created: p.Create}
 	m, err := sinks.ReadManifest(ctx, p.Staging, p.Job)
 	if err != nil {
 		return res, err
 	}
+	res.Objects, res.Bytes, res.RowGroups, res.RowGroupsPruned = m.Totals()
 	c, err := st.Begin(fmt.Sprintf("COPY INTO %s (job %s)", p.Import.Table, p.Job))
 	if err != nil {
 		return res, err
@@ -371,12 +420,12 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		return res, err
 	}
 	res.Rows, res.Errors = cr.Rows, cr.Errors
-	names := make([]string, len(p.Objects))
-	for i, o := range p.Objects {
-		names[i] = o.Name
+	names := make([]string, len(p.Read.Patterns))
+	for i, pat := range p.Read.Patterns {
+		names[i] = pat.Text
 	}
 	if err := c.PutJob(store.Job{
-		ID: p.Job, Kind: "import", Statement: p.Import.Statement, Table: p.Import.Table, Sources: names,
+		ID: p.Job, Kind: "import", Statement: p.Import.Statement, Table: p.Import.Table, Sources: names, Objects: res.Objects,
 		Runner: runner, Rows: cr.Rows, Errors: cr.Errors, Commit: c.TS(),
 		Started: started.Format(time.RFC3339), Finished: time.Now().UTC().Format(time.RFC3339),
 	}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -86,8 +87,10 @@ func TestPartitionFilterForms(t *testing.T) {
 	}
 	s := session(t, "direct")
 	for sql, want := range map[string]string{
-		"WITH (partition_columns = ['year'], partition_filter = 'title = 1')":      `"title" is not a partition column`,
-		"WITH (partition_filter = 'year = 2024')":                                  "partition_filter needs partition_columns",
+		"WITH (partition_columns = ['year'], partition_filter = 'title = 1')":      "1 is not a TEXT value for title",
+		"WITH (partition_filter = 'year = 2024')":                                  `"year" is not a column that a filter can use (content, id, title)`,
+		"WITH (filter = 'embedding = 1')":                                          `"embedding" is not a column that a filter can use`,
+		"WITH (filter = 'id = 1', partition_filter = 'id = 2')":                    "give one of filter and partition_filter",
 		"WITH (partition_columns = ['year'], partition_filter = 'year = ''abc''')": "not a BIGINT",
 		"WITH (partition_columns = ['day'])":                                       "no partition folder day=",
 		"WITH (partition_columns = ['year'], partition_filter = 'year > 2030')":    "excludes all 24 matched objects",
@@ -122,4 +125,77 @@ func TestDatePartitions(t *testing.T) {
 			t.Errorf("%s: dt of id 21: %v", runner, r.Rows)
 		}
 	}
+}
+
+// A filter on a data column skips the row groups whose statistics rule it
+// out, without reading them, and filters the rows of the others; rows keep
+// their numbers in the object for error reports. Mixed with partition
+// columns, the partition part still prunes objects unopened.
+func TestFilterOnDataColumns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "docs.parquet")
+	// ids 1000..1999 ascending, 10 row groups of 100.
+	if err := fixtures.WriteDocuments(path, fixtures.Documents{Rows: 1000, Dim: 4, RowGroupRows: 100, FirstID: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	for _, runner := range []string{"direct", "prism-process"} {
+		s := session(t, runner)
+		msg := exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (filter = 'id >= 1450 AND id < 1620')", path))[0].Message
+		if n := count(t, s, "docs"); n != 170 {
+			t.Errorf("%s: %d rows, want 170", runner, n)
+		}
+		// Row groups 4, 5 and 6 hold ids 1400..1699; the other 7 are skipped.
+		if !strings.Contains(msg, "7 of 10 row groups skipped on their statistics") {
+			t.Errorf("%s: %s", runner, msg)
+		}
+		for id, want := range map[int]int64{1449: 0, 1450: 1, 1619: 1, 1620: 0} {
+			r := exec(t, s, fmt.Sprintf("SELECT count(*) FROM docs WHERE id = %d", id))[0]
+			if r.Rows[0][0] != want {
+				t.Errorf("%s: %v rows with id %d, want %d", runner, r.Rows[0][0], id, want)
+			}
+		}
+	}
+
+	// A rejected row keeps its number in the object after filtering.
+	bad := filepath.Join(dir, "bad.parquet")
+	if err := fixtures.WriteDocuments(bad, fixtures.Documents{Rows: 1000, Dim: 4, RowGroupRows: 100, FirstID: 1000, BadVectorRows: []int{530}}); err != nil {
+		t.Fatal(err)
+	}
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (filter = 'id > 1510')", bad))
+	errs, err := s.Store.RowErrors(lastJob(t, s))
+	if err != nil || len(errs) != 1 || errs[0].Row != 530 || errs[0].RowGroup != 5 {
+		t.Errorf("row errors %+v (%v), want one at row 530 of row group 5", errs, err)
+	}
+
+	// NOT of a range keeps both ends.
+	s = session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (filter = 'NOT (id BETWEEN 1010 AND 1989)')", path))
+	if n := count(t, s, "docs"); n != 20 {
+		t.Errorf("NOT BETWEEN: %d rows, want 20", n)
+	}
+
+	root := monthly(t)
+	s = session(t, "direct")
+	before := sources.ObjectsOpened()
+	exec(t, s, fmt.Sprintf(`COPY FROM '%s/**/*.parquet' INTO docs
+		WITH (partition_columns = ['year', 'month'], filter = 'year = 2024 AND month IN (3, 4) AND id < 202403010')`, root))
+	// 10 rows of March (ids 202403000..202403009), none of April; two
+	// objects opened in the pipeline (footer, row group) and one to plan.
+	if n := count(t, s, "docs"); n != 10 {
+		t.Errorf("mixed filter: %d rows, want 10", n)
+	}
+	if opens := sources.ObjectsOpened() - before; opens > 5 {
+		t.Errorf("mixed filter opened %d objects; only March and April 2024 should be read", opens)
+	}
+}
+
+// lastJob is the id of the newest job in a session's store.
+func lastJob(t *testing.T, s *pipeline.Session) string {
+	t.Helper()
+	jobs, err := s.Store.Jobs()
+	if err != nil || len(jobs) == 0 {
+		t.Fatalf("jobs: %v %v", jobs, err)
+	}
+	return jobs[len(jobs)-1].ID
 }

@@ -90,6 +90,9 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 			return Result{}, err
 		}
 		msg := fmt.Sprintf("COPY %d rows into %s from %d object(s) (job %s, commit %d)", res.Rows, res.Table, res.Objects, res.Job, res.Commit)
+		if res.RowGroupsPruned > 0 {
+			msg += fmt.Sprintf("; %d of %d row groups skipped on their statistics", res.RowGroupsPruned, res.RowGroups+res.RowGroupsPruned)
+		}
 		if res.Errors > 0 {
 			msg += fmt.Sprintf("; %d row(s) rejected: see `lakelink errors %s`", res.Errors, res.Job)
 		}

@@ -450,7 +450,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter"}
+var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -562,12 +562,21 @@ func setOption(o *ImportOptions, k string, v any) error {
 				return fmt.Errorf("invalid partition column name %q", c)
 			}
 		}
-	case "partition_filter":
+	case "filter", "partition_filter":
 		s, err := str()
 		if err != nil {
 			return err
 		}
-		o.PartitionFilter = s
+		if o.Filter != "" {
+			return fmt.Errorf("give one of filter and partition_filter (they are the same option)")
+		}
+		o.Filter = s
+	case "parallel_workers":
+		n, err := num()
+		if err != nil || n < 1 || n > 1024 {
+			return fmt.Errorf("parallel_workers must be between 1 and 1024")
+		}
+		o.Workers = int(n)
 	case "region", "endpoint", "credentials":
 		s, err := str()
 		if err != nil {

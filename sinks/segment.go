@@ -19,12 +19,30 @@ type Segment struct {
 	Rows   int64       `json:"rows"`   // staged rows
 	Errors int64       `json:"errors"` // staged row errors
 	Bytes  int64       `json:"bytes"`
+	// An object's read statistics ride in the manifest as a segment with
+	// no rows: one per object, so that a retried bundle counts once.
+	Objects         int64 `json:"objects,omitempty"`
+	RowGroups       int64 `json:"row_groups,omitempty"`
+	RowGroupsPruned int64 `json:"row_groups_pruned,omitempty"`
 }
 
 // Manifest is the list of a job's segments in input order.
 type Manifest struct {
 	Job      string    `json:"job"`
 	Segments []Segment `json:"segments"`
+}
+
+// Totals sums the read statistics of the manifest's objects.
+func (m Manifest) Totals() (objects, bytes, rowGroups, pruned int64) {
+	for _, s := range m.Segments {
+		if s.Objects > 0 {
+			objects += s.Objects
+			bytes += s.Bytes
+			rowGroups += s.RowGroups
+			pruned += s.RowGroupsPruned
+		}
+	}
+	return
 }
 
 // Sort puts segments in input order (origin, then name) and drops repeated

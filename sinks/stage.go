@@ -38,15 +38,16 @@ func errorsKey(job string, o lake.Origin) string {
 }
 
 // Stage writes batches and their dead letters as staged segments and, when
-// all are written, the job manifest. Commit then loads the manifest into
-// the store.
-func Stage(s beam.Scope, opt StageOptions, batches, deadLetters beam.PCollection) {
+// all are written, the job manifest, which also sums the read statistics
+// (sources.ReadStats). Commit then loads the manifest into the store.
+func Stage(s beam.Scope, opt StageOptions, batches, deadLetters, readStats beam.PCollection) {
 	s = s.Scope("sinks.Stage")
 	rows := beam.ParDo(s, &stageRowsFn{Opt: opt}, batches)
 	errs := beam.ParDo(s, &stageErrorsFn{Opt: opt}, deadLetters)
+	stats := beam.ParDo(s, statsSegment, readStats)
 	// The sentinel makes the manifest appear even when there is no input.
 	sentinel := beam.CreateList(s, []Segment{{}})
-	all := beam.Flatten(s, rows, errs, sentinel)
+	all := beam.Flatten(s, rows, errs, stats, sentinel)
 	beam.ParDo0(s, &manifestFn{Opt: opt}, beam.GroupByKey(s, beam.AddFixedKey(s, all)))
 }
 
@@ -149,6 +150,15 @@ func (fn *stageRowsFn) firstErr() error {
 	return fn.err
 }
 
+// statsSegment carries one object's read statistics into the manifest.
+func statsSegment(st sources.ReadStats) Segment {
+	return Segment{
+		Name:    fmt.Sprintf("object-%06d", st.Index),
+		Origin:  lake.Origin{ObjectIndex: st.Index, RowGroup: -1},
+		Objects: st.Objects, Bytes: st.Bytes, RowGroups: st.RowGroups, RowGroupsPruned: st.RowGroupsPruned,
+	}
+}
+
 type stageErrorsFn struct {
 	Opt StageOptions `json:"opt"`
 	staging
@@ -198,6 +208,7 @@ func init() {
 	register.DoFn3x1[context.Context, lake.Batch, func(Segment), error](&stageRowsFn{})
 	register.DoFn3x1[context.Context, transforms.ErrorBatch, func(Segment), error](&stageErrorsFn{})
 	register.DoFn3x1[context.Context, int, func(*Segment) bool, error](&manifestFn{})
+	register.Function1x1(statsSegment)
 	register.Emitter1[Segment]()
 	register.Iter1[Segment]()
 }

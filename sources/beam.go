@@ -2,14 +2,50 @@ package sources
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	_ "github.com/lakelink/lakelink/internal/beamlake"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/lake/filter"
 )
+
+// ReadOptions say what ReadParquet reads.
+type ReadOptions struct {
+	// Job names the import; readers of one job share a per-process limit.
+	Job      string    `json:"job"`
+	Patterns []Pattern `json:"patterns"`
+	// Columns are the file columns to read (all readable ones when empty).
+	Columns   []string `json:"columns"`
+	BatchRows int      `json:"batch_rows"`
+	// Workers is how many row groups each worker process reads at once
+	// (COPY's parallel_workers); 0 means one per core.
+	Workers int `json:"workers"`
+	// Partitions are the Hive partition columns, typed; their values are
+	// read from object keys and appended to every batch.
+	Partitions []lake.Column `json:"partitions,omitempty"`
+	// Filter, when set, keeps the rows for which it is true. Objects whose
+	// partition values rule it out are never opened, row groups whose
+	// statistics rule it out are never read, and the rows of the others
+	// are filtered one by one.
+	Filter *filter.Expr `json:"filter,omitempty"`
+}
+
+// ObjectRef is one listed object: its rank in the input order, and its
+// partition values.
+type ObjectRef struct {
+	Object     Object           `json:"object"`
+	Index      int              `json:"index"`
+	Partitions []PartitionValue `json:"partitions,omitempty"`
+}
 
 // Split is one unit of reading: one row group of one object. An import
 // fans out over splits, so a large file is read by many workers and never
@@ -24,47 +60,275 @@ type Split struct {
 	Partitions []PartitionValue `json:"partitions,omitempty"`
 }
 
-// Splits opens each object's footer and returns one split per row group,
-// in input order. parts, when set, holds each object's partition values.
-func Splits(ctx context.Context, objs []Object, columns []string, batchRows int, parts [][]PartitionValue) ([]Split, error) {
-	var out []Split
-	for i, o := range objs {
-		var pv []PartitionValue
-		if parts != nil {
-			pv = parts[i]
-		}
-		f, err := OpenParquet(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := f.Select(columns); err != nil {
-			f.Close()
-			return nil, err
-		}
-		for rg := 0; rg < f.NumRowGroups(); rg++ {
-			out = append(out, Split{Object: f.Object, ObjectIndex: i, RowGroup: rg, Columns: columns, BatchRows: batchRows, Partitions: pv})
-		}
-		f.Close()
-	}
-	return out, nil
+// ReadStats count, for one object, what ReadParquet planned to read.
+type ReadStats struct {
+	Index           int   `json:"index"` // the object's rank in input order
+	Objects         int64 `json:"objects"`
+	Bytes           int64 `json:"bytes"`
+	RowGroups       int64 `json:"row_groups"`
+	RowGroupsPruned int64 `json:"row_groups_pruned"` // skipped on statistics
 }
 
-// ReadParquet reads the given splits into batches. It is the source of every
-// import pipeline:
+// ReadParquet lists the patterns and reads the matching objects into
+// batches. It is the source of every import pipeline:
 //
-//	batches := sources.ReadParquet(s, splits)
-func ReadParquet(s beam.Scope, splits []Split) beam.PCollection {
+//	batches, stats := sources.ReadParquet(s, opt)
+//
+// Listing, footers and row groups are three stages with a reshuffle
+// between each, so that a runner can spread objects and row groups over
+// its workers; only one listing page is in memory at a time. stats holds
+// one ReadStats per object.
+func ReadParquet(s beam.Scope, opt ReadOptions) (batches, stats beam.PCollection) {
 	s = s.Scope("sources.ReadParquet")
-	if len(splits) == 0 {
-		return beam.CreateList(s, []lake.Batch{})
-	}
-	return beam.ParDo(s, &readSplitFn{}, beam.CreateList(s, splits))
+	sp := newSpec(opt)
+	objects := beam.ParDo(s, &listFn{spec: sp}, beam.Impulse(s))
+	splits, stats := beam.ParDo2(s, &splitFn{spec: sp}, beam.Reshuffle(s, objects))
+	return beam.ParDo(s, &readFn{spec: sp}, beam.Reshuffle(s, splits)), stats
 }
 
-type readSplitFn struct{}
+// spec carries ReadOptions to the DoFns as JSON text: Beam's type
+// registry walks a DoFn's fields and cannot describe the recursive
+// filter.Expr.
+type spec struct {
+	Options string `json:"options"`
+	opt     ReadOptions
+}
 
-func (fn *readSplitFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.Batch)) error {
-	f, err := OpenParquet(ctx, sp.Object)
+func newSpec(opt ReadOptions) spec {
+	b, _ := json.Marshal(opt) // plain data: cannot fail
+	return spec{Options: string(b), opt: opt}
+}
+
+// Setup decodes the options on a worker.
+func (s *spec) Setup() error {
+	if err := json.Unmarshal([]byte(s.Options), &s.opt); err != nil {
+		return fmt.Errorf("sources: bad read options: %w", err)
+	}
+	if s.opt.Filter != nil {
+		return s.opt.Filter.Validate()
+	}
+	return nil
+}
+
+// partitionFilter is the part of f that names only partition columns.
+func partitionFilter(opt ReadOptions) *filter.Expr {
+	if opt.Filter == nil || len(opt.Partitions) == 0 {
+		return nil
+	}
+	names := make([]string, len(opt.Partitions))
+	for i, c := range opt.Partitions {
+		names[i] = c.Name
+	}
+	if e, ok := opt.Filter.Only(names); ok {
+		return &e
+	}
+	return nil
+}
+
+// KeepObject reads an object's partition values and reports whether the
+// partition part of filter can hold for its rows.
+func KeepObject(o Object, partitions []lake.Column, f *filter.Expr) (bool, []PartitionValue, error) {
+	if len(partitions) == 0 {
+		return true, nil, nil
+	}
+	names := make([]string, len(partitions))
+	for i, c := range partitions {
+		names[i] = c.Name
+	}
+	raw, err := PartitionValues(o, names)
+	if err != nil {
+		return false, nil, err
+	}
+	pv := make([]PartitionValue, len(partitions))
+	typed := map[string]filter.Value{}
+	for i, c := range partitions {
+		pv[i] = PartitionValue{Name: c.Name, Type: c.Type, Value: raw[c.Name]}
+		v, err := pv[i].Typed()
+		if err != nil {
+			return false, nil, fmt.Errorf("object %s: partition %s=%s: %w", o.Name, c.Name, raw[c.Name], err)
+		}
+		if fv, ok := filterValue(v); ok {
+			typed[c.Name] = fv
+		}
+	}
+	if f != nil && f.Eval(func(c string) (filter.Value, bool) { v, ok := typed[c]; return v, ok }) != filter.True {
+		return false, nil, nil
+	}
+	return true, pv, nil
+}
+
+// filterValue converts a typed partition value; false for NULL.
+func filterValue(v any) (filter.Value, bool) {
+	switch x := v.(type) {
+	case int64:
+		return filter.Int(x), true
+	case time.Time:
+		return filter.Time(x), true
+	case string:
+		return filter.Text(x), true
+	}
+	return filter.Value{}, false
+}
+
+// listFn lists the patterns and emits every object to read, numbered in
+// input order. Objects that the partition filter rules out are dropped
+// here, unopened.
+type listFn struct{ spec }
+
+func (fn *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(ObjectRef)) error {
+	pf := partitionFilter(fn.opt)
+	index := 0
+	return List(ctx, fn.opt.Patterns, func(o Object) error {
+		keep, pv, err := KeepObject(o, fn.opt.Partitions, pf)
+		if err != nil || !keep {
+			return err
+		}
+		emit(ObjectRef{Object: o, Index: index, Partitions: pv})
+		index++
+		return nil
+	})
+}
+
+// splitFn opens an object's footer and emits one split per row group that
+// the filter does not rule out.
+type splitFn struct{ spec }
+
+func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(Split), stats func(ReadStats)) error {
+	f, err := OpenParquet(ctx, ref.Object)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Select(fn.opt.Columns); err != nil {
+		return err
+	}
+	st := ReadStats{Index: ref.Index, Objects: 1, Bytes: f.Object.Size}
+	for rg := 0; rg < f.NumRowGroups(); rg++ {
+		if fn.opt.Filter != nil && !fn.opt.Filter.MayMatch(func(col string) (filter.Range, bool) {
+			for _, p := range ref.Partitions {
+				if p.Name == col {
+					v, err := p.Typed()
+					fv, ok := filterValue(v)
+					if err != nil || !ok {
+						return filter.Range{AllNull: err == nil}, err == nil
+					}
+					return filter.Range{Min: fv, Max: fv}, true
+				}
+			}
+			return f.RowGroupRange(rg, col)
+		}) {
+			st.RowGroupsPruned++
+			continue
+		}
+		st.RowGroups++
+		emit(Split{Object: f.Object, ObjectIndex: ref.Index, RowGroup: rg, Columns: fn.opt.Columns, BatchRows: fn.opt.BatchRows, Partitions: ref.Partitions})
+	}
+	stats(st)
+	return nil
+}
+
+// readFn reads row groups into batches, several at once: ProcessElement
+// hands a split to a reader goroutine and emits what readers have
+// finished; FinishBundle waits for the rest. At most Workers readers of a
+// job run in one process, however many bundles the runner runs at once,
+// and each holds at most one batch that is not yet emitted.
+type readFn struct {
+	spec
+	rowFilter *filter.Expr // Filter, when it names file columns
+	results   chan lake.Batch
+	readers   sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	errMu     sync.Mutex
+	err       error
+}
+
+func (fn *readFn) Setup() error {
+	if err := fn.spec.Setup(); err != nil {
+		return err
+	}
+	if f := fn.opt.Filter; f != nil {
+		for _, c := range f.Columns() {
+			if slices.Contains(fn.opt.Columns, c) {
+				fn.rowFilter = f
+			}
+		}
+	}
+	return nil
+}
+
+// readerSlots is the per-process limit of readers, by job.
+var readerSlots sync.Map // job → chan struct{}
+
+func (fn *readFn) slots() chan struct{} {
+	n := fn.opt.Workers
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	ch, _ := readerSlots.LoadOrStore(fn.opt.Job, make(chan struct{}, n))
+	return ch.(chan struct{})
+}
+
+func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.Batch)) error {
+	if fn.results == nil {
+		fn.results = make(chan lake.Batch, max(fn.opt.Workers, 1))
+		fn.ctx, fn.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	slots := fn.slots()
+	for acquired := false; !acquired; {
+		if err := fn.firstErr(); err != nil {
+			return err
+		}
+		select {
+		case slots <- struct{}{}:
+			acquired = true
+		case b := <-fn.results:
+			emit(b)
+		}
+	}
+	fn.readers.Add(1)
+	go func() {
+		defer func() { <-slots; fn.readers.Done() }()
+		if err := fn.read(sp); err != nil {
+			fn.fail(err)
+		}
+	}()
+	for {
+		select {
+		case b := <-fn.results:
+			emit(b)
+		default:
+			return fn.firstErr()
+		}
+	}
+}
+
+func (fn *readFn) FinishBundle(_ context.Context, emit func(lake.Batch)) error {
+	if fn.results == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { fn.readers.Wait(); close(done) }()
+	for finished := false; !finished; {
+		select {
+		case b := <-fn.results:
+			emit(b)
+		case <-done:
+			finished = true
+		}
+	}
+	for len(fn.results) > 0 {
+		emit(<-fn.results)
+	}
+	err := fn.firstErr()
+	fn.cancel()
+	fn.results, fn.err = nil, nil
+	return err
+}
+
+// read reads one split, handing its batches to the emitting goroutine.
+func (fn *readFn) read(sp Split) error {
+	f, err := OpenParquet(fn.ctx, sp.Object)
 	if err != nil {
 		return err
 	}
@@ -73,18 +337,71 @@ func (fn *readSplitFn) ProcessElement(ctx context.Context, sp Split, emit func(l
 	if err != nil {
 		return err
 	}
+	send := func(b lake.Batch) error {
+		select {
+		case fn.results <- b:
+			return nil
+		case <-fn.ctx.Done():
+			return fn.ctx.Err()
+		}
+	}
 	return f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
 		rec, err := withPartitions(b.Record, sp.Partitions)
 		if err != nil {
 			return fmt.Errorf("object %s: %w", sp.Object.Name, err)
 		}
 		b.Record = rec
-		emit(b)
+		if fn.rowFilter == nil {
+			return send(b)
+		}
+		runs, err := fn.rowFilter.Runs(rec)
+		if err != nil {
+			return fmt.Errorf("object %s: %w", sp.Object.Name, err)
+		}
+		for _, r := range runs {
+			part := b
+			part.Origin.FirstRow += int64(r[0])
+			if r[0] != 0 || r[1] != b.Rows() {
+				part.Record = rec.NewSlice(int64(r[0]), int64(r[1]))
+			}
+			if err := send(part); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
 
+func (fn *readFn) Teardown() {
+	if fn.cancel != nil {
+		fn.cancel() // readers of a bundle the runner abandoned
+	}
+}
+
+func (fn *readFn) fail(err error) {
+	fn.errMu.Lock()
+	defer fn.errMu.Unlock()
+	if fn.err == nil {
+		fn.err = err
+		fn.cancel()
+	}
+}
+
+func (fn *readFn) firstErr() error {
+	fn.errMu.Lock()
+	defer fn.errMu.Unlock()
+	return fn.err
+}
+
 func init() {
-	register.DoFn3x1[context.Context, Split, func(lake.Batch), error](&readSplitFn{})
+	for _, t := range []any{ObjectRef{}, Split{}, ReadStats{}} {
+		beam.RegisterType(reflect.TypeOf(t))
+	}
+	register.DoFn3x1[context.Context, []byte, func(ObjectRef), error](&listFn{})
+	register.DoFn4x1[context.Context, ObjectRef, func(Split), func(ReadStats), error](&splitFn{})
+	register.DoFn3x1[context.Context, Split, func(lake.Batch), error](&readFn{})
+	register.Emitter1[ObjectRef]()
+	register.Emitter1[Split]()
+	register.Emitter1[ReadStats]()
 	register.Emitter1[lake.Batch]()
 }

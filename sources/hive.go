@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -49,25 +50,66 @@ func PartitionValues(obj Object, columns []string) (map[string]string, error) {
 // BIGINT when every non-NULL value is an integer, DATE when every one is a
 // date (2024-03-01), TEXT otherwise.
 func PartitionType(values []string) lake.Type {
-	isInt, isDate := true, true
+	var t partitionTyper
 	for _, v := range values {
-		if v == hiveNull {
-			continue
-		}
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			isInt = false
-		}
-		if _, err := time.Parse("2006-01-02", v); err != nil {
-			isDate = false
-		}
+		t.add(v)
 	}
+	return t.typ()
+}
+
+// partitionTyper is PartitionType over a stream of values.
+type partitionTyper struct{ notInt, notDate bool }
+
+func (t *partitionTyper) add(v string) {
+	if v == hiveNull {
+		return
+	}
+	if !t.notInt {
+		_, err := strconv.ParseInt(v, 10, 64)
+		t.notInt = err != nil
+	}
+	if !t.notDate {
+		_, err := time.Parse("2006-01-02", v)
+		t.notDate = err != nil
+	}
+}
+
+func (t partitionTyper) typ() lake.Type {
 	switch {
-	case isInt:
+	case !t.notInt:
 		return lake.BigInt
-	case isDate:
+	case !t.notDate:
 		return lake.Date
 	}
 	return lake.Text
+}
+
+// InferPartitions types the partition columns from the keys of every
+// object the patterns match (PartitionType), streaming the listing, and
+// counts the objects. An object without one of the columns is an error
+// naming it.
+func InferPartitions(ctx context.Context, pats []Pattern, columns []string) ([]lake.Column, int, error) {
+	typers := make([]partitionTyper, len(columns))
+	n := 0
+	err := List(ctx, pats, func(o Object) error {
+		vals, err := PartitionValues(o, columns)
+		if err != nil {
+			return err
+		}
+		for i, c := range columns {
+			typers[i].add(vals[c])
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]lake.Column, len(columns))
+	for i, c := range columns {
+		out[i] = lake.Column{Name: c, Type: typers[i].typ()}
+	}
+	return out, n, nil
 }
 
 // PartitionValue is one partition column's value for a split.

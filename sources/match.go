@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -171,10 +169,8 @@ func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error
 	return b, func() { b.Close() }, nil
 }
 
-// Match lists the objects that the patterns name: paths, globs (*, ?, [..],
-// and ** for any number of folders), or prefixes ending in /. The result is
-// sorted by name, without duplicates. A pattern that matches nothing is an
-// error that names it.
+// Match lists the objects that the patterns name, in List's order. It
+// holds them all: an import streams the listing instead (List).
 func Match(ctx context.Context, patterns ...string) ([]Object, error) {
 	return MatchWith(ctx, Options{}, patterns...)
 }
@@ -182,77 +178,16 @@ func Match(ctx context.Context, patterns ...string) ([]Object, error) {
 // MatchWith is Match with connection options (COPY's WITH region, endpoint,
 // credentials) for the bucket URLs among the patterns.
 func MatchWith(ctx context.Context, opt Options, patterns ...string) ([]Object, error) {
-	seen := map[string]bool{}
-	var out []Object
-	for _, p := range patterns {
-		objs, err := match(ctx, p, opt)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			if !seen[o.Name] {
-				seen[o.Name] = true
-				out = append(out, o)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-func match(ctx context.Context, pattern string, opt Options) ([]Object, error) {
-	bucket, keyPat, disp, err := location(pattern)
+	pats, err := Patterns(opt, patterns...)
 	if err != nil {
 		return nil, err
 	}
-	if bucket, err = opt.apply(bucket); err != nil {
-		return nil, err
-	}
-	if !strings.Contains(bucket, "://") {
-		if _, err := os.Stat(bucket); err != nil {
-			return nil, fmt.Errorf("no objects match %s (folder %s does not exist)", pattern, bucket)
-		}
-	}
-	b, done, err := openBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	if !strings.Contains(bucket, "://") && keyPat != "" && !hasMeta(keyPat) {
-		if st, err := os.Stat(bucket + "/" + keyPat); err == nil && st.IsDir() && !strings.HasSuffix(keyPat, "/") {
-			keyPat += "/" // a local folder names everything under it
-		}
-	}
-	if !hasMeta(keyPat) && !strings.HasSuffix(keyPat, "/") && keyPat != "" {
-		attrs, err := b.Attributes(ctx, keyPat)
-		if err != nil {
-			return nil, objectError(pattern, err)
-		}
-		return []Object{{Bucket: bucket, Key: keyPat, Size: attrs.Size, Name: disp + keyPat}}, nil
-	}
-	prefix := keyPat
-	if i := strings.IndexAny(prefix, "*?["); i >= 0 {
-		prefix = prefix[:i]
-	}
 	var out []Object
-	it := b.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		obj, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, objectError(pattern, err)
-		}
-		if obj.IsDir || !keyMatches(keyPat, obj.Key) {
-			continue
-		}
-		out = append(out, Object{Bucket: bucket, Key: obj.Key, Size: obj.Size, Name: disp + obj.Key})
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no objects match %s", redact(pattern))
-	}
-	return out, nil
+	err = List(ctx, pats, func(o Object) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
 }
 
 // keyMatches matches a key against a glob. A pattern ending in / matches

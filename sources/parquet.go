@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -217,7 +218,8 @@ func (f *File) DetectVectors(cols []ColumnInfo) (map[string]int, error) {
 	return out, nil
 }
 
-var errStop = fmt.Errorf("stop")
+// errStop ends a walk (a listing, a scan) early without an error.
+var errStop = errors.New("stop")
 
 // guard turns a panic inside the Parquet library (seen on malformed input)
 // into an error, so that bad files never crash an import.

@@ -125,7 +125,8 @@ type Job struct {
 	Kind      string   `json:"kind"`
 	Statement string   `json:"statement,omitempty"`
 	Table     string   `json:"table,omitempty"`
-	Sources   []string `json:"sources,omitempty"`
+	Sources   []string `json:"sources,omitempty"` // the input patterns
+	Objects   int64    `json:"objects,omitempty"` // objects read
 	Runner    string   `json:"runner,omitempty"`
 	Rows      int64    `json:"rows"`
 	Errors    int64    `json:"errors"`

@@ -2,13 +2,17 @@ package conformance
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -31,6 +35,63 @@ func RunSourceTests(t *testing.T, mk MakeHarness) {
 	t.Run("SameRowsAsLocal", func(t *testing.T) { testSameRowsAsLocal(t, mk) })
 	t.Run("GlobOrderIsDeterministic", func(t *testing.T) { testGlobOrder(t, mk) })
 	t.Run("ErrorsNameTheObject", func(t *testing.T) { testErrors(t, mk) })
+	t.Run("ListingIsPagedOrderedAndStreams", func(t *testing.T) { testListing(t, mk) })
+}
+
+// testListing lists more objects than one page holds (gocloud pages hold
+// 1,000): every match comes once, in bytewise key order (k/a-1 before
+// k/a/1, as in S3), an object named by two patterns comes once, and a
+// consumer that stops early stops the listing.
+func testListing(t *testing.T, mk MakeHarness) {
+	h := mk(t)
+	ctx := context.Background()
+	var keys []string
+	for i := 0; i < 1100; i++ {
+		keys = append(keys, fmt.Sprintf("k/p%04d.parquet", i))
+	}
+	keys = append(keys, "k/a-1.parquet", "k/a/1.parquet", "k/a0.parquet", "k/a/b/2.parquet")
+	for _, k := range keys {
+		if err := h.Put(ctx, k, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sort.Strings(keys)
+	list := func(patterns ...string) ([]string, error) {
+		pats, err := sources.Patterns(sources.Options{}, patterns...)
+		if err != nil {
+			return nil, err
+		}
+		var got []string
+		err = sources.List(ctx, pats, func(o sources.Object) error {
+			// Names differ by kind (path, URL); the keys under k/ do not.
+			got = append(got, o.Name[strings.LastIndex(o.Name, "/k/")+1:])
+			return nil
+		})
+		return got, err
+	}
+	got, err := list(h.URL("k/**/*.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != strings.Join(keys, ",") {
+		t.Errorf("listed %d objects, want %d in bytewise key order; first %v", len(got), len(keys), got[:min(len(got), 5)])
+	}
+	got, err = list(h.URL("k/a/1.parquet"), h.URL("k/a/**/*.parquet"), h.URL("k/a/"))
+	if err != nil || strings.Join(got, ",") != "k/a/1.parquet,k/a/b/2.parquet" {
+		t.Errorf("overlapping patterns listed %v (%v)", got, err)
+	}
+	pats, _ := sources.Patterns(sources.Options{}, h.URL("k/"))
+	stop := errors.New("enough")
+	n := 0
+	err = sources.List(ctx, pats, func(sources.Object) error {
+		if n++; n == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 3 {
+		t.Errorf("an early stop returned %v after %d objects", err, n)
+	}
 }
 
 func docsBytes(t *testing.T, cfg fixtures.Documents) []byte {
