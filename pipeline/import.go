@@ -62,6 +62,16 @@ type ImportOptions struct {
 	// Workers is how many row groups each worker process reads at once
 	// (parallel_workers); 0 means one per core.
 	Workers int
+	// MemoryLimit bounds the memory of the import, in bytes
+	// (lakelink.import_memory_limit); 0 for no limit. It sets the Go
+	// runtime's soft limit while the import runs, and sizes readers, batches
+	// and the commit's mapped window to fit.
+	MemoryLimit int64
+	// SpillThreshold is how many bytes of staged segments are kept in
+	// memory before the rest goes to disk (lakelink.import_spill_threshold).
+	// It applies when the workers run in this process (the direct runner,
+	// Prism loopback); 0 stages everything on disk.
+	SpillThreshold int64
 }
 
 // DefaultImportOptions are the options of a COPY without WITH.
@@ -80,6 +90,9 @@ type ImportResult struct {
 	// What was read: objects, their bytes, row groups read and row groups
 	// skipped on their statistics.
 	Objects, Bytes, RowGroups, RowGroupsPruned int64
+	// StagedInMemory is how many bytes of segments stayed in memory
+	// (SpillThreshold) instead of going to the staging folder.
+	StagedInMemory int64
 	// Where the time went: planning (listing, footers), the pipeline (read,
 	// map, stage) and the commit into the store.
 	PlanTime, PipelineTime, CommitTime time.Duration
@@ -95,6 +108,9 @@ type Plan struct {
 	Create  bool        // the table does not exist yet
 	Mapping transforms.Mapping
 	Staging string
+	// SpillThreshold is the bytes of segments staged in memory before the
+	// rest go to Staging; 0 unless the workers share this process.
+	SpillThreshold int64
 }
 
 // Prepare matches the inputs, reads their footers and plans the mapping.
@@ -166,6 +182,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			return nil, fmt.Errorf("COPY INTO %s: partition column %q is also a column of %s", im.Table, c.Name, first.Object.Name)
 		}
 	}
+	fitMemory(&im.Options, first.RowBytes())
 	fileColumns := len(srcSchema.Columns)
 	srcSchema.Columns = append(srcSchema.Columns, partCols...)
 	if im.Options.Filter != "" && where == nil {
@@ -355,28 +372,38 @@ func inferTable(f *sources.File, src lake.Schema, table string, maps []transform
 func (p *Plan) Build(s beam.Scope) {
 	batches, stats := sources.ReadParquet(s, p.Read)
 	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
-	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema}, mapped, dead, stats)
+	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold}, mapped, dead, stats)
 }
 
 // RunImport plans, runs and commits an import. A failed import commits
 // nothing.
 func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Options) (ImportResult, error) {
 	started := time.Now().UTC()
-	p, err := Prepare(ctx, st, im)
-	if err != nil {
-		return ImportResult{}, err
-	}
-	defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
-	defer activeJobs.Delete(p.Job)
-	planned := time.Now()
-	bp, s := beam.NewPipelineWithRoot()
-	p.Build(s)
-	if err := runners.Execute(ctx, bp, ro); err != nil {
+	if err := checkMemory(im.Options); err != nil {
 		return ImportResult{}, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
-	ran := time.Now()
-	res, err := p.Commit(ctx, st, ro.Name(), started)
-	res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
+	var res ImportResult
+	err := withMemoryLimit(im.Options.MemoryLimit, func() error {
+		p, err := Prepare(ctx, st, im)
+		if err != nil {
+			return err
+		}
+		defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
+		defer activeJobs.Delete(p.Job)
+		if sharesMemory(ro) {
+			p.SpillThreshold = im.Options.SpillThreshold
+		}
+		planned := time.Now()
+		bp, s := beam.NewPipelineWithRoot()
+		p.Build(s)
+		if err := runners.Execute(ctx, bp, ro); err != nil {
+			return fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+		}
+		ran := time.Now()
+		res, err = p.Commit(ctx, st, ro.Name(), started)
+		res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
+		return err
+	})
 	return res, err
 }
 
@@ -388,6 +415,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		return res, err
 	}
 	res.Objects, res.Bytes, res.RowGroups, res.RowGroupsPruned = m.Totals()
+	res.StagedInMemory = m.InMemory()
 	c, err := st.Begin(fmt.Sprintf("COPY INTO %s (job %s)", p.Import.Table, p.Job))
 	if err != nil {
 		return res, err
@@ -415,7 +443,11 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	if p.Import.Options.OnError == "abort" {
 		maxErr = 0
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, TableIsNew: p.Create})
+	window := int64(64 << 20)
+	if lim := p.Import.Options.MemoryLimit; lim > 0 {
+		window = min(window, lim/8)
+	}
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, TableIsNew: p.Create, MappedWindow: window})
 	if err != nil {
 		return res, err
 	}

@@ -85,6 +85,9 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		}
 		return Result{Message: "DROP TABLE " + x.Name}, nil
 	case Copy:
+		if err := applySettings(&x.Import.Options, s.Settings); err != nil {
+			return Result{}, err
+		}
 		res, err := RunImport(ctx, s.Store, x.Import, s.Runner)
 		if err != nil {
 			return Result{}, err
@@ -100,6 +103,10 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	case Set:
 		if !knownSettings[x.Name] {
 			return Result{}, fmt.Errorf("unknown setting %q", x.Name)
+		}
+		var o ImportOptions
+		if err := applySettings(&o, map[string]string{x.Name: x.Value}); err != nil {
+			return Result{}, err
 		}
 		if s.Settings == nil {
 			s.Settings = map[string]string{}

@@ -37,6 +37,10 @@ type CommitOptions struct {
 	MaxErrors int64
 	// TableIsNew skips the existence checks against earlier commits.
 	TableIsNew bool
+	// MappedWindow bounds the bytes of staged segments mapped into memory
+	// at once (default 64 MB); past it the commit is flushed and the
+	// mappings released.
+	MappedWindow int64
 }
 
 // CommitResult counts what a commit loaded.
@@ -73,7 +77,10 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		return res, err
 	}
 	defer done()
-	sr := &segmentReader{bucket: b}
+	sr := &segmentReader{bucket: b, commit: c, window: opt.MappedWindow}
+	if sr.window <= 0 {
+		sr.window = 64 << 20
+	}
 	if !strings.Contains(opt.Staging, "://") {
 		sr.local = opt.Staging
 	}
@@ -185,25 +192,54 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 type segmentReader struct {
 	bucket *blob.Bucket
 	local  string // staging folder, when staging is local
+	commit *store.Commit
 	maps   [][]byte
+	mapped int64 // bytes in maps
+	// window bounds the staged bytes mapped at once: past it, the commit
+	// is flushed (Badger lets go of the keys and values it was handed) and
+	// the mappings are released. Mapped pages count as resident memory.
+	window int64
 }
 
 func (sr *segmentReader) release() {
 	for _, m := range sr.maps {
 		_ = unmap(m)
 	}
-	sr.maps = nil
+	sr.maps, sr.mapped = nil, 0
+}
+
+// done is called after each segment is fully read.
+func (sr *segmentReader) done() error {
+	if sr.mapped < sr.window {
+		return nil
+	}
+	if err := sr.commit.Flush(); err != nil {
+		return err
+	}
+	sr.release()
+	return nil
 }
 
 func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte) error) error {
+	if seg.InMemory {
+		data, ok := memStage.get(seg.Name)
+		if !ok {
+			return fmt.Errorf("staged %s: not in this process's memory (was it staged by a worker in another process?)", seg.Name)
+		}
+		if err := readRowsFrom(data, fn); err != nil {
+			return fmt.Errorf("staged %s: %w", seg.Name, err)
+		}
+		return nil
+	}
 	if sr.local != "" {
 		data, err := mapFile(filepath.Join(sr.local, filepath.FromSlash(seg.Name)))
 		if err == nil {
 			sr.maps = append(sr.maps, data)
+			sr.mapped += int64(len(data))
 			if err := readRowsFrom(data, fn); err != nil {
 				return fmt.Errorf("staged %s: %w", seg.Name, err)
 			}
-			return nil
+			return sr.done()
 		}
 	}
 	return eachRow(ctx, sr.bucket, seg, fn)
@@ -244,8 +280,10 @@ func keyText(s lake.Schema, val []byte) string {
 	return lake.Truncate(fmt.Sprint(parts...))
 }
 
-// Cleanup deletes a job's staged objects.
+// Cleanup deletes a job's staged objects and the segments it staged in
+// memory.
 func Cleanup(ctx context.Context, stagingURL, job string) error {
+	memStage.drop(job)
 	b, done, err := sources.OpenBucket(ctx, stagingURL)
 	if err != nil {
 		return err

@@ -30,3 +30,12 @@ func unmap(b []byte) error {
 	}
 	return syscall.Munmap(b)
 }
+
+// evict drops a mapping's pages from the process's resident set. The
+// mapping stays valid: its file is unchanged, so a later access faults the
+// pages back in from the page cache.
+func evict(b []byte) {
+	if len(b) > 0 {
+		_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
+	}
+}

@@ -19,6 +19,9 @@ type Segment struct {
 	Rows   int64       `json:"rows"`   // staged rows
 	Errors int64       `json:"errors"` // staged row errors
 	Bytes  int64       `json:"bytes"`
+	// InMemory: the segment is held in the committing process's memory
+	// (StageOptions.SpillThreshold), not in the staging bucket.
+	InMemory bool `json:"in_memory,omitempty"`
 	// An object's read statistics ride in the manifest as a segment with
 	// no rows: one per object, so that a retried bundle counts once.
 	Objects         int64 `json:"objects,omitempty"`
@@ -30,6 +33,16 @@ type Segment struct {
 type Manifest struct {
 	Job      string    `json:"job"`
 	Segments []Segment `json:"segments"`
+}
+
+// InMemory is the number of bytes of row segments staged in memory.
+func (m Manifest) InMemory() (n int64) {
+	for _, s := range m.Segments {
+		if s.InMemory {
+			n += s.Bytes
+		}
+	}
+	return n
 }
 
 // Totals sums the read statistics of the manifest's objects.

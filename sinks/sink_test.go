@@ -48,22 +48,26 @@ func TestBundleTwiceAddsNoDuplicates(t *testing.T) {
 	}
 	m := Manifest{Job: "job1", Segments: segs}
 	m.Sort()
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	c, _ := st.Begin("test")
-	ti, _ := c.CreateTable("t", schema)
-	res, err := Commit(ctx, c, m, CommitOptions{Staging: opt.Staging, Job: "job1", Table: ti, Mode: Append, MaxErrors: -1, TableIsNew: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := st.Count("t", st.Head()); n != 4 || res.Rows != 4 || res.Errors != 0 {
-		t.Errorf("rows %d, result %+v", n, res)
+	// A window of one byte flushes the commit and unmaps after every
+	// segment; the default keeps them all mapped.
+	for _, window := range []int64{0, 1} {
+		st, err := store.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := st.Begin("test")
+		ti, _ := c.CreateTable("t", schema)
+		res, err := Commit(ctx, c, m, CommitOptions{Staging: opt.Staging, Job: "job1", Table: ti, Mode: Append, MaxErrors: -1, TableIsNew: true, MappedWindow: window})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := st.Count("t", st.Head()); n != 4 || res.Rows != 4 || res.Errors != 0 {
+			t.Errorf("window %d: rows %d, result %+v", window, n, res)
+		}
+		st.Close()
 	}
 }
 

@@ -24,6 +24,10 @@ type StageOptions struct {
 	Job     string `json:"job"`
 	// Schema is the target table's schema: rows are encoded for it.
 	Schema lake.Schema `json:"schema"`
+	// SpillThreshold is how many bytes of row segments a job keeps in this
+	// process's memory before staging the rest in Staging. Only for workers
+	// that run in the committing process; 0 stages everything in Staging.
+	SpillThreshold int64 `json:"spill_threshold,omitempty"`
 }
 
 // ManifestKey is the staging key of a job's manifest.
@@ -119,6 +123,12 @@ func (fn *stageRowsFn) ProcessElement(ctx context.Context, b lake.Batch, emit fu
 		return err
 	}
 	key := rowsKey(fn.Opt.Job, b.Origin)
+	seg := Segment{Name: key, Origin: b.Origin, Rows: int64(b.Rows()), Bytes: int64(len(data))}
+	if fn.Opt.SpillThreshold > 0 && memStage.put(fn.Opt.Job, key, data, fn.Opt.SpillThreshold) {
+		seg.InMemory = true
+		emit(seg)
+		return nil
+	}
 	fn.slots <- struct{}{}
 	fn.pending.Add(1)
 	go func() {
@@ -131,7 +141,7 @@ func (fn *stageRowsFn) ProcessElement(ctx context.Context, b lake.Batch, emit fu
 			fn.errMu.Unlock()
 		}
 	}()
-	emit(Segment{Name: key, Origin: b.Origin, Rows: int64(b.Rows()), Bytes: int64(len(data))})
+	emit(seg)
 	return nil
 }
 

@@ -105,6 +105,20 @@ func (f *File) NumRowGroups() int { return len(f.pf.RowGroups()) }
 // NumRows is the number of rows in the file, from its footer.
 func (f *File) NumRows() int64 { return f.pf.NumRows() }
 
+// RowBytes is the average uncompressed size of a row, from the footer
+// (0 for an empty file).
+func (f *File) RowBytes() int64 {
+	var bytes, rows int64
+	for _, rg := range f.pf.Metadata().RowGroups {
+		bytes += rg.TotalByteSize
+		rows += rg.NumRows
+	}
+	if rows == 0 {
+		return 0
+	}
+	return bytes / rows
+}
+
 // RowGroupRows is the number of rows in row group rg.
 func (f *File) RowGroupRows(rg int) int64 { return f.pf.RowGroups()[rg].NumRows() }
 

@@ -166,6 +166,22 @@ func (c *Commit) PutRowError(jobID string, seq uint64, e lake.RowError) error {
 	return c.wb.Set(errorKey(jobID, seq), b)
 }
 
+// Flush waits until Badger has written everything Put so far; afterwards
+// the slices handed to Put may be reused or unmapped. Nothing becomes
+// visible: keys above the head stay invisible until Finish moves it, and
+// an Abort (or a crash) after a Flush still rolls everything back.
+func (c *Commit) Flush() error {
+	if c.done {
+		return fmt.Errorf("commit already finished")
+	}
+	if err := c.wb.Flush(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	c.wb = c.s.db.NewWriteBatchAt(c.ts)
+	c.s.trimResident()
+	return nil
+}
+
 // Finish makes the commit visible and returns its timestamp.
 func (c *Commit) Finish() (uint64, error) {
 	if c.done {

@@ -63,6 +63,7 @@ func Open(dir string, o ...Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	bo := badger.DefaultOptions(filepath.Join(dir, "db")).
+		WithMemTableSize(32 << 20).WithNumMemtables(3).WithBlockCacheSize(64 << 20).WithValueLogFileSize(256 << 20).
 		WithValueThreshold(opt.ValueThreshold).
 		WithNumVersionsToKeep(math.MaxInt32).
 		WithDetectConflicts(false).

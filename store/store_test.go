@@ -160,6 +160,15 @@ func TestAbortLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(t, c, "docs", record(t, docs, []any{int64(1), "overwritten", nil, nil}, []any{int64(9), "new", nil, nil}))
+	// Flushed writes are in Badger but above the head: still invisible,
+	// still rolled back.
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.Count("docs", st.Head()); n != 1 {
+		t.Errorf("count during the commit, after a flush = %d, want 1", n)
+	}
+	put(t, c, "docs", record(t, docs, []any{int64(10), "after flush", nil, nil}))
 	if _, err := c.CreateTable("other", docs); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ const (
 
 // StartS3 starts versitygw on 127.0.0.1 for the length of the test and
 // points the AWS SDK's default credential chain at its test account.
-func StartS3(t *testing.T) *S3 {
+func StartS3(t testing.TB) *S3 {
 	t.Helper()
 	bin := binary(t, "versitygw", "LAKELINK_VERSITYGW")
 	addr := loopback(freePort(t))
@@ -40,7 +40,7 @@ func StartS3(t *testing.T) *S3 {
 }
 
 // CreateBucket creates a bucket through the S3 API.
-func (s *S3) CreateBucket(t *testing.T, name string) {
+func (s *S3) CreateBucket(t testing.TB, name string) {
 	t.Helper()
 	c := s3.New(s3.Options{
 		Region: s.Region, BaseEndpoint: aws.String(s.Endpoint), UsePathStyle: true,

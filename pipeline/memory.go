@@ -1,0 +1,128 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/lakelink/lakelink/runners"
+)
+
+// ParseSize reads a byte size as SET takes it: a whole number of bytes,
+// or a number with kB, MB, GB or TB (powers of 1024, as in PostgreSQL;
+// KiB, MiB, GiB and TiB are accepted too).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = strings.TrimSpace(t[:i]), strings.ToLower(strings.TrimSpace(t[i:]))
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 512MB or 2GB)", s)
+	}
+	mult := map[string]float64{"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "k": 1 << 10, "mb": 1 << 20, "mib": 1 << 20, "m": 1 << 20,
+		"gb": 1 << 30, "gib": 1 << 30, "g": 1 << 30, "tb": 1 << 40, "tib": 1 << 40, "t": 1 << 40}[unit]
+	if mult == 0 || f*mult > math.MaxInt64/2 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 512MB or 2GB)", s)
+	}
+	return int64(f * mult), nil
+}
+
+// minMemoryLimit is the smallest import_memory_limit accepted: below it
+// the store's own write buffers (DESIGN §4) leave nothing for the import.
+const minMemoryLimit = 128 << 20
+
+// applySettings fills the options a COPY left unset from the session's
+// SET values.
+func applySettings(o *ImportOptions, settings map[string]string) error {
+	if v, ok := settings["lakelink.import_memory_limit"]; ok && o.MemoryLimit == 0 {
+		n, err := ParseSize(v)
+		if err != nil {
+			return fmt.Errorf("lakelink.import_memory_limit: %w", err)
+		}
+		o.MemoryLimit = n
+	}
+	if v, ok := settings["lakelink.import_spill_threshold"]; ok && o.SpillThreshold == 0 {
+		n, err := ParseSize(v)
+		if err != nil {
+			return fmt.Errorf("lakelink.import_spill_threshold: %w", err)
+		}
+		o.SpillThreshold = n
+	}
+	if v, ok := settings["lakelink.import_parallel_workers"]; ok && o.Workers == 0 {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 1024 {
+			return fmt.Errorf("lakelink.import_parallel_workers must be between 1 and 1024")
+		}
+		o.Workers = n
+	}
+	return nil
+}
+
+// checkMemory validates the memory options against each other.
+func checkMemory(o ImportOptions) error {
+	if o.MemoryLimit != 0 && o.MemoryLimit < minMemoryLimit {
+		return fmt.Errorf("import_memory_limit %d MB is below the minimum of %d MB", o.MemoryLimit>>20, minMemoryLimit>>20)
+	}
+	if o.MemoryLimit > 0 && o.SpillThreshold > o.MemoryLimit/2 {
+		return fmt.Errorf("import_spill_threshold (%d MB) must be at most half of import_memory_limit (%d MB): staged data in memory counts against the limit", o.SpillThreshold>>20, o.MemoryLimit>>20)
+	}
+	return nil
+}
+
+// sharesMemory reports whether a runner's workers run in the launching
+// process, so that segments staged in memory reach the commit.
+func sharesMemory(ro runners.Options) bool {
+	switch ro.Name() {
+	case "direct":
+		return true
+	case "prism":
+		return ro.Environment == "" || strings.EqualFold(ro.Environment, "loopback")
+	}
+	return false
+}
+
+// limitMu serialises imports that set the process's memory limit.
+var limitMu sync.Mutex
+
+// withMemoryLimit runs fn with the Go runtime's soft memory limit set to
+// three quarters of limit (the rest is for the program's text, mapped
+// files and the store's caches), and restores the previous limit. The
+// garbage collector then works harder instead of letting the heap grow
+// past it.
+func withMemoryLimit(limit int64, fn func() error) error {
+	if limit <= 0 {
+		return fn()
+	}
+	limitMu.Lock()
+	defer limitMu.Unlock()
+	prev := debug.SetMemoryLimit(limit / 4 * 3)
+	defer debug.SetMemoryLimit(prev)
+	return fn()
+}
+
+// fitMemory sizes an import to its memory limit: each reader holds about
+// three batches (the one being built, one waiting to be emitted, one in
+// the channel), and readers together get a quarter of the limit. Batches
+// shrink before readers drop below one.
+func fitMemory(o *ImportOptions, rowBytes int64) {
+	if o.MemoryLimit <= 0 || rowBytes <= 0 {
+		return
+	}
+	readers := o.MemoryLimit / 4
+	perReader := 3 * int64(o.BatchSize) * rowBytes
+	if perReader > readers {
+		o.BatchSize = max(int(readers/(3*rowBytes)), 64)
+		perReader = 3 * int64(o.BatchSize) * rowBytes
+	}
+	most := int(max(readers/perReader, 1))
+	if o.Workers == 0 || o.Workers > most {
+		o.Workers = min(most, runtime.GOMAXPROCS(0))
+	}
+}
