@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -93,5 +94,29 @@ func TestSpillThreshold(t *testing.T) {
 	proc, res := digest(runners.Options{Runner: "prism", Environment: "process"}, 64<<20)
 	if proc != onDisk || res.StagedInMemory != 0 {
 		t.Errorf("prism process: digest equal %v, %d bytes in memory (want 0)", proc == onDisk, res.StagedInMemory)
+	}
+}
+
+// The memory limit sizes the readers: at 128 MB, rows of ~2 KB in batches
+// of 4096 leave room for one reader; at 1 GB, for one per core.
+func TestMemoryLimitSizesReaders(t *testing.T) {
+	path := writeDocs(t, fixtures.Documents{Rows: 200, Dim: 384, ContentChars: 500})
+	plan := func(limit int64) (workers, batch int) {
+		opts := pipeline.DefaultImportOptions()
+		opts.MemoryLimit = limit
+		p, err := pipeline.Prepare(context.Background(), openStore(t), pipeline.Import{Sources: []string{path}, Table: "docs", Options: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Read.Workers, p.Read.BatchRows
+	}
+	if w, b := plan(128 << 20); w != 1 || b != 4096 {
+		t.Errorf("128 MB: %d readers, batches of %d; want 1, 4096", w, b)
+	}
+	if w, _ := plan(1 << 30); w != min(runtime.GOMAXPROCS(0), 10) {
+		t.Errorf("1 GB: %d readers, want one per core", w)
+	}
+	if w, _ := plan(0); w != 0 {
+		t.Errorf("no limit: %d readers planned, want 0 (one per core, decided by the worker)", w)
 	}
 }

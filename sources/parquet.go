@@ -79,7 +79,7 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 	var pf *parquet.File
 	err = guard(func() error {
 		var err error
-		pf, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10),
+		pf, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(readBuffer(obj)),
 			// Pages of each column are read and decompressed ahead, on another
 			// goroutine, while the current ones are decoded.
 			parquet.FileReadMode(parquet.ReadModeAsync))
@@ -95,6 +95,17 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 	obj.Size = size
 	return &File{Object: obj, Columns: Columns(pf.Schema()), pf: pf, close: closeFn}, nil
 }
+
+// readBuffer is how much of a column chunk one read fetches: a remote
+// read is an HTTP request, so remote objects are read in larger pieces.
+func readBuffer(obj Object) int {
+	if obj.local() {
+		return 256 << 10
+	}
+	return remoteReadBuffer
+}
+
+var remoteReadBuffer = 16 << 20
 
 // Close releases the file.
 func (f *File) Close() error { return f.close() }

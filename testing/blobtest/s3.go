@@ -14,6 +14,10 @@ import (
 type S3 struct {
 	Endpoint string // http://127.0.0.1:PORT
 	Region   string
+	// Dir is the server's storage folder: bucket b's object k is the file
+	// Dir/b/k (versitygw's posix backend), for loading large fixtures
+	// without an upload.
+	Dir string
 }
 
 // Test credentials of the local server. They are not secrets; they are
@@ -30,13 +34,14 @@ func StartS3(t testing.TB) *S3 {
 	t.Helper()
 	bin := binary(t, "versitygw", "LAKELINK_VERSITYGW")
 	addr := loopback(freePort(t))
+	dir := t.TempDir()
 	start(t, addr, []string{"ROOT_ACCESS_KEY=" + s3AccessKey, "ROOT_SECRET_KEY=" + s3SecretKey},
-		bin, "--port", addr, "--quiet", "posix", "--nometa", t.TempDir())
+		bin, "--port", addr, "--quiet", "posix", "--nometa", dir)
 	t.Setenv("AWS_ACCESS_KEY_ID", s3AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s3SecretKey)
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null") // no user profile leaks in
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	return &S3{Endpoint: "http://" + addr, Region: "us-east-1"}
+	return &S3{Endpoint: "http://" + addr, Region: "us-east-1", Dir: dir}
 }
 
 // CreateBucket creates a bucket through the S3 API.
