@@ -32,11 +32,12 @@ func main() {
 }
 
 type globalFlags struct {
-	store    string
-	runner   string
-	endpoint string
-	env      string
-	verbose  bool
+	store       string
+	runner      string
+	endpoint    string
+	env         string
+	verbose     bool
+	memoryLimit string
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
@@ -79,6 +80,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
 	root.PersistentFlags().StringVar(&g.env, "environment_type", "", "worker environment for portable runners: loopback or process")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "show the runners' own logs and full pipeline errors")
+	root.PersistentFlags().StringVar(&g.memoryLimit, "memory-limit", os.Getenv("LAKELINK_MEMORY_LIMIT"), "bound each import's memory, e.g. 512MB (SET lakelink.import_memory_limit; or $LAKELINK_MEMORY_LIMIT)")
 
 	open := func() (*store.Store, error) {
 		st, err := store.Open(g.store)
@@ -122,6 +124,11 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			}
 			defer st.Close()
 			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}}
+			if g.memoryLimit != "" {
+				if _, err := sess.Exec(cmd.Context(), "SET lakelink.import_memory_limit = '"+strings.ReplaceAll(g.memoryLimit, "'", "''")+"'"); err != nil {
+					return fmt.Errorf("--memory-limit: %w", err)
+				}
+			}
 			results, err := sess.Exec(cmd.Context(), script)
 			for _, r := range results {
 				if werr := w.write(r); werr != nil {

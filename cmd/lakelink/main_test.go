@@ -136,3 +136,24 @@ func TestCLICorruptPageFailsPipelineCleanly(t *testing.T) {
 		s.Close()
 	}
 }
+
+// --memory-limit is the session's import_memory_limit: too small a limit
+// fails the import and says why; a workable one imports.
+func TestCLIMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 50, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	copyStmt := "COPY FROM '" + data + "' INTO docs"
+	if code, _, errs := cli(t, "--store", st, "--memory-limit", "64MB", "sql", copyStmt); code == 0 || !strings.Contains(errs, "below the minimum of 128 MB") {
+		t.Errorf("64MB: exit %d, %q", code, errs)
+	}
+	if code, _, errs := cli(t, "--store", st, "--memory-limit", "much", "sql", copyStmt); code == 0 || !strings.Contains(errs, "--memory-limit") {
+		t.Errorf("bad size: exit %d, %q", code, errs)
+	}
+	if code, out, errs := cli(t, "--store", st, "--memory-limit", "256MB", "sql", copyStmt); code != 0 || !strings.Contains(out, "COPY 50 rows") {
+		t.Errorf("256MB: exit %d, %q %q", code, out, errs)
+	}
+}
