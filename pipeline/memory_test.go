@@ -2,12 +2,14 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
@@ -118,5 +120,24 @@ func TestMemoryLimitSizesReaders(t *testing.T) {
 	}
 	if w, _ := plan(0); w != 0 {
 		t.Errorf("no limit: %d readers planned, want 0 (one per core, decided by the worker)", w)
+	}
+}
+
+// parallel_workers bounds the row groups read at once in a process, on
+// the direct runner and on Prism (whose loopback workers share it).
+func TestParallelWorkersHonoured(t *testing.T) {
+	path := writeDocs(t, fixtures.Documents{Rows: 4000, Dim: 64, RowGroupRows: 250})
+	for _, runner := range []string{"direct", "prism"} {
+		for _, workers := range []int{1, 2} {
+			s := session(t, runner)
+			sources.PeakReaders()
+			exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (parallel_workers = %d)", path, workers))
+			if peak := sources.PeakReaders(); peak < 1 || peak > int64(workers) {
+				t.Errorf("%s, parallel_workers = %d: %d row groups read at once", runner, workers, peak)
+			}
+			if n := count(t, s, "docs"); n != 4000 {
+				t.Errorf("%s: %d rows", runner, n)
+			}
+		}
 	}
 }

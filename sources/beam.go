@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -260,6 +261,14 @@ func (fn *readFn) Setup() error {
 // readerSlots is the per-process limit of readers, by job.
 var readerSlots sync.Map // job → chan struct{}
 
+// running and peakReaders count reader goroutines in this process.
+var running, peakReaders atomic.Int64
+
+// PeakReaders returns the largest number of row groups this process has
+// read at once since the last call, and starts a new count: how tests see
+// that parallel_workers is honoured.
+func PeakReaders() int64 { return peakReaders.Swap(running.Load()) }
+
 func (fn *readFn) slots() chan struct{} {
 	n := fn.opt.Workers
 	if n <= 0 {
@@ -287,8 +296,14 @@ func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.B
 		}
 	}
 	fn.readers.Add(1)
+	for n := running.Add(1); ; {
+		p := peakReaders.Load()
+		if n <= p || peakReaders.CompareAndSwap(p, n) {
+			break
+		}
+	}
 	go func() {
-		defer func() { <-slots; fn.readers.Done() }()
+		defer func() { running.Add(-1); <-slots; fn.readers.Done() }()
 		if err := fn.read(sp); err != nil {
 			fn.fail(err)
 		}
