@@ -1,16 +1,12 @@
 package bench
 
 import (
-	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/blobtest"
 )
 
@@ -26,19 +22,7 @@ func BenchmarkImportS3VsLocal(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var rate [2]float64
 		for k, src := range []string{path, s3.URL("bench", "docs.parquet")} {
-			st, err := store.Open(b.TempDir())
-			if err != nil {
-				b.Fatal(err)
-			}
-			opts := pipeline.DefaultImportOptions()
-			opts.PrimaryKey = []string{"id"}
-			start := time.Now()
-			res, err := pipeline.RunImport(context.Background(), st, pipeline.Import{Sources: []string{src}, Table: "documents", Options: opts}, runners.Options{})
-			dur := time.Since(start)
-			st.Close()
-			if err != nil || res.Rows != int64(rows) {
-				b.Fatalf("%d rows (%v)", res.Rows, err)
-			}
+			res, dur := importDocs(b, src, rows)
 			rate[k] = float64(rows) / dur.Seconds()
 			b.Logf("%-5s %8.0f rows/s  (plan %s, pipeline %s, commit %s)", []string{"local", "S3"}[k], rate[k],
 				res.PlanTime.Round(time.Millisecond), res.PipelineTime.Round(time.Millisecond), res.CommitTime.Round(time.Millisecond))
