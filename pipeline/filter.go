@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/store"
@@ -83,6 +85,9 @@ func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
 			name, typ = n, t
 		}
 	}
+	if types == nil { // checking syntax only: any column, any literal
+		name = col
+	}
 	if name == "" {
 		cols := make([]string, 0, len(types))
 		for n := range types {
@@ -93,16 +98,31 @@ func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
 	}
 	lit := func() (filter.Value, error) {
 		v, err := p.literal()
-		if err != nil {
-			return filter.Value{}, err
+		if err != nil || types == nil {
+			return filter.Value{D: filter.DomainText}, err
 		}
 		if fv, ok := filterLiteral(typ, v); ok {
 			return fv, nil
 		}
 		return filter.Value{}, p.errorf("%v is not a %s value for %s", v, typ, name)
 	}
+	if p.kw("IS") {
+		e := filter.Expr{Op: filter.OpCmp, Column: name, Cmp: "null", Negate: p.kw("NOT")}
+		return e, p.expectKw("NULL")
+	}
 	e := filter.Expr{Op: filter.OpCmp, Column: name, Negate: p.kw("NOT")}
 	switch {
+	case p.kw("LIKE"):
+		e.Cmp = "like"
+		t := p.advance()
+		if t.kind != tString {
+			return none, p.errorf("LIKE takes a quoted pattern")
+		}
+		if d, ok := filter.DomainOf(typ); types != nil && (!ok || d != filter.DomainText) && typ.Kind != lake.KindUUID && typ.Kind != lake.KindJSONB {
+			return none, p.errorf("LIKE needs a text column; %s is %s", name, typ)
+		}
+		e.Values = []filter.Value{filter.Text(t.text)}
+		return e, nil
 	case p.kw("IN"):
 		e.Cmp = "in"
 		if err := p.expectSym("("); err != nil {
@@ -132,7 +152,7 @@ func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
 		e.Values = []filter.Value{lo, hi}
 		return e, err
 	case e.Negate:
-		return none, p.errorf("expected IN or BETWEEN after NOT")
+		return none, p.errorf("expected IN, BETWEEN or LIKE after NOT")
 	}
 	for _, op := range []string{"=", "!=", "<>", "<=", ">=", "<", ">"} {
 		if p.sym(op) {
@@ -145,12 +165,21 @@ func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
 			return e, err
 		}
 	}
-	return none, p.errorf("expected a comparison, IN or BETWEEN")
+	return none, p.errorf("expected a comparison, IN, BETWEEN, LIKE or IS NULL")
 }
 
 // filterLiteral converts a literal to the comparison domain of a column
 // of type t; a number compares with integer and float columns alike.
 func filterLiteral(t lake.Type, v any) (filter.Value, bool) {
+	switch t.Kind {
+	case lake.KindUUID: // compared as canonical text
+		x, ok := v.(string)
+		u, err := uuid.Parse(x)
+		return filter.Text(u.String()), ok && err == nil
+	case lake.KindJSONB:
+		x, ok := v.(string)
+		return filter.Text(x), ok
+	}
 	d, ok := filter.DomainOf(t)
 	if !ok || v == nil {
 		return filter.Value{}, false

@@ -148,10 +148,19 @@ func TestFilterOnDataColumns(t *testing.T) {
 		if !strings.Contains(msg, "7 of 10 row groups skipped on their statistics") {
 			t.Errorf("%s: %s", runner, msg)
 		}
-		for id, want := range map[int]int64{1449: 0, 1450: 1, 1619: 1, 1620: 0} {
-			r := exec(t, s, fmt.Sprintf("SELECT count(*) FROM docs WHERE id = %d", id))[0]
-			if r.Rows[0][0] != want {
-				t.Errorf("%s: %v rows with id %d, want %d", runner, r.Rows[0][0], id, want)
+		for where, want := range map[string]int64{
+			"id < 1450 OR id >= 1620":                     0,
+			"id BETWEEN 1450 AND 1459":                    10,
+			"id IN (1449, 1450, 1619, 1620)":              2,
+			"title LIKE '%' AND title IS NOT NULL":        170,
+			"NOT (title LIKE '%') OR embedding_x IS NULL": -1, // no such column
+		} {
+			res, err := s.Exec(context.Background(), "SELECT count(*) FROM docs WHERE "+where)
+			switch {
+			case want < 0 && err == nil:
+				t.Errorf("%s: %s accepted", runner, where)
+			case want >= 0 && (err != nil || res[0].Rows[0][0] != want):
+				t.Errorf("%s: WHERE %s: %v (%v), want %d", runner, where, res, err, want)
 			}
 		}
 	}

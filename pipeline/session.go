@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
@@ -145,15 +148,15 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	}
 	match := func(store.Row) bool { return true }
 	if q.Where != nil {
-		wi := ti.Schema.Index(q.Where.Column)
-		if wi < 0 {
-			return Result{}, fmt.Errorf("table %s has no column %q", q.Table, q.Where.Column)
-		}
-		want, err := store.Coerce(ti.Schema.Columns[wi].Type, q.Where.Value)
+		e, err := q.Where.Filter(ti.Schema)
 		if err != nil {
-			return Result{}, fmt.Errorf("WHERE %s: %w", q.Where.Column, err)
+			return Result{}, err
 		}
-		match = func(r store.Row) bool { return equal(r[wi], want) }
+		match = func(r store.Row) bool {
+			return e.Eval(func(col string) (filter.Value, bool) {
+				return rowValue(r[ti.Schema.Index(col)])
+			}) == filter.True
+		}
 	}
 	res := Result{Columns: cols}
 	var count int64
@@ -185,17 +188,24 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	return res, nil
 }
 
-func equal(a, b any) bool {
-	if a == nil || b == nil {
-		return false // NULL equals nothing
+// rowValue converts a stored value (store.Row's Go types) for a filter;
+// false for NULL and for values filters do not compare.
+func rowValue(v any) (filter.Value, bool) {
+	switch x := v.(type) {
+	case int64:
+		return filter.Int(x), true
+	case float64:
+		return filter.Float(x), true
+	case float32:
+		return filter.Float(float64(x)), true
+	case bool:
+		return filter.Bool(x), true
+	case string:
+		return filter.Text(x), true
+	case time.Time:
+		return filter.Time(x), true
+	case uuid.UUID:
+		return filter.Text(x.String()), true
 	}
-	if ta, ok := a.(time.Time); ok {
-		tb, ok := b.(time.Time)
-		return ok && ta.Equal(tb)
-	}
-	switch a.(type) {
-	case []float32, []any:
-		return fmt.Sprint(a) == fmt.Sprint(b)
-	}
-	return a == b
+	return filter.Value{}, false
 }

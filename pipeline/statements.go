@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/transforms"
 )
@@ -36,14 +37,31 @@ type Select struct {
 	Table   string
 	Count   bool
 	Columns []string // empty for *
-	Where   *Condition
+	Where   *Where
 	Limit   int // -1 for none
 }
 
-// Condition is col = literal.
-type Condition struct {
-	Column string
-	Value  any // string, int64, float64, bool or nil
+// Where is a SELECT's condition, checked for syntax when parsed and typed
+// against the table when the statement runs.
+type Where struct {
+	Text string
+	toks []token
+}
+
+// Filter types the condition against a table schema.
+func (w *Where) Filter(s lake.Schema) (filter.Expr, error) {
+	types := map[string]lake.Type{}
+	for _, c := range s.Columns {
+		if _, ok := filter.DomainOf(c.Type); ok || c.Type.Kind == lake.KindUUID || c.Type.Kind == lake.KindJSONB {
+			types[c.Name] = c.Type
+		}
+	}
+	p := &parser{toks: w.toks, src: w.Text}
+	e, err := p.filterOr(types)
+	if err == nil && p.peek().kind != tEOF {
+		err = p.errorf("unexpected text")
+	}
+	return e, err
 }
 
 // Set is SET name = value.
@@ -629,18 +647,12 @@ func (p *parser) selectStmt() (Statement, error) {
 		return nil, err
 	}
 	if p.kw("WHERE") {
-		c, err := p.ident("a column name")
-		if err != nil {
+		start := p.i
+		if _, err := p.filterOr(nil); err != nil {
 			return nil, err
 		}
-		if err := p.expectSym("="); err != nil {
-			return nil, p.errorf("only col = value conditions are supported")
-		}
-		v, err := p.literal()
-		if err != nil {
-			return nil, err
-		}
-		s.Where = &Condition{Column: c, Value: v}
+		toks := append(append([]token(nil), p.toks[start:p.i]...), token{kind: tEOF, pos: p.toks[p.i].pos})
+		s.Where = &Where{Text: p.src, toks: toks}
 	}
 	if p.kw("LIMIT") {
 		t := p.advance()

@@ -122,8 +122,10 @@ const (
 )
 
 // Expr is a filter expression. A comparison (OpCmp) compares Column with
-// Values: Cmp is one of = != < <= > >= (one value), in (one or more) or
-// between (two, inclusive); Negate makes NOT IN and NOT BETWEEN.
+// Values: Cmp is one of = != < <= > >= (one value), in (one or more),
+// between (two, inclusive), like (one text pattern: % any run, _ any one
+// character, \ escapes) or null (no value: IS NULL); Negate makes NOT IN,
+// NOT BETWEEN, NOT LIKE and IS NOT NULL.
 type Expr struct {
 	Op     Op      `json:"op"`
 	Args   []Expr  `json:"args,omitempty"`
@@ -142,7 +144,7 @@ func Compare(column, op string, values ...Value) Expr {
 }
 
 // Comparisons lists the comparison operators Compare accepts.
-var Comparisons = []string{"=", "!=", "<", "<=", ">", ">=", "in", "between"}
+var Comparisons = []string{"=", "!=", "<", "<=", ">", ">=", "in", "between", "like", "null"}
 
 // Validate checks the shape of e: known operators, argument and value
 // counts.
@@ -163,9 +165,12 @@ func (e Expr) Validate() error {
 			return fmt.Errorf("filter: comparison without a column")
 		case !slices.Contains(Comparisons, e.Cmp):
 			return fmt.Errorf("filter: unknown comparison %q", e.Cmp)
-		case e.Cmp == "between" && n != 2, e.Cmp == "in" && n == 0, e.Cmp != "in" && e.Cmp != "between" && n != 1:
+		case e.Cmp == "between" && n != 2, e.Cmp == "in" && n == 0, e.Cmp == "null" && n != 0,
+			e.Cmp != "in" && e.Cmp != "between" && e.Cmp != "null" && n != 1:
 			return fmt.Errorf("filter: %s with %d values", e.Cmp, n)
-		case e.Negate && e.Cmp != "in" && e.Cmp != "between":
+		case e.Cmp == "like" && e.Values[0].D != DomainText:
+			return fmt.Errorf("filter: LIKE takes a text pattern")
+		case e.Negate && !slices.Contains([]string{"in", "between", "like", "null"}, e.Cmp):
 			return fmt.Errorf("filter: NOT %s", e.Cmp)
 		}
 		return nil
@@ -246,6 +251,10 @@ func (e Expr) String() string {
 		return fmt.Sprintf("%s %sIN (%s)", e.Column, not, strings.Join(vals, ", "))
 	case "between":
 		return fmt.Sprintf("%s %sBETWEEN %s AND %s", e.Column, not, e.Values[0], e.Values[1])
+	case "like":
+		return fmt.Sprintf("%s %sLIKE %s", e.Column, not, e.Values[0])
+	case "null":
+		return fmt.Sprintf("%s IS %sNULL", e.Column, not)
 	}
 	return fmt.Sprintf("%s %s %s", e.Column, e.Cmp, e.Values[0])
 }
@@ -262,6 +271,9 @@ func (e Expr) Eval(get func(column string) (Value, bool)) Tri {
 		return True - e.Args[0].Eval(get)
 	}
 	x, ok := get(e.Column)
+	if e.Cmp == "null" {
+		return triOf(!ok != e.Negate) // never unknown
+	}
 	if !ok {
 		return Unknown
 	}
@@ -280,6 +292,8 @@ func (e Expr) holds(x Value) bool {
 		return false
 	case "between":
 		return compareValues(x, e.Values[0]) >= 0 && compareValues(x, e.Values[1]) <= 0
+	case "like":
+		return like(x.S, e.Values[0].S)
 	}
 	c := compareValues(x, e.Values[0])
 	switch e.Cmp {
@@ -311,4 +325,32 @@ func DomainOf(t lake.Type) (Domain, bool) {
 		return DomainTime, true
 	}
 	return 0, false
+}
+
+// like matches s against a SQL LIKE pattern: % is any run of characters,
+// _ any one character, and \ makes the next character literal.
+func like(s, pattern string) bool {
+	str, pat := []rune(s), []rune(pattern)
+	// Classic two-pointer matcher with backtracking to the last %.
+	si, pi, star, mark := 0, 0, -1, 0
+	for si < len(str) {
+		switch {
+		case pi < len(pat) && pat[pi] == '\\' && pi+1 < len(pat) && pat[pi+1] == str[si]:
+			si, pi = si+1, pi+2
+		case pi < len(pat) && pat[pi] != '%' && pat[pi] != '\\' && (pat[pi] == '_' || pat[pi] == str[si]):
+			si, pi = si+1, pi+1
+		case pi < len(pat) && pat[pi] == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			mark++
+			si, pi = mark, star+1
+		default:
+			return false
+		}
+	}
+	for pi < len(pat) && pat[pi] == '%' {
+		pi++
+	}
+	return pi == len(pat)
 }

@@ -37,6 +37,16 @@ func TestEvalThreeValued(t *testing.T) {
 		{Compare("x", "<", Float(2.5)), map[string]Value{"x": Float(2.5)}, False},
 		{Compare("s", ">", Text("b")), map[string]Value{"s": Text("ba")}, True},
 		{Compare("s", "!=", Text("b")), map[string]Value{"s": Text("b")}, False},
+		{Compare("s", "null"), map[string]Value{}, True},
+		{Compare("s", "null"), map[string]Value{"s": Text("")}, False},
+		{Expr{Op: OpCmp, Column: "s", Cmp: "null", Negate: true}, map[string]Value{}, False},
+		{Compare("s", "like", Text("ve%or")), map[string]Value{"s": Text("vector")}, True},
+		{Compare("s", "like", Text("ve%or")), map[string]Value{"s": Text("vectors")}, False},
+		{Compare("s", "like", Text("_ec%")), map[string]Value{"s": Text("vec")}, True},
+		{Compare("s", "like", Text(`100\%`)), map[string]Value{"s": Text("100%")}, True},
+		{Compare("s", "like", Text(`100\%`)), map[string]Value{"s": Text("1000")}, False},
+		{Compare("s", "like", Text("%")), map[string]Value{}, Unknown},
+		{Expr{Op: OpCmp, Column: "s", Cmp: "like", Values: []Value{Text("a%")}, Negate: true}, map[string]Value{"s": Text("abc")}, False},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Eval(row(tt.vals)); got != tt.want {
@@ -54,6 +64,8 @@ func exprs() []Expr {
 		}
 	}
 	leaves = append(leaves,
+		Compare("x", "null"),
+		Expr{Op: OpCmp, Column: "x", Cmp: "null", Negate: true},
 		Compare("x", "in", Int(1), Int(4)),
 		Expr{Op: OpCmp, Column: "x", Cmp: "in", Values: []Value{Int(2), Int(3)}, Negate: true},
 		Compare("x", "between", Int(2), Int(4)),
@@ -84,13 +96,13 @@ func TestMayMatchIsSound(t *testing.T) {
 				if some && !got {
 					t.Fatalf("%s on [%d, %d]: MayMatch false, but a value matches", e, lo, hi)
 				}
-				if e.Op == OpCmp && e.Cmp != "in" && got != some { // IN is only sound: a range is not a set
+				if e.Op == OpCmp && e.Cmp != "in" && e.Cmp != "null" && got != some { // IN is only sound: a range is not a set
 					t.Errorf("%s on [%d, %d]: MayMatch %v, exact answer %v", e, lo, hi, got, some)
 				}
 			}
 		}
-		if e.MayMatch(func(string) (Range, bool) { return Range{AllNull: true}, true }) {
-			t.Errorf("%s: MayMatch true for a column of NULLs only", e)
+		if allNull := (func(string) (Range, bool) { return Range{AllNull: true}, true }); e.MayMatch(allNull) != (e.Eval(row(nil)) == True) {
+			t.Errorf("%s: MayMatch on a column of NULLs only differs from evaluating a NULL", e)
 		}
 		if !e.MayMatch(func(string) (Range, bool) { return Range{}, false }) {
 			t.Errorf("%s: MayMatch false without statistics", e)

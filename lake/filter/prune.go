@@ -36,8 +36,11 @@ func (e Expr) outcomes(stats func(string) (Range, bool)) outcomes {
 		return outcomes{t: a.f, f: a.t, u: a.u}
 	}
 	r, ok := stats(e.Column)
-	if !ok || r.Min.D == 0 && !r.AllNull {
+	if !ok || r.Min.D == 0 && !r.AllNull || e.Cmp == "like" || e.Cmp == "null" && !r.AllNull {
 		return anything
+	}
+	if e.Cmp == "null" { // over a column of NULLs only
+		return outcomes{t: !e.Negate, f: e.Negate}
 	}
 	if r.AllNull {
 		return outcomes{u: true}
