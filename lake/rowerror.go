@@ -23,7 +23,7 @@ func (e RowError) Error() string {
 }
 
 // MaxErrorValue is how many bytes of an offending value a RowError keeps.
-const MaxErrorValue = 120
+const MaxErrorValue = 256
 
 // Truncate shortens s to at most MaxErrorValue bytes on a rune boundary.
 func Truncate(s string) string {

@@ -39,11 +39,17 @@ type Import struct {
 
 // ImportOptions are the WITH options of COPY.
 type ImportOptions struct {
-	Mode       sinks.Mode // append (default) or upsert
-	BatchSize  int        // rows per batch (default 4096)
-	OnError    string     // "continue" (default) or "abort"
-	MaxErrors  int64      // abort when exceeded; -1 no limit (default)
-	PrimaryKey []string   // for a table created by the import
+	Mode      sinks.Mode // append (default) or upsert
+	BatchSize int        // rows per batch (default 4096)
+	// OnError is "abort" (fail at the first bad row, commit nothing) or
+	// "continue" (skip bad rows into the error tables). Unset, it is
+	// "abort", unless MaxErrors is set, which implies "continue".
+	OnError string
+	// ErrorTable, when set, names an ordinary table that receives the job's
+	// row errors (ErrorTableSchema), created if missing, in the job's commit.
+	ErrorTable string
+	MaxErrors  int64    // abort when exceeded; -1 no limit (default)
+	PrimaryKey []string // for a table created by the import
 	// DetectVectors turns list<float> columns of equal length into
 	// VECTOR(n) when the import creates the table (default true).
 	DetectVectors bool
@@ -76,8 +82,16 @@ type ImportOptions struct {
 
 // DefaultImportOptions are the options of a COPY without WITH.
 func DefaultImportOptions() ImportOptions {
-	return ImportOptions{Mode: sinks.Append, BatchSize: sources.DefaultBatchRows, OnError: "continue", MaxErrors: -1, DetectVectors: true}
+	return ImportOptions{Mode: sinks.Append, BatchSize: sources.DefaultBatchRows, MaxErrors: -1, DetectVectors: true}
 }
+
+// ErrorTableSchema is the schema of a COPY's error_table: one row per
+// rejected row, with where it came from and why.
+var ErrorTableSchema = lake.Schema{Columns: []lake.Column{
+	{Name: "job_id", Type: lake.Text, NotNull: true}, {Name: "source", Type: lake.Text}, {Name: "row_group", Type: lake.BigInt},
+	{Name: "row", Type: lake.BigInt}, {Name: "column", Type: lake.Text}, {Name: "value", Type: lake.Text},
+	{Name: "reason", Type: lake.Text}, {Name: "at", Type: lake.Timestamp},
+}}
 
 // ImportResult reports a finished import.
 type ImportResult struct {
@@ -440,14 +454,29 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		return res, err
 	}
 	maxErr := p.Import.Options.MaxErrors
-	if p.Import.Options.OnError == "abort" {
+	abort := p.Import.Options.OnError == "abort" || p.Import.Options.OnError == "" && maxErr < 0
+	if abort {
 		maxErr = 0
+	}
+	var errTable *store.TableInfo
+	if name := p.Import.Options.ErrorTable; name != "" {
+		et, err := c.Table(name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			et, err = c.CreateTable(name, ErrorTableSchema)
+		case err == nil && et.Schema.String() != ErrorTableSchema.String():
+			err = fmt.Errorf("error_table %q exists with other columns %s; an error table has %s", name, et.Schema, ErrorTableSchema)
+		}
+		if err != nil {
+			return res, err
+		}
+		errTable = &et
 	}
 	window := int64(64 << 20)
 	if lim := p.Import.Options.MemoryLimit; lim > 0 {
 		window = min(window, lim/8)
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, TableIsNew: p.Create, MappedWindow: window})
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, TableIsNew: p.Create, MappedWindow: window})
 	if err != nil {
 		return res, err
 	}

@@ -39,6 +39,7 @@ func TestImportDirect(t *testing.T) {
 	opts := pipeline.DefaultImportOptions()
 	opts.PrimaryKey = []string{"id"}
 	opts.BatchSize = 512
+	opts.OnError = "continue"
 	res, err := pipeline.RunImport(context.Background(), st, pipeline.Import{Sources: []string{path}, Table: "documents", Options: opts}, runners.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -171,7 +171,7 @@ func TestFilterOnDataColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := session(t, "direct")
-	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (filter = 'id > 1510')", bad))
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (filter = 'id > 1510', on_error = 'continue')", bad))
 	errs, err := s.Store.RowErrors(lastJob(t, s))
 	if err != nil || len(errs) != 1 || errs[0].Row != 530 || errs[0].RowGroup != 5 {
 		t.Errorf("row errors %+v (%v), want one at row 530 of row group 5", errs, err)

@@ -468,7 +468,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers"}
+var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -523,6 +523,15 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return fmt.Errorf("on_error must be 'continue' or 'abort'")
 		}
 		o.OnError = s
+	case "error_table":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		if !lake.ValidName(s) {
+			return fmt.Errorf("error_table: invalid table name %q", s)
+		}
+		o.ErrorTable = s
 	case "max_errors":
 		n, err := num()
 		if err != nil || n < 0 {

@@ -173,7 +173,10 @@ func TestUpsertLastRowWinsAndAppendRejectsDuplicates(t *testing.T) {
 	b := writeDocs(t, fixtures.Documents{Rows: 50, Dim: 4, Seed: 2, FirstID: 25}) // ids 25..74
 	s := session(t, "direct")
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (primary_key = 'id')", a))
-	res := exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs", b))[0]
+	if _, err := s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs", b)); err == nil || !strings.Contains(err.Error(), "duplicate primary key (mode append)") {
+		t.Errorf("append over existing keys, on_error 'abort' (the default): %v", err)
+	}
+	res := exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (on_error = 'continue')", b))[0]
 	if !strings.Contains(res.Message, "COPY 25 rows") || !strings.Contains(res.Message, "25 row(s) rejected") {
 		t.Errorf("append over existing keys: %s", res.Message)
 	}
@@ -197,7 +200,7 @@ func TestDigestSameAcrossStoresAndRunners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sql := fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 256)", dir)
+	sql := fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 256, on_error = 'continue')", dir)
 	marks := t.TempDir()
 	t.Setenv(workerMarksEnv, marks)
 	var digests []string

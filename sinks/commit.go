@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -35,6 +36,12 @@ type CommitOptions struct {
 	// MaxErrors aborts the commit when the job has more row errors; -1 for
 	// no limit, 0 to fail on the first.
 	MaxErrors int64
+	// Abort says that MaxErrors is 0 because of on_error = 'abort', for the
+	// error message.
+	Abort bool
+	// ErrorTable, when set, also receives each row error as a row
+	// (pipeline.ErrorTableSchema).
+	ErrorTable *store.TableInfo
 	// TableIsNew skips the existence checks against earlier commits.
 	TableIsNew bool
 	// MappedWindow bounds the bytes of staged segments mapped into memory
@@ -122,12 +129,25 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		seen = make(map[[16]byte]bool, totalRows)
 	}
 	var seq uint64
+	at := time.Now().UTC()
 	addError := func(e lake.RowError) error {
 		res.Errors++
-		if opt.MaxErrors >= 0 && res.Errors > opt.MaxErrors {
-			return fmt.Errorf("job %s: more than %d row errors; nothing was committed. First over the limit: %s", opt.Job, opt.MaxErrors, e.Error())
+		switch {
+		case opt.Abort:
+			return fmt.Errorf("job %s: a bad row, and on_error is 'abort': nothing was committed (on_error = 'continue' skips bad rows into the error table). %s", opt.Job, e.Error())
+		case opt.MaxErrors >= 0 && res.Errors > opt.MaxErrors:
+			return fmt.Errorf("job %s: more than %d row errors (max_errors); nothing was committed, rows or errors. First over the limit: %s", opt.Job, opt.MaxErrors, e.Error())
 		}
 		seq++
+		if opt.ErrorTable != nil {
+			row, err := store.EncodeRow(opt.ErrorTable.Schema, store.Row{opt.Job, e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason, at})
+			if err != nil {
+				return err
+			}
+			if err := c.Put(*opt.ErrorTable, nil, row); err != nil {
+				return err
+			}
+		}
 		return c.PutRowError(opt.Job, seq, e)
 	}
 	for si, seg := range m.Segments {

@@ -326,3 +326,85 @@ func appendKeyText(dst []byte, s string) []byte {
 	}
 	return append(dst, 0, 1)
 }
+
+// EncodeRow encodes a row of Go values (the types listed on Row; ints of
+// any width, float64 for REAL and float32 for DOUBLE are accepted too) for
+// schema. It is the slow path, for rows built in Go rather than read from
+// Arrow: error tables, updates, defaults.
+func EncodeRow(schema lake.Schema, row Row) ([]byte, error) {
+	n := len(schema.Columns)
+	if len(row) != n {
+		return nil, fmt.Errorf("row has %d values for %d columns", len(row), n)
+	}
+	dst := binary.AppendUvarint(nil, uint64(n))
+	bm := len(dst)
+	for j := 0; j < (n+7)/8; j++ {
+		dst = append(dst, 0)
+	}
+	for c, v := range row {
+		if v == nil {
+			dst[bm+c/8] |= 1 << (c % 8)
+			continue
+		}
+		var err error
+		if dst, err = encodeValue(dst, schema.Columns[c].Type, v); err != nil {
+			return nil, fmt.Errorf("column %q: %w", schema.Columns[c].Name, err)
+		}
+	}
+	return dst, nil
+}
+
+func encodeValue(dst []byte, t lake.Type, v any) ([]byte, error) {
+	c, err := v, error(nil)
+	if t.Kind != lake.KindVector && t.Kind != lake.KindArray {
+		if c, err = Coerce(t, v); err != nil {
+			return nil, err
+		}
+	}
+	switch x := c.(type) {
+	case string:
+		dst = binary.AppendUvarint(dst, uint64(len(x)))
+		return append(dst, x...), nil
+	case int64:
+		return binary.AppendVarint(dst, x), nil
+	case float32:
+		return binary.LittleEndian.AppendUint32(dst, math.Float32bits(x)), nil
+	case float64:
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x)), nil
+	case bool:
+		if x {
+			return append(dst, 1), nil
+		}
+		return append(dst, 0), nil
+	case time.Time:
+		if t.Kind == lake.KindDate {
+			return binary.AppendVarint(dst, x.Unix()/86400), nil
+		}
+		return binary.AppendVarint(dst, x.UnixMicro()), nil
+	case uuid.UUID:
+		return append(dst, x[:]...), nil
+	case []float32:
+		if len(x) != t.Dim {
+			return nil, fmt.Errorf("vector of %d dimensions for %s", len(x), t)
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(x)))
+		for _, f := range x {
+			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
+		}
+		return dst, nil
+	case []any:
+		dst = binary.AppendUvarint(dst, uint64(len(x)))
+		for _, e := range x {
+			if e == nil {
+				dst = append(dst, 1)
+				continue
+			}
+			dst = append(dst, 0)
+			if dst, err = encodeValue(dst, t.ElemType(), e); err != nil {
+				return nil, err
+			}
+		}
+		return dst, nil
+	}
+	return nil, fmt.Errorf("cannot store %T as %s", v, t)
+}
