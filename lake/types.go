@@ -107,9 +107,19 @@ func (t Type) IsNumeric() bool {
 }
 
 // MarshalText and UnmarshalText let a Type appear in JSON catalogs as "VECTOR(384)".
-func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+// MarshalText writes the SQL name; the zero Type (no type) is empty.
+func (t Type) MarshalText() ([]byte, error) {
+	if t.Kind == KindInvalid {
+		return nil, nil
+	}
+	return []byte(t.String()), nil
+}
 
 func (t *Type) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*t = Type{}
+		return nil
+	}
 	p, err := ParseType(string(b))
 	if err != nil {
 		return err

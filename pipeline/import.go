@@ -39,7 +39,7 @@ type Import struct {
 
 // ImportOptions are the WITH options of COPY.
 type ImportOptions struct {
-	Mode      sinks.Mode // append (default) or upsert
+	Mode      sinks.Mode // append (default), upsert or update
 	BatchSize int        // rows per batch (default 4096)
 	// OnError is "abort" (fail at the first bad row, commit nothing) or
 	// "continue" (skip bad rows into the error tables). Unset, it is
@@ -50,6 +50,9 @@ type ImportOptions struct {
 	ErrorTable string
 	MaxErrors  int64    // abort when exceeded; -1 no limit (default)
 	PrimaryKey []string // for a table created by the import
+	// KeyColumns identify rows for upsert and update: the table's primary
+	// key (or, for a table the import creates, its primary key to be).
+	KeyColumns []string
 	// DetectVectors turns list<float> columns of equal length into
 	// VECTOR(n) when the import creates the table (default true).
 	DetectVectors bool
@@ -221,6 +224,10 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			activeJobs.Delete(job) // p itself is nil by now
 		}
 	}()
+	keys := im.Options.KeyColumns
+	if len(keys) > 0 && len(im.Options.PrimaryKey) > 0 && !sameNames(keys, im.Options.PrimaryKey) {
+		return nil, fmt.Errorf("COPY INTO %s: key_columns (%s) and primary_key (%s) differ", im.Table, strings.Join(keys, ", "), strings.Join(im.Options.PrimaryKey, ", "))
+	}
 	ti, err := st.Table(im.Table, st.Head())
 	switch {
 	case err == nil:
@@ -228,7 +235,25 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		if len(im.Options.PrimaryKey) > 0 {
 			return nil, fmt.Errorf("table %q exists: primary_key applies only when COPY creates the table", im.Table)
 		}
+		if len(keys) > 0 && !sameNames(keys, ti.Schema.PrimaryKey) {
+			pk := "none"
+			if len(ti.Schema.PrimaryKey) > 0 {
+				pk = strings.Join(ti.Schema.PrimaryKey, ", ")
+			}
+			return nil, fmt.Errorf("COPY INTO %s: key_columns (%s) must be the table's primary key (%s): rows are matched by primary key", im.Table, strings.Join(keys, ", "), pk)
+		}
+		if im.Options.Mode != sinks.Append && len(ti.Schema.PrimaryKey) == 0 {
+			return nil, fmt.Errorf("COPY INTO %s: mode '%s' matches rows by key, and table %s has no primary key", im.Table, im.Options.Mode, im.Table)
+		}
+	case errors.Is(err, store.ErrNotFound) && im.Options.Mode == sinks.Update:
+		return nil, fmt.Errorf("COPY INTO %s: mode 'update' changes existing rows, and table %q does not exist", im.Table, im.Table)
 	case errors.Is(err, store.ErrNotFound):
+		if len(im.Options.PrimaryKey) == 0 {
+			im.Options.PrimaryKey = keys
+		}
+		if im.Options.Mode != sinks.Append && len(im.Options.PrimaryKey) == 0 {
+			return nil, fmt.Errorf("COPY INTO %s: mode '%s' matches rows by key: give key_columns", im.Table, im.Options.Mode)
+		}
 		p.Create = true
 		maps, err := columnMaps(im)
 		if err != nil {
@@ -249,7 +274,11 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if err != nil {
 		return nil, err
 	}
-	if p.Mapping, err = transforms.PlanMapping(srcSchema, p.Schema, maps); err != nil {
+	plan := transforms.PlanMapping
+	if im.Options.Mode == sinks.Update {
+		plan = transforms.PlanPartialMapping
+	}
+	if p.Mapping, err = plan(srcSchema, p.Schema, maps); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
 	// Read from the files only their own columns (those mapped and those
@@ -275,6 +304,19 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		removeOrphanStaging(p.Staging)
 	}
 	return p, nil
+}
+
+// sameNames compares two column lists, ignoring case.
+func sameNames(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.EqualFold(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // columnMaps combines a COPY's column list and MAP COLUMNS into one list
@@ -476,7 +518,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	if lim := p.Import.Options.MemoryLimit; lim > 0 {
 		window = min(window, lim/8)
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, TableIsNew: p.Create, MappedWindow: window})
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window})
 	if err != nil {
 		return res, err
 	}

@@ -206,5 +206,11 @@ func lastJob(t *testing.T, s *pipeline.Session) string {
 	if err != nil || len(jobs) == 0 {
 		t.Fatalf("jobs: %v %v", jobs, err)
 	}
-	return jobs[len(jobs)-1].ID
+	last := jobs[0]
+	for _, j := range jobs {
+		if j.Commit > last.Commit {
+			last = j
+		}
+	}
+	return last.ID
 }

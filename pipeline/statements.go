@@ -468,7 +468,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers"}
+var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -502,10 +502,10 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return err
 		}
 		switch m := sinks.Mode(strings.ToLower(s)); m {
-		case sinks.Append, sinks.Upsert:
+		case sinks.Append, sinks.Upsert, sinks.Update:
 			o.Mode = m
 		default:
-			return fmt.Errorf("mode %q is not supported (append, upsert)", s)
+			return fmt.Errorf("mode %q is not supported (append, upsert, update)", s)
 		}
 	case "batch_size":
 		n, err := num()
@@ -538,22 +538,28 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return fmt.Errorf("max_errors must be a whole number >= 0")
 		}
 		o.MaxErrors = n
-	case "primary_key":
+	case "primary_key", "key_columns":
+		var cols []string
 		switch x := v.(type) {
 		case string:
 			for _, part := range strings.Split(x, ",") {
-				o.PrimaryKey = append(o.PrimaryKey, strings.TrimSpace(part))
+				cols = append(cols, strings.TrimSpace(part))
 			}
 		case []any:
 			for _, e := range x {
 				s, ok := e.(string)
 				if !ok {
-					return fmt.Errorf("primary_key takes column names")
+					return fmt.Errorf("%s takes column names", k)
 				}
-				o.PrimaryKey = append(o.PrimaryKey, s)
+				cols = append(cols, s)
 			}
 		default:
-			return fmt.Errorf("primary_key takes a column name or a list")
+			return fmt.Errorf("%s takes a column name or a list", k)
+		}
+		if k == "primary_key" {
+			o.PrimaryKey = cols
+		} else {
+			o.KeyColumns = cols
 		}
 	case "detect_vectors":
 		b, ok := v.(bool)

@@ -25,6 +25,10 @@ const (
 	Append Mode = "append"
 	// Upsert: the last occurrence, in input order, wins.
 	Upsert Mode = "upsert"
+	// Update: the last occurrence, in input order, changes the columns the
+	// import feeds (CommitOptions.UpdateColumns) of the existing row with
+	// its key; a key without a row is a row error.
+	Update Mode = "update"
 )
 
 // CommitOptions control how a manifest is committed.
@@ -42,6 +46,8 @@ type CommitOptions struct {
 	// ErrorTable, when set, also receives each row error as a row
 	// (pipeline.ErrorTableSchema).
 	ErrorTable *store.TableInfo
+	// UpdateColumns are the columns that mode Update changes.
+	UpdateColumns []int
 	// TableIsNew skips the existence checks against earlier commits.
 	TableIsNew bool
 	// MappedWindow bounds the bytes of staged segments mapped into memory
@@ -108,7 +114,11 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		row int64
 	}
 	var last map[[16]byte]pos
-	if hasPK && opt.Mode == Upsert {
+	lastWins := opt.Mode == Upsert || opt.Mode == Update
+	if opt.Mode == Update && !hasPK {
+		return res, fmt.Errorf("mode update needs a table with a primary key")
+	}
+	if hasPK && lastWins {
 		last = make(map[[16]byte]pos, totalRows)
 		for si, seg := range m.Segments {
 			if seg.Rows == 0 {
@@ -125,7 +135,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		}
 	}
 	var seen map[[16]byte]bool
-	if hasPK && opt.Mode != Upsert {
+	if hasPK && !lastWins {
 		seen = make(map[[16]byte]bool, totalRows)
 	}
 	var seq uint64
@@ -180,6 +190,21 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 					if last[h] != (pos{si, r}) {
 						return nil // a later row has this key
 					}
+				case Update:
+					if last[h] != (pos{si, r}) {
+						return nil
+					}
+					old, err := c.Get(opt.Table, key)
+					if err != nil {
+						return err
+					}
+					if old == nil {
+						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + r,
+							Column: opt.Table.Schema.PrimaryKey[0], Value: keyText(opt.Table.Schema, val), Reason: "no row with this key to update (mode update)"})
+					}
+					if val, err = overlay(opt.Table.Schema, old, val, opt.UpdateColumns); err != nil {
+						return fmt.Errorf("update of %s: %w", keyText(opt.Table.Schema, old), err)
+					}
 				default:
 					dup := seen[h]
 					if !dup && !opt.TableIsNew {
@@ -204,6 +229,23 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		}
 	}
 	return res, nil
+}
+
+// overlay returns the stored row old with the given columns taken from
+// the staged row val.
+func overlay(s lake.Schema, old, val []byte, columns []int) ([]byte, error) {
+	o, err := store.DecodeRow(s, old)
+	if err != nil {
+		return nil, err
+	}
+	n, err := store.DecodeRow(s, val)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range columns {
+		o[c] = n[c]
+	}
+	return store.EncodeRow(s, o)
 }
 
 // segmentReader reads staged segments. Local segments are mapped into

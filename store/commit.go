@@ -133,6 +133,19 @@ func (c *Commit) Exists(t TableInfo, pk []byte) (bool, error) {
 	return err == nil, err
 }
 
+// Get returns the stored value of the row with this primary key at the
+// commit's base, or nil when there is none.
+func (c *Commit) Get(t TableInfo, pk []byte) ([]byte, error) {
+	item, err := c.read.Get(append(rowPrefix(t.ID), pk...))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
 // Put writes a row. pk is the encoded primary key (AppendKey), or nil for a
 // table without one, which gets the next hidden row id of this commit. The
 // commit keeps references to both slices until Finish: do not reuse them.

@@ -48,6 +48,27 @@ func (m Mapping) SourceColumns() []string {
 // targets, casts that disagree with the target type, a NOT NULL column left
 // unfed and impossible casts are errors.
 func PlanMapping(source, target lake.Schema, maps []ColumnMap) (Mapping, error) {
+	return planMapping(source, target, maps, false)
+}
+
+// PlanPartialMapping is PlanMapping for an update of existing rows: a NOT
+// NULL column may go unfed, because it keeps its stored value.
+func PlanPartialMapping(source, target lake.Schema, maps []ColumnMap) (Mapping, error) {
+	return planMapping(source, target, maps, true)
+}
+
+// Fed lists the target columns that a source column feeds.
+func (m Mapping) Fed() []int {
+	var out []int
+	for ti, f := range m.From {
+		if f != "" {
+			out = append(out, ti)
+		}
+	}
+	return out
+}
+
+func planMapping(source, target lake.Schema, maps []ColumnMap, partial bool) (Mapping, error) {
 	m := Mapping{Target: target, From: make([]string, len(target.Columns)), FromType: make([]lake.Type, len(target.Columns))}
 	set := func(ti int, src string) error {
 		si := source.Index(src)
@@ -82,7 +103,7 @@ func PlanMapping(source, target lake.Schema, maps []ColumnMap) (Mapping, error) 
 	fed := 0
 	for ti, c := range target.Columns {
 		if m.From[ti] == "" {
-			if c.NotNull {
+			if c.NotNull && !partial {
 				return m, fmt.Errorf("column %q is NOT NULL but no source column feeds it", c.Name)
 			}
 			continue
