@@ -110,6 +110,9 @@ func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
 		e := filter.Expr{Op: filter.OpCmp, Column: name, Cmp: "null", Negate: p.kw("NOT")}
 		return e, p.expectKw("NULL")
 	}
+	if _, ok := filter.DomainOf(typ); types != nil && !ok && typ.Kind != lake.KindUUID && typ.Kind != lake.KindJSONB {
+		return none, p.errorf("%s is %s: a filter can only ask whether it IS NULL", name, typ)
+	}
 	e := filter.Expr{Op: filter.OpCmp, Column: name, Negate: p.kw("NOT")}
 	switch {
 	case p.kw("LIKE"):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -306,6 +307,13 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	return p, nil
 }
 
+// sameSchema compares two schemas, storage layout and defaults included.
+func sameSchema(a, b lake.Schema) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
 // sameNames compares two column lists, ignoring case.
 func sameNames(a, b []string) bool {
 	if len(a) != len(b) {
@@ -488,7 +496,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		ti, err = c.CreateTable(p.Import.Table, p.Schema)
 	} else {
 		ti, err = c.Table(p.Import.Table)
-		if err == nil && ti.Schema.String() != p.Schema.String() {
+		if err == nil && !sameSchema(ti.Schema, p.Schema) {
 			err = fmt.Errorf("table %q changed while the import ran; run it again", p.Import.Table)
 		}
 	}

@@ -82,7 +82,7 @@ func TestWhereClauses(t *testing.T) {
 		}
 	}
 	for src, want := range map[string]string{
-		"v = 1":       `"v" is not a column that a filter can use`,
+		"v = 1":       "v is VECTOR(3): a filter can only ask whether it IS NULL",
 		"n = 'x'":     "not a BIGINT value",
 		"n LIKE 'x%'": "LIKE needs a text column",
 		"missing = 1": `"missing" is not a column`,

@@ -87,6 +87,8 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 			return Result{}, err
 		}
 		return Result{Message: "DROP TABLE " + x.Name}, nil
+	case AlterTable:
+		return s.alterTable(x)
 	case Copy:
 		if err := applySettings(&x.Import.Options, s.Settings); err != nil {
 			return Result{}, err
@@ -120,6 +122,57 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		return s.selectRows(x)
 	}
 	return Result{}, fmt.Errorf("unsupported statement %T", st)
+}
+
+// alterTable changes a table's schema in one commit, without rewriting
+// its rows.
+func (s *Session) alterTable(a AlterTable) (Result, error) {
+	c, err := s.Store.Begin("ALTER TABLE " + a.Name)
+	if err != nil {
+		return Result{}, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Abort()
+		}
+	}()
+	ti, err := c.Table(a.Name)
+	if err != nil {
+		return Result{}, err
+	}
+	schema := ti.Schema
+	var msg string
+	switch a.Action {
+	case "add":
+		if a.Column.NotNull && a.Column.Default == nil {
+			if n, err := s.Store.Count(a.Name, s.Store.Head()); err != nil || n > 0 {
+				return Result{}, fmt.Errorf("ALTER TABLE %s: a NOT NULL column added to a table with rows needs a DEFAULT", a.Name)
+			}
+		}
+		schema, err = schema.AddColumn(a.Column)
+		msg = "ADD COLUMN " + a.Column.Name
+	case "drop":
+		if a.IfExists && schema.Index(a.Target) < 0 {
+			return Result{Message: "ALTER TABLE " + a.Name + ": no column " + a.Target + ", skipped"}, nil
+		}
+		schema, err = schema.DropColumn(a.Target)
+		msg = "DROP COLUMN " + a.Target
+	case "rename":
+		schema, err = schema.RenameColumn(a.Target, a.NewName)
+		msg = "RENAME COLUMN " + a.Target + " TO " + a.NewName
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("ALTER TABLE %s: %w", a.Name, err)
+	}
+	if _, err := c.AlterTable(a.Name, schema); err != nil {
+		return Result{}, err
+	}
+	if _, err := c.Finish(); err != nil {
+		return Result{}, err
+	}
+	ok = true
+	return Result{Message: "ALTER TABLE " + a.Name + " " + msg}, nil
 }
 
 func (s *Session) selectRows(q Select) (Result, error) {
@@ -189,7 +242,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 }
 
 // rowValue converts a stored value (store.Row's Go types) for a filter;
-// false for NULL and for values filters do not compare.
+// false for NULL.
 func rowValue(v any) (filter.Value, bool) {
 	switch x := v.(type) {
 	case int64:
@@ -206,6 +259,8 @@ func rowValue(v any) (filter.Value, bool) {
 		return filter.Time(x), true
 	case uuid.UUID:
 		return filter.Text(x.String()), true
+	case nil:
+		return filter.Value{}, false
 	}
-	return filter.Value{}, false
+	return filter.Value{}, true // a vector or array: only IS NULL asks about it
 }

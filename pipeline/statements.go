@@ -52,9 +52,7 @@ type Where struct {
 func (w *Where) Filter(s lake.Schema) (filter.Expr, error) {
 	types := map[string]lake.Type{}
 	for _, c := range s.Columns {
-		if _, ok := filter.DomainOf(c.Type); ok || c.Type.Kind == lake.KindUUID || c.Type.Kind == lake.KindJSONB {
-			types[c.Name] = c.Type
-		}
+		types[c.Name] = c.Type
 	}
 	p := &parser{toks: w.toks, src: w.Text}
 	e, err := p.filterOr(types)
@@ -64,6 +62,17 @@ func (w *Where) Filter(s lake.Schema) (filter.Expr, error) {
 	return e, err
 }
 
+// AlterTable is ALTER TABLE name ADD [COLUMN] col TYPE [NOT NULL]
+// [DEFAULT v], DROP [COLUMN] [IF EXISTS] col, or RENAME [COLUMN] a TO b.
+type AlterTable struct {
+	Name     string
+	Action   string      // "add", "drop" or "rename"
+	Column   lake.Column // the column to add
+	Target   string      // the column to drop or rename
+	NewName  string      // rename's new name
+	IfExists bool        // DROP COLUMN IF EXISTS
+}
+
 // Set is SET name = value.
 type Set struct {
 	Name  string
@@ -71,6 +80,7 @@ type Set struct {
 }
 
 func (CreateTable) stmt() {}
+func (AlterTable) stmt()  {}
 func (DropTable) stmt()   {}
 func (Copy) stmt()        {}
 func (Select) stmt()      {}
@@ -174,6 +184,8 @@ func (p *parser) statement() (Statement, error) {
 	switch {
 	case p.kw("CREATE", "TABLE"):
 		return p.createTable()
+	case p.kw("ALTER", "TABLE"):
+		return p.alterTable()
 	case p.kw("DROP", "TABLE"):
 		d := DropTable{IfExists: p.kw("IF", "EXISTS")}
 		var err error
@@ -197,7 +209,7 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, DROP TABLE, COPY, SELECT or SET")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, COPY, SELECT or SET")
 }
 
 func (p *parser) createTable() (Statement, error) {
@@ -244,6 +256,10 @@ func (p *parser) createTable() (Statement, error) {
 				} else if p.kw("PRIMARY", "KEY") {
 					col.NotNull = true
 					ct.Schema.PrimaryKey = append(ct.Schema.PrimaryKey, name)
+				} else if p.kw("DEFAULT") {
+					if col.Default, err = p.defaultValue(t); err != nil {
+						return nil, err
+					}
 				} else {
 					break
 				}
@@ -255,6 +271,69 @@ func (p *parser) createTable() (Statement, error) {
 		}
 	}
 	return ct, p.expectSym(")")
+}
+
+func (p *parser) alterTable() (Statement, error) {
+	var a AlterTable
+	var err error
+	if a.Name, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.kw("ADD"):
+		p.kw("COLUMN")
+		a.Action = "add"
+		if a.Column.Name, err = p.ident("a column name"); err != nil {
+			return nil, err
+		}
+		if a.Column.Type, err = p.typ(); err != nil {
+			return nil, err
+		}
+		for {
+			if p.kw("NOT", "NULL") {
+				a.Column.NotNull = true
+			} else if p.kw("NULL") {
+			} else if p.kw("DEFAULT") {
+				if a.Column.Default, err = p.defaultValue(a.Column.Type); err != nil {
+					return nil, err
+				}
+			} else {
+				break
+			}
+		}
+	case p.kw("DROP"):
+		p.kw("COLUMN")
+		a.Action = "drop"
+		a.IfExists = p.kw("IF", "EXISTS")
+		a.Target, err = p.ident("a column name")
+	case p.kw("RENAME"):
+		p.kw("COLUMN")
+		a.Action = "rename"
+		if a.Target, err = p.ident("a column name"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("TO"); err != nil {
+			return nil, err
+		}
+		a.NewName, err = p.ident("the new column name")
+	default:
+		return nil, p.errorf("expected ADD, DROP or RENAME")
+	}
+	return a, err
+}
+
+// defaultValue parses a DEFAULT literal for a column of type t; NULL is no
+// default.
+func (p *parser) defaultValue(t lake.Type) (*string, error) {
+	v, err := p.literal()
+	if err != nil || v == nil {
+		return nil, err
+	}
+	text := fmt.Sprint(v)
+	if _, err := lake.ParseDefault(t, text); err != nil {
+		return nil, p.errorf("%v", err)
+	}
+	return &text, nil
 }
 
 // typ parses a type name: words, an optional (args), an optional [].

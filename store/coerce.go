@@ -105,23 +105,6 @@ func UUIDFromInt(n int64) uuid.UUID {
 	return u
 }
 
-// Time layouts accepted for text cast to TIMESTAMP or DATE; values without
-// a zone are UTC.
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02",
-}
-
-// ParseTime parses the accepted timestamp and date spellings.
-func ParseTime(s string) (time.Time, error) {
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not a timestamp or date: %q (expected e.g. 2024-03-01 or 2024-03-01T12:00:00Z)", s)
-}
+// ParseTime parses the accepted timestamp and date spellings
+// (lake.ParseTime).
+func ParseTime(s string) (time.Time, error) { return lake.ParseTime(s) }

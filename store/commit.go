@@ -110,6 +110,26 @@ func (c *Commit) CreateTable(name string, schema lake.Schema) (TableInfo, error)
 	return ti, nil
 }
 
+// AlterTable replaces a table's schema (lake.Schema's AddColumn,
+// DropColumn, RenameColumn). Stored rows are not rewritten: the schema's
+// storage layout says how they read.
+func (c *Commit) AlterTable(name string, schema lake.Schema) (TableInfo, error) {
+	ti, err := c.Table(name)
+	if err != nil {
+		return ti, err
+	}
+	if err := schema.Validate(); err != nil {
+		return ti, fmt.Errorf("table %q: %w", name, err)
+	}
+	ti.Schema = schema
+	b, _ := json.Marshal(ti)
+	if err := c.wb.Set(tableKey(name), b); err != nil {
+		return ti, err
+	}
+	c.tables[strings.ToLower(name)] = &ti
+	return ti, nil
+}
+
 // DropTable removes a table from the catalog. Its rows stay readable at
 // earlier commits (time travel); the id is never reused.
 func (c *Commit) DropTable(name string) error {

@@ -94,6 +94,17 @@ func (s *Store) Digest(table string, at uint64) (string, error) {
 	var schema lake.Schema
 	err := s.scanRaw(table, at, true, func(t TableInfo, v []byte) error {
 		schema = t.Schema
+		// Rows stored before an ALTER TABLE are hashed as they read now, so
+		// that the digest depends on the table's contents, not its history.
+		if n, _ := binary.Uvarint(v); schema.Slots != nil || int(n) != len(schema.Columns) {
+			row, err := DecodeRow(schema, v)
+			if err != nil {
+				return err
+			}
+			if v, err = EncodeRow(schema.Plain(), row); err != nil {
+				return err
+			}
+		}
 		h := sha256.Sum256(v)
 		for i := range sum {
 			sum[i] += binary.LittleEndian.Uint64(h[8*i:])
@@ -112,7 +123,7 @@ func (s *Store) Digest(table string, at uint64) (string, error) {
 		schema = t.Schema
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d\n", schema.String(), n)
+	fmt.Fprintf(h, "%s\n%d\n", schema.Plain().String(), n)
 	for _, v := range sum {
 		_ = binary.Write(h, binary.LittleEndian, v)
 	}

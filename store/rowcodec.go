@@ -36,20 +36,27 @@ type Row []any
 // AppendRow appends the encoding of row i of rec (whose columns follow
 // schema) to dst.
 func AppendRow(dst []byte, schema lake.Schema, rec arrow.RecordBatch, i int) ([]byte, error) {
+	pos := schema.Positions() // nil unless a column was dropped
 	n := len(schema.Columns)
+	if pos != nil {
+		n = len(pos)
+	}
 	dst = binary.AppendUvarint(dst, uint64(n))
 	bm := len(dst)
 	for j := 0; j < (n+7)/8; j++ {
 		dst = append(dst, 0)
 	}
-	for c := 0; c < n; c++ {
-		col := rec.Column(c)
-		if col.IsNull(i) {
-			dst[bm+c/8] |= 1 << (c % 8)
+	for p := 0; p < n; p++ {
+		c := p
+		if pos != nil {
+			c = pos[p]
+		}
+		if c < 0 || rec.Column(c).IsNull(i) {
+			dst[bm+p/8] |= 1 << (p % 8)
 			continue
 		}
 		var err error
-		dst, err = appendValue(dst, schema.Columns[c].Type, col, i)
+		dst, err = appendValue(dst, schema.Columns[c].Type, rec.Column(c), i)
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", schema.Columns[c].Name, err)
 		}
@@ -121,7 +128,7 @@ func appendValue(dst []byte, t lake.Type, col arrow.Array, i int) ([]byte, error
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // DecodeRow decodes a row value. Columns the encoding lacks (added to the
-// schema later) decode as NULL.
+// schema later) read their default, or NULL; dropped columns are skipped.
 func DecodeRow(schema lake.Schema, data []byte) (Row, error) {
 	d := decoder{b: data}
 	n := int(d.uvarint())
@@ -130,14 +137,36 @@ func DecodeRow(schema lake.Schema, data []byte) (Row, error) {
 	}
 	bm := d.take((n + 7) / 8)
 	row := make(Row, len(schema.Columns))
-	for c := 0; c < n && c < len(schema.Columns) && d.err == nil; c++ {
-		if bm[c/8]&(1<<(c%8)) != 0 {
+	pos := schema.Positions()
+	width := len(schema.Columns)
+	if pos != nil {
+		width = len(pos)
+	}
+	for p := 0; p < n && p < width && d.err == nil; p++ {
+		if bm[p/8]&(1<<(p%8)) != 0 {
 			continue
 		}
-		row[c] = d.value(schema.Columns[c].Type)
+		if pos == nil {
+			row[p] = d.value(schema.Columns[p].Type)
+		} else if v := d.value(schema.Stored[p]); pos[p] >= 0 {
+			row[pos[p]] = v
+		}
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("corrupt row: %w", d.err)
+	}
+	for c, col := range schema.Columns {
+		p := c
+		if pos != nil {
+			p = schema.Slots[c]
+		}
+		if p >= n && col.Default != nil {
+			v, err := lake.ParseDefault(col.Type, *col.Default)
+			if err != nil {
+				return nil, err
+			}
+			row[c] = v
+		}
 	}
 	return row, nil
 }
@@ -332,20 +361,29 @@ func appendKeyText(dst []byte, s string) []byte {
 // schema. It is the slow path, for rows built in Go rather than read from
 // Arrow: error tables, updates, defaults.
 func EncodeRow(schema lake.Schema, row Row) ([]byte, error) {
+	if len(row) != len(schema.Columns) {
+		return nil, fmt.Errorf("row has %d values for %d columns", len(row), len(schema.Columns))
+	}
+	pos := schema.Positions()
 	n := len(schema.Columns)
-	if len(row) != n {
-		return nil, fmt.Errorf("row has %d values for %d columns", len(row), n)
+	if pos != nil {
+		n = len(pos)
 	}
 	dst := binary.AppendUvarint(nil, uint64(n))
 	bm := len(dst)
 	for j := 0; j < (n+7)/8; j++ {
 		dst = append(dst, 0)
 	}
-	for c, v := range row {
-		if v == nil {
-			dst[bm+c/8] |= 1 << (c % 8)
+	for p := 0; p < n; p++ {
+		c := p
+		if pos != nil {
+			c = pos[p]
+		}
+		if c < 0 || row[c] == nil {
+			dst[bm+p/8] |= 1 << (p % 8)
 			continue
 		}
+		v := row[c]
 		var err error
 		if dst, err = encodeValue(dst, schema.Columns[c].Type, v); err != nil {
 			return nil, fmt.Errorf("column %q: %w", schema.Columns[c].Name, err)

@@ -103,7 +103,7 @@ func planMapping(source, target lake.Schema, maps []ColumnMap, partial bool) (Ma
 	fed := 0
 	for ti, c := range target.Columns {
 		if m.From[ti] == "" {
-			if c.NotNull && !partial {
+			if c.NotNull && !partial && c.Default == nil {
 				return m, fmt.Errorf("column %q is NOT NULL but no source column feeds it", c.Name)
 			}
 			continue
@@ -138,7 +138,7 @@ func (m Mapping) Apply(b lake.Batch) ([]lake.Batch, []lake.RowError) {
 	cols := make([]arrow.Array, len(m.Target.Columns))
 	for ti, tc := range m.Target.Columns {
 		if m.From[ti] == "" {
-			cols[ti] = array.MakeArrayOfNull(memory.DefaultAllocator, tc.Type.ArrowType(), n)
+			cols[ti] = unfed(tc, n)
 			continue
 		}
 		si := rec.Schema().FieldIndices(m.From[ti])
@@ -195,4 +195,25 @@ func sortErrors(errs []lake.RowError) {
 			errs[j], errs[j-1] = errs[j-1], errs[j]
 		}
 	}
+}
+
+// unfed is the column of n rows that a target column no source feeds
+// gets: its default, or NULLs.
+func unfed(c lake.Column, n int) arrow.Array {
+	if c.Default != nil {
+		if v, err := lake.ParseDefault(c.Type, *c.Default); err == nil {
+			b := array.NewBuilder(memory.DefaultAllocator, c.Type.ArrowType())
+			defer b.Release()
+			b.Reserve(n)
+			for i := 0; i < n; i++ {
+				if lake.AppendValue(b, c.Type, v) != nil {
+					break
+				}
+			}
+			if b.Len() == n {
+				return b.NewArray()
+			}
+		}
+	}
+	return array.MakeArrayOfNull(memory.DefaultAllocator, c.Type.ArrowType(), n)
 }
