@@ -18,6 +18,7 @@ import (
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sources"
@@ -82,6 +83,9 @@ type ImportOptions struct {
 	// It applies when the workers run in this process (the direct runner,
 	// Prism loopback); 0 stages everything on disk.
 	SpillThreshold int64
+	// Progress, when set, receives the job's figures while it runs (ten
+	// times a second) and once when it ends.
+	Progress func(progress.Status)
 }
 
 // DefaultImportOptions are the options of a COPY without WITH.
@@ -457,15 +461,23 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		if sharesMemory(ro) {
 			p.SpillThreshold = im.Options.SpillThreshold
 		}
+		tr := track(st, p.Job, im.Table, started, im.Options.Progress)
+		countCtx, stopCount := context.WithCancel(ctx)
+		defer stopCount()
+		go func() { _ = sources.CountInputs(countCtx, p.Read) }()
 		planned := time.Now()
 		bp, s := beam.NewPipelineWithRoot()
 		p.Build(s)
 		if err := runners.Execute(ctx, bp, ro); err != nil {
-			return fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+			err = fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+			tr.finish(res, err)
+			return err
 		}
 		ran := time.Now()
+		tr.setState("committing")
 		res, err = p.Commit(ctx, st, ro.Name(), started)
 		res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
+		tr.finish(res, err)
 		return err
 	})
 	return res, err

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
@@ -18,6 +21,9 @@ type Session struct {
 	Store    *store.Store
 	Runner   runners.Options
 	Settings map[string]string // SET values
+	// Progress, when set, receives the figures of every import the session
+	// runs (ImportOptions.Progress).
+	Progress func(progress.Status)
 }
 
 // Result is the outcome of one statement: a table of rows, or a message.
@@ -92,6 +98,9 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	case Copy:
 		if err := applySettings(&x.Import.Options, s.Settings); err != nil {
 			return Result{}, err
+		}
+		if x.Import.Options.Progress == nil {
+			x.Import.Options.Progress = s.Progress
 		}
 		res, err := RunImport(ctx, s.Store, x.Import, s.Runner)
 		if err != nil {
@@ -175,13 +184,58 @@ func (s *Session) alterTable(a AlterTable) (Result, error) {
 	return Result{Message: "ALTER TABLE " + a.Name + " " + msg}, nil
 }
 
+// StatusTable is the virtual table of import jobs' progress.
+const StatusTable = "lakelink_import_status"
+
+// StatusSchema is the schema of lakelink_import_status.
+var StatusSchema = lake.Schema{Columns: []lake.Column{
+	{Name: "job_id", Type: lake.Text}, {Name: "table_name", Type: lake.Text}, {Name: "status", Type: lake.Text},
+	{Name: "files_total", Type: lake.BigInt}, {Name: "files_done", Type: lake.BigInt},
+	{Name: "rows_imported", Type: lake.BigInt}, {Name: "errors", Type: lake.BigInt},
+	{Name: "started_at", Type: lake.Timestamp}, {Name: "finished_at", Type: lake.Timestamp},
+	{Name: "updated_at", Type: lake.Timestamp}, {Name: "error", Type: lake.Text},
+}}
+
+// StatusRow renders a status as a row of StatusSchema. While the listing
+// runs, files_total is NULL.
+func StatusRow(st progress.Status) store.Row {
+	var total, finished, failure any
+	if st.TotalsKnown {
+		total = st.FilesTotal
+	}
+	if !st.Finished.IsZero() {
+		finished = st.Finished
+	}
+	if st.Error != "" {
+		failure = st.Error
+	}
+	return store.Row{st.Job, st.Table, st.State, total, st.FilesDone, st.Rows, st.Errors, st.Started, finished, st.LastModified, failure}
+}
+
 func (s *Session) selectRows(q Select) (Result, error) {
 	at := s.Store.Head()
-	ti, err := s.Store.Table(q.Table, at)
-	if err != nil {
+	var ti store.TableInfo
+	var err error
+	var scan func(table string, at uint64, fn func(store.Row) error) error = s.Store.Scan
+	if strings.EqualFold(q.Table, StatusTable) {
+		// Read from the status files, which running jobs update.
+		ti.Schema = StatusSchema
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error {
+			all, err := progress.Read(StatusDir(s.Store))
+			if err != nil {
+				return err
+			}
+			for _, st := range all {
+				if err := fn(StatusRow(st)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	} else if ti, err = s.Store.Table(q.Table, at); err != nil {
 		return Result{}, err
 	}
-	if q.Count && q.Where == nil {
+	if q.Count && q.Where == nil && !strings.EqualFold(q.Table, StatusTable) {
 		n, err := s.Store.Count(q.Table, at)
 		return Result{Columns: []string{"count"}, Rows: [][]any{{n}}}, err
 	}
@@ -214,7 +268,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	res := Result{Columns: cols}
 	var count int64
 	errLimit := errors.New("limit")
-	err = s.Store.Scan(q.Table, at, func(r store.Row) error {
+	err = scan(q.Table, at, func(r store.Row) error {
 		if !match(r) {
 			return nil
 		}

@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/lakelink/lakelink/internal/beamlake"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/transforms"
 )
@@ -123,6 +124,7 @@ func (fn *stageRowsFn) ProcessElement(ctx context.Context, b lake.Batch, emit fu
 		return err
 	}
 	key := rowsKey(fn.Opt.Job, b.Origin)
+	progress.For(fn.Opt.Job).Rows.Add(int64(b.Rows()))
 	seg := Segment{Name: key, Origin: b.Origin, Rows: int64(b.Rows()), Bytes: int64(len(data))}
 	if fn.Opt.SpillThreshold > 0 && memStage.put(fn.Opt.Job, key, data, fn.Opt.SpillThreshold) {
 		seg.InMemory = true
@@ -186,6 +188,7 @@ func (fn *stageErrorsFn) ProcessElement(ctx context.Context, eb transforms.Error
 	if err := fn.write(ctx, key, data); err != nil {
 		return err
 	}
+	progress.For(fn.Opt.Job).Errors.Add(int64(len(eb.Errors)))
 	emit(Segment{Name: key, Origin: eb.Origin, Errors: int64(len(eb.Errors)), Bytes: int64(len(data))})
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	_ "github.com/lakelink/lakelink/internal/beamlake"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/progress"
 )
 
 // ReadOptions say what ReadParquet reads.
@@ -57,6 +58,8 @@ type Split struct {
 	RowGroup    int      `json:"row_group"`
 	Columns     []string `json:"columns"` // columns read from the file
 	BatchRows   int      `json:"batch_rows"`
+	Bytes       int64    `json:"bytes"` // the row group's compressed size
+	Rows        int64    `json:"rows"`  // and its rows
 	// Partitions are appended to every batch as constant columns.
 	Partitions []PartitionValue `json:"partitions,omitempty"`
 }
@@ -171,6 +174,26 @@ func filterValue(v any) (filter.Value, bool) {
 	return filter.Value{}, false
 }
 
+// CountInputs lists the patterns as the pipeline will, counting into the
+// job's progress the objects it will read and their bytes, and marks the
+// totals known when done. The launcher runs it beside the pipeline: a
+// fused pipeline lists no further than it has read, and workers in other
+// processes count nothing the launcher sees.
+func CountInputs(ctx context.Context, opt ReadOptions) error {
+	counts := progress.For(opt.Job)
+	pf := partitionFilter(opt)
+	err := List(ctx, opt.Patterns, func(o Object) error {
+		keep, _, err := KeepObject(o, opt.Partitions, pf)
+		if err == nil && keep {
+			counts.FilesListed.Add(1)
+			counts.BytesListed.Add(o.Size)
+		}
+		return err
+	})
+	counts.Listed.Store(err == nil)
+	return err
+}
+
 // listFn lists the patterns and emits every object to read, numbered in
 // input order. Objects that the partition filter rules out are dropped
 // here, unopened.
@@ -204,6 +227,8 @@ func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(
 		return err
 	}
 	st := ReadStats{Index: ref.Index, Objects: 1, Bytes: f.Object.Size}
+	var keep []int
+	var sizes []int64
 	for rg := 0; rg < f.NumRowGroups(); rg++ {
 		if fn.opt.Filter != nil && !fn.opt.Filter.MayMatch(func(col string) (filter.Range, bool) {
 			for _, p := range ref.Partitions {
@@ -221,8 +246,15 @@ func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(
 			st.RowGroupsPruned++
 			continue
 		}
-		st.RowGroups++
-		emit(Split{Object: f.Object, ObjectIndex: ref.Index, RowGroup: rg, Columns: fn.opt.Columns, BatchRows: fn.opt.BatchRows, Partitions: ref.Partitions})
+		keep = append(keep, rg)
+		sizes = append(sizes, f.RowGroupBytes(rg))
+	}
+	st.RowGroups = int64(len(keep))
+	// Registered before any split is emitted: a fused reader may finish
+	// one before this returns.
+	progress.For(fn.opt.Job).Planned(ref.Index, f.Object.Size, sizes)
+	for i, rg := range keep {
+		emit(Split{Object: f.Object, ObjectIndex: ref.Index, RowGroup: rg, Columns: fn.opt.Columns, BatchRows: fn.opt.BatchRows, Bytes: sizes[i], Rows: f.RowGroupRows(rg), Partitions: ref.Partitions})
 	}
 	stats(st)
 	return nil
@@ -304,9 +336,12 @@ func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.B
 	}
 	go func() {
 		defer func() { running.Add(-1); <-slots; fn.readers.Done() }()
-		if err := fn.read(sp); err != nil {
+		read, err := fn.read(sp)
+		if err != nil {
 			fn.fail(err)
+			return
 		}
+		progress.For(fn.opt.Job).RowGroupDone(sp.ObjectIndex, sp.Bytes-read)
 	}()
 	for {
 		select {
@@ -341,17 +376,20 @@ func (fn *readFn) FinishBundle(_ context.Context, emit func(lake.Batch)) error {
 	return err
 }
 
-// read reads one split, handing its batches to the emitting goroutine.
-func (fn *readFn) read(sp Split) error {
+// read reads one split, handing its batches to the emitting goroutine,
+// and counts into the job's progress the share of the row group's bytes
+// that each batch's rows stand for; it returns the bytes so counted.
+func (fn *readFn) read(sp Split) (counted int64, err error) {
 	f, err := OpenParquet(fn.ctx, sp.Object)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	cols, err := f.Select(sp.Columns)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	counts := progress.For(fn.opt.Job)
 	send := func(b lake.Batch) error {
 		select {
 		case fn.results <- b:
@@ -360,7 +398,12 @@ func (fn *readFn) read(sp Split) error {
 			return fn.ctx.Err()
 		}
 	}
-	return f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
+	err = f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
+		if sp.Rows > 0 {
+			share := sp.Bytes * int64(b.Rows()) / sp.Rows
+			counts.BytesDone.Add(share)
+			counted += share
+		}
 		rec, err := withPartitions(b.Record, sp.Partitions)
 		if err != nil {
 			return fmt.Errorf("object %s: %w", sp.Object.Name, err)
@@ -385,6 +428,7 @@ func (fn *readFn) read(sp Split) error {
 		}
 		return nil
 	})
+	return counted, err
 }
 
 func (fn *readFn) Teardown() {

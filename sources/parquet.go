@@ -130,6 +130,19 @@ func (f *File) RowBytes() int64 {
 	return bytes / rows
 }
 
+// RowGroupBytes is the compressed size of row group rg, from the footer.
+func (f *File) RowGroupBytes(rg int) int64 {
+	g := f.pf.Metadata().RowGroups[rg]
+	if g.TotalCompressedSize > 0 {
+		return g.TotalCompressedSize
+	}
+	var n int64
+	for _, c := range g.Columns {
+		n += c.MetaData.TotalCompressedSize
+	}
+	return n
+}
+
 // RowGroupRows is the number of rows in row group rg.
 func (f *File) RowGroupRows(rg int) int64 { return f.pf.RowGroups()[rg].NumRows() }
 

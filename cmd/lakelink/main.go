@@ -14,11 +14,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
@@ -40,6 +42,9 @@ type globalFlags struct {
 	memoryLimit string
 }
 
+// progressTo is where imports draw their progress bar (when a terminal).
+var progressTo io.Writer
+
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -50,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root := newRoot(stdout)
+	progressTo = stderr
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -123,7 +129,8 @@ func newRoot(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}}
+			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
+				Progress: progressBar(progressTo)}
 			if g.memoryLimit != "" {
 				if _, err := sess.Exec(cmd.Context(), "SET lakelink.import_memory_limit = '"+strings.ReplaceAll(g.memoryLimit, "'", "''")+"'"); err != nil {
 					return fmt.Errorf("--memory-limit: %w", err)
@@ -206,6 +213,32 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		}
 		return res, err
 	})
-	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd, newVersionCmd(stdout))
+	var statusFormat string
+	statusCmd := &cobra.Command{
+		Use:   "status [JOB]",
+		Short: "Show import jobs' progress, also while they run (lakelink_import_status)",
+		Args:  cobra.MaximumNArgs(1),
+		// Reads the status files, not the store: a running import holds it.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := newWriter(statusFormat, stdout)
+			if err != nil {
+				return err
+			}
+			all, err := progress.Read(filepath.Join(g.store, "status"), args...)
+			if err != nil {
+				return err
+			}
+			res := pipeline.Result{}
+			for _, c := range pipeline.StatusSchema.Columns {
+				res.Columns = append(res.Columns, c.Name)
+			}
+			for _, s := range all {
+				res.Rows = append(res.Rows, pipeline.StatusRow(s))
+			}
+			return w.write(res)
+		},
+	}
+	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
+	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }

@@ -157,3 +157,29 @@ func TestCLIMemoryLimit(t *testing.T) {
 		t.Errorf("256MB: exit %d, %q %q", code, out, errs)
 	}
 }
+
+// `lakelink status` reads the jobs' status files (it works while another
+// process holds the store); in a pipe, imports draw no progress bar.
+func TestCLIStatus(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 30, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	code, out, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs")
+	if code != 0 || errs != "" {
+		t.Fatalf("copy: %d %q %q", code, out, errs)
+	}
+	code, out, _ = cli(t, "--store", st, "status", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 2 || recs[0][0] != "job_id" || recs[1][2] != "committed" || recs[1][5] != "30" {
+		t.Fatalf("status: %q", out)
+	}
+	if code, out, _ = cli(t, "--store", st, "status", recs[1][0]); code != 0 || !strings.Contains(out, "committed") {
+		t.Errorf("status JOB: %d %q", code, out)
+	}
+	if code, _, errs = cli(t, "--store", st, "status", "no-such-job"); code == 0 || !strings.Contains(errs, `no import job "no-such-job"`) {
+		t.Errorf("status of an unknown job: %d %q", code, errs)
+	}
+}

@@ -1,0 +1,108 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/progress"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/testing/fixtures"
+)
+
+// A second goroutine reads lakelink_import_status while a job runs and
+// sees its counters rise; the Go callback gets the same figures; the
+// final row says committed, with the committed counts.
+func TestImportStatusWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 6; i++ {
+		cfg := fixtures.Documents{Rows: 10000, Dim: 256, RowGroupRows: 1000, FirstID: int64(i * 10000), Seed: uint64(i)}
+		if err := fixtures.WriteDocuments(filepath.Join(dir, fmt.Sprintf("part-%d.parquet", i)), cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := session(t, "direct")
+	var mu sync.Mutex
+	var seen []string           // "files_done/rows_imported" while running, from SELECT
+	var calls []progress.Status // from the callback
+	s.Progress = func(st progress.Status) {
+		mu.Lock()
+		calls = append(calls, st)
+		mu.Unlock()
+	}
+	done := make(chan struct{})
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			res, err := s.Exec(context.Background(), "SELECT files_done, rows_imported FROM lakelink_import_status WHERE status = 'running'")
+			if err != nil || len(res[0].Rows) == 0 {
+				continue
+			}
+			r := res[0].Rows[0]
+			mu.Lock()
+			if v := fmt.Sprintf("%v/%v", r[0], r[1]); len(seen) == 0 || seen[len(seen)-1] != v {
+				seen = append(seen, v)
+			}
+			mu.Unlock()
+		}
+	}()
+	exec(t, s, fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 500, parallel_workers = 1)", dir))
+	close(done)
+	<-polled
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("seen while running: %v", seen)
+	if len(seen) < 3 {
+		t.Errorf("saw the counters only %d times while the job ran: %v", len(seen), seen)
+	}
+	var prevFiles, prevRows int64 = -1, -1
+	for _, v := range seen {
+		var f, r int64
+		fmt.Sscanf(v, "%d/%d", &f, &r)
+		if f < prevFiles || r < prevRows {
+			t.Errorf("counters went down: %v", seen)
+		}
+		prevFiles, prevRows = f, r
+	}
+	r := exec(t, s, "SELECT status, files_total, files_done, rows_imported, errors FROM lakelink_import_status WHERE job_id = '"+lastJob(t, s)+"'")[0]
+	if fmt.Sprint(r.Rows) != "[[committed 6 6 60000 0]]" {
+		t.Errorf("final status %v", r.Rows)
+	}
+	if len(calls) < 3 || calls[len(calls)-1].State != "committed" || calls[len(calls)-1].Rows != 60000 {
+		t.Errorf("%d callbacks, last %+v", len(calls), calls[len(calls)-1])
+	}
+	for i := 1; i < len(calls)-1; i++ {
+		if calls[i].Rows < calls[i-1].Rows {
+			t.Errorf("callback rows went down at %d", i)
+		}
+	}
+}
+
+// A failed job's status says failed and why; `lakelink status` reads the
+// same files (see cmd/lakelink).
+func TestImportStatusOfAFailedJob(t *testing.T) {
+	path := writeDocs(t, fixtures.Documents{Rows: 100, Dim: 4, BadVectorRows: []int{3}})
+	st := openStore(t)
+	var last progress.Status
+	opts := pipeline.DefaultImportOptions()
+	opts.Progress = func(s progress.Status) { last = s }
+	_, err := pipeline.RunImport(context.Background(), st, pipeline.Import{Sources: []string{path}, Table: "docs", Options: opts}, runners.Options{})
+	if err == nil {
+		t.Fatal("the bad row did not fail the job")
+	}
+	all, _ := progress.Read(pipeline.StatusDir(st))
+	if len(all) != 1 || all[0].State != "failed" || !strings.Contains(all[0].Error, "5 dimensions") || last.State != "failed" {
+		t.Errorf("status %+v, last callback %+v", all, last)
+	}
+}

@@ -1,0 +1,105 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/lakelink/lakelink/progress"
+	"github.com/lakelink/lakelink/store"
+)
+
+// StatusDir is where a store keeps its import status files.
+func StatusDir(st *store.Store) string { return filepath.Join(st.Dir(), "status") }
+
+// keepStatus is how many jobs' status files a store keeps.
+const keepStatus = 500
+
+// tracker publishes a running job's progress every tick: to its status
+// file, which lakelink_import_status and `lakelink status` read, and to
+// the import's Progress callback.
+type tracker struct {
+	dir    string
+	counts *progress.Counters
+	notify func(progress.Status)
+
+	mu    sync.Mutex
+	state progress.Status
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+const trackEvery = 100 * time.Millisecond
+
+func track(st *store.Store, job, table string, started time.Time, notify func(progress.Status)) *tracker {
+	t := &tracker{
+		dir: StatusDir(st), counts: progress.For(job), notify: notify,
+		state: progress.Status{Job: job, Table: table, State: "running", Started: started},
+		quit:  make(chan struct{}), done: make(chan struct{}),
+	}
+	pruneStatus(t.dir)
+	t.publish()
+	go func() {
+		defer close(t.done)
+		tick := time.NewTicker(trackEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-t.quit:
+				return
+			case <-tick.C:
+				t.publish()
+			}
+		}
+	}()
+	return t
+}
+
+func (t *tracker) publish() {
+	t.mu.Lock()
+	s := t.counts.Snapshot(t.state)
+	t.mu.Unlock()
+	_ = progress.Write(t.dir, s) // progress is best effort: never fails a job
+	if t.notify != nil {
+		t.notify(s)
+	}
+}
+
+func (t *tracker) setState(state string) {
+	t.mu.Lock()
+	t.state.State = state
+	t.mu.Unlock()
+}
+
+// finish publishes the job's outcome: the committed figures, or the error.
+func (t *tracker) finish(res ImportResult, err error) {
+	close(t.quit)
+	<-t.done
+	s := t.counts.Snapshot(t.state)
+	s.Finished = time.Now().UTC()
+	if err != nil {
+		s.State, s.Error = "failed", err.Error()
+	} else {
+		s.State, s.Rows, s.Errors, s.FilesDone, s.FilesTotal = "committed", res.Rows, res.Errors, res.Objects, res.Objects
+		s.BytesDone, s.BytesTotal, s.TotalsKnown = res.Bytes, res.Bytes, true
+	}
+	_ = progress.Write(t.dir, s)
+	if t.notify != nil {
+		t.notify(s)
+	}
+	progress.Forget(s.Job)
+}
+
+// pruneStatus keeps the newest keepStatus status files.
+func pruneStatus(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) <= keepStatus {
+		return
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() }) // job ids start with their time
+	for _, e := range entries[:len(entries)-keepStatus] {
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
