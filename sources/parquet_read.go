@@ -319,6 +319,9 @@ func (c *cursor) appendValue(b array.Builder) error {
 		x := v.i64[i]
 		switch bb := b.(type) {
 		case *array.Int64Builder:
+			if c.col.conv == convUnsigned && x < 0 {
+				return fmt.Errorf("column %q: unsigned value %d does not fit BIGINT (at most %d)", c.col.Name, uint64(x), int64(math.MaxInt64))
+			}
 			bb.Append(x)
 		case *array.TimestampBuilder:
 			switch c.col.conv {

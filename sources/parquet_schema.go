@@ -192,8 +192,14 @@ func leafType(t parquet.Type, ci *ColumnInfo) (lake.Type, error) {
 		case *format.DecimalType:
 			ci.conv, ci.scale = convDecimal, int(l.Scale)
 			return lake.Double, nil
+		case *format.IntType:
+			if !l.IsSigned {
+				ci.conv = convUnsigned // BIGINT; values past its range fail
+			}
 		}
 		switch ct {
+		case deprecated.Uint64:
+			ci.conv = convUnsigned
 		case deprecated.TimestampMillis:
 			ci.conv = convTsMillis
 			return lake.Timestamp, nil

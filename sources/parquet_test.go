@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/sources"
@@ -149,5 +150,37 @@ func TestSharedGraphFiles(t *testing.T) {
 		if rows != n {
 			t.Errorf("%s: %d rows, want %d", name, rows, n)
 		}
+	}
+}
+
+// An unsigned 64-bit value past BIGINT's range fails the read with an
+// error naming the object, column and value, instead of wrapping to a
+// negative number; values in range read as they are.
+func TestUint64PastBigint(t *testing.T) {
+	type row struct {
+		N uint64 `parquet:"n"`
+	}
+	path := filepath.Join(t.TempDir(), "u64.parquet")
+	if err := parquet.WriteFile(path, []row{{1}, {1 << 62}, {1<<64 - 1}}); err != nil {
+		t.Fatal(err)
+	}
+	objs, _ := sources.Match(context.Background(), path)
+	f, err := sources.OpenParquet(context.Background(), objs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cols, _ := f.Select(nil)
+	if cols[0].Type != lake.BigInt {
+		t.Errorf("uint64 reads as %s", cols[0].Type)
+	}
+	err = f.ReadRowGroup(0, cols, 2, 0, func(b lake.Batch) error {
+		if v := b.Record.Column(0).(*array.Int64).Value(1); b.Origin.FirstRow == 0 && v != 1<<62 {
+			t.Errorf("row 1 reads %d", v)
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "18446744073709551615 does not fit BIGINT") || !strings.Contains(err.Error(), `"n"`) || !strings.Contains(err.Error(), "u64.parquet") {
+		t.Errorf("error %v", err)
 	}
 }
