@@ -68,7 +68,7 @@ func describe(s *parquet.Schema, f parquet.Field) ColumnInfo {
 	// repeated node. Anything with more than one leaf, or more than one
 	// repeated node, is a struct, map or nested list.
 	path := []string{f.Name()}
-	var node parquet.Node = f
+	var node, parent parquet.Node = f, nil
 	def, rep := 0, 0
 	listDef := -1
 	for {
@@ -88,12 +88,12 @@ func describe(s *parquet.Schema, f parquet.Field) ColumnInfo {
 		}
 		fields := node.Fields()
 		if len(fields) != 1 {
-			if isMap(node) {
+			if isMap(node) || parent != nil && isMap(parent) {
 				return unsupported("map column")
 			}
 			return unsupported("struct column")
 		}
-		node = fields[0]
+		parent, node = node, fields[0]
 		path = append(path, fields[0].Name())
 	}
 	leaf, ok := s.Lookup(path...)
