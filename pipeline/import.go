@@ -458,10 +458,16 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		}
 		defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
 		defer activeJobs.Delete(p.Job)
+		var remote *sources.ProgressReader
 		if sharesMemory(ro) {
 			p.SpillThreshold = im.Options.SpillThreshold
+		} else {
+			p.Read.Progress = p.Staging
+			if remote, err = sources.OpenProgress(ctx, p.Staging, p.Job); err != nil {
+				return err
+			}
 		}
-		tr := track(st, p.Job, im.Table, started, im.Options.Progress)
+		tr := track(st, p.Job, im.Table, started, im.Options.Progress, remote)
 		countCtx, stopCount := context.WithCancel(ctx)
 		defer stopCount()
 		go func() { _ = sources.CountInputs(countCtx, p.Read) }()

@@ -16,8 +16,10 @@ import (
 )
 
 // A second goroutine reads lakelink_import_status while a job runs and
-// sees its counters rise; the Go callback gets the same figures; the
-// final row says committed, with the committed counts.
+// sees its counters rise, on the direct runner, on Prism, and on Prism
+// with worker processes (whose counts reach the launcher through the
+// job's staging); the Go callback gets the same figures; the final row
+// says committed, with the committed counts.
 func TestImportStatusWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	for i := 0; i < 6; i++ {
@@ -26,10 +28,48 @@ func TestImportStatusWhileRunning(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := session(t, "direct")
+	for _, runner := range []string{"direct", "prism", "prism-process"} {
+		t.Run(runner, func(t *testing.T) {
+			s := session(t, runner)
+			seen, calls := watchImport(t, s, fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 100, parallel_workers = 1)", dir))
+			t.Logf("seen while running: %v", seen)
+			if len(seen) < 3 {
+				t.Errorf("saw the counters only %d times while the job ran: %v", len(seen), seen)
+			}
+			var prevFiles, prevRows int64 = -1, -1
+			for _, v := range seen {
+				var f, r int64
+				fmt.Sscanf(v, "%d/%d", &f, &r)
+				if f < prevFiles || r < prevRows {
+					t.Errorf("counters went down: %v", seen)
+				}
+				prevFiles, prevRows = f, r
+			}
+			if last := seen[len(seen)-1]; last == "0/0" {
+				t.Errorf("the counters never rose while the job ran: %v", seen)
+			}
+			r := exec(t, s, "SELECT status, files_total, files_done, rows_imported, errors FROM lakelink_import_status WHERE job_id = '"+lastJob(t, s)+"'")[0]
+			if fmt.Sprint(r.Rows) != "[[committed 6 6 60000 0]]" {
+				t.Errorf("final status %v", r.Rows)
+			}
+			if len(calls) < 3 || calls[len(calls)-1].State != "committed" || calls[len(calls)-1].Rows != 60000 {
+				t.Errorf("%d callbacks, last %+v", len(calls), calls[len(calls)-1])
+			}
+			for i := 1; i < len(calls)-1; i++ {
+				if calls[i].Rows < calls[i-1].Rows {
+					t.Errorf("callback rows went down at %d", i)
+				}
+			}
+		})
+	}
+}
+
+// watchImport runs stmt while a second goroutine polls the running job's
+// row of lakelink_import_status; it returns the distinct
+// "files_done/rows_imported" figures seen and the callbacks received.
+func watchImport(t *testing.T, s *pipeline.Session, stmt string) (seen []string, calls []progress.Status) {
+	t.Helper()
 	var mu sync.Mutex
-	var seen []string           // "files_done/rows_imported" while running, from SELECT
-	var calls []progress.Status // from the callback
 	s.Progress = func(st progress.Status) {
 		mu.Lock()
 		calls = append(calls, st)
@@ -57,36 +97,12 @@ func TestImportStatusWhileRunning(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	exec(t, s, fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 500, parallel_workers = 1)", dir))
+	exec(t, s, stmt)
 	close(done)
 	<-polled
 	mu.Lock()
 	defer mu.Unlock()
-	t.Logf("seen while running: %v", seen)
-	if len(seen) < 3 {
-		t.Errorf("saw the counters only %d times while the job ran: %v", len(seen), seen)
-	}
-	var prevFiles, prevRows int64 = -1, -1
-	for _, v := range seen {
-		var f, r int64
-		fmt.Sscanf(v, "%d/%d", &f, &r)
-		if f < prevFiles || r < prevRows {
-			t.Errorf("counters went down: %v", seen)
-		}
-		prevFiles, prevRows = f, r
-	}
-	r := exec(t, s, "SELECT status, files_total, files_done, rows_imported, errors FROM lakelink_import_status WHERE job_id = '"+lastJob(t, s)+"'")[0]
-	if fmt.Sprint(r.Rows) != "[[committed 6 6 60000 0]]" {
-		t.Errorf("final status %v", r.Rows)
-	}
-	if len(calls) < 3 || calls[len(calls)-1].State != "committed" || calls[len(calls)-1].Rows != 60000 {
-		t.Errorf("%d callbacks, last %+v", len(calls), calls[len(calls)-1])
-	}
-	for i := 1; i < len(calls)-1; i++ {
-		if calls[i].Rows < calls[i-1].Rows {
-			t.Errorf("callback rows went down at %d", i)
-		}
-	}
+	return seen, calls
 }
 
 // A failed job's status says failed and why; `lakelink status` reads the

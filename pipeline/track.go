@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lakelink/lakelink/progress"
+	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -24,6 +26,11 @@ type tracker struct {
 	dir    string
 	counts *progress.Counters
 	notify func(progress.Status)
+	// remote reads the reports of workers in other processes, when the
+	// runner has such workers; reports holds the last read.
+	remote  *sources.ProgressReader
+	reports []progress.Report
+	readAt  time.Time
 
 	mu    sync.Mutex
 	state progress.Status
@@ -33,9 +40,11 @@ type tracker struct {
 
 const trackEvery = 100 * time.Millisecond
 
-func track(st *store.Store, job, table string, started time.Time, notify func(progress.Status)) *tracker {
+// track starts publishing a job's progress. remote, when not nil, reads
+// what workers in other processes publish.
+func track(st *store.Store, job, table string, started time.Time, notify func(progress.Status), remote *sources.ProgressReader) *tracker {
 	t := &tracker{
-		dir: StatusDir(st), counts: progress.For(job), notify: notify,
+		dir: StatusDir(st), counts: progress.For(job), notify: notify, remote: remote,
 		state: progress.Status{Job: job, Table: table, State: "running", Started: started},
 		quit:  make(chan struct{}), done: make(chan struct{}),
 	}
@@ -58,8 +67,15 @@ func track(st *store.Store, job, table string, started time.Time, notify func(pr
 }
 
 func (t *tracker) publish() {
+	if t.remote != nil && time.Since(t.readAt) >= t.remote.Every {
+		t.readAt = time.Now()
+		reps, err := t.remote.Read(context.Background())
+		if err == nil {
+			t.reports = reps
+		}
+	}
 	t.mu.Lock()
-	s := t.counts.Snapshot(t.state)
+	s := t.counts.Snapshot(t.state, t.reports...)
 	t.mu.Unlock()
 	_ = progress.Write(t.dir, s) // progress is best effort: never fails a job
 	if t.notify != nil {
@@ -77,7 +93,10 @@ func (t *tracker) setState(state string) {
 func (t *tracker) finish(res ImportResult, err error) {
 	close(t.quit)
 	<-t.done
-	s := t.counts.Snapshot(t.state)
+	if t.remote != nil {
+		t.remote.Close()
+	}
+	s := t.counts.Snapshot(t.state, t.reports...)
 	s.Finished = time.Now().UTC()
 	if err != nil {
 		s.State, s.Error = "failed", err.Error()

@@ -3,10 +3,10 @@
 // the launcher turns them into Status snapshots for callbacks, the
 // lakelink_import_status table and the command line's progress bar.
 //
-// Counters live in the process: workers of the direct runner and of
-// Prism's loopback environment share them with the launcher. Workers in
-// other processes (Prism's process environment, Flink) count in their own
-// process, and the launcher's figures stay at zero until the commit.
+// Counters live in the process. Workers of the direct runner and of
+// Prism's loopback environment share them with the launcher; workers in
+// other processes (Prism's process environment, Flink, Dataflow) publish
+// theirs as a Report that the launcher adds to its own (see Publisher).
 //
 //	c := progress.For(job)
 //	c.Rows.Add(int64(batch.Rows()))
@@ -18,25 +18,53 @@ import (
 	"time"
 )
 
-// Counters are one job's live figures. Every field only grows.
+// Counters are one job's live figures in one process. Every field only
+// grows.
 type Counters struct {
 	FilesListed atomic.Int64 // objects to read found so far (sources.CountInputs)
 	BytesListed atomic.Int64
-	FilesDone   atomic.Int64 // objects whose row groups have all been read
-	BytesDone   atomic.Int64
+	Listed      atomic.Bool  // the listing is complete: FilesListed is the total
+	BytesRead   atomic.Int64 // compressed bytes of row groups read
 	Rows        atomic.Int64 // rows staged
 	Errors      atomic.Int64 // rows rejected
-	Listed      atomic.Bool  // the listing is complete: FilesListed is the total
 
-	mu        sync.Mutex
-	remaining map[int]*pending // by object index
+	mu      sync.Mutex
+	objects map[int]ObjectReport // by object index
+}
+
+// ObjectReport is what one process knows of one object. The process that
+// read its footer knows how many row groups will be read (Planned); the
+// processes that read them count them (Read). An object is done when the
+// reads of all processes add up to its plan.
+type ObjectReport struct {
+	Planned bool  `json:"planned,omitempty"`
+	Groups  int   `json:"groups,omitempty"` // row groups to read
+	Rest    int64 `json:"rest,omitempty"`   // bytes outside them: footer, skipped row groups
+	Read    int   `json:"read,omitempty"`   // row groups read here
+}
+
+func (o ObjectReport) merge(p ObjectReport) ObjectReport {
+	if p.Planned {
+		o.Planned, o.Groups, o.Rest = true, p.Groups, p.Rest
+	}
+	o.Read += p.Read
+	return o
+}
+
+// Report is one process's counts for a job, as workers in other processes
+// publish them.
+type Report struct {
+	BytesRead int64                `json:"bytes_read"`
+	Rows      int64                `json:"rows"`
+	Errors    int64                `json:"errors"`
+	Objects   map[int]ObjectReport `json:"objects,omitempty"`
 }
 
 var jobs sync.Map // job → *Counters
 
 // For returns the counters of a job, creating them on first use.
 func For(job string) *Counters {
-	c, _ := jobs.LoadOrStore(job, &Counters{remaining: map[int]*pending{}})
+	c, _ := jobs.LoadOrStore(job, &Counters{objects: map[int]ObjectReport{}})
 	return c.(*Counters)
 }
 
@@ -47,44 +75,36 @@ func Forget(job string) { jobs.Delete(job) }
 // row groups of the given (compressed) sizes; none when statistics ruled
 // them all out.
 func (c *Counters) Planned(object int, size int64, rowGroups []int64) {
-	if len(rowGroups) == 0 {
-		c.FilesDone.Add(1)
-		c.BytesDone.Add(size)
-		return
-	}
-	var sum int64
+	rest := size
 	for _, b := range rowGroups {
-		sum += b
+		rest -= b
 	}
 	c.mu.Lock()
-	c.remaining[object] = &pending{groups: len(rowGroups), rest: size - sum}
+	c.objects[object] = c.objects[object].merge(ObjectReport{Planned: true, Groups: len(rowGroups), Rest: rest})
 	c.mu.Unlock()
 }
 
-// pending is what is left to read of one object.
-type pending struct {
-	groups int   // row groups not yet read
-	rest   int64 // bytes outside them (footer, skipped row groups)
-}
-
-// RowGroupDone records that a row group has been read, adding the bytes
-// of it not yet counted, and counts its object done after the last.
+// RowGroupDone records that a row group of an object has been read,
+// adding the bytes of it not yet counted in BytesRead.
 func (c *Counters) RowGroupDone(object int, bytes int64) {
-	c.BytesDone.Add(bytes)
+	c.BytesRead.Add(bytes)
 	c.mu.Lock()
-	p := c.remaining[object]
-	last := p != nil && p.groups == 1
-	if p != nil {
-		p.groups--
-	}
-	if last {
-		delete(c.remaining, object)
+	c.objects[object] = c.objects[object].merge(ObjectReport{Read: 1})
+	c.mu.Unlock()
+}
+
+// Report returns this process's counts.
+func (c *Counters) Report() Report {
+	r := Report{BytesRead: c.BytesRead.Load(), Rows: c.Rows.Load(), Errors: c.Errors.Load()}
+	c.mu.Lock()
+	if len(c.objects) > 0 {
+		r.Objects = make(map[int]ObjectReport, len(c.objects))
+		for k, v := range c.objects {
+			r.Objects[k] = v
+		}
 	}
 	c.mu.Unlock()
-	if last {
-		c.FilesDone.Add(1)
-		c.BytesDone.Add(p.rest)
-	}
+	return r
 }
 
 // Status is a snapshot of a job, as lakelink_import_status shows it.
@@ -105,12 +125,29 @@ type Status struct {
 	LastModified time.Time `json:"updated_at"`
 }
 
-// Snapshot reads the counters into a Status.
-func (c *Counters) Snapshot(s Status) Status {
+// Snapshot reads the counters, plus the reports of workers in other
+// processes, into a Status.
+func (c *Counters) Snapshot(s Status, remote ...Report) Status {
 	s.FilesTotal, s.BytesTotal = c.FilesListed.Load(), c.BytesListed.Load()
-	s.FilesDone, s.BytesDone = c.FilesDone.Load(), c.BytesDone.Load()
-	s.Rows, s.Errors = c.Rows.Load(), c.Errors.Load()
 	s.TotalsKnown = c.Listed.Load()
+	all := append([]Report{c.Report()}, remote...)
+	objects := map[int]ObjectReport{}
+	s.Rows, s.Errors, s.BytesDone = 0, 0, 0
+	for _, r := range all {
+		s.Rows += r.Rows
+		s.Errors += r.Errors
+		s.BytesDone += r.BytesRead
+		for k, v := range r.Objects {
+			objects[k] = objects[k].merge(v)
+		}
+	}
+	s.FilesDone = 0
+	for _, o := range objects {
+		if o.Planned && o.Read >= o.Groups {
+			s.FilesDone++
+			s.BytesDone += o.Rest
+		}
+	}
 	s.LastModified = time.Now().UTC()
 	return s
 }

@@ -1,6 +1,12 @@
 package progress
 
-import "testing"
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+)
 
 // Row groups add their bytes as they are read; an object is done after its
 // last, with the bytes outside its row groups; the totals meet.
@@ -11,17 +17,105 @@ func TestCountersMeetTheTotals(t *testing.T) {
 	c.FilesListed.Add(2)
 	c.Planned(0, 1000, []int64{400, 500}) // 100 bytes of footer
 	c.Planned(1, 50, nil)                 // every row group skipped
-	if c.FilesDone.Load() != 1 || c.BytesDone.Load() != 50 {
-		t.Fatalf("after planning: %d files, %d bytes", c.FilesDone.Load(), c.BytesDone.Load())
+	if s := c.Snapshot(Status{}); s.FilesDone != 1 || s.BytesDone != 50 {
+		t.Fatalf("after planning: %d files, %d bytes", s.FilesDone, s.BytesDone)
 	}
-	c.BytesDone.Add(300) // a reader's share of row group 0 so far
+	c.BytesRead.Add(300) // a reader's share of row group 0 so far
 	c.RowGroupDone(0, 100)
-	if c.FilesDone.Load() != 1 {
-		t.Fatal("an object was done before its last row group")
+	if s := c.Snapshot(Status{}); s.FilesDone != 1 || s.BytesDone != 450 {
+		t.Fatalf("an object was done before its last row group: %+v", s)
 	}
 	c.RowGroupDone(0, 500)
 	s := c.Snapshot(Status{})
 	if s.FilesDone != 2 || s.BytesDone != s.BytesTotal || s.FilesTotal != 2 {
 		t.Errorf("at the end: %+v", s)
+	}
+}
+
+// One object's footer is read in one worker process and its row groups in
+// two others: the launcher, adding up the three reports after a round trip
+// through JSON, counts the object done once, with all its bytes.
+func TestReportsOfSeveralProcessesAddUp(t *testing.T) {
+	var footer, reader1, reader2 Counters
+	for _, c := range []*Counters{&footer, &reader1, &reader2} {
+		c.objects = map[int]ObjectReport{}
+	}
+	footer.Planned(7, 1000, []int64{300, 600})
+	reader1.RowGroupDone(7, 300)
+	reader1.Rows.Add(40)
+	if s := launcherView(t, &footer, &reader1); s.FilesDone != 0 || s.BytesDone != 300 || s.Rows != 40 {
+		t.Fatalf("one row group of two read: %+v", s)
+	}
+	reader2.RowGroupDone(7, 600)
+	reader2.Rows.Add(60)
+	reader2.Errors.Add(2)
+	s := launcherView(t, &footer, &reader1, &reader2)
+	if s.FilesDone != 1 || s.BytesDone != 1000 || s.Rows != 100 || s.Errors != 2 {
+		t.Errorf("all read: %+v", s)
+	}
+}
+
+func launcherView(t *testing.T, workers ...*Counters) Status {
+	t.Helper()
+	var reps []Report
+	for _, w := range workers {
+		data, _ := json.Marshal(w.Report())
+		var r Report
+		if err := json.Unmarshal(data, &r); err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, r)
+	}
+	launcher := For("launcher-view")
+	defer Forget("launcher-view")
+	return launcher.Snapshot(Status{}, reps...)
+}
+
+type puts struct {
+	mu     sync.Mutex
+	data   [][]byte
+	closed bool
+}
+
+func (p *puts) Put(_ context.Context, d []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.data = append(p.data, d)
+	return nil
+}
+func (p *puts) Close() { p.closed = true }
+
+// A worker process publishes on Flush only what changed; the launcher's
+// own process publishes nothing.
+func TestPublishOnlyInWorkersAndOnlyChanges(t *testing.T) {
+	p := &puts{}
+	open := func() (Put, error) { return p, nil }
+	if err := Publish("pub", time.Hour, open); err != nil || func() bool { _, ok := publishers.Load("pub"); return ok }() {
+		t.Fatal("the launcher's process publishes")
+	}
+	SetWorkerProcess()
+	defer worker.Store(false)
+	defer Forget("pub")
+	defer publishers.Delete("pub")
+	if err := Publish("pub", time.Hour, open); err != nil {
+		t.Fatal(err)
+	}
+	For("pub").Rows.Add(5)
+	ctx := context.Background()
+	for range 3 {
+		if err := Flush(ctx, "pub"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	For("pub").Rows.Add(5)
+	_ = Flush(ctx, "pub")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.data) != 2 {
+		t.Fatalf("%d writes, want 2: %q", len(p.data), p.data)
+	}
+	var last Report
+	if err := json.Unmarshal(p.data[1], &last); err != nil || last.Rows != 10 {
+		t.Errorf("last report %s (%v)", p.data[1], err)
 	}
 }

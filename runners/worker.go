@@ -12,6 +12,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/runtime"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/runtime/harness"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/util/grpcx"
+
+	"github.com/lakelink/lakelink/progress"
 )
 
 // IsWorker reports whether a program was started as a Beam worker by a
@@ -53,6 +55,7 @@ func RunWorker(args []string) int {
 		fmt.Fprintln(os.Stderr, "lakelink worker: need --id and --provision_endpoint")
 		return 2
 	}
+	progress.SetWorkerProcess() // the launcher cannot see this process's counters
 	ctx := grpcx.WriteWorkerID(context.Background(), id)
 	info, err := tools.ProvisionInfo(ctx, provision)
 	if err != nil {

@@ -66,7 +66,10 @@ type staging struct {
 func (st *staging) open(ctx context.Context, opt StageOptions) error {
 	b, done, err := sources.OpenBucket(ctx, opt.Staging)
 	st.bucket, st.done = b, done
-	return err
+	if err != nil {
+		return err
+	}
+	return sources.PublishProgress(ctx, opt.Job, opt.Staging)
 }
 
 // write stores one staged object. Unlike Bucket.WriteAll it computes no
@@ -147,13 +150,16 @@ func (fn *stageRowsFn) ProcessElement(ctx context.Context, b lake.Batch, emit fu
 	return nil
 }
 
-func (fn *stageRowsFn) FinishBundle(_ context.Context, _ func(Segment)) error {
+func (fn *stageRowsFn) FinishBundle(ctx context.Context, _ func(Segment)) error {
 	fn.pending.Wait()
 	err := fn.firstErr()
 	fn.errMu.Lock()
 	fn.err = nil
 	fn.errMu.Unlock()
-	return err
+	if err != nil {
+		return err
+	}
+	return progress.Flush(ctx, fn.Opt.Job)
 }
 
 func (fn *stageRowsFn) firstErr() error {
@@ -178,6 +184,9 @@ type stageErrorsFn struct {
 
 func (fn *stageErrorsFn) Setup(ctx context.Context) error { return fn.open(ctx, fn.Opt) }
 func (fn *stageErrorsFn) Teardown()                       { fn.close() }
+func (fn *stageErrorsFn) FinishBundle(ctx context.Context, _ func(Segment)) error {
+	return progress.Flush(ctx, fn.Opt.Job)
+}
 
 func (fn *stageErrorsFn) ProcessElement(ctx context.Context, eb transforms.ErrorBatch, emit func(Segment)) error {
 	data, err := json.Marshal(eb.Errors)

@@ -39,6 +39,10 @@ type ReadOptions struct {
 	// statistics rule it out are never read, and the rows of the others
 	// are filtered one by one.
 	Filter *filter.Expr `json:"filter,omitempty"`
+	// Progress is where workers in other processes than the launcher
+	// publish their counts while they read (the job's staging location;
+	// see PublishProgress). Empty: they do not.
+	Progress string `json:"progress,omitempty"`
 }
 
 // ObjectRef is one listed object: its rank in the input order, and its
@@ -109,10 +113,15 @@ func (s *spec) Setup() error {
 		return fmt.Errorf("sources: bad read options: %w", err)
 	}
 	if s.opt.Filter != nil {
-		return s.opt.Filter.Validate()
+		if err := s.opt.Filter.Validate(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return PublishProgress(context.Background(), s.opt.Job, s.opt.Progress)
 }
+
+// flush publishes the bundle's counts before the bundle ends.
+func (s *spec) flush(ctx context.Context) error { return progress.Flush(ctx, s.opt.Job) }
 
 // partitionFilter is the part of f that names only partition columns.
 func partitionFilter(opt ReadOptions) *filter.Expr {
@@ -216,6 +225,10 @@ func (fn *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Object
 // splitFn opens an object's footer and emits one split per row group that
 // the filter does not rule out.
 type splitFn struct{ spec }
+
+func (fn *splitFn) FinishBundle(ctx context.Context, _ func(Split), _ func(ReadStats)) error {
+	return fn.flush(ctx)
+}
 
 func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(Split), stats func(ReadStats)) error {
 	f, err := OpenParquet(ctx, ref.Object)
@@ -353,7 +366,7 @@ func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.B
 	}
 }
 
-func (fn *readFn) FinishBundle(_ context.Context, emit func(lake.Batch)) error {
+func (fn *readFn) FinishBundle(ctx context.Context, emit func(lake.Batch)) error {
 	if fn.results == nil {
 		return nil
 	}
@@ -373,7 +386,10 @@ func (fn *readFn) FinishBundle(_ context.Context, emit func(lake.Batch)) error {
 	err := fn.firstErr()
 	fn.cancel()
 	fn.results, fn.err = nil, nil
-	return err
+	if err != nil {
+		return err
+	}
+	return fn.flush(ctx)
 }
 
 // read reads one split, handing its batches to the emitting goroutine,
@@ -401,7 +417,7 @@ func (fn *readFn) read(sp Split) (counted int64, err error) {
 	err = f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
 		if sp.Rows > 0 {
 			share := sp.Bytes * int64(b.Rows()) / sp.Rows
-			counts.BytesDone.Add(share)
+			counts.BytesRead.Add(share)
 			counted += share
 		}
 		rec, err := withPartitions(b.Record, sp.Partitions)
