@@ -3,6 +3,7 @@ package vectorops
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // The kernels compute over float32 vectors of equal length. Each has a
@@ -17,9 +18,18 @@ type impl struct {
 	name string
 	dot  func(a, b []float32) float32
 	l2   func(a, b []float32) float32 // squared Euclidean distance
+	// The same over n values at a and b, for the indexes' inner loops,
+	// which hold their vectors in one array and call these directly.
+	rawDot, rawL2 rawKernel
 }
 
-var generic = impl{name: "generic", dot: dotGeneric, l2: l2Generic}
+type rawKernel func(a, b *float32, n int) float32
+
+var generic = impl{
+	name: "generic", dot: dotGeneric, l2: l2Generic,
+	rawDot: func(a, b *float32, n int) float32 { return dotGeneric(unsafe.Slice(a, n), unsafe.Slice(b, n)) },
+	rawL2:  func(a, b *float32, n int) float32 { return l2Generic(unsafe.Slice(a, n), unsafe.Slice(b, n)) },
+}
 
 // active is the kernel set in use; best is what this CPU supports.
 var active = best()
@@ -46,11 +56,11 @@ func L2Squared(a, b []float32) float32 {
 // Norm returns the Euclidean length of a.
 func Norm(a []float32) float32 { return float32(math.Sqrt(float64(active.dot(a, a)))) }
 
-// Cosine returns the cosine similarity of a and b: 0 when either is all
+// CosineSimilarity returns the cosine similarity of a and b: 0 when either is all
 // zeros, where the angle is undefined.
-func Cosine(a, b []float32) float32 {
+func CosineSimilarity(a, b []float32) float32 {
 	if len(a) != len(b) {
-		panic(fmt.Sprintf("vectorops.Cosine: lengths %d and %d", len(a), len(b)))
+		panic(fmt.Sprintf("vectorops.CosineSimilarity: lengths %d and %d", len(a), len(b)))
 	}
 	na, nb := active.dot(a, a), active.dot(b, b)
 	if na == 0 || nb == 0 {

@@ -89,13 +89,13 @@ func names(sets []impl) []string {
 
 func TestCosineAndBatches(t *testing.T) {
 	a := []float32{1, 2, 3}
-	if c := Cosine(a, []float32{2, 4, 6}); math.Abs(float64(c)-1) > 1e-6 {
+	if c := CosineSimilarity(a, []float32{2, 4, 6}); math.Abs(float64(c)-1) > 1e-6 {
 		t.Errorf("parallel vectors: cosine %g", c)
 	}
-	if c := Cosine(a, []float32{-1, -2, -3}); math.Abs(float64(c)+1) > 1e-6 {
+	if c := CosineSimilarity(a, []float32{-1, -2, -3}); math.Abs(float64(c)+1) > 1e-6 {
 		t.Errorf("opposite vectors: cosine %g", c)
 	}
-	if c := Cosine(a, make([]float32, 3)); c != 0 {
+	if c := CosineSimilarity(a, make([]float32, 3)); c != 0 {
 		t.Errorf("against zeros: cosine %g, want 0", c)
 	}
 	rows := []float32{1, 0, 0, 0, 1, 0, 1, 1, 1}

@@ -1,0 +1,178 @@
+package vectorops
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Indexes persist as one blob each, little-endian throughout:
+//
+//	HNSW: "LLHN" version:u32 dim:u32 metric:u8 M:u32 efc:u32 efs:u32 seed:u64
+//	      n:u64 top:i32 entry:u32
+//	      labels:n×u64 levels:n×u8 vectors:n×dim×f32 links0:n×(2M+1)×u32
+//	      then, for each node of level L > 0 in id order, L×(M+1)×u32
+//
+// Decoding checks the blob's size against its header before allocating,
+// and every neighbour id and count against the node count, so that a
+// corrupt blob is an error, never a panic or a huge allocation.
+
+const hnswMagic = "LLHN"
+
+// ErrCorrupt is wrapped by every decoding error.
+var ErrCorrupt = errors.New("corrupt index")
+
+// MarshalBinary encodes the index.
+func (h *HNSW) MarshalBinary() ([]byte, error) {
+	n := len(h.labels)
+	upper := 0
+	for _, u := range h.upper {
+		upper += len(u)
+	}
+	b := make([]byte, 0, 49+n*(8+1+4*h.dim+4*(2*h.cfg.M+1))+4*upper)
+	b = append(b, hnswMagic...)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(h.dim))
+	b = append(b, byte(h.metric))
+	for _, v := range []int{h.cfg.M, h.cfg.EfConstruction, h.cfg.EfSearch} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	b = binary.LittleEndian.AppendUint64(b, h.cfg.Seed)
+	b = binary.LittleEndian.AppendUint64(b, uint64(n))
+	b = binary.LittleEndian.AppendUint32(b, uint32(int32(h.top)))
+	b = binary.LittleEndian.AppendUint32(b, h.entry)
+	for _, l := range h.labels {
+		b = binary.LittleEndian.AppendUint64(b, l)
+	}
+	b = append(b, h.levels...)
+	for _, v := range h.vecs {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	for _, v := range h.links0 {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	for _, u := range h.upper {
+		for _, v := range u {
+			b = binary.LittleEndian.AppendUint32(b, v)
+		}
+	}
+	return b, nil
+}
+
+// UnmarshalHNSW decodes an index that MarshalBinary encoded. Vectors
+// added to it afterwards draw their levels from a generator seeded by the
+// configured seed and the count, so that the result is reproducible too.
+func UnmarshalHNSW(b []byte) (*HNSW, error) {
+	r := reader{b: b}
+	if string(r.bytes(4)) != hnswMagic {
+		return nil, fmt.Errorf("%w: not an HNSW index", ErrCorrupt)
+	}
+	if v := r.u32(); v != 1 {
+		return nil, fmt.Errorf("%w: HNSW encoding version %d (this build reads 1)", ErrCorrupt, v)
+	}
+	dim := int(r.u32())
+	metric := Metric(r.u8())
+	cfg := HNSWConfig{M: int(r.u32()), EfConstruction: int(r.u32()), EfSearch: int(r.u32()), Seed: r.u64()}
+	n64 := r.u64()
+	top, entry := int(int32(r.u32())), r.u32()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if dim < 1 || metric > InnerProduct || cfg.M < 2 || cfg.M > 1<<12 || cfg.EfConstruction < 1 || cfg.EfSearch < 1 {
+		return nil, fmt.Errorf("%w: HNSW header (dim %d, metric %d, M %d)", ErrCorrupt, dim, metric, cfg.M)
+	}
+	per := uint64(8 + 1 + 4*dim + 4*(2*cfg.M+1))
+	if n64 > uint64(len(b))/per {
+		return nil, fmt.Errorf("%w: %d vectors cannot fit in %d bytes", ErrCorrupt, n64, len(b))
+	}
+	n := int(n64)
+	h := NewHNSW(dim, metric, cfg)
+	h.rng = rand.New(rand.NewPCG(cfg.Seed, uint64(n)))
+	h.labels = make([]uint64, n)
+	for i := range h.labels {
+		h.labels[i] = r.u64()
+	}
+	h.levels = append([]uint8(nil), r.bytes(n)...)
+	upper := 0
+	for _, l := range h.levels {
+		if l > 31 {
+			return nil, fmt.Errorf("%w: a node of level %d", ErrCorrupt, l)
+		}
+		upper += int(l) * (cfg.M + 1)
+	}
+	if want := r.off + n*(4*dim+4*(2*cfg.M+1)) + 4*upper; want != len(b) {
+		return nil, fmt.Errorf("%w: %d bytes, the header says %d", ErrCorrupt, len(b), want)
+	}
+	h.vecs = make([]float32, n*dim)
+	for i := range h.vecs {
+		h.vecs[i] = math.Float32frombits(r.u32())
+	}
+	h.links0 = make([]uint32, n*(2*cfg.M+1))
+	for i := range h.links0 {
+		h.links0[i] = r.u32()
+	}
+	h.upper = make([][]uint32, n)
+	for id, l := range h.levels {
+		if l == 0 {
+			continue
+		}
+		u := make([]uint32, int(l)*(cfg.M+1))
+		for i := range u {
+			u[i] = r.u32()
+		}
+		h.upper[id] = u
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if n == 0 {
+		if top != -1 {
+			return nil, fmt.Errorf("%w: an empty index with an entry point", ErrCorrupt)
+		}
+		return h, nil
+	}
+	if int(entry) >= n || top != int(h.levels[entry]) {
+		return nil, fmt.Errorf("%w: entry point %d of level %d", ErrCorrupt, entry, top)
+	}
+	h.entry, h.top = entry, top
+	for id := range n {
+		for l := 0; l <= int(h.levels[id]); l++ {
+			links := h.links(uint32(id), l)
+			if int(links[0]) > h.maxLinks(l) {
+				return nil, fmt.Errorf("%w: node %d has %d neighbours on level %d", ErrCorrupt, id, links[0], l)
+			}
+			for _, nb := range neighbours(links) {
+				if int(nb) >= n || int(h.levels[nb]) < l {
+					return nil, fmt.Errorf("%w: node %d links to %d on level %d", ErrCorrupt, id, nb, l)
+				}
+			}
+		}
+	}
+	return h, nil
+}
+
+// reader takes little-endian values off a byte slice; past the end it
+// records ErrCorrupt and returns zeros.
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *reader) bytes(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.b)-r.off {
+		if r.err == nil {
+			r.err = fmt.Errorf("%w: truncated at byte %d", ErrCorrupt, r.off)
+		}
+		return make([]byte, max(n, 0))
+	}
+	out := r.b[r.off : r.off+n]
+	r.off += n
+	return out
+}
+
+func (r *reader) u8() uint8   { return r.bytes(1)[0] }
+func (r *reader) u32() uint32 { return binary.LittleEndian.Uint32(r.bytes(4)) }
+func (r *reader) u64() uint64 { return binary.LittleEndian.Uint64(r.bytes(8)) }
