@@ -18,15 +18,15 @@ func l2AVX512(a, b *float32, n int) float32
 
 var (
 	avx2 = impl{
-		name: "avx2",
-		dot:  func(a, b []float32) float32 { return call(dotAVX2, a, b) },
-		l2:   func(a, b []float32) float32 { return call(l2AVX2, a, b) },
+		name:   "avx2",
+		dot:    func(a, b []float32) float32 { return call(dotAVX2, a, b) },
+		l2:     func(a, b []float32) float32 { return call(l2AVX2, a, b) },
 		rawDot: dotAVX2, rawL2: l2AVX2,
 	}
 	avx512 = impl{
-		name: "avx512",
-		dot:  func(a, b []float32) float32 { return call(dotAVX512, a, b) },
-		l2:   func(a, b []float32) float32 { return call(l2AVX512, a, b) },
+		name:   "avx512",
+		dot:    func(a, b []float32) float32 { return call(dotAVX512, a, b) },
+		l2:     func(a, b []float32) float32 { return call(l2AVX512, a, b) },
 		rawDot: dotAVX512, rawL2: l2AVX512,
 	}
 )
