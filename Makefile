@@ -27,6 +27,7 @@ test-short:
 
 # Benchmarks print figures as ratios against a limit measured in the same run.
 bench:
+	scripts/bench-peers
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/
 
 lint:

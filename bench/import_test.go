@@ -23,14 +23,17 @@ import (
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
-// importRows is the size of the import benchmark (LAKELINK_BENCH_ROWS
-// overrides it for a quick look).
-func importRows() int {
-	if n, err := strconv.Atoi(os.Getenv("LAKELINK_BENCH_ROWS")); err == nil && n > 0 {
+// sizeFromEnv is a benchmark's size: the environment variable's value
+// when it is a positive number (for a quick look), else def.
+func sizeFromEnv(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
 	}
-	return 200_000
+	return def
 }
+
+// importRows is the size of the import benchmark.
+func importRows() int { return sizeFromEnv("LAKELINK_BENCH_ROWS", 200_000) }
 
 // docsFile generates (once per configuration, cached in the temp folder) the
 // benchmark input: id, ~40-char title, ~500-char content, 384-d float32

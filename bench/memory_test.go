@@ -19,12 +19,7 @@ import (
 
 // bigRows is the size of the memory benchmark's input: 660k rows of the
 // documents shape make a Parquet file of a little over 1 GiB.
-func bigRows() int {
-	if n, err := strconv.Atoi(os.Getenv("LAKELINK_BENCH_BIG_ROWS")); err == nil && n > 0 {
-		return n
-	}
-	return 660_000
-}
+func bigRows() int { return sizeFromEnv("LAKELINK_BENCH_BIG_ROWS", 660_000) }
 
 // childResult is what an import run in a child process reports.
 type childResult struct {

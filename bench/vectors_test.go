@@ -19,12 +19,7 @@ import (
 
 // vectorCount is the size of the vector benchmark (LAKELINK_BENCH_VECTORS
 // overrides it for a quick look).
-func vectorCount() int {
-	if n, err := strconv.Atoi(os.Getenv("LAKELINK_BENCH_VECTORS")); err == nil && n > 0 {
-		return n
-	}
-	return 200_000
-}
+func vectorCount() int { return sizeFromEnv("LAKELINK_BENCH_VECTORS", 200_000) }
 
 // efLadder is the ef values searched; the figures are taken at the
 // smallest that reaches the recall asked for.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
+	"github.com/lakelink/lakelink/vectorops"
 )
 
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -106,7 +107,7 @@ func TestCLIStoreInUseAndUsageErrors(t *testing.T) {
 
 func TestCLIVersionReportsMachine(t *testing.T) {
 	code, out, _ := cli(t, "version")
-	if code != 0 || !strings.Contains(out, "cores usable") || !strings.Contains(out, "simd: ") {
+	if code != 0 || !strings.Contains(out, "cores usable") || !strings.Contains(out, "simd: ") || !strings.Contains(out, "vector kernels: "+vectorops.Kernel()) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/lakelink/lakelink/vectorops"
 )
 
 // simdFeatures are the CPU features lakelink's vector kernels choose from.
@@ -38,6 +40,7 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 			// count is the one that bounds parallel work.
 			fmt.Fprintf(stdout, "cpu: %s, %d cores usable\n", strings.TrimSpace(cpuid.CPU.BrandName), runtime.NumCPU())
 			fmt.Fprintf(stdout, "simd: %s\n", strings.Join(feats, " "))
+			fmt.Fprintf(stdout, "vector kernels: %s\n", vectorops.Kernel())
 			return nil
 		},
 	}
