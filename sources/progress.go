@@ -22,6 +22,16 @@ import (
 
 func progressPrefix(job string) string { return job + "/progress/" }
 
+// publishEvery is how often workers publish to the staging location at
+// url, and so how often reading it is worth it: often to a local folder,
+// less to a bucket, where every write is a request.
+func publishEvery(url string) time.Duration {
+	if strings.Contains(url, "://") {
+		return progress.PublishEveryRemote
+	}
+	return progress.PublishEvery
+}
+
 // PublishProgress makes this process publish its counts for job to the
 // staging location at url, when it is a worker process (see
 // progress.SetWorkerProcess); the stages call it from Setup. It does
@@ -30,11 +40,7 @@ func PublishProgress(ctx context.Context, job, url string) error {
 	if url == "" || job == "" {
 		return nil
 	}
-	every := progress.PublishEvery
-	if strings.Contains(url, "://") {
-		every = progress.PublishEveryRemote
-	}
-	return progress.Publish(job, every, func() (progress.Put, error) {
+	return progress.Publish(job, publishEvery(url), func() (progress.Put, error) {
 		b, done, err := OpenBucket(context.WithoutCancel(ctx), url)
 		if err != nil {
 			return nil, err
@@ -72,11 +78,7 @@ func OpenProgress(ctx context.Context, url, job string) (*ProgressReader, error)
 	if err != nil {
 		return nil, err
 	}
-	every := progress.PublishEvery
-	if strings.Contains(url, "://") {
-		every = progress.PublishEveryRemote
-	}
-	return &ProgressReader{b: b, done: done, job: job, Every: every}, nil
+	return &ProgressReader{b: b, done: done, job: job, Every: publishEvery(url)}, nil
 }
 
 // Read returns the reports published so far. A report that is being

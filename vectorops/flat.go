@@ -49,17 +49,12 @@ func (f *Flat) Search(q []float32, k int, keep func(label uint64) bool) ([]Resul
 		end := min(start+flatBlock, n)
 		out := dists[:end-start]
 		rows := f.vecs[start*f.dim : end*f.dim]
-		switch f.metric {
-		case L2:
+		if f.metric == L2 {
 			L2SquaredBatch(q, rows, out)
-		default:
+		} else {
 			DotBatch(q, rows, out)
 			for i := range out {
-				if f.metric == Cosine {
-					out[i] = 1 - out[i]
-				} else {
-					out[i] = -out[i]
-				}
+				out[i] = f.metric.fromKernel(out[i])
 			}
 		}
 		for i, d := range out {
