@@ -17,6 +17,7 @@ import (
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/vectorops"
 )
 
 // CanCast reports whether values of type from can be cast to type to. A
@@ -83,6 +84,34 @@ func castArray(a arrow.Array, from, to lake.Type) (arrow.Array, []cellError) {
 		}
 	}
 	return b.NewArray(), errs
+}
+
+// nonFinite returns the rows of a VECTOR column that hold a NaN or an
+// infinite value: no distance is defined on them, so they are row errors
+// whichever way the vector arrived (cast, or read as one).
+func nonFinite(a arrow.Array) []cellError {
+	l, ok := a.(*array.FixedSizeList)
+	if !ok {
+		return nil
+	}
+	vals, ok := l.ListValues().(*array.Float32)
+	if !ok {
+		return nil
+	}
+	dim := int(l.DataType().(*arrow.FixedSizeListType).Len())
+	all := vals.Float32Values()
+	first := l.Offset() * dim
+	if vectorops.Finite(all[first : first+l.Len()*dim]) {
+		return nil
+	}
+	var errs []cellError
+	for i := 0; i < l.Len(); i++ {
+		row := all[first+i*dim : first+(i+1)*dim]
+		if l.IsValid(i) && !vectorops.Finite(row) {
+			errs = append(errs, cellError{row: i, value: lake.Render(lake.ValueAt(l, i)), reason: "vector has a NaN or infinite value"})
+		}
+	}
+	return errs
 }
 
 // listToVector is the fast path for list<float> => VECTOR(n): each row's

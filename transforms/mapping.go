@@ -148,6 +148,9 @@ func (m Mapping) Apply(b lake.Batch) ([]lake.Batch, []lake.RowError) {
 		}
 		arr, rowErrs := castArray(rec.Column(si[0]), m.FromType[ti], tc.Type)
 		cols[ti] = arr
+		if tc.Type.Kind == lake.KindVector {
+			rowErrs = append(rowErrs, nonFinite(arr)...)
+		}
 		for _, re := range rowErrs {
 			if tc.NotNull && re.reason == "" {
 				continue

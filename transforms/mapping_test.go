@@ -1,6 +1,7 @@
 package transforms
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -133,5 +134,45 @@ func TestListToVectorSharesValues(t *testing.T) {
 	}
 	if reuseAsVector(sliced, 3) != nil {
 		t.Error("rows of another length were reused")
+	}
+}
+
+// A vector with a NaN or an infinite value is a row error whether it is
+// cast from a list (either fast path) or arrives as a vector already; the
+// other rows of the batch go on.
+func TestNonFiniteVectorsAreRowErrors(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
+	for _, from := range []lake.Type{lake.ArrayOf(lake.Real), lake.ArrayOf(lake.Double), lake.Vector(2)} {
+		src := lake.Schema{Columns: []lake.Column{{Name: "id", Type: lake.BigInt}, {Name: "e", Type: from}}}
+		dst := lake.Schema{Columns: []lake.Column{{Name: "id", Type: lake.BigInt}, {Name: "e", Type: lake.Vector(2)}}}
+		m, err := PlanMapping(src, dst, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vec := func(a, b float32) any {
+			switch from.Kind {
+			case lake.KindVector:
+				return []float32{a, b}
+			}
+			if from.ElemType().Kind == lake.KindDouble {
+				return []any{float64(a), float64(b)}
+			}
+			return []any{a, b}
+		}
+		rec, err := lake.NewRecord(src, [][]any{{int64(0), vec(1, 2)}, {int64(1), vec(nan, 2)}, {int64(2), vec(3, 4)}, {int64(3), vec(5, inf)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		good, errs := m.Apply(lake.Batch{Origin: lake.Origin{Object: "o.parquet"}, Record: rec})
+		if len(errs) != 2 || errs[0].Row != 1 || errs[1].Row != 3 || !strings.Contains(errs[0].Reason, "NaN or infinite") || errs[0].Column != "e" {
+			t.Fatalf("%s: errors %+v", from, errs)
+		}
+		rows := 0
+		for _, g := range good {
+			rows += g.Rows()
+		}
+		if rows != 2 {
+			t.Errorf("%s: %d good rows, want 2", from, rows)
+		}
 	}
 }

@@ -105,8 +105,10 @@ func batch(f func(a, b []float32) float32, q, rows []float32, out []float32) {
 // Finite reports whether every value of a is a number and finite: what an
 // import requires of a vector (NaN or infinite values are row errors).
 func Finite(a []float32) bool {
+	// NaN and ±Inf are the values whose exponent bits are all ones.
+	const exp = 0x7f800000
 	for _, v := range a {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		if math.Float32bits(v)&exp == exp {
 			return false
 		}
 	}
