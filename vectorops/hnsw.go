@@ -65,15 +65,25 @@ type HNSW struct {
 	entry  uint32
 	top    int // level of the entry point; -1 when empty
 
+	// prefetchLines is how many cache lines of a vector a search asks
+	// for ahead of measuring it.
+	prefetchLines int
+
 	rng     *rand.Rand
 	levelMu float64 // 1/ln(M): the level draw's scale
 	visits  sync.Pool
 }
 
+// prefetchCap is the most cache lines of a vector a search prefetches:
+// on 200k 384-d vectors 1 to 24 lines measured alike (within noise), and
+// against none about 20% more queries/s.
+const prefetchCap = 4
+
 // NewHNSW returns an empty HNSW index of vectors of dim values.
 func NewHNSW(dim int, m Metric, cfg HNSWConfig) *HNSW {
 	cfg = cfg.withDefaults()
 	h := &HNSW{cfg: cfg, dim: dim, metric: m, kern: m.kernel(), top: -1}
+	h.prefetchLines = max(1, min((4*dim+63)/64, prefetchCap))
 	h.rng = rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	h.levelMu = 1 / math.Log(float64(cfg.M))
 	return h
@@ -253,11 +263,18 @@ func (h *HNSW) searchLevel(q []float32, eps []candidate, ef, level int, vis *vis
 		if len(results) >= ef && c.dist > results.top().dist {
 			break
 		}
+		fresh := vis.fresh[:0]
 		for _, nb := range neighbours(h.links(c.id, level)) {
-			if vis.seen(nb) {
-				continue
+			if !vis.seen(nb) {
+				vis.mark(nb)
+				fresh = append(fresh, nb)
 			}
-			vis.mark(nb)
+		}
+		vis.fresh = fresh
+		if len(fresh) > 0 {
+			prefetchRows(&h.vecs[0], &fresh[0], len(fresh), 4*h.dim, h.prefetchLines)
+		}
+		for _, nb := range fresh {
 			d := h.distTo(q, nb)
 			if len(results) < ef || d < results.top().dist {
 				cands.push(candidate{dist: d, id: nb})
@@ -319,6 +336,7 @@ type visitSet struct {
 	// The heaps of the last search, kept for their capacity.
 	cands   minHeap
 	results maxHeap
+	fresh   []uint32 // the unvisited neighbours of the node being expanded
 }
 
 func (h *HNSW) visited() *visitSet {

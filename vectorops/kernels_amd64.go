@@ -5,6 +5,9 @@ import "github.com/klauspost/cpuid/v2"
 // Implemented in kernels_amd64.s. n is the length of both vectors.
 //
 //go:noescape
+func prefetchRows(base *float32, ids *uint32, n, stride, lines int)
+
+//go:noescape
 func dotAVX2(a, b *float32, n int) float32
 
 //go:noescape
