@@ -1,44 +1,12 @@
 package vectorops
 
 import (
-	"encoding/binary"
-	"io"
+	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/lakelink/lakelink/testing/fixtures"
 )
-
-// siftDir is the real SIFT set of ../shared/data (see its README).
-var siftDir = filepath.Join("..", "..", "shared", "data", "vectors", "sift5k")
-
-// readVecs reads an fvecs or ivecs file: per vector a little-endian int32
-// dimension, then that many 4-byte values.
-func readVecs[T float32 | int32](t testing.TB, name string) [][]T {
-	t.Helper()
-	f, err := os.Open(filepath.Join(siftDir, name))
-	if os.IsNotExist(err) {
-		t.Skipf("real data absent (%s): see ../shared/data/README.md", siftDir)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out [][]T
-	for {
-		var d int32
-		if err := binary.Read(f, binary.LittleEndian, &d); err == io.EOF {
-			return out
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		v := make([]T, d)
-		if err := binary.Read(f, binary.LittleEndian, v); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, v)
-	}
-}
 
 type siftSet struct {
 	base, queries [][]float32
@@ -46,15 +14,15 @@ type siftSet struct {
 }
 
 func loadSIFT(t testing.TB) siftSet {
-	s := siftSet{
-		base:    readVecs[float32](t, "ngt_sift5k_base.fvecs"),
-		queries: readVecs[float32](t, "siftsmall_query.fvecs"),
-		truth:   readVecs[int32](t, "ngt_sift5k_siftsmallq_groundtruth.ivecs"),
+	t.Helper()
+	s, err := fixtures.LoadSIFT5K(fixtures.SIFTDir(1))
+	if errors.Is(err, fixtures.ErrNoData) {
+		t.Skip(err)
 	}
-	if len(s.base) != 5000 || len(s.queries) != 100 || len(s.truth) != 100 {
-		t.Fatalf("sift5k: %d base, %d queries, %d truths", len(s.base), len(s.queries), len(s.truth))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return s
+	return siftSet{base: s.Base, queries: s.Queries, truth: s.Truth}
 }
 
 // recallAt is the share of the true k nearest that the results found.
