@@ -14,6 +14,7 @@ const (
 	tString
 	tNumber
 	tSym
+	tParam // $1, $2, ...: text is the number
 )
 
 type token struct {
@@ -28,6 +29,8 @@ func (t token) String() string {
 		return "end of statement"
 	case tString:
 		return "'" + t.text + "'"
+	case tParam:
+		return "$" + t.text
 	}
 	return t.text
 }
@@ -89,7 +92,23 @@ func lex(src string) ([]token, error) {
 			}
 			out = append(out, token{tNumber, string(r[i:j]), i})
 			i = j
+		case c == '$' && i+1 < len(r) && unicode.IsDigit(r[i+1]):
+			j := i + 1
+			for j < len(r) && unicode.IsDigit(r[j]) {
+				j++
+			}
+			out = append(out, token{tParam, string(r[i+1 : j]), i})
+			i = j
 		default:
+			// pgvector's distance operators, before the two-character
+			// symbols that begin them.
+			for _, s := range []string{"<=>", "<->", "<#>"} {
+				if strings.HasPrefix(string(r[i:min(i+3, len(r))]), s) {
+					out = append(out, token{tSym, s, i})
+					i += 3
+					goto next
+				}
+			}
 			for _, s := range []string{"=>", "::", "<=", ">=", "!=", "<>"} {
 				if strings.HasPrefix(string(r[i:min(i+2, len(r))]), s) {
 					out = append(out, token{tSym, s, i})

@@ -22,7 +22,7 @@ func TestParse(t *testing.T) {
 			Columns:    []lake.Column{{Name: "id", Type: lake.BigInt, NotNull: true}, {Name: "v", Type: v3, NotNull: true}, {Name: "tags", Type: lake.ArrayOf(lake.Text)}},
 			PrimaryKey: []string{"id"}}}},
 		{"DROP TABLE IF EXISTS t", DropTable{Name: "t", IfExists: true}},
-		{"SELECT a, b FROM t LIMIT 3", Select{Table: "t", Columns: []string{"a", "b"}, Limit: 3}},
+		{"SELECT a, b FROM t LIMIT 3", Select{Table: "t", Items: []Item{{Column: "a"}, {Column: "b"}}, Limit: 3}},
 		{"SET lakelink.import_memory_limit = '512MB'", Set{Name: "lakelink.import_memory_limit", Value: "512MB"}},
 		{"COPY FROM 'a.parquet', 's3://b/k/*.parquet' INTO t (x, v) MAP COLUMNS (y => x, e => v::VECTOR(3)) WITH (mode = 'upsert', batch_size = 10, primary_key = ['a', 'b'], max_errors = 5)",
 			Copy{Import: Import{Sources: []string{"a.parquet", "s3://b/k/*.parquet"}, Table: "t", Columns: []string{"x", "v"},

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +26,9 @@ type Session struct {
 	// Progress, when set, receives the figures of every import the session
 	// runs (ImportOptions.Progress).
 	Progress func(progress.Status)
+	// Params are the values of $1, $2, ... in statements: a query vector
+	// as []float32, as a []any of numbers, or as text '[0.1, 0.2]'.
+	Params map[int]any
 }
 
 // Result is the outcome of one statement: a table of rows, or a message.
@@ -239,19 +244,15 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		n, err := s.Store.Count(q.Table, at)
 		return Result{Columns: []string{"count"}, Rows: [][]any{{n}}}, err
 	}
-	idx := make([]int, 0, len(ti.Schema.Columns))
-	var cols []string
-	if len(q.Columns) == 0 {
-		for i, c := range ti.Schema.Columns {
-			idx, cols = append(idx, i), append(cols, c.Name)
-		}
+	out, err := s.outputs(q, ti.Schema)
+	if err != nil {
+		return Result{}, err
 	}
-	for _, c := range q.Columns {
-		i := ti.Schema.Index(c)
-		if i < 0 {
-			return Result{}, fmt.Errorf("table %s has no column %q", q.Table, c)
+	var key func(row, projected []any) any
+	if q.OrderBy != nil {
+		if key, err = s.orderKey(q, ti.Schema, out); err != nil {
+			return Result{}, err
 		}
-		idx, cols = append(idx, i), append(cols, ti.Schema.Columns[i].Name)
 	}
 	match := func(store.Row) bool { return true }
 	if q.Where != nil {
@@ -265,8 +266,12 @@ func (s *Session) selectRows(q Select) (Result, error) {
 			}) == filter.True
 		}
 	}
-	res := Result{Columns: cols}
+	res := Result{}
+	for _, o := range out {
+		res.Columns = append(res.Columns, o.name)
+	}
 	var count int64
+	var ranked []rankedRow
 	errLimit := errors.New("limit")
 	err = scan(q.Table, at, func(r store.Row) error {
 		if !match(r) {
@@ -276,14 +281,25 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		if q.Count {
 			return nil
 		}
-		if q.Limit >= 0 && len(res.Rows) >= q.Limit {
+		if key == nil && q.Limit >= 0 && len(res.Rows) >= q.Limit {
 			return errLimit
 		}
-		out := make([]any, len(idx))
-		for i, j := range idx {
-			out[i] = r[j]
+		row := make([]any, len(out))
+		for i, o := range out {
+			if o.score != nil {
+				row[i] = o.score.score(r)
+			} else {
+				row[i] = r[o.col]
+			}
 		}
-		res.Rows = append(res.Rows, out)
+		if key == nil {
+			res.Rows = append(res.Rows, row)
+			return nil
+		}
+		ranked = append(ranked, rankedRow{key: key(r, row), row: row})
+		if q.Limit >= 0 && len(ranked) >= 2*q.Limit+1024 {
+			ranked = topRows(ranked, q.OrderBy.Desc, q.Limit)
+		}
 		return nil
 	})
 	if err != nil && err != errLimit {
@@ -292,7 +308,140 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	if q.Count {
 		return Result{Columns: []string{"count"}, Rows: [][]any{{count}}}, nil
 	}
+	if key != nil {
+		limit := q.Limit
+		if limit < 0 {
+			limit = len(ranked)
+		}
+		for _, r := range topRows(ranked, q.OrderBy.Desc, limit) {
+			res.Rows = append(res.Rows, r.row)
+		}
+	}
 	return res, nil
+}
+
+// output is one result column: a stored column, or a vector comparison.
+type output struct {
+	name  string
+	col   int // the row's column, when score is nil
+	score *scorer
+}
+
+func (s *Session) outputs(q Select, schema lake.Schema) ([]output, error) {
+	var out []output
+	if q.Star || len(q.Items) == 0 {
+		for i, c := range schema.Columns {
+			out = append(out, output{name: c.Name, col: i})
+		}
+	}
+	for _, it := range q.Items {
+		if it.Vector != nil {
+			sc, err := newScorer(it.Vector, schema, q.Table, s.Params)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, output{name: it.Name(), score: &sc})
+			continue
+		}
+		i := schema.Index(it.Column)
+		if i < 0 {
+			return nil, fmt.Errorf("table %s has no column %q", q.Table, it.Column)
+		}
+		name := schema.Columns[i].Name
+		if it.Alias != "" {
+			name = it.Alias
+		}
+		out = append(out, output{name: name, col: i})
+	}
+	return out, nil
+}
+
+// orderKey returns what ORDER BY sorts a row by: a vector comparison, a
+// result column named by its name or alias, or a stored column.
+func (s *Session) orderKey(q Select, schema lake.Schema, out []output) (func(row, projected []any) any, error) {
+	o := q.OrderBy
+	if o.Vector != nil {
+		sc, err := newScorer(o.Vector, schema, q.Table, s.Params)
+		if err != nil {
+			return nil, err
+		}
+		return func(row, _ []any) any { return sc.score(row) }, nil
+	}
+	for i, c := range out {
+		if strings.EqualFold(c.name, o.Name) {
+			if c.score == nil {
+				if err := orderable(schema.Columns[c.col]); err != nil {
+					return nil, err
+				}
+			}
+			return func(_, projected []any) any { return projected[i] }, nil
+		}
+	}
+	i := schema.Index(o.Name)
+	if i < 0 {
+		return nil, fmt.Errorf("ORDER BY %s: table %s has no such column, and no item is named so", o.Name, q.Table)
+	}
+	if err := orderable(schema.Columns[i]); err != nil {
+		return nil, err
+	}
+	return func(row, _ []any) any { return row[i] }, nil
+}
+
+func orderable(c lake.Column) error {
+	if k := c.Type.Kind; k == lake.KindVector || k == lake.KindArray {
+		return fmt.Errorf("ORDER BY %s: a %s column has no order; order by a comparison such as cosine_distance(%s, $1)", c.Name, c.Type, c.Name)
+	}
+	return nil
+}
+
+type rankedRow struct {
+	key any
+	row []any
+}
+
+// topRows sorts rows by key (NULLs last either way; equal keys in scan
+// order, which is primary-key order) and keeps the first n.
+func topRows(rows []rankedRow, desc bool, n int) []rankedRow {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i].key, rows[j].key
+		if a == nil || b == nil {
+			return a != nil
+		}
+		c := compareValues(a, b)
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	})
+	return rows[:min(n, len(rows))]
+}
+
+// compareValues orders two non-NULL stored values of one column.
+func compareValues(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case float64:
+		return cmp.Compare(x, b.(float64))
+	case float32:
+		return cmp.Compare(x, b.(float32))
+	case string:
+		return strings.Compare(x, b.(string))
+	case bool:
+		y := b.(bool)
+		switch {
+		case x == y:
+			return 0
+		case !x:
+			return -1
+		}
+		return 1
+	case time.Time:
+		return x.Compare(b.(time.Time))
+	case uuid.UUID:
+		return strings.Compare(x.String(), b.(uuid.UUID).String())
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
 // rowValue converts a stored value (store.Row's Go types) for a filter;

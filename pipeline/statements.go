@@ -32,12 +32,16 @@ type DropTable struct {
 // [WITH (...)], or COPY table [(cols)] FROM 'url' ....
 type Copy struct{ Import Import }
 
-// Select is SELECT count(*) | * | cols FROM t [WHERE col = literal] [LIMIT n].
+// Select is SELECT count(*) | * | item, ... FROM t [WHERE condition]
+// [ORDER BY term [ASC|DESC]] [LIMIT n], where an item is a column or a
+// vector comparison (see VectorExpr), each [AS name].
 type Select struct {
 	Table   string
 	Count   bool
-	Columns []string // empty for *
+	Star    bool   // *, alone or before further items
+	Items   []Item // the items after or instead of *
 	Where   *Where
+	OrderBy *OrderBy
 	Limit   int // -1 for none
 }
 
@@ -721,16 +725,25 @@ func (p *parser) selectStmt() (Statement, error) {
 			return nil, err
 		}
 		s.Count = true
-	} else if !p.sym("*") {
-		for {
-			c, err := p.ident("a column name")
+	} else {
+		s.Star = p.sym("*")
+		for more := !s.Star || p.sym(","); more; more = p.sym(",") {
+			var it Item
+			e, ok, err := p.vectorExpr()
 			if err != nil {
 				return nil, err
 			}
-			s.Columns = append(s.Columns, c)
-			if !p.sym(",") {
-				break
+			if ok {
+				it.Vector = e
+			} else if it.Column, err = p.ident("a column name or a vector comparison"); err != nil {
+				return nil, err
 			}
+			if p.kw("AS") {
+				if it.Alias, err = p.ident("a name after AS"); err != nil {
+					return nil, err
+				}
+			}
+			s.Items = append(s.Items, it)
 		}
 	}
 	if err := p.expectKw("FROM"); err != nil {
@@ -747,6 +760,24 @@ func (p *parser) selectStmt() (Statement, error) {
 		}
 		toks := append(append([]token(nil), p.toks[start:p.i]...), token{kind: tEOF, pos: p.toks[p.i].pos})
 		s.Where = &Where{Text: p.src, toks: toks}
+	}
+	if p.kw("ORDER", "BY") {
+		o := &OrderBy{}
+		e, ok, err := p.vectorExpr()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			o.Vector = e
+		} else if o.Name, err = p.ident("a column, a name given with AS, or a vector comparison after ORDER BY"); err != nil {
+			return nil, err
+		}
+		if p.kw("DESC") {
+			o.Desc = true
+		} else {
+			p.kw("ASC")
+		}
+		s.OrderBy = o
 	}
 	if p.kw("LIMIT") {
 		t := p.advance()

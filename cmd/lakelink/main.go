@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -97,6 +98,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	}
 
 	var format, file string
+	var params []string
 	sqlCmd := &cobra.Command{
 		Use:   "sql [-f FILE | 'STATEMENTS']",
 		Short: "Run statements: CREATE TABLE, DROP TABLE, COPY, SELECT, SET",
@@ -120,6 +122,10 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			if _, err := pipeline.Parse(script); err != nil {
 				return err
 			}
+			values, err := parseParams(params)
+			if err != nil {
+				return err
+			}
 			w, err := newWriter(format, stdout)
 			if err != nil {
 				return err
@@ -130,7 +136,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			}
 			defer st.Close()
 			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
-				Progress: progressBar(progressTo)}
+				Progress: progressBar(progressTo), Params: values}
 			if g.memoryLimit != "" {
 				if _, err := sess.Exec(cmd.Context(), "SET lakelink.import_memory_limit = '"+strings.ReplaceAll(g.memoryLimit, "'", "''")+"'"); err != nil {
 					return fmt.Errorf("--memory-limit: %w", err)
@@ -151,6 +157,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	}
 	sqlCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
 	sqlCmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE")
+	sqlCmd.Flags().StringArrayVar(&params, "param", nil, "a statement parameter: N=VALUE for $N, or N=@FILE to read VALUE from FILE (a vector is written [0.1, 0.2, ...]); repeatable")
 
 	// query makes a command that reads the store and prints one result.
 	query := func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command {
@@ -241,4 +248,28 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
 	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
+}
+
+// parseParams reads --param values: N=VALUE or N=@FILE.
+func parseParams(flags []string) (map[int]any, error) {
+	out := map[int]any{}
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, "=")
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(k), "$"))
+		if !ok || err != nil || n < 1 {
+			return nil, fmt.Errorf("--param %q: write N=VALUE or N=@FILE, with N from 1", f)
+		}
+		if name, ok := strings.CutPrefix(v, "@"); ok {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("--param %d: %w", n, err)
+			}
+			v = string(b)
+		}
+		if _, dup := out[n]; dup {
+			return nil, fmt.Errorf("--param %d is given twice", n)
+		}
+		out[n] = strings.TrimSpace(v)
+	}
+	return out, nil
 }

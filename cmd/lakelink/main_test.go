@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +40,7 @@ func TestCLIImportQueryDigest(t *testing.T) {
 		t.Errorf("csv: %q, want embedding %s", out, want)
 	}
 	code, out, _ = cli(t, "--store", st, "sql", "--format", "json", "SELECT count(*) FROM docs")
-	if code != 0 || strings.TrimSpace(out) != `{"count":200}` {
+	if code != 0 || strings.TrimSpace(out) != `{"columns":["count"],"rows":[{"count":200}]}` {
 		t.Errorf("json count: %q", out)
 	}
 	code, d1, _ := cli(t, "--store", st, "digest", "docs")
@@ -182,5 +183,44 @@ func TestCLIStatus(t *testing.T) {
 	}
 	if code, _, errs = cli(t, "--store", st, "status", "no-such-job"); code == 0 || !strings.Contains(errs, `no import job "no-such-job"`) {
 		t.Errorf("status of an unknown job: %d %q", code, errs)
+	}
+}
+
+// A search with the query vector from a file and from the command line;
+// with --format json each statement is one document on its own line.
+func TestCLISearchWithParams(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	docs := fixtures.Documents{Rows: 100, Dim: 4}
+	if err := fixtures.WriteDocuments(data, docs); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id')"); code != 0 {
+		t.Fatalf("copy: %s", errs)
+	}
+	q, _ := json.Marshal(docs.Row(7).Embedding)
+	qfile := filepath.Join(dir, "query.json")
+	os.WriteFile(qfile, q, 0o644)
+	script := "SELECT id, cosine_similarity(embedding, $1) AS score FROM docs ORDER BY score DESC LIMIT 3; SELECT id FROM docs ORDER BY embedding <-> $2 LIMIT 1"
+	code, out, errs := cli(t, "--store", st, "sql", "--format", "json", "--param", "1=@"+qfile, "--param", "2="+string(q), script)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 {
+		t.Fatalf("search: %d %q %q", code, out, errs)
+	}
+	var doc struct {
+		Columns []string         `json:"columns"`
+		Rows    []map[string]any `json:"rows"`
+	}
+	for i, want := range []string{"[id score]", "[id]"} {
+		if err := json.Unmarshal([]byte(lines[i]), &doc); err != nil || fmt.Sprint(doc.Columns) != want || doc.Rows[0]["id"] != float64(7) {
+			t.Errorf("statement %d: %s (%v)", i+1, lines[i], err)
+		}
+	}
+	for _, bad := range [][]string{{"--param", "x=1"}, {"--param", "1=@" + filepath.Join(dir, "missing.json")}, {"--param", "1=[1,2]"}} {
+		args := append([]string{"--store", st, "sql"}, bad...)
+		if code, _, errs := cli(t, append(args, "SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 1")...); code == 0 || errs == "" {
+			t.Errorf("%v: exit %d, %q", bad, code, errs)
+		}
 	}
 }

@@ -83,17 +83,17 @@ func (w *writer) write(r pipeline.Result) error {
 		cw.Flush()
 		return cw.Error()
 	case "json":
-		enc := json.NewEncoder(w.w)
-		for _, row := range r.Rows {
+		// One document per statement, on one line, so that a script of many
+		// queries reads back as one document per line.
+		rows := make([]map[string]any, len(r.Rows))
+		for k, row := range r.Rows {
 			obj := make(map[string]any, len(row))
 			for i, v := range row {
 				obj[r.Columns[i]] = jsonValue(v)
 			}
-			if err := enc.Encode(obj); err != nil {
-				return err
-			}
+			rows[k] = obj
 		}
-		return nil
+		return json.NewEncoder(w.w).Encode(map[string]any{"columns": r.Columns, "rows": rows})
 	}
 	tw := tabwriter.NewWriter(w.w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(r.Columns, "\t"))
