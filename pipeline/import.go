@@ -86,6 +86,14 @@ type ImportOptions struct {
 	// Progress, when set, receives the job's figures while it runs (ten
 	// times a second) and once when it ends.
 	Progress func(progress.Status)
+	// BuildIndexes declares an index (IndexType, IndexMetric,
+	// IndexOptions) on every VECTOR column of the table that has none.
+	// Whether or not it is set, an import into an indexed table indexes
+	// the rows it writes, in its commit.
+	BuildIndexes bool
+	IndexType    string         // index_type: hnsw (default), flat, auto
+	IndexMetric  string         // index_metric: cosine (default), l2, ip
+	IndexOptions map[string]int // hnsw_m, hnsw_ef_construction, hnsw_ef_search
 }
 
 // DefaultImportOptions are the options of a COPY without WITH.
@@ -229,6 +237,9 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			activeJobs.Delete(job) // p itself is nil by now
 		}
 	}()
+	if _, _, err := checkIndexSpec(im.Options.IndexType, im.Options.IndexMetric, im.Options.IndexOptions); err != nil {
+		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
 	keys := im.Options.KeyColumns
 	if len(keys) > 0 && len(im.Options.PrimaryKey) > 0 && !sameNames(keys, im.Options.PrimaryKey) {
 		return nil, fmt.Errorf("COPY INTO %s: key_columns (%s) and primary_key (%s) differ", im.Table, strings.Join(keys, ", "), strings.Join(im.Options.PrimaryKey, ", "))
@@ -549,6 +560,9 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		return res, err
 	}
 	res.Rows, res.Errors = cr.Rows, cr.Errors
+	if err := p.indexRows(c, ti); err != nil {
+		return res, fmt.Errorf("COPY INTO %s: %w", p.Import.Table, err)
+	}
 	names := make([]string, len(p.Read.Patterns))
 	for i, pat := range p.Read.Patterns {
 		names[i] = pat.Text
@@ -589,4 +603,32 @@ func newJobID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// indexRows declares the indexes that build_indexes asks for and indexes
+// the rows the commit wrote: a new index covers every row of the table,
+// an existing one gets a segment for this commit's rows.
+func (p *Plan) indexRows(c *store.Commit, ti store.TableInfo) error {
+	o := p.Import.Options
+	var added []store.IndexDef
+	if o.BuildIndexes {
+		for _, col := range ti.Schema.Columns {
+			if col.Type.Kind != lake.KindVector || slices.ContainsFunc(ti.Indexes, func(d store.IndexDef) bool { return strings.EqualFold(d.Column, col.Name) }) {
+				continue
+			}
+			d, err := newIndexDef(ti, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
+			if err != nil {
+				return err
+			}
+			added = append(added, d)
+		}
+	}
+	if len(added) > 0 {
+		all := append(append([]store.IndexDef(nil), ti.Indexes...), added...)
+		var err error
+		if ti, err = c.SetIndexes(ti.Name, all); err != nil {
+			return err
+		}
+	}
+	return indexCommit(c, ti, added)
 }

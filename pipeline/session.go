@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type Result struct {
 	Columns []string
 	Rows    [][]any
 	Message string
+	// Plan says how a SELECT ordered by a vector comparison found its rows:
+	// "index NAME", or "scan" (with the reason when an index was passed
+	// over); empty for other statements.
+	Plan string
 }
 
 // settings that SET accepts; the import memory settings are recorded and
@@ -44,6 +49,7 @@ var knownSettings = map[string]bool{
 	"lakelink.import_memory_limit":     true,
 	"lakelink.import_spill_threshold":  true,
 	"lakelink.import_parallel_workers": true,
+	"lakelink.hnsw_ef_search":          true,
 }
 
 // Exec parses and runs a script, statement by statement, and stops at the
@@ -127,6 +133,11 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if err := applySettings(&o, map[string]string{x.Name: x.Value}); err != nil {
 			return Result{}, err
 		}
+		if x.Name == "lakelink.hnsw_ef_search" {
+			if n, err := strconv.Atoi(x.Value); err != nil || n < 1 || n > 1<<16 {
+				return Result{}, fmt.Errorf("lakelink.hnsw_ef_search takes a whole number from 1 to 65536, not %q", x.Value)
+			}
+		}
 		if s.Settings == nil {
 			s.Settings = map[string]string{}
 		}
@@ -134,6 +145,10 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		return Result{Message: "SET " + x.Name}, nil
 	case Select:
 		return s.selectRows(x)
+	case CreateIndex:
+		return s.createIndex(x)
+	case DropIndex:
+		return s.dropIndex(x)
 	}
 	return Result{}, fmt.Errorf("unsupported statement %T", st)
 }
@@ -179,8 +194,24 @@ func (s *Session) alterTable(a AlterTable) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ALTER TABLE %s: %w", a.Name, err)
 	}
+	// Indexes follow their column: a rename renames it in them; an
+	// indexed column cannot go while its index stays.
+	indexes := append([]store.IndexDef(nil), ti.Indexes...)
+	for i, d := range indexes {
+		switch {
+		case a.Action == "drop" && strings.EqualFold(d.Column, a.Target):
+			return Result{}, fmt.Errorf("ALTER TABLE %s: column %s has index %s: DROP INDEX %s first", a.Name, d.Column, d.Name, d.Name)
+		case a.Action == "rename" && strings.EqualFold(d.Column, a.Target):
+			indexes[i].Column = a.NewName
+		}
+	}
 	if _, err := c.AlterTable(a.Name, schema); err != nil {
 		return Result{}, err
+	}
+	if a.Action == "rename" && len(indexes) > 0 {
+		if _, err := c.SetIndexes(a.Name, indexes); err != nil {
+			return Result{}, err
+		}
 	}
 	if _, err := c.Finish(); err != nil {
 		return Result{}, err
@@ -249,26 +280,72 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		return Result{}, err
 	}
 	var key func(row, projected []any) any
+	var byVector *scorer // ORDER BY compares vectors
 	if q.OrderBy != nil {
-		if key, err = s.orderKey(q, ti.Schema, out); err != nil {
+		if key, byVector, err = s.orderKey(q, ti.Schema, out); err != nil {
 			return Result{}, err
 		}
 	}
-	match := func(store.Row) bool { return true }
+	var where func(store.Row) bool // nil: no WHERE
 	if q.Where != nil {
 		e, err := q.Where.Filter(ti.Schema)
 		if err != nil {
 			return Result{}, err
 		}
-		match = func(r store.Row) bool {
+		where = func(r store.Row) bool {
 			return e.Eval(func(col string) (filter.Value, bool) {
 				return rowValue(r[ti.Schema.Index(col)])
 			}) == filter.True
 		}
 	}
+	match := where
+	if match == nil {
+		match = func(store.Row) bool { return true }
+	}
 	res := Result{}
 	for _, o := range out {
 		res.Columns = append(res.Columns, o.name)
+	}
+	project := func(r store.Row) []any {
+		row := make([]any, len(out))
+		for i, o := range out {
+			if o.score != nil {
+				row[i] = o.score.score(r)
+			} else {
+				row[i] = r[o.col]
+			}
+		}
+		return row
+	}
+	if byVector != nil {
+		res.Plan = "scan"
+	}
+	if byVector != nil && q.Limit > 0 && !q.Count {
+		if d, ok := indexFor(ti, byVector.expr, q.OrderBy.Desc); ok {
+			ef, err := s.efSearch()
+			if err != nil {
+				return Result{}, err
+			}
+			v := s.Store.View(at)
+			found, ok, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, ef, where)
+			v.Close()
+			if err != nil {
+				return Result{}, err
+			}
+			res.Plan = fmt.Sprintf("scan: index %s found %d of %d rows", d.Name, len(found), q.Limit)
+			if ok {
+				res.Plan = "index " + d.Name
+				ranked := make([]rankedRow, len(found))
+				for i, r := range found {
+					p := project(r)
+					ranked[i] = rankedRow{key: key(r, p), row: p}
+				}
+				for _, r := range topRows(ranked, q.OrderBy.Desc, q.Limit) {
+					res.Rows = append(res.Rows, r.row)
+				}
+				return res, nil
+			}
+		}
 	}
 	var count int64
 	var ranked []rankedRow
@@ -284,14 +361,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		if key == nil && q.Limit >= 0 && len(res.Rows) >= q.Limit {
 			return errLimit
 		}
-		row := make([]any, len(out))
-		for i, o := range out {
-			if o.score != nil {
-				row[i] = o.score.score(r)
-			} else {
-				row[i] = r[o.col]
-			}
-		}
+		row := project(r)
 		if key == nil {
 			res.Rows = append(res.Rows, row)
 			return nil
@@ -356,35 +426,49 @@ func (s *Session) outputs(q Select, schema lake.Schema) ([]output, error) {
 	return out, nil
 }
 
-// orderKey returns what ORDER BY sorts a row by: a vector comparison, a
-// result column named by its name or alias, or a stored column.
-func (s *Session) orderKey(q Select, schema lake.Schema, out []output) (func(row, projected []any) any, error) {
+// orderKey returns what ORDER BY sorts a row by: a vector comparison
+// (returned too), a result column named by its name or alias, or a stored
+// column.
+func (s *Session) orderKey(q Select, schema lake.Schema, out []output) (func(row, projected []any) any, *scorer, error) {
 	o := q.OrderBy
 	if o.Vector != nil {
 		sc, err := newScorer(o.Vector, schema, q.Table, s.Params)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return func(row, _ []any) any { return sc.score(row) }, nil
+		return func(row, _ []any) any { return sc.score(row) }, &sc, nil
 	}
 	for i, c := range out {
 		if strings.EqualFold(c.name, o.Name) {
 			if c.score == nil {
 				if err := orderable(schema.Columns[c.col]); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
-			return func(_, projected []any) any { return projected[i] }, nil
+			return func(_, projected []any) any { return projected[i] }, c.score, nil
 		}
 	}
 	i := schema.Index(o.Name)
 	if i < 0 {
-		return nil, fmt.Errorf("ORDER BY %s: table %s has no such column, and no item is named so", o.Name, q.Table)
+		return nil, nil, fmt.Errorf("ORDER BY %s: table %s has no such column, and no item is named so", o.Name, q.Table)
 	}
 	if err := orderable(schema.Columns[i]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return func(row, _ []any) any { return row[i] }, nil
+	return func(row, _ []any) any { return row[i] }, nil, nil
+}
+
+// efSearch is SET lakelink.hnsw_ef_search, or 0 for the index's own.
+func (s *Session) efSearch() (int, error) {
+	v, ok := s.Settings["lakelink.hnsw_ef_search"]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1<<16 {
+		return 0, fmt.Errorf("lakelink.hnsw_ef_search is %q: give a whole number from 1", v)
+	}
+	return n, nil
 }
 
 func orderable(c lake.Column) error {

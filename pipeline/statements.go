@@ -77,6 +77,20 @@ type AlterTable struct {
 	IfExists bool        // DROP COLUMN IF EXISTS
 }
 
+// CreateIndex is CREATE INDEX [name] ON table USING hnsw|flat|auto (column)
+// [WITH (metric = 'cosine'|'l2'|'ip', m = 16, ef_construction = 200,
+// ef_search = 200)].
+type CreateIndex struct {
+	Name, Table, Column, Type, Metric string
+	Options                           map[string]int
+}
+
+// DropIndex is DROP INDEX [IF EXISTS] name.
+type DropIndex struct {
+	Name     string
+	IfExists bool
+}
+
 // Set is SET name = value.
 type Set struct {
 	Name  string
@@ -89,6 +103,8 @@ func (DropTable) stmt()   {}
 func (Copy) stmt()        {}
 func (Select) stmt()      {}
 func (Set) stmt()         {}
+func (CreateIndex) stmt() {}
+func (DropIndex) stmt()   {}
 
 // Parse parses a script of statements separated by semicolons.
 func Parse(src string) ([]Statement, error) {
@@ -195,6 +211,13 @@ func (p *parser) statement() (Statement, error) {
 		var err error
 		d.Name, err = p.ident("a table name")
 		return d, err
+	case p.kw("CREATE", "INDEX"):
+		return p.createIndex()
+	case p.kw("DROP", "INDEX"):
+		d := DropIndex{IfExists: p.kw("IF", "EXISTS")}
+		var err error
+		d.Name, err = p.ident("an index name")
+		return d, err
 	case p.kw("COPY"):
 		return p.copy()
 	case p.kw("SELECT"):
@@ -213,7 +236,77 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, COPY, SELECT or SET")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, COPY, SELECT or SET")
+}
+
+func (p *parser) createIndex() (Statement, error) {
+	var ci CreateIndex
+	var err error
+	if !p.kw("ON") {
+		if ci.Name, err = p.ident("an index name or ON"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("ON"); err != nil {
+			return nil, err
+		}
+	}
+	if ci.Table, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if p.kw("USING") {
+		if ci.Type, err = p.ident("an index type (hnsw, flat, auto)"); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	if ci.Column, err = p.ident("a column name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectSym(")"); err != nil {
+		return nil, err
+	}
+	if p.kw("WITH") {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		for {
+			k, err := p.ident("an option name")
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expectSym("="); err != nil {
+				return nil, err
+			}
+			v, err := p.literal()
+			if err != nil {
+				return nil, err
+			}
+			k = strings.ToLower(k)
+			switch x := v.(type) {
+			case string:
+				if k != "metric" {
+					return nil, p.errorf("option %s takes a whole number", k)
+				}
+				ci.Metric = x
+			case int64:
+				if ci.Options == nil {
+					ci.Options = map[string]int{}
+				}
+				ci.Options[k] = int(x)
+			default:
+				return nil, p.errorf("option %s: expected a whole number, or a metric name", k)
+			}
+			if !p.sym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+	}
+	return ci, nil
 }
 
 func (p *parser) createTable() (Statement, error) {
@@ -551,7 +644,8 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers"}
+var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
+	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -650,6 +744,31 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return fmt.Errorf("detect_vectors takes true or false")
 		}
 		o.DetectVectors = b
+	case "build_indexes":
+		b, ok := v.(bool)
+		if !ok {
+			return fmt.Errorf("build_indexes takes true or false")
+		}
+		o.BuildIndexes = b
+	case "index_type", "index_metric":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		if k == "index_type" {
+			o.IndexType = s
+		} else {
+			o.IndexMetric = s
+		}
+	case "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search":
+		n, err := num()
+		if err != nil {
+			return err
+		}
+		if o.IndexOptions == nil {
+			o.IndexOptions = map[string]int{}
+		}
+		o.IndexOptions[strings.TrimPrefix(k, "hnsw_")] = int(n)
 	case "staging":
 		s, err := str()
 		if err != nil {

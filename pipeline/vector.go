@@ -223,6 +223,7 @@ func float32s(xs []float64) ([]float32, error) {
 
 // scorer compares rows' vectors with the query by one function.
 type scorer struct {
+	expr  *VectorExpr
 	col   int // index of the vector column in the row
 	query []float32
 	fn    func(v []float32) float64
@@ -261,7 +262,7 @@ func newScorer(e *VectorExpr, s lake.Schema, table string, params map[int]any) (
 	if len(q) != c.Type.Dim {
 		return scorer{}, fmt.Errorf("%s: the query vector has %d dimensions, column %s is %s", e.Func, len(q), c.Name, c.Type)
 	}
-	sc := scorer{col: i, query: q}
+	sc := scorer{expr: e, col: i, query: q}
 	switch e.Func {
 	case "cosine_similarity":
 		sc.fn = func(v []float32) float64 { return float64(vectorops.CosineSimilarity(v, q)) }

@@ -102,12 +102,7 @@ func (c *Commit) CreateTable(name string, schema lake.Schema) (TableInfo, error)
 		return TableInfo{}, err
 	}
 	ti := TableInfo{Name: name, ID: id, Schema: schema, Created: c.ts}
-	b, _ := json.Marshal(ti)
-	if err := c.wb.Set(tableKey(name), b); err != nil {
-		return TableInfo{}, err
-	}
-	c.tables[strings.ToLower(name)] = &ti
-	return ti, nil
+	return ti, c.putTable(ti)
 }
 
 // AlterTable replaces a table's schema (lake.Schema's AddColumn,
@@ -122,12 +117,17 @@ func (c *Commit) AlterTable(name string, schema lake.Schema) (TableInfo, error) 
 		return ti, fmt.Errorf("table %q: %w", name, err)
 	}
 	ti.Schema = schema
+	return ti, c.putTable(ti)
+}
+
+// putTable writes a table's definition in this commit.
+func (c *Commit) putTable(ti TableInfo) error {
 	b, _ := json.Marshal(ti)
-	if err := c.wb.Set(tableKey(name), b); err != nil {
-		return ti, err
+	if err := c.wb.Set(tableKey(ti.Name), b); err != nil {
+		return err
 	}
-	c.tables[strings.ToLower(name)] = &ti
-	return ti, nil
+	c.tables[strings.ToLower(ti.Name)] = &ti
+	return nil
 }
 
 // DropTable removes a table from the catalog. Its rows stay readable at

@@ -184,6 +184,7 @@ type TableInfo struct {
 	ID      uint32      `json:"id"`
 	Schema  lake.Schema `json:"schema"`
 	Created uint64      `json:"created"` // commit that created it
+	Indexes []IndexDef  `json:"indexes,omitempty"`
 }
 
 // Table returns the named table as of commit at.

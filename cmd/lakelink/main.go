@@ -183,14 +183,18 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	}
 
 	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
-		res := pipeline.Result{Columns: []string{"table", "rows", "schema"}}
+		res := pipeline.Result{Columns: []string{"table", "rows", "schema", "indexes"}}
 		ts, err := st.Tables(st.Head())
 		for _, t := range ts {
 			n, err := st.Count(t.Name, st.Head())
 			if err != nil {
 				return res, err
 			}
-			res.Rows = append(res.Rows, []any{t.Name, n, t.Schema.String()})
+			var idx []string
+			for _, d := range t.Indexes {
+				idx = append(idx, fmt.Sprintf("%s: %s (%s, %s)", d.Name, d.Type, d.Column, d.Metric))
+			}
+			res.Rows = append(res.Rows, []any{t.Name, n, t.Schema.String(), strings.Join(idx, "; ")})
 		}
 		return res, err
 	})

@@ -93,7 +93,11 @@ func (w *writer) write(r pipeline.Result) error {
 			}
 			rows[k] = obj
 		}
-		return json.NewEncoder(w.w).Encode(map[string]any{"columns": r.Columns, "rows": rows})
+		doc := map[string]any{"columns": r.Columns, "rows": rows}
+		if r.Plan != "" {
+			doc["plan"] = r.Plan
+		}
+		return json.NewEncoder(w.w).Encode(doc)
 	}
 	tw := tabwriter.NewWriter(w.w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(r.Columns, "\t"))
@@ -108,6 +112,10 @@ func (w *writer) write(r pipeline.Result) error {
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	fmt.Fprintf(tw, "(%d rows)\n", len(r.Rows))
+	if r.Plan != "" {
+		fmt.Fprintf(tw, "(%d rows; %s)\n", len(r.Rows), r.Plan)
+	} else {
+		fmt.Fprintf(tw, "(%d rows)\n", len(r.Rows))
+	}
 	return tw.Flush()
 }

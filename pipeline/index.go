@@ -1,0 +1,414 @@
+package pipeline
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/vectorops"
+)
+
+// Index types and their options.
+const (
+	IndexHNSW = "hnsw"
+	IndexFlat = "flat" // no structure: searches scan exactly
+)
+
+// IndexOptions are the options an index takes in CREATE INDEX ... WITH and,
+// prefixed hnsw_, in COPY ... WITH.
+var IndexOptions = []string{"m", "ef_construction", "ef_search"}
+
+// newIndexDef checks an index declaration against the table.
+func newIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[string]int) (store.IndexDef, error) {
+	i := t.Schema.Index(column)
+	if i < 0 {
+		return store.IndexDef{}, fmt.Errorf("table %s has no column %q", t.Name, column)
+	}
+	col := t.Schema.Columns[i]
+	if col.Type.Kind != lake.KindVector {
+		return store.IndexDef{}, fmt.Errorf("index on %s: column %s is %s; vector indexes need a VECTOR column", t.Name, col.Name, col.Type)
+	}
+	typ, metric, err := checkIndexSpec(typ, metric, opts)
+	if err != nil {
+		return store.IndexDef{}, err
+	}
+	if name == "" {
+		name = strings.ToLower(t.Name + "_" + col.Name + "_idx")
+	}
+	if !lake.ValidName(name) {
+		return store.IndexDef{}, fmt.Errorf("invalid index name %q", name)
+	}
+	if _, dup := t.Index(name); dup {
+		return store.IndexDef{}, fmt.Errorf("table %s already has an index %s", t.Name, name)
+	}
+	return store.IndexDef{Name: name, Column: col.Name, Type: typ, Metric: metric, Options: opts}, nil
+}
+
+// checkIndexSpec checks an index's type, metric and options, and returns
+// the type and metric by their names ("auto" is hnsw: the one graph index
+// there is until IVF-PQ; the default metric is cosine).
+func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, error) {
+	typ = strings.ToLower(typ)
+	if typ == "" || typ == "auto" {
+		typ = IndexHNSW
+	}
+	if typ != IndexHNSW && typ != IndexFlat {
+		return "", "", fmt.Errorf("unknown index type %q (hnsw, flat, auto)", typ)
+	}
+	if metric == "" {
+		metric = "cosine"
+	}
+	m, err := vectorops.ParseMetric(metric)
+	if err != nil {
+		return "", "", err
+	}
+	for k, v := range opts {
+		if !contains(IndexOptions, k) {
+			return "", "", fmt.Errorf("unknown index option %q (%s)", k, strings.Join(IndexOptions, ", "))
+		}
+		if v < 1 || (k == "m" && (v < 2 || v > 256)) || v > 1<<16 {
+			return "", "", fmt.Errorf("index option %s = %d is out of range", k, v)
+		}
+	}
+	return typ, m.String(), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hnswConfig(d store.IndexDef) vectorops.HNSWConfig {
+	return vectorops.HNSWConfig{M: d.Options["m"], EfConstruction: d.Options["ef_construction"], EfSearch: d.Options["ef_search"], Seed: 1}
+}
+
+// A segment's stored form: "LLVS", version 1, the entry count, then per
+// entry its row version (u64) and primary key (uvarint length, bytes), then
+// the HNSW encoding, whose labels are the entries' positions.
+
+const segmentMagic = "LLVS"
+
+type segment struct {
+	ts       uint64
+	versions []uint64
+	pks      [][]byte
+	index    *vectorops.HNSW
+}
+
+// buildSegment indexes the vector column of the rows rows yields; NULL
+// vectors are left out (no comparison ranks them). It returns nil when no
+// row has a vector.
+func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, value []byte, version uint64) error) error) ([]byte, error) {
+	col := schema.Index(d.Column)
+	if col < 0 {
+		return nil, fmt.Errorf("index %s: column %s is gone", d.Name, d.Column)
+	}
+	metric, _ := vectorops.ParseMetric(d.Metric)
+	h := vectorops.NewHNSW(schema.Columns[col].Type.Dim, metric, hnswConfig(d))
+	var head []byte
+	n := 0
+	err := rows(func(pk, value []byte, version uint64) error {
+		row, err := store.DecodeRow(schema, value)
+		if err != nil {
+			return err
+		}
+		v, ok := row[col].([]float32)
+		if !ok {
+			return nil
+		}
+		if err := h.Add(uint64(n), v); err != nil {
+			return fmt.Errorf("index %s: row %x: %w", d.Name, pk, err)
+		}
+		head = binary.LittleEndian.AppendUint64(head, version)
+		head = binary.AppendUvarint(head, uint64(len(pk)))
+		head = append(head, pk...)
+		n++
+		return nil
+	})
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	blob, _ := h.MarshalBinary()
+	out := append([]byte(segmentMagic), 1, 0, 0, 0)
+	out = binary.LittleEndian.AppendUint32(out, uint32(n))
+	return append(append(out, head...), blob...), nil
+}
+
+func decodeSegment(ts uint64, b []byte) (*segment, error) {
+	bad := func(what string) error { return fmt.Errorf("index segment of commit %d: %s", ts, what) }
+	if len(b) < 12 || string(b[:4]) != segmentMagic || binary.LittleEndian.Uint32(b[4:]) != 1 {
+		return nil, bad("not a segment of this version")
+	}
+	n := int(binary.LittleEndian.Uint32(b[8:]))
+	if n > len(b)/9 {
+		return nil, bad("entry count past its size")
+	}
+	s := &segment{ts: ts, versions: make([]uint64, n), pks: make([][]byte, n)}
+	off := 12
+	for i := range n {
+		if off+8 > len(b) {
+			return nil, bad("truncated")
+		}
+		s.versions[i] = binary.LittleEndian.Uint64(b[off:])
+		off += 8
+		l, k := binary.Uvarint(b[off:])
+		if k <= 0 || uint64(len(b)-off-k) < l {
+			return nil, bad("truncated key")
+		}
+		off += k
+		s.pks[i] = b[off : off+int(l)]
+		off += int(l)
+	}
+	h, err := vectorops.UnmarshalHNSW(b[off:])
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	if h.Len() != n {
+		return nil, bad(fmt.Sprintf("%d keys for %d vectors", n, h.Len()))
+	}
+	s.index = h
+	return s, nil
+}
+
+// indexCommit stores, for every HNSW index of the table, a segment over
+// the rows that the commit wrote, or over all rows for the indexes in
+// fresh (declared by this commit). A commit that writes rows of an indexed
+// table calls it before Finish.
+func indexCommit(c *store.Commit, t store.TableInfo, fresh []store.IndexDef) error {
+	var hnsw []store.IndexDef
+	for _, d := range t.Indexes {
+		if d.Type == IndexHNSW {
+			hnsw = append(hnsw, d)
+		}
+	}
+	if len(hnsw) == 0 {
+		return nil
+	}
+	v, err := c.View()
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	for _, d := range hnsw {
+		own := !slices.ContainsFunc(fresh, func(f store.IndexDef) bool { return f.Name == d.Name })
+		blob, err := buildSegment(d, t.Schema, func(fn func(pk, value []byte, version uint64) error) error {
+			return v.Rows(t, own, fn)
+		})
+		if err != nil {
+			return err
+		}
+		if blob != nil {
+			if err := c.PutIndexSegment(t, d.Name, blob); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// segments caches decoded segments: decoding one is a copy of its
+// vectors, and a segment never changes once committed.
+var segments struct {
+	sync.Mutex
+	byKey map[segmentKey]*segment
+	order []segmentKey
+}
+
+type segmentKey struct {
+	store *store.Store
+	table uint32
+	index string
+	ts    uint64
+}
+
+const cachedSegments = 16
+
+func loadSegments(st *store.Store, v *store.View, t store.TableInfo, index string) ([]*segment, error) {
+	stored, err := v.IndexSegments(t, index)
+	if err != nil {
+		return nil, err
+	}
+	segments.Lock()
+	defer segments.Unlock()
+	if segments.byKey == nil {
+		segments.byKey = map[segmentKey]*segment{}
+	}
+	out := make([]*segment, 0, len(stored))
+	for _, s := range stored {
+		k := segmentKey{st, t.ID, strings.ToLower(index), s.TS}
+		seg, ok := segments.byKey[k]
+		if !ok {
+			if seg, err = decodeSegment(s.TS, s.Data); err != nil {
+				return nil, fmt.Errorf("index %s of table %s: %w", index, t.Name, err)
+			}
+			segments.byKey[k] = seg
+			segments.order = append(segments.order, k)
+			if len(segments.order) > cachedSegments {
+				delete(segments.byKey, segments.order[0])
+				segments.order = segments.order[1:]
+			}
+		}
+		out = append(out, seg)
+	}
+	return out, nil
+}
+
+// indexFor returns the table's HNSW index that answers ORDER BY e in
+// that direction: its column, and a metric whose nearest-first order is
+// the requested one.
+func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool) {
+	var metric string
+	switch {
+	case e.Func == "cosine_distance" && !desc, e.Func == "cosine_similarity" && desc:
+		metric = "cosine"
+	case e.Func == "l2_distance" && !desc:
+		metric = "l2"
+	case e.Func == "negative_inner_product" && !desc, e.Func == "inner_product" && desc:
+		metric = "ip"
+	default:
+		return store.IndexDef{}, false
+	}
+	for _, d := range t.Indexes {
+		if d.Type == IndexHNSW && d.Metric == metric && strings.EqualFold(d.Column, e.Column) {
+			return d, true
+		}
+	}
+	return store.IndexDef{}, false
+}
+
+// searchIndex answers an ORDER BY comparison LIMIT k through an index: each
+// segment is searched for k entries whose rows are current at the view's
+// commit and pass the filter (match; nil for none); the rows found are
+// returned for the caller to score exactly and rank. ok is false when
+// fewer than k were found: the caller then scans, which finds every match.
+func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef, query []float32, k, ef int,
+	match func(store.Row) bool) (rows []store.Row, ok bool, err error) {
+	segs, err := loadSegments(st, v, t, d.Name)
+	if err != nil {
+		return nil, false, err
+	}
+	// By primary key: whether the row is current and passes the filter,
+	// and its decoded value. A row is current in at most one segment.
+	type found struct {
+		row  store.Row
+		good bool
+	}
+	seen := map[string]found{}
+	var fail error
+	for _, seg := range segs {
+		keep := func(label uint64) bool {
+			pk := seg.pks[label]
+			if f, ok := seen[string(pk)]; ok {
+				return f.good
+			}
+			value, version, exists, err := v.Row(t, pk)
+			if err == nil && exists && version == seg.versions[label] {
+				var row store.Row
+				if row, err = store.DecodeRow(t.Schema, value); err == nil {
+					good := match == nil || match(row)
+					seen[string(pk)] = found{row: row, good: good}
+					return good
+				}
+			}
+			if err != nil && fail == nil {
+				fail = err
+			}
+			return false // rewritten or deleted since: a newer segment, or none, has it
+		}
+		if _, err := seg.index.Search(query, k, ef, keep); err != nil {
+			return nil, false, err
+		}
+		if fail != nil {
+			return nil, false, fail
+		}
+	}
+	for _, f := range seen {
+		if f.good {
+			rows = append(rows, f.row)
+		}
+	}
+	return rows, len(rows) >= k, nil
+}
+
+// createIndex declares an index and builds it over the table's rows, in
+// one commit.
+func (s *Session) createIndex(ci CreateIndex) (Result, error) {
+	c, err := s.Store.Begin("CREATE INDEX ON " + ci.Table)
+	if err != nil {
+		return Result{}, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Abort()
+		}
+	}()
+	ti, err := c.Table(ci.Table)
+	if err != nil {
+		return Result{}, err
+	}
+	d, err := newIndexDef(ti, ci.Name, ci.Column, ci.Type, ci.Metric, ci.Options)
+	if err != nil {
+		return Result{}, fmt.Errorf("CREATE INDEX: %w", err)
+	}
+	if ti, err = c.SetIndexes(ti.Name, append(append([]store.IndexDef(nil), ti.Indexes...), d)); err != nil {
+		return Result{}, err
+	}
+	if err := indexCommit(c, ti, []store.IndexDef{d}); err != nil {
+		return Result{}, fmt.Errorf("CREATE INDEX %s: %w", d.Name, err)
+	}
+	if _, err := c.Finish(); err != nil {
+		return Result{}, err
+	}
+	ok = true
+	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric)}, nil
+}
+
+// dropIndex removes an index and its segments in one commit; earlier
+// commits keep them.
+func (s *Session) dropIndex(di DropIndex) (Result, error) {
+	tables, err := s.Store.Tables(s.Store.Head())
+	if err != nil {
+		return Result{}, err
+	}
+	for _, t := range tables {
+		d, found := t.Index(di.Name)
+		if !found {
+			continue
+		}
+		c, err := s.Store.Begin("DROP INDEX " + d.Name)
+		if err != nil {
+			return Result{}, err
+		}
+		var rest []store.IndexDef
+		for _, x := range t.Indexes {
+			if x.Name != d.Name {
+				rest = append(rest, x)
+			}
+		}
+		if _, err = c.SetIndexes(t.Name, rest); err == nil {
+			err = c.DropIndexSegments(t, d.Name)
+		}
+		if err == nil {
+			_, err = c.Finish()
+		} else {
+			c.Abort()
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Message: "DROP INDEX " + d.Name}, nil
+	}
+	if di.IfExists {
+		return Result{Message: fmt.Sprintf("index %s does not exist", di.Name)}, nil
+	}
+	return Result{}, fmt.Errorf("index %q does not exist", di.Name)
+}

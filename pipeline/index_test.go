@@ -1,0 +1,180 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/fixtures"
+)
+
+// The real SIFT set imported with build_indexes: the searches go through
+// the HNSW index and reach recall@10 of at least 0.95, on the direct
+// runner and on Prism; after reopening the store the index is used as
+// stored, with the same results.
+func TestSIFTWithIndexThroughCopy(t *testing.T) {
+	set, err := fixtures.LoadSIFT5K(fixtures.SIFTDir(1))
+	if errors.Is(err, fixtures.ErrNoData) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]siftRow, len(set.Base))
+	for i, v := range set.Base {
+		rows[i] = siftRow{ID: int64(i), V: v}
+	}
+	path := filepath.Join(t.TempDir(), "sift.parquet")
+	if err := parquet.WriteFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, runner := range []string{"direct", "prism"} {
+		dir := t.TempDir()
+		st, err := store.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &pipeline.Session{Store: st, Runner: session(t, runner).Runner}
+		exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO sift WITH (primary_key = 'id', build_indexes = true, index_type = 'hnsw', index_metric = 'l2', hnsw_m = 16, hnsw_ef_construction = 200)", path))
+		search := func() (float64, []string) {
+			hits := 0
+			var first []string
+			for qi, q := range set.Queries {
+				s.Params = map[int]any{1: q}
+				r := exec(t, s, "SELECT id FROM sift ORDER BY v <-> $1 LIMIT 10")[0]
+				if r.Plan != "index sift_v_idx" {
+					t.Fatalf("%s: plan %q", runner, r.Plan)
+				}
+				if qi < 3 {
+					first = append(first, fmt.Sprint(r.Rows))
+				}
+				for _, row := range r.Rows {
+					for _, id := range set.Truth[qi][:10] {
+						if row[0].(int64) == int64(id) {
+							hits++
+						}
+					}
+				}
+			}
+			return float64(hits) / 1000, first
+		}
+		recall, before := search()
+		t.Logf("%s: recall@10 through the index %.3f", runner, recall)
+		if recall < 0.95 {
+			t.Errorf("%s: recall@10 %.3f, want at least 0.95", runner, recall)
+		}
+		st.Close()
+		if st, err = store.Open(dir); err != nil {
+			t.Fatal(err)
+		}
+		s.Store = st
+		again, after := search()
+		if again != recall || fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%s: after reopening recall %.3f, was %.3f; %v, was %v", runner, again, recall, after, before)
+		}
+		st.Close()
+	}
+}
+
+// CREATE INDEX on a table with rows, imports that add and replace rows,
+// and searches through the index agree with exact scans; a filter that
+// the index cannot satisfy falls back to a scan and still returns every
+// match; DROP INDEX and ALTER TABLE keep the catalog consistent.
+func TestIndexFollowsTheTable(t *testing.T) {
+	docs := fixtures.Documents{Rows: 800, Dim: 16}
+	first := writeDocs(t, fixtures.Documents{Rows: 500, Dim: 16})
+	more := writeDocs(t, fixtures.Documents{Rows: 300, Dim: 16, FirstID: 500})
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id')", first))
+	msg := exec(t, s, "CREATE INDEX docs_emb ON documents USING hnsw (embedding) WITH (metric = 'cosine', m = 8, ef_construction = 64)")[0].Message
+	if !strings.Contains(msg, "CREATE INDEX docs_emb ON documents USING hnsw (embedding)") {
+		t.Errorf("create: %s", msg)
+	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", more))
+	// Upsert every third row with another row's vector, reversed.
+	var fresh []embRow
+	for i := 0; i < docs.Rows; i += 3 {
+		v := docs.Row((i + 7) % docs.Rows).Embedding
+		w := make([]float32, len(v))
+		for k := range v {
+			w[k] = v[len(v)-1-k]
+		}
+		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
+	}
+	upd := filepath.Join(t.TempDir(), "new.parquet")
+	if err := parquet.WriteFile(upd, fresh); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'update', key_columns = ['id'])", upd))
+	exec(t, s, "SET lakelink.hnsw_ef_search = 800") // this small table: the index must find the exact answer
+	check := func(where, plan string) {
+		t.Helper()
+		for _, probe := range []int{0, 3, 100, 501, 799} {
+			s.Params = map[int]any{1: docs.Row(probe).Embedding}
+			idx := exec(t, s, "SELECT id, embedding, cosine_similarity(embedding, $1) AS score FROM documents "+where+" ORDER BY score DESC LIMIT 10")[0]
+			scan := exec(t, s, "SELECT id, embedding, cosine_similarity(embedding, $1) AS score FROM documents "+where+" ORDER BY score ASC LIMIT 1000000")[0]
+			if !strings.HasPrefix(idx.Plan, plan) {
+				t.Fatalf("%s: plan %q, want %q", where, idx.Plan, plan)
+			}
+			var want [][]any
+			for i := len(scan.Rows) - 1; i >= 0 && len(want) < 10; i-- {
+				want = append(want, scan.Rows[i])
+			}
+			if fmt.Sprint(ids(t, idx.Rows)) != fmt.Sprint(ids(t, want)) && fmt.Sprint(scores(idx.Rows)) != fmt.Sprint(scores(want)) {
+				t.Errorf("%s probe %d: index %v, scan %v", where, probe, ids(t, idx.Rows), ids(t, want))
+			}
+		}
+	}
+	check("", "index docs_emb")
+	check("WHERE id >= 400", "index docs_emb")
+	check("WHERE id IN (1, 2, 3, 4, 5, 6, 7)", "scan: index docs_emb found 7 of 10")
+
+	// Nearest-first only: the farthest rows scan.
+	if r := exec(t, s, "SELECT id FROM documents ORDER BY embedding <=> $1 DESC LIMIT 3")[0]; r.Plan != "scan" {
+		t.Errorf("farthest first: plan %q", r.Plan)
+	}
+	if r := exec(t, s, "SELECT id FROM documents ORDER BY embedding <-> $1 LIMIT 3")[0]; r.Plan != "scan" {
+		t.Errorf("l2 on a cosine index: plan %q", r.Plan)
+	}
+	for stmt, want := range map[string]string{
+		"ALTER TABLE documents DROP COLUMN embedding":                 "column embedding has index docs_emb: DROP INDEX docs_emb first",
+		"CREATE INDEX docs_emb ON documents USING hnsw (embedding)":   "already has an index docs_emb",
+		"CREATE INDEX t_idx ON documents USING hnsw (title)":          "column title is TEXT; vector indexes need a VECTOR column",
+		"CREATE INDEX x ON documents USING ivf (embedding)":           `unknown index type "ivf"`,
+		"CREATE INDEX x ON documents (embedding) WITH (m = 1)":        "m = 1 is out of range",
+		"CREATE INDEX x ON documents (embedding) WITH (metric = 'x')": `unknown metric "x"`,
+		"DROP INDEX nothing":              `index "nothing" does not exist`,
+		"SET lakelink.hnsw_ef_search = 0": "takes a whole number from 1",
+	} {
+		if _, err := s.Exec(context.Background(), stmt); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", stmt, err, want)
+		}
+	}
+	if _, err := s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO other WITH (build_indexes = true, hnsw_m = 1)", first)); err == nil || !strings.Contains(err.Error(), "m = 1 is out of range") {
+		t.Errorf("a bad index option in COPY: %v", err)
+	}
+	exec(t, s, "ALTER TABLE documents RENAME COLUMN embedding TO vec")
+	if r := exec(t, s, "SELECT id FROM documents ORDER BY vec <=> $1 LIMIT 3")[0]; r.Plan != "index docs_emb" {
+		t.Errorf("after renaming the column: plan %q", r.Plan)
+	}
+	exec(t, s, "DROP INDEX docs_emb")
+	if r := exec(t, s, "SELECT id FROM documents ORDER BY vec <=> $1 LIMIT 3")[0]; r.Plan != "scan" {
+		t.Errorf("after DROP INDEX: plan %q", r.Plan)
+	}
+	exec(t, s, "DROP INDEX IF EXISTS docs_emb")
+}
+
+func scores(rows [][]any) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, fmt.Sprintf("%.5f", r[len(r)-1]))
+	}
+	return out
+}
