@@ -630,5 +630,12 @@ func (p *Plan) indexRows(c *store.Commit, ti store.TableInfo) error {
 			return err
 		}
 	}
+	for _, d := range ti.Indexes {
+		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
+			return err
+		} else if n >= maxSegments {
+			return compactIndexes(c, ti)
+		}
+	}
 	return indexCommit(c, ti, added)
 }

@@ -16,7 +16,21 @@ import (
 const (
 	IndexHNSW = "hnsw"
 	IndexFlat = "flat" // no structure: searches scan exactly
+	// IndexAuto builds HNSW segments and, per search, scans exactly while
+	// the index holds at most autoScanRows vectors.
+	IndexAuto = "auto"
 )
+
+// autoScanRows is where an auto index starts using its graph: an exact
+// scan of the store costs about 2.5 us a row here (Badger iteration and
+// row decoding dominate, not the SIMD kernels), so 2,000 rows scan in
+// about 5 ms with exact results. The core count and CPU features do not
+// enter the rule yet: scans run on one core, and every kernel set is far
+// faster than the row decoding around it.
+const autoScanRows = 2000
+
+// graphIndex reports whether an index type keeps HNSW segments.
+func graphIndex(typ string) bool { return typ == IndexHNSW || typ == IndexAuto }
 
 // IndexOptions are the options an index takes in CREATE INDEX ... WITH and,
 // prefixed hnsw_, in COPY ... WITH.
@@ -49,14 +63,13 @@ func newIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[s
 }
 
 // checkIndexSpec checks an index's type, metric and options, and returns
-// the type and metric by their names ("auto" is hnsw: the one graph index
-// there is until IVF-PQ; the default metric is cosine).
+// the type (default hnsw) and metric (default cosine) by their names.
 func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, error) {
 	typ = strings.ToLower(typ)
-	if typ == "" || typ == "auto" {
+	if typ == "" {
 		typ = IndexHNSW
 	}
-	if typ != IndexHNSW && typ != IndexFlat {
+	if typ != IndexHNSW && typ != IndexFlat && typ != IndexAuto {
 		return "", "", fmt.Errorf("unknown index type %q (hnsw, flat, auto)", typ)
 	}
 	if metric == "" {
@@ -185,7 +198,7 @@ func decodeSegment(ts uint64, b []byte) (*segment, error) {
 func indexCommit(c *store.Commit, t store.TableInfo, fresh []store.IndexDef) error {
 	var hnsw []store.IndexDef
 	for _, d := range t.Indexes {
-		if d.Type == IndexHNSW {
+		if graphIndex(d.Type) {
 			hnsw = append(hnsw, d)
 		}
 	}
@@ -277,7 +290,7 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool
 		return store.IndexDef{}, false
 	}
 	for _, d := range t.Indexes {
-		if d.Type == IndexHNSW && d.Metric == metric && strings.EqualFold(d.Column, e.Column) {
+		if graphIndex(d.Type) && d.Metric == metric && strings.EqualFold(d.Column, e.Column) {
 			return d, true
 		}
 	}
@@ -287,13 +300,24 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool
 // searchIndex answers an ORDER BY comparison LIMIT k through an index: each
 // segment is searched for k entries whose rows are current at the view's
 // commit and pass the filter (match; nil for none); the rows found are
-// returned for the caller to score exactly and rank. ok is false when
-// fewer than k were found: the caller then scans, which finds every match.
+// returned for the caller to score exactly and rank. plan is "index
+// NAME" when the rows answer the search, or says why the caller must scan
+// instead: fewer than k found (a scan finds every match), or an auto
+// index small enough to scan.
 func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef, query []float32, k, ef int,
-	match func(store.Row) bool) (rows []store.Row, ok bool, err error) {
+	match func(store.Row) bool) (rows []store.Row, plan string, err error) {
 	segs, err := loadSegments(st, v, t, d.Name)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
+	}
+	if d.Type == IndexAuto {
+		entries := 0
+		for _, seg := range segs {
+			entries += len(seg.pks)
+		}
+		if entries <= autoScanRows {
+			return nil, fmt.Sprintf("scan: auto index %s holds %d vectors, at most %d scan", d.Name, entries, autoScanRows), nil
+		}
 	}
 	// By primary key: whether the row is current and passes the filter,
 	// and its decoded value. A row is current in at most one segment.
@@ -324,10 +348,10 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 			return false // rewritten or deleted since: a newer segment, or none, has it
 		}
 		if _, err := seg.index.Search(query, k, ef, keep); err != nil {
-			return nil, false, err
+			return nil, "", err
 		}
 		if fail != nil {
-			return nil, false, fail
+			return nil, "", fail
 		}
 	}
 	for _, f := range seen {
@@ -335,7 +359,10 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 			rows = append(rows, f.row)
 		}
 	}
-	return rows, len(rows) >= k, nil
+	if len(rows) < k {
+		return nil, fmt.Sprintf("scan: index %s found %d of %d rows", d.Name, len(rows), k), nil
+	}
+	return rows, "index " + d.Name, nil
 }
 
 // createIndex declares an index and builds it over the table's rows, in
@@ -411,4 +438,48 @@ func (s *Session) dropIndex(di DropIndex) (Result, error) {
 		return Result{Message: fmt.Sprintf("index %s does not exist", di.Name)}, nil
 	}
 	return Result{}, fmt.Errorf("index %q does not exist", di.Name)
+}
+
+// maxSegments is how many segments an index may have before the commit
+// that would add one more compacts it instead: one segment over all rows
+// replaces them, so searches stay one graph walk per few imports.
+const maxSegments = 8
+
+// compactIndexes replaces the segments of every HNSW index of the table
+// by one over its current rows, in commit c (which has written its own
+// rows, if any).
+func compactIndexes(c *store.Commit, t store.TableInfo) error {
+	var fresh []store.IndexDef
+	for _, d := range t.Indexes {
+		if !graphIndex(d.Type) {
+			continue
+		}
+		if err := c.DropIndexSegments(t, d.Name); err != nil {
+			return err
+		}
+		fresh = append(fresh, d)
+	}
+	return indexCommit(c, t, fresh)
+}
+
+// Compact merges the segments of every index of a table into one, in one
+// commit (`lakelink compact TABLE`; imports also compact past maxSegments).
+func (s *Session) Compact(table string) (Result, error) {
+	c, err := s.Store.Begin("COMPACT " + table)
+	if err != nil {
+		return Result{}, err
+	}
+	ti, err := c.Table(table)
+	if err == nil {
+		err = compactIndexes(c, ti)
+	}
+	if err == nil {
+		_, err = c.Finish()
+	} else {
+		c.Abort()
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("compact %s: %w", table, err)
+	}
+	return Result{Message: fmt.Sprintf("compacted %d index(es) of %s", len(ti.Indexes), ti.Name)}, nil
 }

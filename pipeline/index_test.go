@@ -178,3 +178,121 @@ func scores(rows [][]any) []string {
 	}
 	return out
 }
+
+func segmentCount(t *testing.T, s *pipeline.Session, table, index string) int {
+	t.Helper()
+	v := s.Store.View(s.Store.Head())
+	defer v.Close()
+	ti, err := v.Table(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := v.IndexSegments(ti, index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(segs)
+}
+
+// A search at a past commit (Session.At) sees that commit's vectors
+// through the index; the Go Search gives what SQL gives; imports past the
+// segment limit compact the index on their own, and Compact merges it
+// into one segment, with the same results.
+func TestSearchAtCommitGoAPIAndCompaction(t *testing.T) {
+	docs := fixtures.Documents{Rows: 300, Dim: 8}
+	path := writeDocs(t, docs)
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id', build_indexes = true)", path))
+	before := s.Store.Head()
+	var fresh []embRow
+	for i := 0; i < 100; i++ {
+		v := docs.Row(i).Embedding
+		w := make([]float32, len(v))
+		for k := range v {
+			w[k] = -v[k]
+		}
+		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
+	}
+	upd := filepath.Join(t.TempDir(), "new.parquet")
+	if err := parquet.WriteFile(upd, fresh); err != nil {
+		t.Fatal(err)
+	}
+	update := fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'update', key_columns = ['id'])", upd)
+	exec(t, s, update)
+	old := docs.Row(5).Embedding
+	s.Params = map[int]any{1: old}
+	const q = "SELECT id, embedding FROM documents ORDER BY embedding <=> $1 LIMIT 3"
+	now := exec(t, s, q)[0]
+	if now.Plan != "index documents_embedding_idx" || now.Rows[0][0] == int64(5) {
+		t.Errorf("at the head, row 5 no longer has its old vector: %v (%s)", now.Rows, now.Plan)
+	}
+	s.At = before
+	then := exec(t, s, q)[0]
+	if then.Plan != "index documents_embedding_idx" || then.Rows[0][0] != int64(5) || fmt.Sprint(then.Rows[0][1]) != fmt.Sprint(old) {
+		t.Errorf("at the commit before the update: %v (%s)", then.Rows, then.Plan)
+	}
+	s.At = 0
+
+	goRes, err := s.Search(pipeline.Search{Table: "documents", Column: "embedding", Query: old, K: 5, Where: "id >= 100", Columns: []string{"id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlRes := exec(t, s, "SELECT id, cosine_similarity(embedding, $1) AS score FROM documents WHERE id >= 100 ORDER BY score DESC LIMIT 5")[0]
+	if fmt.Sprint(goRes.Columns, goRes.Rows) != fmt.Sprint(sqlRes.Columns, sqlRes.Rows) || goRes.Plan != sqlRes.Plan {
+		t.Errorf("Go search %v %v (%s), SQL %v %v (%s)", goRes.Columns, goRes.Rows, goRes.Plan, sqlRes.Columns, sqlRes.Rows, sqlRes.Plan)
+	}
+	for _, bad := range []pipeline.Search{{Table: "documents", Column: "embedding", Query: old, K: 0}, {Table: "documents", Column: "embedding", Query: old, K: 1, Metric: "hamming"},
+		{Table: "documents", Column: "embedding", Query: old[:3], K: 1}, {Table: "documents", Column: "embedding", Query: old, K: 1, Where: "id >>> 3"}} {
+		if _, err := s.Search(bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+
+	// Every update adds a segment, until the limit: then the import compacts.
+	counts := []int{segmentCount(t, s, "documents", "documents_embedding_idx")}
+	for i := 0; i < 9; i++ {
+		exec(t, s, update)
+		counts = append(counts, segmentCount(t, s, "documents", "documents_embedding_idx"))
+	}
+	if fmt.Sprint(counts) != "[2 3 4 5 6 7 8 1 2 3]" {
+		t.Errorf("segments after each import: %v", counts)
+	}
+	want := exec(t, s, q)[0]
+	if msg := must(t)(s.Compact("documents")).Message; !strings.Contains(msg, "compacted 1 index(es) of documents") {
+		t.Errorf("compact: %s", msg)
+	}
+	if n := segmentCount(t, s, "documents", "documents_embedding_idx"); n != 1 {
+		t.Errorf("%d segments after Compact", n)
+	}
+	if got := exec(t, s, q)[0]; fmt.Sprint(got.Rows) != fmt.Sprint(want.Rows) || got.Plan != want.Plan {
+		t.Errorf("after compaction %v (%s), before %v (%s)", got.Rows, got.Plan, want.Rows, want.Plan)
+	}
+}
+
+func must(t *testing.T) func(pipeline.Result, error) pipeline.Result {
+	return func(r pipeline.Result, err error) pipeline.Result {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+}
+
+// index_type = 'auto' scans exactly while the index is small and walks its
+// graph once the table has grown past the documented threshold.
+func TestAutoIndexScansSmallTables(t *testing.T) {
+	small := writeDocs(t, fixtures.Documents{Rows: 1500, Dim: 4})
+	more := writeDocs(t, fixtures.Documents{Rows: 1000, Dim: 4, FirstID: 1500})
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id', build_indexes = true, index_type = 'auto')", small))
+	s.Params = map[int]any{1: []float32{1, 0, 0, 0}}
+	const q = "SELECT id FROM documents ORDER BY embedding <=> $1 LIMIT 5"
+	if r := exec(t, s, q)[0]; r.Plan != "scan: auto index documents_embedding_idx holds 1500 vectors, at most 2000 scan" {
+		t.Errorf("1,500 rows: plan %q", r.Plan)
+	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", more))
+	if r := exec(t, s, q)[0]; r.Plan != "index documents_embedding_idx" {
+		t.Errorf("2,500 rows: plan %q", r.Plan)
+	}
+}

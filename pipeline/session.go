@@ -30,6 +30,9 @@ type Session struct {
 	// Params are the values of $1, $2, ... in statements: a query vector
 	// as []float32, as a []any of numbers, or as text '[0.1, 0.2]'.
 	Params map[int]any
+	// At, when not 0, is the commit that SELECTs read instead of the head:
+	// rows, indexes and searches as they were then.
+	At uint64
 }
 
 // Result is the outcome of one statement: a table of rows, or a message.
@@ -250,6 +253,9 @@ func StatusRow(st progress.Status) store.Row {
 
 func (s *Session) selectRows(q Select) (Result, error) {
 	at := s.Store.Head()
+	if s.At != 0 {
+		at = s.At
+	}
 	var ti store.TableInfo
 	var err error
 	var scan func(table string, at uint64, fn func(store.Row) error) error = s.Store.Scan
@@ -327,14 +333,13 @@ func (s *Session) selectRows(q Select) (Result, error) {
 				return Result{}, err
 			}
 			v := s.Store.View(at)
-			found, ok, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, ef, where)
+			found, plan, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, ef, where)
 			v.Close()
 			if err != nil {
 				return Result{}, err
 			}
-			res.Plan = fmt.Sprintf("scan: index %s found %d of %d rows", d.Name, len(found), q.Limit)
-			if ok {
-				res.Plan = "index " + d.Name
+			res.Plan = plan
+			if found != nil {
 				ranked := make([]rankedRow, len(found))
 				for i, r := range found {
 					p := project(r)

@@ -288,3 +288,57 @@ func (sc scorer) score(row []any) any {
 	}
 	return sc.fn(v)
 }
+
+// Search is a similarity search from Go, without SQL text: the K rows of
+// Table whose Column is nearest to Query, best first, as
+//
+//	SELECT columns..., <comparison> AS score FROM Table [WHERE Where]
+//	ORDER BY score LIMIT K
+//
+// where the comparison is cosine_similarity (Metric "cosine", the
+// default; best is highest), l2_distance ("l2"; lowest) or inner_product
+// ("ip"; highest). It uses an index as the SQL form does.
+type Search struct {
+	Table   string
+	Column  string
+	Query   []float32
+	K       int
+	Metric  string
+	Where   string   // a condition as in SQL's WHERE; empty for none
+	Columns []string // the columns to return; all when empty
+}
+
+// Search runs a similarity search.
+func (s *Session) Search(q Search) (Result, error) {
+	if !lake.ValidName(q.Table) {
+		return Result{}, fmt.Errorf("invalid table name %q", q.Table)
+	}
+	if q.K <= 0 {
+		return Result{}, fmt.Errorf("search %s: K must be at least 1", q.Table)
+	}
+	e := &VectorExpr{Column: q.Column, Query: VectorArg{Literal: q.Query}}
+	desc := true
+	switch strings.ToLower(q.Metric) {
+	case "", "cosine":
+		e.Func = "cosine_similarity"
+	case "l2":
+		e.Func, desc = "l2_distance", false
+	case "ip":
+		e.Func = "inner_product"
+	default:
+		return Result{}, fmt.Errorf("search %s: unknown metric %q (cosine, l2, ip)", q.Table, q.Metric)
+	}
+	sel := Select{Table: q.Table, Star: len(q.Columns) == 0, OrderBy: &OrderBy{Vector: e, Desc: desc}, Limit: q.K}
+	for _, c := range q.Columns {
+		sel.Items = append(sel.Items, Item{Column: c})
+	}
+	sel.Items = append(sel.Items, Item{Vector: e, Alias: "score"})
+	if q.Where != "" {
+		stmts, err := Parse("SELECT * FROM " + q.Table + " WHERE " + q.Where)
+		if err != nil {
+			return Result{}, fmt.Errorf("search %s: %w", q.Table, err)
+		}
+		sel.Where = stmts[0].(Select).Where
+	}
+	return s.selectRows(sel)
+}

@@ -184,3 +184,17 @@ func (c *Commit) View() (*View, error) {
 	}
 	return c.s.View(c.ts), nil
 }
+
+// IndexSegmentCount is how many segments of the index the commit's base has.
+func (c *Commit) IndexSegmentCount(t TableInfo, index string) (int, error) {
+	prefix := indexPrefix(t.ID, index)
+	it := c.read.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	n := 0
+	for it.Rewind(); it.Valid(); it.Next() {
+		if k := it.Item().Key(); len(k) == len(prefix)+12 && binary.BigEndian.Uint32(k[len(prefix)+8:]) == 0 {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -199,6 +199,10 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return res, err
 	})
 
+	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		return (&pipeline.Session{Store: st}).Compact(args[0])
+	})
+
 	digestCmd := query("digest TABLE", "Print the content digest of a table at the head (equal content, equal digest)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
 		d, err := st.Digest(args[0], st.Head())
 		return pipeline.Result{Message: d}, err
@@ -250,7 +254,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, digestCmd, errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 
