@@ -176,3 +176,127 @@ func (r *reader) bytes(n int) []byte {
 func (r *reader) u8() uint8   { return r.bytes(1)[0] }
 func (r *reader) u32() uint32 { return binary.LittleEndian.Uint32(r.bytes(4)) }
 func (r *reader) u64() uint64 { return binary.LittleEndian.Uint64(r.bytes(8)) }
+
+//	IVF-PQ: "LLIV" version:u32 dim:u32 metric:u8 M:u32 nbits:u32 nlist:u32
+//	        nprobe:u32 rerank:u32 iterations:u32 seed:u64 n:u64
+//	        centroids:nlist×dim×f32 codebooks:M×2^nbits×(dim/M)×f32
+//	        labels:n×u64 vectors:n×dim×f32
+//	        then per list: count:u32 ids:count×u32 codes:count×M bytes
+
+const ivfpqMagic = "LLIV"
+
+// MarshalBinary encodes the index.
+func (x *IVFPQ) MarshalBinary() ([]byte, error) {
+	n := len(x.labels)
+	b := make([]byte, 0, 64+4*len(x.centroids)+4*len(x.codebooks)+n*(8+4*x.dim+4+x.cfg.M)+4*x.cfg.NList)
+	b = append(b, ivfpqMagic...)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(x.dim))
+	b = append(b, byte(x.metric))
+	for _, v := range []int{x.cfg.M, x.cfg.NBits, x.cfg.NList, x.cfg.NProbe, x.cfg.Rerank, x.cfg.Iterations} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	b = binary.LittleEndian.AppendUint64(b, x.cfg.Seed)
+	b = binary.LittleEndian.AppendUint64(b, uint64(n))
+	for _, arr := range [][]float32{x.centroids, x.codebooks} {
+		for _, v := range arr {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+	}
+	for _, l := range x.labels {
+		b = binary.LittleEndian.AppendUint64(b, l)
+	}
+	for _, v := range x.vecs {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	for c, ids := range x.lists {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(ids)))
+		for _, id := range ids {
+			b = binary.LittleEndian.AppendUint32(b, id)
+		}
+		b = append(b, x.codes[c]...)
+	}
+	return b, nil
+}
+
+// UnmarshalIVFPQ decodes an index that MarshalBinary encoded.
+func UnmarshalIVFPQ(b []byte) (*IVFPQ, error) {
+	r := reader{b: b}
+	if string(r.bytes(4)) != ivfpqMagic {
+		return nil, fmt.Errorf("%w: not an IVF-PQ index", ErrCorrupt)
+	}
+	if v := r.u32(); v != 1 {
+		return nil, fmt.Errorf("%w: IVF-PQ encoding version %d (this build reads 1)", ErrCorrupt, v)
+	}
+	dim := int(r.u32())
+	metric := Metric(r.u8())
+	var cfg IVFPQConfig
+	for _, p := range []*int{&cfg.M, &cfg.NBits, &cfg.NList, &cfg.NProbe, &cfg.Rerank, &cfg.Iterations} {
+		*p = int(r.u32())
+	}
+	cfg.Seed = r.u64()
+	n64 := r.u64()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if dim < 1 || dim > 1<<16 || metric > InnerProduct || cfg.M < 1 || dim%cfg.M != 0 || cfg.NBits < 1 || cfg.NBits > 8 ||
+		cfg.NList < 1 || cfg.NList > 1<<24 || cfg.NProbe < 1 || cfg.Rerank < 1 {
+		return nil, fmt.Errorf("%w: IVF-PQ header (dim %d, m %d, nbits %d, nlist %d)", ErrCorrupt, dim, cfg.M, cfg.NBits, cfg.NList)
+	}
+	x := &IVFPQ{cfg: cfg, dim: dim, metric: metric, dsub: dim / cfg.M, ksub: 1 << cfg.NBits}
+	fixed := uint64(cfg.NList*dim+cfg.M*x.ksub*x.dsub) * 4
+	per := uint64(8 + 4*dim + 4 + cfg.M)
+	if uint64(len(b)) < fixed || n64 > (uint64(len(b))-fixed)/per {
+		return nil, fmt.Errorf("%w: %d vectors cannot fit in %d bytes", ErrCorrupt, n64, len(b))
+	}
+	n := int(n64)
+	floats := func(k int) []float32 {
+		out := make([]float32, k)
+		for i := range out {
+			out[i] = math.Float32frombits(r.u32())
+		}
+		return out
+	}
+	x.centroids = floats(cfg.NList * dim)
+	x.codebooks = floats(cfg.M * x.ksub * x.dsub)
+	x.labels = make([]uint64, n)
+	for i := range x.labels {
+		x.labels[i] = r.u64()
+	}
+	x.vecs = floats(n * dim)
+	x.lists = make([][]uint32, cfg.NList)
+	x.codes = make([][]byte, cfg.NList)
+	total := 0
+	for c := range cfg.NList {
+		cnt := int(r.u32())
+		if r.err != nil {
+			return nil, r.err
+		}
+		if cnt > n-total {
+			return nil, fmt.Errorf("%w: list %d holds %d of %d vectors", ErrCorrupt, c, cnt, n)
+		}
+		total += cnt
+		ids := make([]uint32, cnt)
+		for i := range ids {
+			if ids[i] = r.u32(); int(ids[i]) >= n {
+				return nil, fmt.Errorf("%w: list %d names vector %d of %d", ErrCorrupt, c, ids[i], n)
+			}
+		}
+		x.lists[c] = ids
+		x.codes[c] = append([]byte(nil), r.bytes(cnt*cfg.M)...)
+		if x.ksub < 256 {
+			for _, code := range x.codes[c] {
+				if int(code) >= x.ksub {
+					return nil, fmt.Errorf("%w: code %d with %d bits", ErrCorrupt, code, cfg.NBits)
+				}
+			}
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if total != n || r.off != len(b) {
+		return nil, fmt.Errorf("%w: lists hold %d of %d vectors, %d bytes left over", ErrCorrupt, total, n, len(b)-r.off)
+	}
+	return x, nil
+}

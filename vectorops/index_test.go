@@ -3,6 +3,7 @@ package vectorops
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -174,3 +175,108 @@ func TestIndexInputErrors(t *testing.T) {
 }
 
 var nanF = func() float64 { var z float64; return z / z }()
+
+// IVF-PQ, for every metric, finds nearly what the exact index finds, a
+// filter keeps out what it rejects, and distances are exact.
+func TestIVFPQAgreesWithFlatForEveryMetric(t *testing.T) {
+	data := clustered(4000, 32, 11)
+	queries := clustered(40, 32, 12)
+	labels := make([]uint64, len(data))
+	for i := range labels {
+		labels[i] = uint64(i) * 5
+	}
+	for _, m := range []Metric{L2, Cosine, InnerProduct} {
+		t.Run(m.String(), func(t *testing.T) {
+			f := NewFlat(32, m)
+			for i, v := range data {
+				_ = f.Add(labels[i], v)
+			}
+			x, err := BuildIVFPQ(32, m, IVFPQConfig{Seed: 3}, labels, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			odd := func(l uint64) bool { return l%2 == 1 }
+			hits, total := 0, 0
+			for _, q := range queries {
+				for _, keep := range []func(uint64) bool{nil, odd} {
+					want, _ := f.Search(q, 10, keep)
+					got, err := x.Search(q, 10, 0, keep)
+					if err != nil || len(got) != 10 {
+						t.Fatalf("%d results, %v", len(got), err)
+					}
+					for _, r := range got {
+						if keep != nil && !keep(r.Label) {
+							t.Fatalf("filtered search returned label %d", r.Label)
+						}
+						for _, w := range want {
+							if w.Label == r.Label {
+								hits++
+								if math.Abs(float64(w.Distance-r.Distance)) > 1e-4*math.Max(1, math.Abs(float64(w.Distance))) {
+									t.Fatalf("label %d: distance %g, exact %g", r.Label, r.Distance, w.Distance)
+								}
+							}
+						}
+					}
+					total += 10
+				}
+			}
+			recall := float64(hits) / float64(total)
+			t.Logf("recall@10 %.3f against the exact index (%+v)", recall, x.Config())
+			if recall < 0.9 {
+				t.Errorf("recall@10 %.3f, want at least 0.90", recall)
+			}
+		})
+	}
+}
+
+func TestIVFPQEncodingAndErrors(t *testing.T) {
+	data := clustered(600, 16, 13)
+	labels := make([]uint64, len(data))
+	for i := range labels {
+		labels[i] = uint64(i)
+	}
+	x, err := BuildIVFPQ(16, Cosine, IVFPQConfig{NBits: 6, Seed: 2}, labels, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, _ := x.MarshalBinary()
+	back, err := UnmarshalIVFPQ(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range clustered(10, 16, 14) {
+		a, _ := x.Search(q, 5, 0, nil)
+		b, _ := back.Search(q, 5, 0, nil)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("after decoding %v, before %v", b, a)
+		}
+	}
+	for _, cut := range []int{0, 4, 20, 60, len(blob) / 2, len(blob) - 1} {
+		if _, err := UnmarshalIVFPQ(blob[:cut]); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("cut at %d: %v", cut, err)
+		}
+	}
+	r := rand.New(rand.NewPCG(8, 9))
+	for range 2000 {
+		bad := append([]byte(nil), blob...)
+		bad[r.IntN(len(bad))] ^= byte(1 + r.IntN(255))
+		if g, err := UnmarshalIVFPQ(bad); err == nil {
+			if _, err := g.Search(make([]float32, 16), 3, 0, nil); err != nil {
+				t.Fatal(err)
+			}
+		} else if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("error not marked corrupt: %v", err)
+		}
+	}
+	for cfg, want := range map[IVFPQConfig]string{{M: 5}: "m = 5 does not divide the dimension 16", {NBits: 9}: "nbits = 9"} {
+		if _, err := BuildIVFPQ(16, L2, cfg, labels, data); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+	if _, err := BuildIVFPQ(16, L2, IVFPQConfig{}, nil, nil); err == nil {
+		t.Error("an empty build succeeded")
+	}
+	if _, err := x.Search(make([]float32, 3), 3, 0, nil); err == nil {
+		t.Error("a query of the wrong dimension succeeded")
+	}
+}
