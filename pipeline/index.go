@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -14,12 +16,32 @@ import (
 
 // Index types and their options.
 const (
-	IndexHNSW = "hnsw"
-	IndexFlat = "flat" // no structure: searches scan exactly
-	// IndexAuto builds HNSW segments and, per search, scans exactly while
-	// the index holds at most autoScanRows vectors.
+	IndexHNSW  = "hnsw"
+	IndexIVFPQ = "ivfpq"
+	IndexFlat  = "flat" // no structure: searches scan exactly
+	// IndexAuto chooses per segment (autoKind) and, per search, scans
+	// exactly while the index holds at most autoScanRows vectors.
 	IndexAuto = "auto"
 )
+
+// autoHNSWRows is the most vectors an auto index puts in an HNSW segment
+// per two cores: HNSW builds on one core at about 1,400 384-d vectors/s
+// here (200k in about 2.5 minutes), while IVF-PQ trains and encodes on
+// every core in a fraction of that; without SIMD kernels both are 8x
+// slower, so the limit is an eighth.
+const autoHNSWRows = 200_000
+
+// autoKind is the structure of an auto index's segment of n vectors.
+func autoKind(n int) string {
+	limit := autoHNSWRows * max(1, runtime.NumCPU()/2)
+	if vectorops.Kernel() == "generic" {
+		limit /= 8
+	}
+	if n > limit {
+		return IndexIVFPQ
+	}
+	return IndexHNSW
+}
 
 // autoScanRows is where an auto index starts using its graph: an exact
 // scan of the store costs about 2.5 us a row here (Badger iteration and
@@ -29,12 +51,14 @@ const (
 // faster than the row decoding around it.
 const autoScanRows = 2000
 
-// graphIndex reports whether an index type keeps HNSW segments.
-func graphIndex(typ string) bool { return typ == IndexHNSW || typ == IndexAuto }
+// graphIndex reports whether an index type keeps segments (HNSW or
+// IVF-PQ); a flat index keeps none.
+func graphIndex(typ string) bool { return typ == IndexHNSW || typ == IndexIVFPQ || typ == IndexAuto }
 
-// IndexOptions are the options an index takes in CREATE INDEX ... WITH and,
-// prefixed hnsw_, in COPY ... WITH.
-var IndexOptions = []string{"m", "ef_construction", "ef_search"}
+// IndexOptions are the options an index takes, as COPY ... WITH names
+// them; CREATE INDEX ... USING hnsw|ivfpq also takes them without their
+// prefix (m, ef_construction, nlist, nbits, ...).
+var IndexOptions = []string{"hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank"}
 
 // newIndexDef checks an index declaration against the table.
 func newIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[string]int) (store.IndexDef, error) {
@@ -69,8 +93,8 @@ func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, er
 	if typ == "" {
 		typ = IndexHNSW
 	}
-	if typ != IndexHNSW && typ != IndexFlat && typ != IndexAuto {
-		return "", "", fmt.Errorf("unknown index type %q (hnsw, flat, auto)", typ)
+	if typ != IndexHNSW && typ != IndexIVFPQ && typ != IndexFlat && typ != IndexAuto {
+		return "", "", fmt.Errorf("unknown index type %q (hnsw, ivfpq, flat, auto)", typ)
 	}
 	if metric == "" {
 		metric = "cosine"
@@ -83,11 +107,40 @@ func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, er
 		if !contains(IndexOptions, k) {
 			return "", "", fmt.Errorf("unknown index option %q (%s)", k, strings.Join(IndexOptions, ", "))
 		}
-		if v < 1 || (k == "m" && (v < 2 || v > 256)) || v > 1<<16 {
+		limit := 1 << 16
+		switch k {
+		case "hnsw_m":
+			limit = 256
+		case "ivf_nbits":
+			limit = 8
+		case "ivf_nlist":
+			limit = 1 << 20
+		}
+		if v < 1 || v > limit || k == "hnsw_m" && v < 2 {
 			return "", "", fmt.Errorf("index option %s = %d is out of range", k, v)
 		}
 	}
 	return typ, m.String(), nil
+}
+
+// prefixOptions names CREATE INDEX's options as COPY does: m of an hnsw
+// index is hnsw_m, of an ivfpq index ivf_m.
+func prefixOptions(typ string, opts map[string]int) map[string]int {
+	if len(opts) == 0 {
+		return opts
+	}
+	out := map[string]int{}
+	for k, v := range opts {
+		switch {
+		case strings.HasPrefix(k, "hnsw_") || strings.HasPrefix(k, "ivf_"):
+		case strings.EqualFold(typ, IndexIVFPQ):
+			k = "ivf_" + k
+		default:
+			k = "hnsw_" + k
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
@@ -100,7 +153,20 @@ func contains(list []string, s string) bool {
 }
 
 func hnswConfig(d store.IndexDef) vectorops.HNSWConfig {
-	return vectorops.HNSWConfig{M: d.Options["m"], EfConstruction: d.Options["ef_construction"], EfSearch: d.Options["ef_search"], Seed: 1}
+	o := d.Options
+	return vectorops.HNSWConfig{M: o["hnsw_m"], EfConstruction: o["hnsw_ef_construction"], EfSearch: o["hnsw_ef_search"], Seed: 1}
+}
+
+func ivfpqConfig(d store.IndexDef) vectorops.IVFPQConfig {
+	o := d.Options
+	return vectorops.IVFPQConfig{NList: o["ivf_nlist"], M: o["ivf_m"], NBits: o["ivf_nbits"], NProbe: o["ivf_nprobe"], Rerank: o["ivf_rerank"], Seed: 1}
+}
+
+// annIndex is what a segment searches: HNSW or IVF-PQ (param is ef or
+// nprobe; 0 for the index's own).
+type annIndex interface {
+	Search(q []float32, k, param int, keep func(label uint64) bool) ([]vectorops.Result, error)
+	Len() int
 }
 
 // A segment's stored form: "LLVS", version 1, the entry count, then per
@@ -113,7 +179,7 @@ type segment struct {
 	ts       uint64
 	versions []uint64
 	pks      [][]byte
-	index    *vectorops.HNSW
+	index    annIndex
 }
 
 // buildSegment indexes the vector column of the rows rows yields; NULL
@@ -125,8 +191,9 @@ func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, va
 		return nil, fmt.Errorf("index %s: column %s is gone", d.Name, d.Column)
 	}
 	metric, _ := vectorops.ParseMetric(d.Metric)
-	h := vectorops.NewHNSW(schema.Columns[col].Type.Dim, metric, hnswConfig(d))
+	dim := schema.Columns[col].Type.Dim
 	var head []byte
+	var vecs [][]float32
 	n := 0
 	err := rows(func(pk, value []byte, version uint64) error {
 		row, err := store.DecodeRow(schema, value)
@@ -137,9 +204,7 @@ func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, va
 		if !ok {
 			return nil
 		}
-		if err := h.Add(uint64(n), v); err != nil {
-			return fmt.Errorf("index %s: row %x: %w", d.Name, pk, err)
-		}
+		vecs = append(vecs, v)
 		head = binary.LittleEndian.AppendUint64(head, version)
 		head = binary.AppendUvarint(head, uint64(len(pk)))
 		head = append(head, pk...)
@@ -149,7 +214,30 @@ func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, va
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	blob, _ := h.MarshalBinary()
+	kind := d.Type
+	if kind == IndexAuto {
+		kind = autoKind(n)
+	}
+	var blob []byte
+	if kind == IndexIVFPQ {
+		labels := make([]uint64, n)
+		for i := range labels {
+			labels[i] = uint64(i)
+		}
+		x, err := vectorops.BuildIVFPQ(dim, metric, ivfpqConfig(d), labels, vecs)
+		if err != nil {
+			return nil, fmt.Errorf("index %s: %w", d.Name, err)
+		}
+		blob, _ = x.MarshalBinary()
+	} else {
+		h := vectorops.NewHNSW(dim, metric, hnswConfig(d))
+		for i, v := range vecs {
+			if err := h.Add(uint64(i), v); err != nil {
+				return nil, fmt.Errorf("index %s: %w", d.Name, err)
+			}
+		}
+		blob, _ = h.MarshalBinary()
+	}
 	out := append([]byte(segmentMagic), 1, 0, 0, 0)
 	out = binary.LittleEndian.AppendUint32(out, uint32(n))
 	return append(append(out, head...), blob...), nil
@@ -180,7 +268,13 @@ func decodeSegment(ts uint64, b []byte) (*segment, error) {
 		s.pks[i] = b[off : off+int(l)]
 		off += int(l)
 	}
-	h, err := vectorops.UnmarshalHNSW(b[off:])
+	var h annIndex
+	var err error
+	if bytes.HasPrefix(b[off:], []byte("LLIV")) {
+		h, err = vectorops.UnmarshalIVFPQ(b[off:])
+	} else {
+		h, err = vectorops.UnmarshalHNSW(b[off:])
+	}
 	if err != nil {
 		return nil, bad(err.Error())
 	}
@@ -297,6 +391,10 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool
 	return store.IndexDef{}, false
 }
 
+// searchParams are the session's settings for index searches; 0 leaves
+// the index's own.
+type searchParams struct{ ef, nprobe int }
+
 // searchIndex answers an ORDER BY comparison LIMIT k through an index: each
 // segment is searched for k entries whose rows are current at the view's
 // commit and pass the filter (match; nil for none); the rows found are
@@ -304,20 +402,21 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool
 // NAME" when the rows answer the search, or says why the caller must scan
 // instead: fewer than k found (a scan finds every match), or an auto
 // index small enough to scan.
-func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef, query []float32, k, ef int,
+func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef, query []float32, k int, p searchParams,
 	match func(store.Row) bool) (rows []store.Row, plan string, err error) {
 	segs, err := loadSegments(st, v, t, d.Name)
 	if err != nil {
 		return nil, "", err
 	}
-	if d.Type == IndexAuto {
-		entries := 0
-		for _, seg := range segs {
-			entries += len(seg.pks)
-		}
-		if entries <= autoScanRows {
-			return nil, fmt.Sprintf("scan: auto index %s holds %d vectors, at most %d scan", d.Name, entries, autoScanRows), nil
-		}
+	entries := 0
+	for _, seg := range segs {
+		entries += len(seg.pks)
+	}
+	if d.Type == IndexAuto && entries <= autoScanRows {
+		return nil, fmt.Sprintf("scan: auto index %s holds %d vectors, at most %d scan", d.Name, entries, autoScanRows), nil
+	}
+	if k >= entries {
+		return nil, fmt.Sprintf("scan: LIMIT %d reaches every vector of index %s", k, d.Name), nil
 	}
 	// By primary key: whether the row is current and passes the filter,
 	// and its decoded value. A row is current in at most one segment.
@@ -347,17 +446,28 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 			}
 			return false // rewritten or deleted since: a newer segment, or none, has it
 		}
-		if _, err := seg.index.Search(query, k, ef, keep); err != nil {
+		param := p.ef
+		if _, ivf := seg.index.(*vectorops.IVFPQ); ivf {
+			param = p.nprobe
+		}
+		if _, err := seg.index.Search(query, k, param, keep); err != nil {
 			return nil, "", err
 		}
 		if fail != nil {
 			return nil, "", fail
 		}
 	}
-	for _, f := range seen {
+	// In primary-key order, as a scan meets them: equal scores then rank
+	// the same either way.
+	keys := make([]string, 0, len(seen))
+	for pk, f := range seen {
 		if f.good {
-			rows = append(rows, f.row)
+			keys = append(keys, pk)
 		}
+	}
+	slices.Sort(keys)
+	for _, pk := range keys {
+		rows = append(rows, seen[pk].row)
 	}
 	if len(rows) < k {
 		return nil, fmt.Sprintf("scan: index %s found %d of %d rows", d.Name, len(rows), k), nil
@@ -382,7 +492,7 @@ func (s *Session) createIndex(ci CreateIndex) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	d, err := newIndexDef(ti, ci.Name, ci.Column, ci.Type, ci.Metric, ci.Options)
+	d, err := newIndexDef(ti, ci.Name, ci.Column, ci.Type, ci.Metric, prefixOptions(ci.Type, ci.Options))
 	if err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX: %w", err)
 	}

@@ -53,6 +53,7 @@ var knownSettings = map[string]bool{
 	"lakelink.import_spill_threshold":  true,
 	"lakelink.import_parallel_workers": true,
 	"lakelink.hnsw_ef_search":          true,
+	"lakelink.ivf_nprobe":              true,
 }
 
 // Exec parses and runs a script, statement by statement, and stops at the
@@ -136,15 +137,21 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if err := applySettings(&o, map[string]string{x.Name: x.Value}); err != nil {
 			return Result{}, err
 		}
-		if x.Name == "lakelink.hnsw_ef_search" {
-			if n, err := strconv.Atoi(x.Value); err != nil || n < 1 || n > 1<<16 {
-				return Result{}, fmt.Errorf("lakelink.hnsw_ef_search takes a whole number from 1 to 65536, not %q", x.Value)
-			}
-		}
 		if s.Settings == nil {
 			s.Settings = map[string]string{}
 		}
+		old, had := s.Settings[x.Name]
 		s.Settings[x.Name] = x.Value
+		if x.Name == "lakelink.hnsw_ef_search" || x.Name == "lakelink.ivf_nprobe" {
+			if _, err := s.intSetting(x.Name); err != nil {
+				if had {
+					s.Settings[x.Name] = old
+				} else {
+					delete(s.Settings, x.Name)
+				}
+				return Result{}, err
+			}
+		}
 		return Result{Message: "SET " + x.Name}, nil
 	case Select:
 		return s.selectRows(x)
@@ -328,12 +335,16 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	}
 	if byVector != nil && q.Limit > 0 && !q.Count {
 		if d, ok := indexFor(ti, byVector.expr, q.OrderBy.Desc); ok {
-			ef, err := s.efSearch()
+			ef, err := s.intSetting("lakelink.hnsw_ef_search")
+			if err != nil {
+				return Result{}, err
+			}
+			nprobe, err := s.intSetting("lakelink.ivf_nprobe")
 			if err != nil {
 				return Result{}, err
 			}
 			v := s.Store.View(at)
-			found, plan, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, ef, where)
+			found, plan, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, searchParams{ef: ef, nprobe: nprobe}, where)
 			v.Close()
 			if err != nil {
 				return Result{}, err
@@ -463,15 +474,16 @@ func (s *Session) orderKey(q Select, schema lake.Schema, out []output) (func(row
 	return func(row, _ []any) any { return row[i] }, nil, nil
 }
 
-// efSearch is SET lakelink.hnsw_ef_search, or 0 for the index's own.
-func (s *Session) efSearch() (int, error) {
-	v, ok := s.Settings["lakelink.hnsw_ef_search"]
+// intSetting is a whole-number setting (lakelink.hnsw_ef_search,
+// lakelink.ivf_nprobe), or 0 when it is not set.
+func (s *Session) intSetting(name string) (int, error) {
+	v, ok := s.Settings[name]
 	if !ok {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1<<16 {
-		return 0, fmt.Errorf("lakelink.hnsw_ef_search is %q: give a whole number from 1", v)
+		return 0, fmt.Errorf("%s takes a whole number from 1 to 65536, not %q", name, v)
 	}
 	return n, nil
 }

@@ -77,9 +77,10 @@ type AlterTable struct {
 	IfExists bool        // DROP COLUMN IF EXISTS
 }
 
-// CreateIndex is CREATE INDEX [name] ON table USING hnsw|flat|auto (column)
-// [WITH (metric = 'cosine'|'l2'|'ip', m = 16, ef_construction = 200,
-// ef_search = 200)].
+// CreateIndex is CREATE INDEX [name] ON table USING hnsw|ivfpq|flat|auto
+// (column) [WITH (metric = 'cosine'|'l2'|'ip', options...)]: for hnsw m,
+// ef_construction, ef_search; for ivfpq nlist, m, nbits, nprobe, rerank;
+// for auto both, prefixed hnsw_ and ivf_.
 type CreateIndex struct {
 	Name, Table, Column, Type, Metric string
 	Options                           map[string]int
@@ -645,7 +646,8 @@ func (p *parser) literal() (any, error) {
 
 // Options lists the WITH options of COPY, for errors and the README.
 var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
-	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search"}
+	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
+	"ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -760,7 +762,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 		} else {
 			o.IndexMetric = s
 		}
-	case "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search":
+	case "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank":
 		n, err := num()
 		if err != nil {
 			return err
@@ -768,7 +770,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 		if o.IndexOptions == nil {
 			o.IndexOptions = map[string]int{}
 		}
-		o.IndexOptions[strings.TrimPrefix(k, "hnsw_")] = int(n)
+		o.IndexOptions[k] = int(n)
 	case "staging":
 		s, err := str()
 		if err != nil {
