@@ -298,5 +298,6 @@ func UnmarshalIVFPQ(b []byte) (*IVFPQ, error) {
 	if total != n || r.off != len(b) {
 		return nil, fmt.Errorf("%w: lists hold %d of %d vectors, %d bytes left over", ErrCorrupt, total, n, len(b)-r.off)
 	}
+	x.precompute()
 	return x, nil
 }
