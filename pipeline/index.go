@@ -368,10 +368,19 @@ func loadSegments(st *store.Store, v *store.View, t store.TableInfo, index strin
 	return out, nil
 }
 
-// indexFor returns the table's HNSW index that answers ORDER BY e in
-// that direction: its column, and a metric whose nearest-first order is
-// the requested one.
-func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool) {
+// indexFor returns the table's index that answers ORDER BY e in that
+// direction: on its column, with a metric whose nearest-first order is
+// the requested one; or, when there is none, the plan that says why.
+func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, string) {
+	var others []string
+	for _, d := range t.Indexes {
+		if graphIndex(d.Type) && strings.EqualFold(d.Column, e.Column) {
+			others = append(others, fmt.Sprintf("%s is %s", d.Name, d.Metric))
+		}
+	}
+	if len(others) == 0 {
+		return store.IndexDef{}, "scan"
+	}
 	var metric string
 	switch {
 	case e.Func == "cosine_distance" && !desc, e.Func == "cosine_similarity" && desc:
@@ -381,14 +390,14 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, bool
 	case e.Func == "negative_inner_product" && !desc, e.Func == "inner_product" && desc:
 		metric = "ip"
 	default:
-		return store.IndexDef{}, false
+		return store.IndexDef{}, "scan: an index finds nearest first, and this orders farthest first"
 	}
 	for _, d := range t.Indexes {
 		if graphIndex(d.Type) && d.Metric == metric && strings.EqualFold(d.Column, e.Column) {
-			return d, true
+			return d, ""
 		}
 	}
-	return store.IndexDef{}, false
+	return store.IndexDef{}, fmt.Sprintf("scan: no %s index on %s (%s)", metric, e.Column, strings.Join(others, ", "))
 }
 
 // searchParams are the session's settings for index searches; 0 leaves

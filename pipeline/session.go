@@ -330,11 +330,13 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		}
 		return row
 	}
-	if byVector != nil {
-		res.Plan = "scan"
-	}
-	if byVector != nil && q.Limit > 0 && !q.Count {
-		if d, ok := indexFor(ti, byVector.expr, q.OrderBy.Desc); ok {
+	if byVector != nil && !q.Count {
+		d, plan := indexFor(ti, byVector.expr, q.OrderBy.Desc)
+		res.Plan = plan
+		if plan == "" && q.Limit <= 0 {
+			res.Plan = "scan: an index answers ORDER BY ... LIMIT k"
+		}
+		if plan == "" && q.Limit > 0 {
 			ef, err := s.intSetting("lakelink.hnsw_ef_search")
 			if err != nil {
 				return Result{}, err
