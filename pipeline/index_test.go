@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -20,21 +19,7 @@ import (
 // runner and on Prism) and 0.90 with IVF-PQ; after reopening the store the
 // index is used as stored, with the same results.
 func TestSIFTWithIndexThroughCopy(t *testing.T) {
-	set, err := fixtures.LoadSIFT5K(fixtures.SIFTDir(1))
-	if errors.Is(err, fixtures.ErrNoData) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := make([]siftRow, len(set.Base))
-	for i, v := range set.Base {
-		rows[i] = siftRow{ID: int64(i), V: v}
-	}
-	path := filepath.Join(t.TempDir(), "sift.parquet")
-	if err := parquet.WriteFile(path, rows); err != nil {
-		t.Fatal(err)
-	}
+	set, path := siftParquet(t)
 	for _, c := range []struct{ runner, with string }{
 		{"direct", "index_type = 'hnsw', hnsw_m = 16, hnsw_ef_construction = 200"},
 		{"prism", "index_type = 'hnsw'"},

@@ -33,10 +33,10 @@ func TestImportStatusWhileRunning(t *testing.T) {
 			s := session(t, runner)
 			seen, calls := watchImport(t, s, fmt.Sprintf("COPY FROM '%s/*.parquet' INTO docs WITH (batch_size = 100, parallel_workers = 1)", dir))
 			t.Logf("seen while running: %v", seen)
-			if len(seen) < 3 {
-				t.Errorf("saw the counters only %d times while the job ran: %v", len(seen), seen)
-			}
+			// Rising: some figure between none and all of the rows was
+			// seen while the job ran, and none went down.
 			var prevFiles, prevRows int64 = -1, -1
+			between := false
 			for _, v := range seen {
 				var f, r int64
 				fmt.Sscanf(v, "%d/%d", &f, &r)
@@ -44,9 +44,10 @@ func TestImportStatusWhileRunning(t *testing.T) {
 					t.Errorf("counters went down: %v", seen)
 				}
 				prevFiles, prevRows = f, r
+				between = between || r > 0 && r < 60000
 			}
-			if last := seen[len(seen)-1]; last == "0/0" {
-				t.Errorf("the counters never rose while the job ran: %v", seen)
+			if !between {
+				t.Errorf("never saw the counters part way while the job ran: %v", seen)
 			}
 			r := exec(t, s, "SELECT status, files_total, files_done, rows_imported, errors FROM lakelink_import_status WHERE job_id = '"+lastJob(t, s)+"'")[0]
 			if fmt.Sprint(r.Rows) != "[[committed 6 6 60000 0]]" {

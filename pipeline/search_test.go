@@ -216,10 +216,10 @@ type siftRow struct {
 	V  []float32 `parquet:"v,list"`
 }
 
-// The real SIFT set, written to Parquet and imported through COPY: an
-// exact search in SQL returns the ground truth's 100 nearest of every
-// query, in order (rows swap places only where their distances tie).
-func TestSIFTThroughCopyIsExact(t *testing.T) {
+// siftParquet loads the real SIFT set (skipping when it is absent) and
+// writes its base vectors as a Parquet file of (id, v).
+func siftParquet(t *testing.T) (fixtures.SIFT5K, string) {
+	t.Helper()
 	set, err := fixtures.LoadSIFT5K(fixtures.SIFTDir(1))
 	if errors.Is(err, fixtures.ErrNoData) {
 		t.Skip(err)
@@ -235,6 +235,14 @@ func TestSIFTThroughCopyIsExact(t *testing.T) {
 	if err := parquet.WriteFile(path, rows); err != nil {
 		t.Fatal(err)
 	}
+	return set, path
+}
+
+// The real SIFT set, written to Parquet and imported through COPY: an
+// exact search in SQL returns the ground truth's 100 nearest of every
+// query, in order (rows swap places only where their distances tie).
+func TestSIFTThroughCopyIsExact(t *testing.T) {
+	set, path := siftParquet(t)
 	s := session(t, "direct")
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO sift WITH (primary_key = 'id')", path))
 	for qi, q := range set.Queries {

@@ -268,44 +268,25 @@ func (p *parser) createIndex() (Statement, error) {
 	if err := p.expectSym(")"); err != nil {
 		return nil, err
 	}
-	if p.kw("WITH") {
-		if err := p.expectSym("("); err != nil {
-			return nil, err
+	err = p.withOptions(func(k string, v any) error {
+		switch x := v.(type) {
+		case string:
+			if k != "metric" {
+				return fmt.Errorf("option %s takes a whole number", k)
+			}
+			ci.Metric = x
+		case int64:
+			if ci.Options == nil {
+				ci.Options = map[string]int{}
+			}
+			ci.Options[k] = int(x)
+		default:
+			return fmt.Errorf("option %s: expected a whole number, or a metric name", k)
 		}
-		for {
-			k, err := p.ident("an option name")
-			if err != nil {
-				return nil, err
-			}
-			if err := p.expectSym("="); err != nil {
-				return nil, err
-			}
-			v, err := p.literal()
-			if err != nil {
-				return nil, err
-			}
-			k = strings.ToLower(k)
-			switch x := v.(type) {
-			case string:
-				if k != "metric" {
-					return nil, p.errorf("option %s takes a whole number", k)
-				}
-				ci.Metric = x
-			case int64:
-				if ci.Options == nil {
-					ci.Options = map[string]int{}
-				}
-				ci.Options[k] = int(x)
-			default:
-				return nil, p.errorf("option %s: expected a whole number, or a metric name", k)
-			}
-			if !p.sym(",") {
-				break
-			}
-		}
-		if err := p.expectSym(")"); err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ci, nil
 }
@@ -565,34 +546,42 @@ func (p *parser) copy() (Statement, error) {
 			return nil, err
 		}
 	}
-	if p.kw("WITH") {
-		if err := p.expectSym("("); err != nil {
-			return nil, err
-		}
-		for {
-			k, err := p.ident("an option name")
-			if err != nil {
-				return nil, err
-			}
-			if err := p.expectSym("="); err != nil {
-				return nil, err
-			}
-			v, err := p.literal()
-			if err != nil {
-				return nil, err
-			}
-			if err := setOption(&im.Options, strings.ToLower(k), v); err != nil {
-				return nil, p.errorf("%v", err)
-			}
-			if !p.sym(",") {
-				break
-			}
-		}
-		if err := p.expectSym(")"); err != nil {
-			return nil, err
-		}
+	if err := p.withOptions(func(k string, v any) error { return setOption(&im.Options, k, v) }); err != nil {
+		return nil, err
 	}
 	return Copy{Import: im}, nil
+}
+
+// withOptions parses an optional WITH (name = value, ...), handing each
+// option, its name in lower case, to set; set's error is reported at the
+// option.
+func (p *parser) withOptions(set func(name string, v any) error) error {
+	if !p.kw("WITH") {
+		return nil
+	}
+	if err := p.expectSym("("); err != nil {
+		return err
+	}
+	for {
+		k, err := p.ident("an option name")
+		if err != nil {
+			return err
+		}
+		if err := p.expectSym("="); err != nil {
+			return err
+		}
+		v, err := p.literal()
+		if err != nil {
+			return err
+		}
+		if err := set(strings.ToLower(k), v); err != nil {
+			return p.errorf("%v", err)
+		}
+		if !p.sym(",") {
+			break
+		}
+	}
+	return p.expectSym(")")
 }
 
 // literal parses a string, number, TRUE/FALSE/NULL, bare word, or a

@@ -69,10 +69,8 @@ func track(st *store.Store, job, table string, started time.Time, notify func(pr
 func (t *tracker) publish() {
 	if t.remote != nil && time.Since(t.readAt) >= t.remote.Every {
 		t.readAt = time.Now()
-		reps, err := t.remote.Read(context.Background())
-		if err == nil {
-			t.reports = reps
-		}
+		// A failed listing still returns every worker's last report.
+		t.reports, _ = t.remote.Read(context.Background())
 	}
 	t.mu.Lock()
 	s := t.counts.Snapshot(t.state, t.reports...)

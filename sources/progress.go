@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -70,6 +71,11 @@ type ProgressReader struct {
 	job  string
 	// Every is how often reading is worth it: as often as workers publish.
 	Every time.Duration
+	// last is each worker's latest report. A listing can miss an object
+	// that is being replaced (a folder read while a file is renamed over
+	// another may show neither name), so a worker missing from one round
+	// keeps its last report: a worker's counts only grow.
+	last map[string]progress.Report
 }
 
 // OpenProgress opens the staging location at url to read job's reports.
@@ -78,31 +84,41 @@ func OpenProgress(ctx context.Context, url, job string) (*ProgressReader, error)
 	if err != nil {
 		return nil, err
 	}
-	return &ProgressReader{b: b, done: done, job: job, Every: publishEvery(url)}, nil
+	return &ProgressReader{b: b, done: done, job: job, Every: publishEvery(url), last: map[string]progress.Report{}}, nil
 }
 
-// Read returns the reports published so far. A report that is being
-// replaced, or is unreadable, is left out of this round.
+// Read returns the latest report of every worker that has published one.
+// A report that cannot be read this round counts as its last one.
 func (r *ProgressReader) Read(ctx context.Context) ([]progress.Report, error) {
-	var out []progress.Report
 	it := r.b.List(&blob.ListOptions{Prefix: progressPrefix(r.job)})
+	var err error
 	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			return out, nil
+		var obj *blob.ListObject
+		if obj, err = it.Next(ctx); err != nil {
+			break
 		}
-		if err != nil {
-			return out, err
-		}
-		data, err := r.b.ReadAll(ctx, obj.Key)
-		if err != nil {
+		data, rerr := r.b.ReadAll(ctx, obj.Key)
+		if rerr != nil {
 			continue
 		}
 		var rep progress.Report
-		if json.Unmarshal(data, &rep) == nil {
-			out = append(out, rep)
+		if json.Unmarshal(data, &rep) == nil && rep.Rows >= r.last[obj.Key].Rows {
+			r.last[obj.Key] = rep
 		}
 	}
+	if err == io.EOF {
+		err = nil
+	}
+	keys := make([]string, 0, len(r.last))
+	for k := range r.last {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]progress.Report, len(keys))
+	for i, k := range keys {
+		out[i] = r.last[k]
+	}
+	return out, err
 }
 
 // Close releases the bucket.
