@@ -218,12 +218,12 @@ func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, va
 	if kind == IndexAuto {
 		kind = autoKind(n)
 	}
+	labels := make([]uint64, n)
+	for i := range labels {
+		labels[i] = uint64(i)
+	}
 	var blob []byte
 	if kind == IndexIVFPQ {
-		labels := make([]uint64, n)
-		for i := range labels {
-			labels[i] = uint64(i)
-		}
 		x, err := vectorops.BuildIVFPQ(dim, metric, ivfpqConfig(d), labels, vecs)
 		if err != nil {
 			return nil, fmt.Errorf("index %s: %w", d.Name, err)
@@ -231,10 +231,8 @@ func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, va
 		blob, _ = x.MarshalBinary()
 	} else {
 		h := vectorops.NewHNSW(dim, metric, hnswConfig(d))
-		for i, v := range vecs {
-			if err := h.Add(uint64(i), v); err != nil {
-				return nil, fmt.Errorf("index %s: %w", d.Name, err)
-			}
+		if err := h.AddBatch(labels, vecs, 0); err != nil {
+			return nil, fmt.Errorf("index %s: %w", d.Name, err)
 		}
 		blob, _ = h.MarshalBinary()
 	}

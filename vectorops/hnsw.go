@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // HNSWConfig sets the shape of an HNSW graph (Malkov and Yashunin, 2016).
@@ -69,6 +71,12 @@ type HNSW struct {
 	// for ahead of measuring it.
 	prefetchLines int
 
+	// AddBatch's concurrency: a lock per node for its neighbour lists,
+	// taken only while concurrent, and one for the entry point.
+	concurrent bool
+	locks      []sync.Mutex
+	entryMu    sync.Mutex
+
 	rng     *rand.Rand
 	levelMu float64 // 1/ln(M): the level draw's scale
 	visits  sync.Pool
@@ -130,9 +138,74 @@ func (h *HNSW) Add(label uint64, v []float32) error {
 	if err := checkVector("vector", v, h.dim); err != nil {
 		return err
 	}
-	if len(h.labels) >= math.MaxUint32 {
+	if len(h.labels) >= math.MaxUint32-1 {
 		return fmt.Errorf("an HNSW index holds at most %d vectors", math.MaxUint32-1)
 	}
+	h.link(h.appendNode(label, v))
+	return nil
+}
+
+// AddBatch inserts vectors under labels on up to workers goroutines (one
+// per core when 0). Levels are drawn in order, as Add draws them, but
+// the links depend on the order in which concurrent insertions meet, so
+// two batch builds of the same vectors may differ; Add alone is
+// reproducible. The index must not be searched while AddBatch runs.
+func (h *HNSW) AddBatch(labels []uint64, vecs [][]float32, workers int) error {
+	if len(labels) != len(vecs) {
+		return fmt.Errorf("AddBatch: %d labels for %d vectors", len(labels), len(vecs))
+	}
+	for i, v := range vecs {
+		if err := checkVector(fmt.Sprintf("vector %d", i), v, h.dim); err != nil {
+			return err
+		}
+	}
+	if len(h.labels)+len(vecs) >= math.MaxUint32-1 {
+		return fmt.Errorf("an HNSW index holds at most %d vectors", math.MaxUint32-1)
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	first := uint32(len(h.labels))
+	for i, v := range vecs {
+		h.appendNode(labels[i], v)
+	}
+	next := first
+	if h.top < 0 || h.entry == first { // the first node is the entry point: link it alone
+		h.link(first)
+		next++
+	}
+	if workers == 1 || len(vecs) < 2*workers {
+		for id := next; id < uint32(len(h.labels)); id++ {
+			h.link(id)
+		}
+		return nil
+	}
+	h.locks = make([]sync.Mutex, len(h.labels))
+	h.concurrent = true
+	defer func() { h.concurrent, h.locks = false, nil }()
+	var counter atomic.Uint32
+	counter.Store(next)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				id := counter.Add(1) - 1
+				if id >= uint32(len(h.labels)) {
+					return
+				}
+				h.link(id)
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// appendNode stores a vector with a freshly drawn level and no links, and
+// returns its id. The first node of an empty index becomes the entry.
+func (h *HNSW) appendNode(label uint64, v []float32) uint32 {
 	id := uint32(len(h.labels))
 	level := min(int(-math.Log(1-h.rng.Float64())*h.levelMu), 31)
 	h.vecs = append(h.vecs, h.metric.prepare(v)...)
@@ -146,31 +219,75 @@ func (h *HNSW) Add(label uint64, v []float32) error {
 	h.upper = append(h.upper, up)
 	if h.top < 0 {
 		h.entry, h.top = id, level
-		return nil
 	}
+	return id
+}
+
+// link connects node id into the graph (the paper's algorithm 1). Under
+// AddBatch, neighbour lists are read and written under their node's lock
+// and the entry point under entryMu.
+func (h *HNSW) link(id uint32) {
+	h.entryMu.Lock()
+	entry, top := h.entry, h.top
+	h.entryMu.Unlock()
+	if entry == id {
+		return
+	}
+	level := int(h.levels[id])
 	q := h.vec(id)
-	ep := candidate{dist: h.distTo(q, h.entry), id: h.entry}
-	for l := h.top; l > level; l-- {
-		ep = h.greedy(q, ep, l)
-	}
 	vis := h.visited()
 	defer h.visits.Put(vis)
+	ep := candidate{dist: h.distTo(q, entry), id: entry}
+	for l := top; l > level; l-- {
+		ep = h.greedy(q, ep, l, vis)
+	}
 	eps := []candidate{ep}
-	for l := min(level, h.top); l >= 0; l-- {
+	for l := min(level, top); l >= 0; l-- {
 		found := h.searchLevel(q, eps, h.cfg.EfConstruction, l, vis, nil)
 		chosen := h.selectNeighbours(found, h.cfg.M)
+		h.lock(id)
 		own := h.links(id, l)
 		own[0] = uint32(len(chosen))
 		for i, c := range chosen {
 			own[1+i] = c.id
+		}
+		h.unlock(id)
+		for _, c := range chosen {
+			h.lock(c.id)
 			h.connect(c.id, id, c.dist, l)
+			h.unlock(c.id)
 		}
 		eps = found
 	}
+	h.entryMu.Lock()
 	if level > h.top {
 		h.entry, h.top = id, level
 	}
-	return nil
+	h.entryMu.Unlock()
+}
+
+func (h *HNSW) lock(id uint32) {
+	if h.concurrent {
+		h.locks[id].Lock()
+	}
+}
+
+func (h *HNSW) unlock(id uint32) {
+	if h.concurrent {
+		h.locks[id].Unlock()
+	}
+}
+
+// neighboursOf returns node id's neighbours on a level: the list itself,
+// or under AddBatch a copy taken under the node's lock into buf.
+func (h *HNSW) neighboursOf(id uint32, level int, buf *[]uint32) []uint32 {
+	if !h.concurrent {
+		return neighbours(h.links(id, level))
+	}
+	h.locks[id].Lock()
+	*buf = append((*buf)[:0], neighbours(h.links(id, level))...)
+	h.locks[id].Unlock()
+	return *buf
 }
 
 // connect adds to from's neighbours on a level; a full list is pruned
@@ -227,10 +344,10 @@ func (h *HNSW) selectNeighbours(cands []candidate, m int) []candidate {
 
 // greedy walks a level from ep to the node nearest to q that it can reach
 // by always moving nearer.
-func (h *HNSW) greedy(q []float32, ep candidate, level int) candidate {
+func (h *HNSW) greedy(q []float32, ep candidate, level int, vis *visitSet) candidate {
 	for changed := true; changed; {
 		changed = false
-		for _, nb := range neighbours(h.links(ep.id, level)) {
+		for _, nb := range h.neighboursOf(ep.id, level, &vis.copied) {
 			if d := h.distTo(q, nb); d < ep.dist {
 				ep, changed = candidate{dist: d, id: nb}, true
 			}
@@ -264,7 +381,7 @@ func (h *HNSW) searchLevel(q []float32, eps []candidate, ef, level int, vis *vis
 			break
 		}
 		fresh := vis.fresh[:0]
-		for _, nb := range neighbours(h.links(c.id, level)) {
+		for _, nb := range h.neighboursOf(c.id, level, &vis.copied) {
 			if !vis.seen(nb) {
 				vis.mark(nb)
 				fresh = append(fresh, nb)
@@ -308,14 +425,14 @@ func (h *HNSW) Search(q []float32, k, ef int, keep func(label uint64) bool) ([]R
 	ef = max(ef, k)
 	q = h.metric.prepare(q)
 	ep := candidate{dist: h.distTo(q, h.entry), id: h.entry}
+	vis := h.visited()
 	for l := h.top; l > 0; l-- {
-		ep = h.greedy(q, ep, l)
+		ep = h.greedy(q, ep, l, vis)
 	}
 	var keepID func(uint32) bool
 	if keep != nil {
 		keepID = func(id uint32) bool { return keep(h.labels[id]) }
 	}
-	vis := h.visited()
 	found := h.searchLevel(q, []candidate{ep}, ef, 0, vis, keepID)
 	h.visits.Put(vis)
 	if len(found) > k {
@@ -337,6 +454,7 @@ type visitSet struct {
 	cands   minHeap
 	results maxHeap
 	fresh   []uint32 // the unvisited neighbours of the node being expanded
+	copied  []uint32 // a neighbour list copied under its lock (AddBatch)
 }
 
 func (h *HNSW) visited() *visitSet {
