@@ -485,16 +485,10 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 // createIndex declares an index and builds it over the table's rows, in
 // one commit.
 func (s *Session) createIndex(ci CreateIndex) (Result, error) {
-	c, err := s.Store.Begin("CREATE INDEX ON " + ci.Table)
-	if err != nil {
-		return Result{}, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			c.Abort()
-		}
-	}()
+	return s.inCommit("CREATE INDEX ON "+ci.Table, func(c *store.Commit) (Result, error) { return createIndexIn(c, ci) })
+}
+
+func createIndexIn(c *store.Commit, ci CreateIndex) (Result, error) {
 	ti, err := c.Table(ci.Table)
 	if err != nil {
 		return Result{}, err
@@ -509,10 +503,6 @@ func (s *Session) createIndex(ci CreateIndex) (Result, error) {
 	if err := indexCommit(c, ti, []store.IndexDef{d}); err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX %s: %w", d.Name, err)
 	}
-	if _, err := c.Finish(); err != nil {
-		return Result{}, err
-	}
-	ok = true
 	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric)}, nil
 }
 
@@ -528,28 +518,18 @@ func (s *Session) dropIndex(di DropIndex) (Result, error) {
 		if !found {
 			continue
 		}
-		c, err := s.Store.Begin("DROP INDEX " + d.Name)
-		if err != nil {
-			return Result{}, err
-		}
-		var rest []store.IndexDef
-		for _, x := range t.Indexes {
-			if x.Name != d.Name {
-				rest = append(rest, x)
+		return s.inCommit("DROP INDEX "+d.Name, func(c *store.Commit) (Result, error) {
+			var rest []store.IndexDef
+			for _, x := range t.Indexes {
+				if x.Name != d.Name {
+					rest = append(rest, x)
+				}
 			}
-		}
-		if _, err = c.SetIndexes(t.Name, rest); err == nil {
-			err = c.DropIndexSegments(t, d.Name)
-		}
-		if err == nil {
-			_, err = c.Finish()
-		} else {
-			c.Abort()
-		}
-		if err != nil {
-			return Result{}, err
-		}
-		return Result{Message: "DROP INDEX " + d.Name}, nil
+			if _, err := c.SetIndexes(t.Name, rest); err != nil {
+				return Result{}, err
+			}
+			return Result{Message: "DROP INDEX " + d.Name}, c.DropIndexSegments(t, d.Name)
+		})
 	}
 	if di.IfExists {
 		return Result{Message: fmt.Sprintf("index %s does not exist", di.Name)}, nil
@@ -582,21 +562,15 @@ func compactIndexes(c *store.Commit, t store.TableInfo) error {
 // Compact merges the segments of every index of a table into one, in one
 // commit (`lakelink compact TABLE`; imports also compact past maxSegments).
 func (s *Session) Compact(table string) (Result, error) {
-	c, err := s.Store.Begin("COMPACT " + table)
-	if err != nil {
-		return Result{}, err
-	}
-	ti, err := c.Table(table)
-	if err == nil {
-		err = compactIndexes(c, ti)
-	}
-	if err == nil {
-		_, err = c.Finish()
-	} else {
-		c.Abort()
-	}
+	res, err := s.inCommit("COMPACT "+table, func(c *store.Commit) (Result, error) {
+		ti, err := c.Table(table)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Message: fmt.Sprintf("compacted %d index(es) of %s", len(ti.Indexes), ti.Name)}, compactIndexes(c, ti)
+	})
 	if err != nil {
 		return Result{}, fmt.Errorf("compact %s: %w", table, err)
 	}
-	return Result{Message: fmt.Sprintf("compacted %d index(es) of %s", len(ti.Indexes), ti.Name)}, nil
+	return res, nil
 }

@@ -80,34 +80,17 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if _, err := s.Store.Table(x.Name, s.Store.Head()); err == nil && x.IfNotExists {
 			return Result{Message: fmt.Sprintf("table %s exists", x.Name)}, nil
 		}
-		c, err := s.Store.Begin("CREATE TABLE " + x.Name)
-		if err != nil {
-			return Result{}, err
-		}
-		if _, err := c.CreateTable(x.Name, x.Schema); err != nil {
-			c.Abort()
-			return Result{}, err
-		}
-		if _, err := c.Finish(); err != nil {
-			return Result{}, err
-		}
-		return Result{Message: "CREATE TABLE " + x.Name}, nil
+		return s.inCommit("CREATE TABLE "+x.Name, func(c *store.Commit) (Result, error) {
+			_, err := c.CreateTable(x.Name, x.Schema)
+			return Result{Message: "CREATE TABLE " + x.Name}, err
+		})
 	case DropTable:
 		if _, err := s.Store.Table(x.Name, s.Store.Head()); errors.Is(err, store.ErrNotFound) && x.IfExists {
 			return Result{Message: fmt.Sprintf("table %s does not exist", x.Name)}, nil
 		}
-		c, err := s.Store.Begin("DROP TABLE " + x.Name)
-		if err != nil {
-			return Result{}, err
-		}
-		if err := c.DropTable(x.Name); err != nil {
-			c.Abort()
-			return Result{}, err
-		}
-		if _, err := c.Finish(); err != nil {
-			return Result{}, err
-		}
-		return Result{Message: "DROP TABLE " + x.Name}, nil
+		return s.inCommit("DROP TABLE "+x.Name, func(c *store.Commit) (Result, error) {
+			return Result{Message: "DROP TABLE " + x.Name}, c.DropTable(x.Name)
+		})
 	case AlterTable:
 		return s.alterTable(x)
 	case Copy:
@@ -163,19 +146,36 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	return Result{}, fmt.Errorf("unsupported statement %T", st)
 }
 
-// alterTable changes a table's schema in one commit, without rewriting
-// its rows.
-func (s *Session) alterTable(a AlterTable) (Result, error) {
-	c, err := s.Store.Begin("ALTER TABLE " + a.Name)
+// inCommit runs fn in a commit of its own, which it finishes when fn
+// succeeds and aborts when it fails.
+func (s *Session) inCommit(message string, fn func(c *store.Commit) (Result, error)) (Result, error) {
+	c, err := s.Store.Begin(message)
 	if err != nil {
 		return Result{}, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			c.Abort()
+	res, err := fn(c)
+	if err != nil {
+		c.Abort()
+		return Result{}, err
+	}
+	if _, err := c.Finish(); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// alterTable changes a table's schema in one commit, without rewriting
+// its rows.
+func (s *Session) alterTable(a AlterTable) (Result, error) {
+	if a.Action == "drop" && a.IfExists {
+		if ti, err := s.Store.Table(a.Name, s.Store.Head()); err == nil && ti.Schema.Index(a.Target) < 0 {
+			return Result{Message: "ALTER TABLE " + a.Name + ": no column " + a.Target + ", skipped"}, nil
 		}
-	}()
+	}
+	return s.inCommit("ALTER TABLE "+a.Name, func(c *store.Commit) (Result, error) { return s.alterIn(c, a) })
+}
+
+func (s *Session) alterIn(c *store.Commit, a AlterTable) (Result, error) {
 	ti, err := c.Table(a.Name)
 	if err != nil {
 		return Result{}, err
@@ -192,9 +192,6 @@ func (s *Session) alterTable(a AlterTable) (Result, error) {
 		schema, err = schema.AddColumn(a.Column)
 		msg = "ADD COLUMN " + a.Column.Name
 	case "drop":
-		if a.IfExists && schema.Index(a.Target) < 0 {
-			return Result{Message: "ALTER TABLE " + a.Name + ": no column " + a.Target + ", skipped"}, nil
-		}
 		schema, err = schema.DropColumn(a.Target)
 		msg = "DROP COLUMN " + a.Target
 	case "rename":
@@ -223,10 +220,6 @@ func (s *Session) alterTable(a AlterTable) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if _, err := c.Finish(); err != nil {
-		return Result{}, err
-	}
-	ok = true
 	return Result{Message: "ALTER TABLE " + a.Name + " " + msg}, nil
 }
 
