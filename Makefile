@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build demo test test-short bench lint fmt clean emulators emulators-install emulators-stop
+.PHONY: all build demo test test-arm64 test-short bench lint fmt clean emulators emulators-install emulators-stop
 
 all: build
 
@@ -19,8 +19,14 @@ demo:
 # stores, real pipelines on the direct runner and on Prism. lint compiles
 # everything first (fetching modules); the tests then run offline in a
 # private network namespace (scripts/in-private-netns).
+# test-arm64 runs vectorops' tests (the NEON kernels) as an arm64 program
+# under qemu user emulation.
 test: lint
 	GOPROXY=off GOFLAGS=-mod=readonly scripts/in-private-netns $(GO) test -count=1 -timeout 30m $(PKGS)
+	GOPROXY=off GOFLAGS=-mod=readonly scripts/test-arm64
+
+test-arm64:
+	scripts/test-arm64
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)

@@ -7,9 +7,9 @@ import (
 )
 
 // The kernels compute over float32 vectors of equal length. Each has a
-// pure-Go form and, on amd64, AVX2+FMA and AVX-512 forms; the fastest one
-// the CPU supports is chosen once, at start-up, from cpuid's feature flags
-// (see kernels_amd64.go). Every form sums in float32; they differ only in
+// pure-Go form, AVX2+FMA and AVX-512 forms on amd64 and a NEON form on
+// arm64; the fastest one the CPU supports is chosen once, at start-up,
+// from cpuid's feature flags (see kernels_amd64.go, kernels_arm64.go). Every form sums in float32; they differ only in
 // the order of the additions, so results agree to float32 rounding of the
 // sum of the terms' magnitudes (kernels_test.go checks 1e-5 of it).
 
@@ -34,7 +34,8 @@ var generic = impl{
 // active is the kernel set in use; best is what this CPU supports.
 var active = best()
 
-// Kernel names the kernel set in use: "avx512", "avx2" or "generic".
+// Kernel names the kernel set in use: "avx512", "avx2", "neon" or
+// "generic".
 func Kernel() string { return active.name }
 
 // Dot returns the inner product of a and b, which have the same length.
