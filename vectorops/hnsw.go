@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -245,13 +246,7 @@ func (h *HNSW) link(id uint32) {
 	for l := min(level, top); l >= 0; l-- {
 		found := h.searchLevel(q, eps, h.cfg.EfConstruction, l, vis, nil)
 		chosen := h.selectNeighbours(found, h.cfg.M)
-		h.lock(id)
-		own := h.links(id, l)
-		own[0] = uint32(len(chosen))
-		for i, c := range chosen {
-			own[1+i] = c.id
-		}
-		h.unlock(id)
+		h.setLinks(id, l, chosen)
 		for _, c := range chosen {
 			h.lock(c.id)
 			h.connect(c.id, id, c.dist, l)
@@ -264,6 +259,31 @@ func (h *HNSW) link(id uint32) {
 		h.entry, h.top = id, level
 	}
 	h.entryMu.Unlock()
+}
+
+// setLinks gives node id the neighbours chosen on a level. Under AddBatch
+// a node inserted meanwhile may have found id through an upper level and
+// linked itself in already; those links are kept (pruned with the rest
+// when the list overflows), or that node would lose its way back.
+func (h *HNSW) setLinks(id uint32, level int, chosen []candidate) {
+	h.lock(id)
+	defer h.unlock(id)
+	own := h.links(id, level)
+	if own[0] > 0 {
+		q := h.vec(id)
+		chosen = slices.Clone(chosen) // the caller links back to its own
+		for _, nb := range neighbours(own) {
+			if !slices.ContainsFunc(chosen, func(c candidate) bool { return c.id == nb }) {
+				chosen = append(chosen, candidate{dist: h.distTo(q, nb), id: nb})
+			}
+		}
+		sortByDistance(chosen)
+		chosen = h.selectNeighbours(chosen, h.maxLinks(level))
+	}
+	own[0] = uint32(len(chosen))
+	for i, c := range chosen {
+		own[1+i] = c.id
+	}
 }
 
 func (h *HNSW) lock(id uint32) {
