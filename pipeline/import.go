@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/progress"
@@ -123,6 +125,8 @@ type ImportResult struct {
 	// StagedInMemory is how many bytes of segments stayed in memory
 	// (SpillThreshold) instead of going to the staging folder.
 	StagedInMemory int64
+	// Indexes says how the commit indexed the rows, per index.
+	Indexes []IndexBuild
 	// Where the time went: planning (listing, footers), the pipeline (read,
 	// map, stage) and the commit into the store.
 	PlanTime, PipelineTime, CommitTime time.Duration
@@ -141,6 +145,14 @@ type Plan struct {
 	// SpillThreshold is the bytes of segments staged in memory before the
 	// rest go to Staging; 0 unless the workers share this process.
 	SpillThreshold int64
+	// Indexes are the indexes that the workers build over the rows they
+	// stage (sinks.BuildIndexes): the table's own and, for a table the
+	// import creates, those that build_indexes declares. The commit uses
+	// their parts while the table still declares them so; it builds the
+	// others itself (an index that build_indexes adds to a table with rows
+	// covers those rows too; mode update only rewrites the vectors of the
+	// columns it feeds).
+	Indexes []store.IndexDef
 }
 
 // Prepare matches the inputs, reads their footers and plans the mapping.
@@ -311,6 +323,9 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	}
 	p.Read = sources.ReadOptions{Job: job, Patterns: pats, Columns: read, BatchRows: im.Options.BatchSize,
 		Workers: im.Options.Workers, Partitions: partCols, Filter: where}
+	if p.Indexes, err = workerIndexes(ti, p, im.Options); err != nil {
+		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
 	p.Staging = im.Options.Staging
 	if p.Staging == "" {
 		p.Staging, _ = filepath.Abs(filepath.Join(st.Dir(), "staging"))
@@ -451,7 +466,8 @@ func inferTable(f *sources.File, src lake.Schema, table string, maps []transform
 func (p *Plan) Build(s beam.Scope) {
 	batches, stats := sources.ReadParquet(s, p.Read)
 	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
-	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold}, mapped, dead, stats)
+	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold,
+		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit}, mapped, dead, stats)
 }
 
 // RunImport plans, runs and commits an import. A failed import commits
@@ -555,12 +571,12 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	if lim := p.Import.Options.MemoryLimit; lim > 0 {
 		window = min(window, lim/8)
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window})
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0})
 	if err != nil {
 		return res, err
 	}
 	res.Rows, res.Errors = cr.Rows, cr.Errors
-	if err := p.indexRows(c, ti); err != nil {
+	if res.Indexes, err = p.indexRows(ctx, c, ti, m, cr.Written); err != nil {
 		return res, fmt.Errorf("COPY INTO %s: %w", p.Import.Table, err)
 	}
 	names := make([]string, len(p.Read.Patterns))
@@ -605,37 +621,85 @@ func newJobID() string {
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// indexRows declares the indexes that build_indexes asks for and indexes
-// the rows the commit wrote: a new index covers every row of the table,
-// an existing one gets a segment for this commit's rows.
-func (p *Plan) indexRows(c *store.Commit, ti store.TableInfo) error {
-	o := p.Import.Options
+// declaredIndexes are the indexes that build_indexes declares on table t:
+// one on every VECTOR column that has none.
+func declaredIndexes(t store.TableInfo, o ImportOptions) ([]store.IndexDef, error) {
+	if !o.BuildIndexes {
+		return nil, nil
+	}
 	var added []store.IndexDef
-	if o.BuildIndexes {
-		for _, col := range ti.Schema.Columns {
-			if col.Type.Kind != lake.KindVector || slices.ContainsFunc(ti.Indexes, func(d store.IndexDef) bool { return strings.EqualFold(d.Column, col.Name) }) {
-				continue
-			}
-			d, err := newIndexDef(ti, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
-			if err != nil {
-				return err
-			}
-			added = append(added, d)
+	for _, col := range t.Schema.Columns {
+		if col.Type.Kind != lake.KindVector || slices.ContainsFunc(t.Indexes, func(d store.IndexDef) bool { return strings.EqualFold(d.Column, col.Name) }) {
+			continue
 		}
+		d, err := newIndexDef(t, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
+		if err != nil {
+			return nil, err
+		}
+		added = append(added, d)
+	}
+	return added, nil
+}
+
+// workerIndexes are the indexes the workers build (Plan.Indexes); t is the
+// table at planning, unless p creates it.
+func workerIndexes(t store.TableInfo, p *Plan, o ImportOptions) ([]store.IndexDef, error) {
+	defs := t.Indexes
+	if p.Create {
+		t = store.TableInfo{Name: p.Import.Table, Schema: p.Schema}
+		var err error
+		if defs, err = declaredIndexes(t, o); err != nil {
+			return nil, err
+		}
+	}
+	fed := p.Mapping.Fed()
+	var out []store.IndexDef
+	for _, d := range defs {
+		if !indexes.Structured(d.Type) {
+			continue
+		}
+		if o.Mode == sinks.Update && !slices.Contains(fed, p.Schema.Index(d.Column)) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// indexRows declares the indexes that build_indexes asks for and indexes
+// the rows the commit wrote: a new index on a table with rows covers
+// every row, an existing one (or any on a table this import creates) gets
+// a segment for this commit's rows, from the parts the workers built
+// (written says which of the staged rows the commit wrote) when they
+// built it as the table declares it now.
+func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInfo, m sinks.Manifest, written sinks.Written) ([]IndexBuild, error) {
+	added, err := declaredIndexes(ti, p.Import.Options)
+	if err != nil {
+		return nil, err
 	}
 	if len(added) > 0 {
 		all := append(append([]store.IndexDef(nil), ti.Indexes...), added...)
-		var err error
 		if ti, err = c.SetIndexes(ti.Name, all); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, d := range ti.Indexes {
 		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
-			return err
+			return nil, err
 		} else if n >= maxSegments {
-			return compactIndexes(c, ti)
+			return nil, compactIndexes(c, ti)
 		}
 	}
-	return indexCommit(c, ti, added)
+	fresh := added
+	if p.Create {
+		fresh = nil // the commit's rows are all the rows
+	}
+	staged := func(d store.IndexDef) ([][]byte, bool, error) {
+		if !slices.ContainsFunc(p.Indexes, func(w store.IndexDef) bool { return reflect.DeepEqual(w, d) }) {
+			return nil, false, nil
+		}
+		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, d.Name, written)
+		return parts, err == nil, err
+	}
+	return indexCommit(c, ti, fresh, staged)
 }

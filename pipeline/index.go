@@ -1,64 +1,23 @@
 package pipeline
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
 
-// Index types and their options.
-const (
-	IndexHNSW  = "hnsw"
-	IndexIVFPQ = "ivfpq"
-	IndexFlat  = "flat" // no structure: searches scan exactly
-	// IndexAuto chooses per segment (autoKind) and, per search, scans
-	// exactly while the index holds at most autoScanRows vectors.
-	IndexAuto = "auto"
-)
-
-// autoHNSWRows is the most vectors an auto index puts in an HNSW segment
-// per two cores: HNSW builds on one core at about 1,400 384-d vectors/s
-// here (200k in about 2.5 minutes), while IVF-PQ trains and encodes on
-// every core in a fraction of that; without SIMD kernels both are 8x
-// slower, so the limit is an eighth.
-const autoHNSWRows = 200_000
-
-// autoKind is the structure of an auto index's segment of n vectors.
-func autoKind(n int) string {
-	limit := autoHNSWRows * max(1, runtime.NumCPU()/2)
-	if vectorops.Kernel() == "generic" {
-		limit /= 8
-	}
-	if n > limit {
-		return IndexIVFPQ
-	}
-	return IndexHNSW
-}
-
-// autoScanRows is where an auto index starts using its graph: an exact
-// scan of the store costs about 2.5 us a row here (Badger iteration and
-// row decoding dominate, not the SIMD kernels), so 2,000 rows scan in
-// about 5 ms with exact results. The core count and CPU features do not
-// enter the rule yet: scans run on one core, and every kernel set is far
-// faster than the row decoding around it.
-const autoScanRows = 2000
-
-// graphIndex reports whether an index type keeps segments (HNSW or
-// IVF-PQ); a flat index keeps none.
-func graphIndex(typ string) bool { return typ == IndexHNSW || typ == IndexIVFPQ || typ == IndexAuto }
-
 // IndexOptions are the options an index takes, as COPY ... WITH names
 // them; CREATE INDEX ... USING hnsw|ivfpq also takes them without their
 // prefix (m, ef_construction, nlist, nbits, ...).
-var IndexOptions = []string{"hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank"}
+// segment_rows (index_segment_rows in COPY) is the most rows one part of
+// the index covers (indexes.SegmentRows).
+var IndexOptions = []string{"hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank", "segment_rows"}
 
 // newIndexDef checks an index declaration against the table.
 func newIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[string]int) (store.IndexDef, error) {
@@ -91,9 +50,9 @@ func newIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[s
 func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, error) {
 	typ = strings.ToLower(typ)
 	if typ == "" {
-		typ = IndexHNSW
+		typ = indexes.HNSW
 	}
-	if typ != IndexHNSW && typ != IndexIVFPQ && typ != IndexFlat && typ != IndexAuto {
+	if typ != indexes.HNSW && typ != indexes.IVFPQ && typ != indexes.Flat && typ != indexes.Auto {
 		return "", "", fmt.Errorf("unknown index type %q (hnsw, ivfpq, flat, auto)", typ)
 	}
 	if metric == "" {
@@ -115,6 +74,8 @@ func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, er
 			limit = 8
 		case "ivf_nlist":
 			limit = 1 << 20
+		case "segment_rows":
+			limit = 1 << 30
 		}
 		if v < 1 || v > limit || k == "hnsw_m" && v < 2 {
 			return "", "", fmt.Errorf("index option %s = %d is out of range", k, v)
@@ -132,8 +93,8 @@ func prefixOptions(typ string, opts map[string]int) map[string]int {
 	out := map[string]int{}
 	for k, v := range opts {
 		switch {
-		case strings.HasPrefix(k, "hnsw_") || strings.HasPrefix(k, "ivf_"):
-		case strings.EqualFold(typ, IndexIVFPQ):
+		case strings.HasPrefix(k, "hnsw_") || strings.HasPrefix(k, "ivf_") || k == "segment_rows":
+		case strings.EqualFold(typ, indexes.IVFPQ):
 			k = "ivf_" + k
 		default:
 			k = "hnsw_" + k
@@ -152,178 +113,106 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func hnswConfig(d store.IndexDef) vectorops.HNSWConfig {
-	o := d.Options
-	return vectorops.HNSWConfig{M: o["hnsw_m"], EfConstruction: o["hnsw_ef_construction"], EfSearch: o["hnsw_ef_search"], Seed: 1}
-}
+// stagedParts returns the parts that the workers built for index d over
+// the rows of this commit, resolved for it; ok is false when they built
+// none for d as it is declared now, and the commit builds them itself.
+type stagedParts func(d store.IndexDef) (parts [][]byte, ok bool, err error)
 
-func ivfpqConfig(d store.IndexDef) vectorops.IVFPQConfig {
-	o := d.Options
-	return vectorops.IVFPQConfig{NList: o["ivf_nlist"], M: o["ivf_m"], NBits: o["ivf_nbits"], NProbe: o["ivf_nprobe"], Rerank: o["ivf_rerank"], Seed: 1}
-}
-
-// annIndex is what a segment searches: HNSW or IVF-PQ (param is ef or
-// nprobe; 0 for the index's own).
-type annIndex interface {
-	Search(q []float32, k, param int, keep func(label uint64) bool) ([]vectorops.Result, error)
-	Len() int
-}
-
-// A segment's stored form: "LLVS", version 1, the entry count, then per
-// entry its row version (u64) and primary key (uvarint length, bytes), then
-// the HNSW encoding, whose labels are the entries' positions.
-
-const segmentMagic = "LLVS"
-
-type segment struct {
-	ts       uint64
-	versions []uint64
-	pks      [][]byte
-	index    annIndex
-}
-
-// buildSegment indexes the vector column of the rows rows yields; NULL
-// vectors are left out (no comparison ranks them). It returns nil when no
-// row has a vector.
-func buildSegment(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, value []byte, version uint64) error) error) ([]byte, error) {
-	col := schema.Index(d.Column)
-	if col < 0 {
-		return nil, fmt.Errorf("index %s: column %s is gone", d.Name, d.Column)
-	}
-	metric, _ := vectorops.ParseMetric(d.Metric)
-	dim := schema.Columns[col].Type.Dim
-	var head []byte
-	var vecs [][]float32
-	n := 0
-	err := rows(func(pk, value []byte, version uint64) error {
-		row, err := store.DecodeRow(schema, value)
-		if err != nil {
-			return err
+// indexCommit stores, for every structured index of the table, a segment
+// over the rows that the commit wrote (from the workers' parts when staged
+// has them), or over all rows for the indexes in fresh (declared by this
+// commit). A commit that writes rows of an indexed table calls it before
+// Finish. It reports, per index, the parts stored and who built them.
+func indexCommit(c *store.Commit, t store.TableInfo, fresh []store.IndexDef, staged stagedParts) ([]IndexBuild, error) {
+	var out []IndexBuild
+	var v *store.View
+	defer func() {
+		if v != nil {
+			v.Close()
 		}
-		v, ok := row[col].([]float32)
-		if !ok {
-			return nil
-		}
-		vecs = append(vecs, v)
-		head = binary.LittleEndian.AppendUint64(head, version)
-		head = binary.AppendUvarint(head, uint64(len(pk)))
-		head = append(head, pk...)
-		n++
-		return nil
-	})
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	kind := d.Type
-	if kind == IndexAuto {
-		kind = autoKind(n)
-	}
-	labels := make([]uint64, n)
-	for i := range labels {
-		labels[i] = uint64(i)
-	}
-	var blob []byte
-	if kind == IndexIVFPQ {
-		x, err := vectorops.BuildIVFPQ(dim, metric, ivfpqConfig(d), labels, vecs)
-		if err != nil {
-			return nil, fmt.Errorf("index %s: %w", d.Name, err)
-		}
-		blob, _ = x.MarshalBinary()
-	} else {
-		h := vectorops.NewHNSW(dim, metric, hnswConfig(d))
-		if err := h.AddBatch(labels, vecs, 0); err != nil {
-			return nil, fmt.Errorf("index %s: %w", d.Name, err)
-		}
-		blob, _ = h.MarshalBinary()
-	}
-	out := append([]byte(segmentMagic), 1, 0, 0, 0)
-	out = binary.LittleEndian.AppendUint32(out, uint32(n))
-	return append(append(out, head...), blob...), nil
-}
-
-func decodeSegment(ts uint64, b []byte) (*segment, error) {
-	bad := func(what string) error { return fmt.Errorf("index segment of commit %d: %s", ts, what) }
-	if len(b) < 12 || string(b[:4]) != segmentMagic || binary.LittleEndian.Uint32(b[4:]) != 1 {
-		return nil, bad("not a segment of this version")
-	}
-	n := int(binary.LittleEndian.Uint32(b[8:]))
-	if n > len(b)/9 {
-		return nil, bad("entry count past its size")
-	}
-	s := &segment{ts: ts, versions: make([]uint64, n), pks: make([][]byte, n)}
-	off := 12
-	for i := range n {
-		if off+8 > len(b) {
-			return nil, bad("truncated")
-		}
-		s.versions[i] = binary.LittleEndian.Uint64(b[off:])
-		off += 8
-		l, k := binary.Uvarint(b[off:])
-		if k <= 0 || uint64(len(b)-off-k) < l {
-			return nil, bad("truncated key")
-		}
-		off += k
-		s.pks[i] = b[off : off+int(l)]
-		off += int(l)
-	}
-	var h annIndex
-	var err error
-	if bytes.HasPrefix(b[off:], []byte("LLIV")) {
-		h, err = vectorops.UnmarshalIVFPQ(b[off:])
-	} else {
-		h, err = vectorops.UnmarshalHNSW(b[off:])
-	}
-	if err != nil {
-		return nil, bad(err.Error())
-	}
-	if h.Len() != n {
-		return nil, bad(fmt.Sprintf("%d keys for %d vectors", n, h.Len()))
-	}
-	s.index = h
-	return s, nil
-}
-
-// indexCommit stores, for every HNSW index of the table, a segment over
-// the rows that the commit wrote, or over all rows for the indexes in
-// fresh (declared by this commit). A commit that writes rows of an indexed
-// table calls it before Finish.
-func indexCommit(c *store.Commit, t store.TableInfo, fresh []store.IndexDef) error {
-	var hnsw []store.IndexDef
+	}()
 	for _, d := range t.Indexes {
-		if graphIndex(d.Type) {
-			hnsw = append(hnsw, d)
+		if !indexes.Structured(d.Type) {
+			continue
 		}
-	}
-	if len(hnsw) == 0 {
-		return nil
-	}
-	v, err := c.View()
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	for _, d := range hnsw {
 		own := !slices.ContainsFunc(fresh, func(f store.IndexDef) bool { return f.Name == d.Name })
-		blob, err := buildSegment(d, t.Schema, func(fn func(pk, value []byte, version uint64) error) error {
-			return v.Rows(t, own, fn)
-		})
-		if err != nil {
-			return err
+		var parts [][]byte
+		built := false
+		if own && staged != nil {
+			var err error
+			if parts, built, err = staged(d); err != nil {
+				return nil, err
+			}
 		}
-		if blob != nil {
-			if err := c.PutIndexSegment(t, d.Name, blob); err != nil {
-				return err
+		if !built {
+			if v == nil {
+				var err error
+				if v, err = c.View(); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			parts, err = buildParts(d, t.Schema, func(fn func(pk, value []byte, version uint64) error) error {
+				return v.Rows(t, own, fn)
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, IndexBuild{Index: d.Name, Parts: len(parts), ByWorkers: built})
+		if len(parts) > 0 {
+			if err := c.PutIndexSegment(t, d.Name, indexes.EncodeSegment(parts)); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// IndexBuild says how a commit indexed its rows: the parts it stored for
+// an index, and whether the import's workers built them.
+type IndexBuild struct {
+	Index     string
+	Parts     int
+	ByWorkers bool
+}
+
+// buildParts indexes the vector column of the rows that rows yields, in
+// parts of at most indexes.SegmentRows rows.
+func buildParts(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, value []byte, version uint64) error) error) ([][]byte, error) {
+	b, err := indexes.NewBuilder(d, schema)
+	if err != nil {
+		return nil, err
+	}
+	limit := indexes.SegmentRows(d, schema.Columns[schema.Index(d.Column)].Type.Dim, 0)
+	var parts [][]byte
+	flush := func() error {
+		part, err := b.Build()
+		if part != nil {
+			parts = append(parts, part)
+		}
+		return err
+	}
+	err = rows(func(pk, value []byte, version uint64) error {
+		if _, err := b.AddRow(pk, value, version); err != nil {
+			return err
+		}
+		if b.Len() >= limit {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return parts, err
 }
 
 // segments caches decoded segments: decoding one is a copy of its
 // vectors, and a segment never changes once committed.
 var segments struct {
 	sync.Mutex
-	byKey map[segmentKey]*segment
+	byKey map[segmentKey][]*indexes.Part
 	order []segmentKey
 }
 
@@ -336,7 +225,8 @@ type segmentKey struct {
 
 const cachedSegments = 16
 
-func loadSegments(st *store.Store, v *store.View, t store.TableInfo, index string) ([]*segment, error) {
+// loadParts returns the parts of every segment of the index at the view.
+func loadParts(st *store.Store, v *store.View, t store.TableInfo, index string) ([]*indexes.Part, error) {
 	stored, err := v.IndexSegments(t, index)
 	if err != nil {
 		return nil, err
@@ -344,24 +234,24 @@ func loadSegments(st *store.Store, v *store.View, t store.TableInfo, index strin
 	segments.Lock()
 	defer segments.Unlock()
 	if segments.byKey == nil {
-		segments.byKey = map[segmentKey]*segment{}
+		segments.byKey = map[segmentKey][]*indexes.Part{}
 	}
-	out := make([]*segment, 0, len(stored))
+	var out []*indexes.Part
 	for _, s := range stored {
 		k := segmentKey{st, t.ID, strings.ToLower(index), s.TS}
-		seg, ok := segments.byKey[k]
+		parts, ok := segments.byKey[k]
 		if !ok {
-			if seg, err = decodeSegment(s.TS, s.Data); err != nil {
-				return nil, fmt.Errorf("index %s of table %s: %w", index, t.Name, err)
+			if parts, err = indexes.DecodeSegment(s.Data); err != nil {
+				return nil, fmt.Errorf("index %s of table %s: segment of commit %d: %w", index, t.Name, s.TS, err)
 			}
-			segments.byKey[k] = seg
+			segments.byKey[k] = parts
 			segments.order = append(segments.order, k)
 			if len(segments.order) > cachedSegments {
 				delete(segments.byKey, segments.order[0])
 				segments.order = segments.order[1:]
 			}
 		}
-		out = append(out, seg)
+		out = append(out, parts...)
 	}
 	return out, nil
 }
@@ -372,7 +262,7 @@ func loadSegments(st *store.Store, v *store.View, t store.TableInfo, index strin
 func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, string) {
 	var others []string
 	for _, d := range t.Indexes {
-		if graphIndex(d.Type) && strings.EqualFold(d.Column, e.Column) {
+		if indexes.Structured(d.Type) && strings.EqualFold(d.Column, e.Column) {
 			others = append(others, fmt.Sprintf("%s is %s", d.Name, d.Metric))
 		}
 	}
@@ -391,7 +281,7 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, stri
 		return store.IndexDef{}, "scan: an index finds nearest first, and this orders farthest first"
 	}
 	for _, d := range t.Indexes {
-		if graphIndex(d.Type) && d.Metric == metric && strings.EqualFold(d.Column, e.Column) {
+		if indexes.Structured(d.Type) && d.Metric == metric && strings.EqualFold(d.Column, e.Column) {
 			return d, ""
 		}
 	}
@@ -411,16 +301,16 @@ type searchParams struct{ ef, nprobe int }
 // index small enough to scan.
 func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef, query []float32, k int, p searchParams,
 	match func(store.Row) bool) (rows []store.Row, plan string, err error) {
-	segs, err := loadSegments(st, v, t, d.Name)
+	segs, err := loadParts(st, v, t, d.Name)
 	if err != nil {
 		return nil, "", err
 	}
 	entries := 0
 	for _, seg := range segs {
-		entries += len(seg.pks)
+		entries += len(seg.Keys)
 	}
-	if d.Type == IndexAuto && entries <= autoScanRows {
-		return nil, fmt.Sprintf("scan: auto index %s holds %d vectors, at most %d scan", d.Name, entries, autoScanRows), nil
+	if d.Type == indexes.Auto && entries <= indexes.AutoScanRows {
+		return nil, fmt.Sprintf("scan: auto index %s holds %d vectors, at most %d scan", d.Name, entries, indexes.AutoScanRows), nil
 	}
 	if k >= entries {
 		return nil, fmt.Sprintf("scan: LIMIT %d reaches every vector of index %s", k, d.Name), nil
@@ -435,12 +325,12 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 	var fail error
 	for _, seg := range segs {
 		keep := func(label uint64) bool {
-			pk := seg.pks[label]
+			pk := seg.Keys[label]
 			if f, ok := seen[string(pk)]; ok {
 				return f.good
 			}
 			value, version, exists, err := v.Row(t, pk)
-			if err == nil && exists && version == seg.versions[label] {
+			if err == nil && exists && version == seg.Versions[label] {
 				var row store.Row
 				if row, err = store.DecodeRow(t.Schema, value); err == nil {
 					good := match == nil || match(row)
@@ -454,10 +344,10 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 			return false // rewritten or deleted since: a newer segment, or none, has it
 		}
 		param := p.ef
-		if _, ivf := seg.index.(*vectorops.IVFPQ); ivf {
+		if _, ivf := seg.Index.(*vectorops.IVFPQ); ivf {
 			param = p.nprobe
 		}
-		if _, err := seg.index.Search(query, k, param, keep); err != nil {
+		if _, err := seg.Index.Search(query, k, param, keep); err != nil {
 			return nil, "", err
 		}
 		if fail != nil {
@@ -500,7 +390,7 @@ func createIndexIn(c *store.Commit, ci CreateIndex) (Result, error) {
 	if ti, err = c.SetIndexes(ti.Name, append(append([]store.IndexDef(nil), ti.Indexes...), d)); err != nil {
 		return Result{}, err
 	}
-	if err := indexCommit(c, ti, []store.IndexDef{d}); err != nil {
+	if _, err := indexCommit(c, ti, []store.IndexDef{d}, nil); err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX %s: %w", d.Name, err)
 	}
 	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric)}, nil
@@ -548,7 +438,7 @@ const maxSegments = 8
 func compactIndexes(c *store.Commit, t store.TableInfo) error {
 	var fresh []store.IndexDef
 	for _, d := range t.Indexes {
-		if !graphIndex(d.Type) {
+		if !indexes.Structured(d.Type) {
 			continue
 		}
 		if err := c.DropIndexSegments(t, d.Name); err != nil {
@@ -556,7 +446,8 @@ func compactIndexes(c *store.Commit, t store.TableInfo) error {
 		}
 		fresh = append(fresh, d)
 	}
-	return indexCommit(c, t, fresh)
+	_, err := indexCommit(c, t, fresh, nil)
+	return err
 }
 
 // Compact merges the segments of every index of a table into one, in one

@@ -111,6 +111,13 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if res.Errors > 0 {
 			msg += fmt.Sprintf("; %d row(s) rejected: see `lakelink errors %s`", res.Errors, res.Job)
 		}
+		for _, b := range res.Indexes {
+			by := "by the commit"
+			if b.ByWorkers {
+				by = "by the workers"
+			}
+			msg += fmt.Sprintf("; index %s: %d part(s) built %s", b.Index, b.Parts, by)
+		}
 		return Result{Message: msg}, nil
 	case Set:
 		if !knownSettings[x.Name] {

@@ -636,7 +636,7 @@ func (p *parser) literal() (any, error) {
 // Options lists the WITH options of COPY, for errors and the README.
 var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
 	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
-	"ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank"}
+	"ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank", "index_segment_rows"}
 
 func setOption(o *ImportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -751,7 +751,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 		} else {
 			o.IndexMetric = s
 		}
-	case "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank":
+	case "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank", "index_segment_rows":
 		n, err := num()
 		if err != nil {
 			return err
@@ -759,7 +759,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 		if o.IndexOptions == nil {
 			o.IndexOptions = map[string]int{}
 		}
-		o.IndexOptions[k] = int(n)
+		o.IndexOptions[strings.TrimPrefix(k, "index_")] = int(n)
 	case "staging":
 		s, err := str()
 		if err != nil {

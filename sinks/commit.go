@@ -54,12 +54,17 @@ type CommitOptions struct {
 	// at once (default 64 MB); past it the commit is flushed and the
 	// mappings released.
 	MappedWindow int64
+	// TrackWritten records which staged rows the commit writes
+	// (CommitResult.Written), for ResolveParts.
+	TrackWritten bool
 }
 
 // CommitResult counts what a commit loaded.
 type CommitResult struct {
 	Rows   int64
 	Errors int64
+	// Written is set when CommitOptions.TrackWritten is.
+	Written Written
 }
 
 // ReadManifest loads a job's manifest from staging.
@@ -137,6 +142,9 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 	var seen map[[16]byte]bool
 	if hasPK && !lastWins {
 		seen = make(map[[16]byte]bool, totalRows)
+	}
+	if opt.TrackWritten {
+		res.Written = Written{}
 	}
 	var seq uint64
 	at := time.Now().UTC()
@@ -222,6 +230,9 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 				}
 			}
 			res.Rows++
+			if res.Written != nil {
+				res.Written.set(seg.Name, seg.Rows, r)
+			}
 			return c.Put(opt.Table, key, val)
 		})
 		if err != nil {

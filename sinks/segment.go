@@ -27,6 +27,10 @@ type Segment struct {
 	Objects         int64 `json:"objects,omitempty"`
 	RowGroups       int64 `json:"row_groups,omitempty"`
 	RowGroupsPruned int64 `json:"row_groups_pruned,omitempty"`
+	// A part of an index that a worker built (BuildIndexes): the index's
+	// name and the vectors in the part.
+	Index   string `json:"index,omitempty"`
+	Vectors int64  `json:"vectors,omitempty"`
 }
 
 // Manifest is the list of a job's segments in input order.

@@ -14,6 +14,7 @@ import (
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/transforms"
 )
 
@@ -29,6 +30,11 @@ type StageOptions struct {
 	// process's memory before staging the rest in Staging. Only for workers
 	// that run in the committing process; 0 stages everything in Staging.
 	SpillThreshold int64 `json:"spill_threshold,omitempty"`
+	// Indexes are the table's indexes that the workers build over the rows
+	// they stage (BuildIndexes); MemoryLimit, the import's memory limit,
+	// bounds the rows of each part (indexes.SegmentRows).
+	Indexes     []store.IndexDef `json:"indexes,omitempty"`
+	MemoryLimit int64            `json:"memory_limit,omitempty"`
 }
 
 // ManifestKey is the staging key of a job's manifest.
@@ -44,7 +50,8 @@ func errorsKey(job string, o lake.Origin) string {
 
 // Stage writes batches and their dead letters as staged segments and, when
 // all are written, the job manifest, which also sums the read statistics
-// (sources.ReadStats). Commit then loads the manifest into the store.
+// (sources.ReadStats), and the parts of opt.Indexes that the workers built
+// over the staged rows. Commit then loads the manifest into the store.
 func Stage(s beam.Scope, opt StageOptions, batches, deadLetters, readStats beam.PCollection) {
 	s = s.Scope("sinks.Stage")
 	rows := beam.ParDo(s, &stageRowsFn{Opt: opt}, batches)
@@ -52,8 +59,12 @@ func Stage(s beam.Scope, opt StageOptions, batches, deadLetters, readStats beam.
 	stats := beam.ParDo(s, statsSegment, readStats)
 	// The sentinel makes the manifest appear even when there is no input.
 	sentinel := beam.CreateList(s, []Segment{{}})
-	all := beam.Flatten(s, rows, errs, stats, sentinel)
-	beam.ParDo0(s, &manifestFn{Opt: opt}, beam.GroupByKey(s, beam.AddFixedKey(s, all)))
+	all := []beam.PCollection{rows, errs, stats, sentinel}
+	if len(opt.Indexes) > 0 {
+		all = append(all, BuildIndexes(s, opt, rows))
+	}
+	flat := beam.Flatten(s, all...)
+	beam.ParDo0(s, &manifestFn{Opt: opt}, beam.GroupByKey(s, beam.AddFixedKey(s, flat)))
 }
 
 // staging is the open staging bucket of a DoFn, opened in Setup and closed
@@ -230,6 +241,9 @@ func init() {
 	register.DoFn3x1[context.Context, lake.Batch, func(Segment), error](&stageRowsFn{})
 	register.DoFn3x1[context.Context, transforms.ErrorBatch, func(Segment), error](&stageErrorsFn{})
 	register.DoFn3x1[context.Context, int, func(*Segment) bool, error](&manifestFn{})
+	register.DoFn3x0[int, func(*Segment) bool, func(PartGroup)](&planPartsFn{})
+	register.DoFn3x1[context.Context, PartGroup, func(Segment), error](&buildPartFn{})
+	register.Emitter1[PartGroup]()
 	register.Function1x1(statsSegment)
 	register.Emitter1[Segment]()
 	register.Iter1[Segment]()

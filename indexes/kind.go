@@ -1,0 +1,90 @@
+package indexes
+
+import (
+	"runtime"
+
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/vectorops"
+)
+
+// Index types.
+const (
+	HNSW  = "hnsw"
+	IVFPQ = "ivfpq"
+	Flat  = "flat" // no structure: searches scan exactly
+	// Auto chooses per part (Kind) and, per search, scans exactly while
+	// the index holds at most AutoScanRows vectors.
+	Auto = "auto"
+)
+
+// Structured reports whether an index type keeps parts (HNSW, IVF-PQ or
+// auto); a flat index keeps none.
+func Structured(typ string) bool { return typ == HNSW || typ == IVFPQ || typ == Auto }
+
+// autoHNSWRows is the most vectors an auto index puts in an HNSW part per
+// two cores: HNSW builds on one core at about 1,400 384-d vectors/s here
+// (200k in about 2.5 minutes), while IVF-PQ trains and encodes on every
+// core in a fraction of that; without SIMD kernels both are 8x slower, so
+// the limit is an eighth.
+const autoHNSWRows = 200_000
+
+// Kind is the structure of a part of n vectors of index d: d's type, or
+// for an auto index HNSW up to autoHNSWRows per two cores of the machine
+// that builds it, IVF-PQ past that.
+func Kind(d store.IndexDef, n int) string {
+	if d.Type != Auto {
+		return d.Type
+	}
+	limit := autoHNSWRows * max(1, runtime.NumCPU()/2)
+	if vectorops.Kernel() == "generic" {
+		limit /= 8
+	}
+	if n > limit {
+		return IVFPQ
+	}
+	return HNSW
+}
+
+// AutoScanRows is where an auto index starts using its parts: an exact
+// scan of the store costs about 2.5 us a row here (Badger iteration and
+// row decoding dominate, not the SIMD kernels), so 2,000 rows scan in
+// about 5 ms with exact results. The core count and CPU features do not
+// enter the rule yet: scans run on one core, and every kernel set is far
+// faster than the row decoding around it.
+const AutoScanRows = 2000
+
+// HNSWConfig is the graph configuration of index d (zero fields take
+// vectorops' defaults).
+func HNSWConfig(d store.IndexDef) vectorops.HNSWConfig {
+	o := d.Options
+	return vectorops.HNSWConfig{M: o["hnsw_m"], EfConstruction: o["hnsw_ef_construction"], EfSearch: o["hnsw_ef_search"], Seed: 1}
+}
+
+// IVFPQConfig is the IVF-PQ configuration of index d.
+func IVFPQConfig(d store.IndexDef) vectorops.IVFPQConfig {
+	o := d.Options
+	return vectorops.IVFPQConfig{NList: o["ivf_nlist"], M: o["ivf_m"], NBits: o["ivf_nbits"], NProbe: o["ivf_nprobe"], Rerank: o["ivf_rerank"], Seed: 1}
+}
+
+// Part sizes. A part's vectors are held in memory while it builds and
+// while it is searched, and a search walks every part, so parts are as
+// large as memory allows: partBytes of float32 vectors by default, a
+// quarter of the import's memory limit when one is set, or the index's
+// segment_rows option.
+const (
+	partBytes   = 512 << 20
+	minPartRows = 1000
+)
+
+// SegmentRows is the most rows of index d that one part covers, for
+// vectors of dim values, under an import memory limit (0 for none).
+func SegmentRows(d store.IndexDef, dim int, memoryLimit int64) int {
+	if n := d.Options["segment_rows"]; n > 0 {
+		return n
+	}
+	bytes := int64(partBytes)
+	if memoryLimit > 0 {
+		bytes = min(bytes, memoryLimit/4)
+	}
+	return max(minPartRows, int(bytes/int64(4*max(1, dim))))
+}

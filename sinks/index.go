@@ -1,0 +1,190 @@
+package sinks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
+)
+
+// PartGroup is a run of staged row segments, in input order, over which
+// one worker builds one part of index Index (an offset into
+// StageOptions.Indexes).
+type PartGroup struct {
+	Index    int       `json:"index"`
+	Group    int       `json:"group"`
+	Segments []Segment `json:"segments"`
+}
+
+// BuildIndexes builds, in the workers, a part of every index in
+// opt.Indexes over each run of staged row segments (rows, as Stage's
+// first step emits them) of at most indexes.SegmentRows rows, stages it
+// as an indexes.Staged object and returns its descriptors for the
+// manifest. The runs are cut from the segments in input order, so a part's
+// name depends only on the input and the job: a retried bundle rewrites
+// the same object. The commit turns staged parts into the index's segment
+// (ResolveParts).
+func BuildIndexes(s beam.Scope, opt StageOptions, rows beam.PCollection) beam.PCollection {
+	s = s.Scope("sinks.BuildIndexes")
+	groups := beam.ParDo(s, &planPartsFn{Opt: opt}, beam.GroupByKey(s, beam.AddFixedKey(s, rows)))
+	return beam.ParDo(s, &buildPartFn{Opt: opt}, beam.Reshuffle(s, groups))
+}
+
+type planPartsFn struct {
+	Opt StageOptions `json:"opt"`
+}
+
+func (fn *planPartsFn) ProcessElement(_ int, segs func(*Segment) bool, emit func(PartGroup)) {
+	m := Manifest{}
+	var seg Segment
+	for segs(&seg) {
+		if seg.Rows > 0 {
+			m.Segments = append(m.Segments, seg)
+		}
+	}
+	m.Sort()
+	for i, d := range fn.Opt.Indexes {
+		dim := 0
+		if c := fn.Opt.Schema.Index(d.Column); c >= 0 {
+			dim = fn.Opt.Schema.Columns[c].Type.Dim
+		}
+		limit := int64(indexes.SegmentRows(d, dim, fn.Opt.MemoryLimit))
+		g := PartGroup{Index: i}
+		var rows int64
+		for _, seg := range m.Segments {
+			if rows > 0 && rows+seg.Rows > limit {
+				emit(g)
+				g = PartGroup{Index: i, Group: g.Group + 1}
+				rows = 0
+			}
+			g.Segments = append(g.Segments, seg)
+			rows += seg.Rows
+		}
+		if len(g.Segments) > 0 {
+			emit(g)
+		}
+	}
+}
+
+func partKey(job, index string, group int) string {
+	return fmt.Sprintf("%s/index-%s-%06d.lsx", job, index, group)
+}
+
+type buildPartFn struct {
+	Opt StageOptions `json:"opt"`
+	staging
+}
+
+func (fn *buildPartFn) Setup(ctx context.Context) error { return fn.open(ctx, fn.Opt) }
+func (fn *buildPartFn) Teardown()                       { fn.close() }
+
+func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit func(Segment)) error {
+	if g.Index < 0 || g.Index >= len(fn.Opt.Indexes) {
+		return fmt.Errorf("sinks.BuildIndexes: no index %d", g.Index)
+	}
+	d := fn.Opt.Indexes[g.Index]
+	b, err := indexes.NewBuilder(d, fn.Opt.Schema)
+	if err != nil {
+		return err
+	}
+	staged := indexes.Staged{}
+	for j, seg := range g.Segments {
+		staged.Segments = append(staged.Segments, seg.Name)
+		var row int64
+		err := fn.eachRow(ctx, seg, func(key, val []byte) error {
+			added, err := b.AddRow(key, val, 0)
+			if err != nil {
+				return fmt.Errorf("index %s: staged %s row %d: %w", d.Name, seg.Name, row, err)
+			}
+			if added {
+				staged.Origins = append(staged.Origins, indexes.Origin{Segment: j, Row: row})
+			}
+			row++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	n := b.Len()
+	if staged.Part, err = b.Build(); err != nil || staged.Part == nil {
+		return err // nil: no row of the group has a vector
+	}
+	data, _ := staged.MarshalBinary()
+	key := partKey(fn.Opt.Job, d.Name, g.Group)
+	if err := fn.write(ctx, key, data); err != nil {
+		return err
+	}
+	emit(Segment{Name: key, Index: d.Name, Vectors: int64(n), Bytes: int64(len(data))})
+	return nil
+}
+
+func (fn *buildPartFn) eachRow(ctx context.Context, seg Segment, f func(key, val []byte) error) error {
+	if seg.InMemory {
+		data, ok := memStage.get(seg.Name)
+		if !ok {
+			return fmt.Errorf("staged %s: not in this process's memory", seg.Name)
+		}
+		return readRowsFrom(data, f)
+	}
+	return eachRow(ctx, fn.bucket, seg, f)
+}
+
+// ResolveParts reads the parts that the workers staged for an index and
+// sets their entries' versions for commit c, whose rows written records
+// (CommitResult.Written): an entry of a row that the commit did not write
+// can never be current. Parts left with no live entry are dropped.
+func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging, index string, written Written) ([][]byte, error) {
+	b, done, err := sources.OpenBucket(ctx, staging)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var parts [][]byte
+	for _, seg := range m.Segments {
+		if seg.Index != index {
+			continue
+		}
+		data, err := b.ReadAll(ctx, seg.Name)
+		if err != nil {
+			return nil, fmt.Errorf("read staged %s: %w", seg.Name, err)
+		}
+		st, err := indexes.UnmarshalStaged(data)
+		if err != nil {
+			return nil, fmt.Errorf("staged %s: %w", seg.Name, err)
+		}
+		part, live, err := st.Resolve(c.TS(), written.Has)
+		if err != nil {
+			return nil, fmt.Errorf("staged %s: %w", seg.Name, err)
+		}
+		if live > 0 {
+			parts = append(parts, part)
+		}
+	}
+	return parts, nil
+}
+
+// Written records, per staged row segment, which of its rows a commit
+// wrote.
+type Written map[string][]uint64
+
+// Has reports whether the commit wrote row row of staged segment seg.
+func (w Written) Has(seg string, row int64) bool {
+	bits := w[seg]
+	return row >= 0 && row/64 < int64(len(bits)) && bits[row/64]&(1<<(row%64)) != 0
+}
+
+func (w Written) set(seg string, rows, row int64) {
+	bits, ok := w[seg]
+	if !ok {
+		bits = make([]uint64, (rows+63)/64)
+		w[seg] = bits
+	}
+	if row/64 < int64(len(bits)) {
+		bits[row/64] |= 1 << (row % 64)
+	}
+}
