@@ -12,4 +12,7 @@
 //			return myHarness(t)
 //		})
 //	}
+//
+// Vector indexes have their own suite in the sub-package vectorindex,
+// which vectorops' Flat, HNSW (Add and AddBatch) and IVF-PQ pass.
 package conformance
