@@ -245,6 +245,9 @@ func (h *HNSW) link(id uint32) {
 	eps := []candidate{ep}
 	for l := min(level, top); l >= 0; l-- {
 		found := h.searchLevel(q, eps, h.cfg.EfConstruction, l, vis, nil)
+		// Under AddBatch a node inserted meanwhile may have linked to id
+		// already, so the walk can meet id itself.
+		found = slices.DeleteFunc(found, func(c candidate) bool { return c.id == id })
 		chosen := h.selectNeighbours(found, h.cfg.M)
 		h.setLinks(id, l, chosen)
 		for _, c := range chosen {
