@@ -31,8 +31,12 @@ type Session struct {
 	// as []float32, as a []any of numbers, or as text '[0.1, 0.2]'.
 	Params map[int]any
 	// At, when not 0, is the commit that SELECTs read instead of the head:
-	// rows, indexes and searches as they were then.
+	// rows, indexes and searches as they were then (Resolve turns a tag or
+	// a time into one). A SELECT's own AT (...) takes precedence.
 	At uint64
+	// Author is recorded with the tags the session creates (default:
+	// $LAKELINK_AUTHOR, else $USER).
+	Author string
 }
 
 // Result is the outcome of one statement: a table of rows, or a message.
@@ -263,10 +267,23 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	if s.At != 0 {
 		at = s.At
 	}
+	virtual := strings.EqualFold(q.Table, StatusTable) || strings.EqualFold(q.Table, TagsTable)
+	if q.At != nil {
+		if virtual {
+			return Result{}, fmt.Errorf("%s %s: %s", q.Table, q.At, errNoAt)
+		}
+		var err error
+		if at, err = s.resolve(*q.At); err != nil {
+			return Result{}, err
+		}
+	}
 	var ti store.TableInfo
 	var err error
 	var scan func(table string, at uint64, fn func(store.Row) error) error = s.Store.Scan
-	if strings.EqualFold(q.Table, StatusTable) {
+	if strings.EqualFold(q.Table, TagsTable) {
+		ti.Schema = TagsSchema
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return tagRows(s.Store, fn) }
+	} else if strings.EqualFold(q.Table, StatusTable) {
 		// Read from the status files, which running jobs update.
 		ti.Schema = StatusSchema
 		scan = func(_ string, _ uint64, fn func(store.Row) error) error {
@@ -284,7 +301,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	} else if ti, err = s.Store.Table(q.Table, at); err != nil {
 		return Result{}, err
 	}
-	if q.Count && q.Where == nil && !strings.EqualFold(q.Table, StatusTable) {
+	if q.Count && q.Where == nil && !virtual {
 		n, err := s.Store.Count(q.Table, at)
 		return Result{Columns: []string{"count"}, Rows: [][]any{{n}}}, err
 	}

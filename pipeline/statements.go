@@ -37,6 +37,7 @@ type Copy struct{ Import Import }
 // vector comparison (see VectorExpr), each [AS name].
 type Select struct {
 	Table   string
+	At      *AtRef // AT (...): read that commit
 	Count   bool
 	Star    bool   // *, alone or before further items
 	Items   []Item // the items after or instead of *
@@ -862,6 +863,11 @@ func (p *parser) selectStmt() (Statement, error) {
 	var err error
 	if s.Table, err = p.ident("a table name"); err != nil {
 		return nil, err
+	}
+	if p.kw("AT") {
+		if s.At, err = p.atRef(); err != nil {
+			return nil, err
+		}
 	}
 	if p.kw("WHERE") {
 		start := p.i

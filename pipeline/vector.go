@@ -306,6 +306,9 @@ type Search struct {
 	Metric  string
 	Where   string   // a condition as in SQL's WHERE; empty for none
 	Columns []string // the columns to return; all when empty
+	// At, when set, is the tag, commit number or time to search at
+	// (Session.Resolve); Session.At applies otherwise.
+	At string
 }
 
 // Search runs a similarity search.
@@ -339,6 +342,13 @@ func (s *Session) Search(q Search) (Result, error) {
 			return Result{}, fmt.Errorf("search %s: %w", q.Table, err)
 		}
 		sel.Where = stmts[0].(Select).Where
+	}
+	if q.At != "" {
+		ts, err := s.Resolve(q.At)
+		if err != nil {
+			return Result{}, fmt.Errorf("search %s: %w", q.Table, err)
+		}
+		sel.At = &AtRef{Kind: "commit", Value: strconv.FormatUint(ts, 10)}
 	}
 	return s.selectRows(sel)
 }

@@ -97,7 +97,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return st, err
 	}
 
-	var format, file string
+	var format, file, sqlAt string
 	var params []string
 	sqlCmd := &cobra.Command{
 		Use:   "sql [-f FILE | 'STATEMENTS']",
@@ -137,6 +137,11 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			defer st.Close()
 			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
 				Progress: progressBar(progressTo), Params: values}
+			if sqlAt != "" {
+				if sess.At, err = sess.Resolve(sqlAt); err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+			}
 			if g.memoryLimit != "" {
 				if _, err := sess.Exec(cmd.Context(), "SET lakelink.import_memory_limit = '"+strings.ReplaceAll(g.memoryLimit, "'", "''")+"'"); err != nil {
 					return fmt.Errorf("--memory-limit: %w", err)
@@ -157,6 +162,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	}
 	sqlCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
 	sqlCmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE")
+	sqlCmd.Flags().StringVar(&sqlAt, "at", "", "read at a tag, commit number or time (SELECTs; a statement's own AT (...) wins)")
 	sqlCmd.Flags().StringArrayVar(&params, "param", nil, "a statement parameter: N=VALUE for $N, or N=@FILE to read VALUE from FILE (a vector is written [0.1, 0.2, ...]); repeatable")
 
 	// query makes a command that reads the store and prints one result.
@@ -203,10 +209,46 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return (&pipeline.Session{Store: st}).Compact(args[0])
 	})
 
-	digestCmd := query("digest TABLE", "Print the content digest of a table at the head (equal content, equal digest)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
-		d, err := st.Digest(args[0], st.Head())
+	var digestAt string
+	digestCmd := query("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		at := st.Head()
+		if digestAt != "" {
+			var err error
+			if at, err = (&pipeline.Session{Store: st}).Resolve(digestAt); err != nil {
+				return pipeline.Result{}, fmt.Errorf("--at: %w", err)
+			}
+		}
+		d, err := st.Digest(args[0], at)
 		return pipeline.Result{Message: d}, err
 	})
+	digestCmd.Flags().StringVar(&digestAt, "at", "", "a tag, commit number or time")
+
+	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
+	var tagMsg string
+	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(st *store.Store, args []string) (pipeline.Result, error) {
+		var commit uint64
+		if len(args) == 2 {
+			n, err := strconv.ParseUint(args[1], 10, 64)
+			if err != nil {
+				return pipeline.Result{}, fmt.Errorf("commit %q is not a number", args[1])
+			}
+			commit = n
+		}
+		t, err := (&pipeline.Session{Store: st}).CreateTag(args[0], commit, tagMsg)
+		return pipeline.Result{Message: fmt.Sprintf("tag %s: commit %d", t.Name, t.Commit)}, err
+	})
+	tagCreate.Flags().StringVarP(&tagMsg, "message", "m", "", "why the commit is tagged")
+	tagLs := query("ls", "List tags", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+		res, err := (&pipeline.Session{Store: st}).Exec(context.Background(), "SELECT * FROM "+pipeline.TagsTable)
+		if err != nil {
+			return pipeline.Result{}, err
+		}
+		return res[0], nil
+	})
+	tagDelete := query("delete NAME", "Delete a tag (reads at earlier commits still see it)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		return pipeline.Result{Message: "deleted tag " + args[0]}, (&pipeline.Session{Store: st}).DeleteTag(args[0])
+	})
+	tagCmd.AddCommand(tagCreate, tagLs, tagDelete)
 
 	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
 		res := pipeline.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
@@ -254,7 +296,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, tagCmd, errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 

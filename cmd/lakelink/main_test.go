@@ -224,3 +224,65 @@ func TestCLISearchWithParams(t *testing.T) {
 		}
 	}
 }
+
+// tag create / ls / delete, and digest and sql at a tag.
+func TestCLITags(t *testing.T) {
+	dir := t.TempDir()
+	first, more := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
+	if err := fixtures.WriteDocuments(first, fixtures.Documents{Rows: 50, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.WriteDocuments(more, fixtures.Documents{Rows: 30, Dim: 3, FirstID: 50}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+first+"' INTO docs"); code != 0 {
+		t.Fatal(errs)
+	}
+	_, d1, _ := cli(t, "--store", st, "digest", "docs")
+	t.Setenv("LAKELINK_AUTHOR", "auditor")
+	if code, out, errs := cli(t, "--store", st, "tag", "create", "q1-audit", "-m", "first load"); code != 0 || !strings.Contains(out, "tag q1-audit: commit 1") {
+		t.Fatalf("tag create: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+more+"' INTO docs"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, out, _ := cli(t, "--store", st, "digest", "docs", "--at", "q1-audit"); code != 0 || out != d1 {
+		t.Errorf("digest --at the tag: %q, was %q", out, d1)
+	}
+	if _, out, _ := cli(t, "--store", st, "digest", "docs"); out == d1 {
+		t.Errorf("the digest at the head did not change")
+	}
+	for _, args := range [][]string{
+		{"sql", "--at", "q1-audit", "--format", "csv", "SELECT count(*) FROM docs"},
+		{"sql", "--format", "csv", "SELECT count(*) FROM docs AT (TAG => 'q1-audit')"},
+		{"sql", "--at", "1", "--format", "csv", "SELECT count(*) FROM docs"},
+	} {
+		if code, out, errs := cli(t, append([]string{"--store", st}, args...)...); code != 0 || out != "count\n50\n" {
+			t.Errorf("%v: %d %q %q", args, code, out, errs)
+		}
+	}
+	code, out, _ := cli(t, "--store", st, "tag", "ls", "--format", "csv")
+	if recs, err := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || err != nil || len(recs) != 2 ||
+		recs[1][0] != "q1-audit" || recs[1][1] != "1" || recs[1][3] != "auditor" || recs[1][4] != "first load" {
+		t.Errorf("tag ls: %q", out)
+	}
+	for args, want := range map[string]string{
+		"tag create q1-audit 2":    "tags are immutable",
+		"tag create other 99":      "no commit 99",
+		"tag create other x":       `commit "x" is not a number`,
+		"digest docs --at nowhere": `"nowhere" is no tag, commit number or time`,
+		"tag delete nothing":       `tag "nothing": not found`,
+	} {
+		code, _, errs := cli(t, append([]string{"--store", st}, strings.Fields(args)...)...)
+		if code == 0 || !strings.Contains(errs, want) {
+			t.Errorf("%s: %d %q, want %q", args, code, errs, want)
+		}
+	}
+	if code, _, errs := cli(t, "--store", st, "tag", "delete", "q1-audit"); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, out, _ := cli(t, "--store", st, "tag", "ls", "--format", "csv"); strings.Contains(out, "q1-audit") {
+		t.Errorf("after delete: %q", out)
+	}
+}

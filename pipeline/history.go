@@ -1,0 +1,160 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/store"
+)
+
+// AtRef is a SELECT's AT (TAG => 'name' | COMMIT => n | TIMESTAMP => '...'):
+// the commit it reads instead of the head.
+type AtRef struct {
+	Kind  string // "tag", "commit" or "timestamp"
+	Value string
+}
+
+func (a AtRef) String() string {
+	if a.Kind == "commit" {
+		return fmt.Sprintf("AT (COMMIT => %s)", a.Value)
+	}
+	return fmt.Sprintf("AT (%s => '%s')", strings.ToUpper(a.Kind), a.Value)
+}
+
+// atRef parses the clause after AT.
+func (p *parser) atRef() (*AtRef, error) {
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	kind, err := p.ident("TAG, COMMIT or TIMESTAMP")
+	if err != nil {
+		return nil, err
+	}
+	a := &AtRef{Kind: strings.ToLower(kind)}
+	if a.Kind != "tag" && a.Kind != "commit" && a.Kind != "timestamp" {
+		return nil, p.errorf("AT takes TAG, COMMIT or TIMESTAMP, not %s", kind)
+	}
+	if err := p.expectSym("=>"); err != nil {
+		return nil, err
+	}
+	t := p.advance()
+	if t.kind != tString && !(a.Kind == "commit" && t.kind == tNumber) {
+		return nil, p.errorf("AT (%s => ...) takes a quoted value%s", strings.ToUpper(a.Kind), map[bool]string{true: " or a commit number"}[a.Kind == "commit"])
+	}
+	a.Value = t.text
+	return a, p.expectSym(")")
+}
+
+// resolve returns the commit that a names.
+func (s *Session) resolve(a AtRef) (uint64, error) {
+	switch a.Kind {
+	case "tag":
+		t, err := s.Store.Tag(a.Value)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", a, err)
+		}
+		return t.Commit, nil
+	case "commit":
+		ts, err := strconv.ParseUint(a.Value, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: a commit is a number", a)
+		}
+		if _, err := s.Store.Commit(ts); err != nil {
+			return 0, fmt.Errorf("%s: %w", a, err)
+		}
+		return ts, nil
+	default:
+		t, err := parseTime(a.Value)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", a, err)
+		}
+		ci, err := s.Store.CommitAt(t)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", a, err)
+		}
+		return ci.TS, nil
+	}
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time (2006-01-02T15:04:05Z, '2006-01-02 15:04:05' in UTC, or 2006-01-02)", s)
+}
+
+// Resolve returns the commit that ref names: a tag, else a commit number,
+// else a time (the newest commit at or before it). For `--at` on the
+// command line; set Session.At to read there.
+func (s *Session) Resolve(ref string) (uint64, error) {
+	if _, err := s.Store.Tag(ref); err == nil {
+		return s.resolve(AtRef{Kind: "tag", Value: ref})
+	}
+	if _, err := strconv.ParseUint(ref, 10, 64); err == nil {
+		return s.resolve(AtRef{Kind: "commit", Value: ref})
+	}
+	if _, err := parseTime(ref); err == nil {
+		return s.resolve(AtRef{Kind: "timestamp", Value: ref})
+	}
+	return 0, fmt.Errorf("%q is no tag, commit number or time", ref)
+}
+
+// author names who makes a change: Session.Author, else $LAKELINK_AUTHOR,
+// else $USER.
+func (s *Session) author() string {
+	for _, a := range []string{s.Author, os.Getenv("LAKELINK_AUTHOR"), os.Getenv("USER")} {
+		if a != "" {
+			return a
+		}
+	}
+	return "unknown"
+}
+
+// CreateTag tags a commit (0: the head), in a commit of its own.
+func (s *Session) CreateTag(name string, commit uint64, message string) (store.Tag, error) {
+	if commit == 0 {
+		commit = s.Store.Head()
+	}
+	t := store.Tag{Name: name, Commit: commit, Author: s.author(), Message: message, Time: time.Now().UTC()}
+	_, err := s.inCommit(fmt.Sprintf("TAG %s (commit %d)", name, commit), func(c *store.Commit) (Result, error) {
+		return Result{}, c.CreateTag(t)
+	})
+	return t, err
+}
+
+// DeleteTag deletes a tag, in a commit of its own.
+func (s *Session) DeleteTag(name string) error {
+	_, err := s.inCommit("DELETE TAG "+name, func(c *store.Commit) (Result, error) { return Result{}, c.DeleteTag(name) })
+	return err
+}
+
+// TagsTable is the virtual table of tags.
+const TagsTable = "lakelink_tags"
+
+// TagsSchema is the schema of lakelink_tags.
+var TagsSchema = lake.Schema{Columns: []lake.Column{
+	{Name: "name", Type: lake.Text}, {Name: "commit", Type: lake.BigInt}, {Name: "created_at", Type: lake.Timestamp},
+	{Name: "author", Type: lake.Text}, {Name: "message", Type: lake.Text},
+}}
+
+func tagRows(st *store.Store, fn func(store.Row) error) error {
+	tags, err := st.Tags()
+	if err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if err := fn(store.Row{t.Name, int64(t.Commit), t.Time, t.Author, t.Message}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errNoAt = errors.New("reads the present only")

@@ -1,0 +1,145 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/testing/fixtures"
+)
+
+// Import, tag, then upsert, append, compact the index, add a column and
+// finally drop the table: reads at the tag give the tagged state, for
+// rows, counts, digests and vector searches through the index (SQL AT
+// (...), Session.At, Search.At), while reads at the head see the changes.
+func TestReadsAtATag(t *testing.T) {
+	docs := fixtures.Documents{Rows: 600, Dim: 16, RowGroupRows: 200, ContentChars: 20}
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id', build_indexes = true, hnsw_m = 8)", writeDocs(t, docs)))
+	exec(t, s, "SET lakelink.hnsw_ef_search = 600")
+	probes := []int{0, 250, 599}
+	search := func(at string) []string {
+		t.Helper()
+		var out []string
+		for _, p := range probes {
+			s.Params = map[int]any{1: docs.Row(p).Embedding}
+			r := exec(t, s, "SELECT id, embedding, cosine_similarity(embedding, $1) AS score FROM documents "+at+" ORDER BY score DESC LIMIT 5")[0]
+			if !strings.HasPrefix(r.Plan, "index ") {
+				t.Fatalf("%s: plan %q", at, r.Plan)
+			}
+			out = append(out, fmt.Sprint(r.Rows))
+		}
+		return out
+	}
+	tagged := s.Store.Head()
+	digest, err := s.Store.Digest("documents", tagged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := search("")
+	tag, err := s.CreateTag("q1-audit", 0, "before the upsert")
+	if err != nil || tag.Commit != tagged {
+		t.Fatalf("tag %+v: %v", tag, err)
+	}
+
+	var fresh []embRow
+	for i := 0; i < docs.Rows; i += 2 {
+		v := docs.Row((i + 301) % docs.Rows).Embedding
+		w := make([]float32, len(v))
+		for k := range v {
+			w[k] = -v[len(v)-1-k]
+		}
+		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
+	}
+	upd := filepath.Join(t.TempDir(), "upd.parquet")
+	if err := parquet.WriteFile(upd, fresh); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'upsert', key_columns = ['id'])", upd))
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", writeDocs(t, fixtures.Documents{Rows: 100, Dim: 16, FirstID: 600, Seed: 9})))
+	if _, err := s.Compact("documents"); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s, "ALTER TABLE documents ADD COLUMN note TEXT")
+	midway := s.Store.Head()
+	if fmt.Sprint(search("")) == fmt.Sprint(before) {
+		t.Fatalf("the changes did not change the search")
+	}
+
+	for _, at := range []string{"AT (TAG => 'q1-audit')", fmt.Sprintf("AT (COMMIT => %d)", tagged),
+		fmt.Sprintf("AT (TIMESTAMP => '%s')", commitTime(t, s, tagged).Format(time.RFC3339Nano))} {
+		if got := search(at); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Errorf("%s: %v, at tagging %v", at, got, before)
+		}
+		r := exec(t, s, "SELECT count(*) FROM documents "+at)[0]
+		if r.Rows[0][0] != int64(600) {
+			t.Errorf("%s: count %v", at, r.Rows)
+		}
+		r = exec(t, s, "SELECT * FROM documents "+at+" WHERE id = 3")[0]
+		if len(r.Columns) != 4 || fmt.Sprint(r.Rows[0][3]) != fmt.Sprint(docs.Row(3).Embedding) {
+			t.Errorf("%s: %v %v", at, r.Columns, r.Rows)
+		}
+	}
+	if ts, err := s.Resolve("q1-audit"); err != nil || ts != tagged {
+		t.Errorf("Resolve: %d %v", ts, err)
+	}
+	if d, _ := s.Store.Digest("documents", tagged); d != digest {
+		t.Errorf("digest at the tag changed")
+	}
+	res, err := s.Search(pipeline.Search{Table: "documents", Column: "embedding", Query: docs.Row(250).Embedding, K: 5, Columns: []string{"id", "embedding"}, At: "q1-audit"})
+	if err != nil || fmt.Sprint(res.Rows) != before[1] {
+		t.Errorf("Search at the tag: %v %v, want %s", res.Rows, err, before[1])
+	}
+
+	exec(t, s, "DROP TABLE documents")
+	s.At = tagged
+	if got := search(""); fmt.Sprint(got) != fmt.Sprint(before) {
+		t.Errorf("Session.At after DROP TABLE: %v", got)
+	}
+	s.At = 0
+	if r := exec(t, s, fmt.Sprintf("SELECT count(*) FROM documents AT (COMMIT => %d)", midway))[0]; r.Rows[0][0] != int64(700) {
+		t.Errorf("midway: %v", r.Rows)
+	}
+	r := exec(t, s, "SELECT name, commit, author, message FROM lakelink_tags")[0]
+	if len(r.Rows) != 1 || r.Rows[0][0] != "q1-audit" || r.Rows[0][1] != int64(tagged) || r.Rows[0][3] != "before the upsert" || r.Rows[0][2] == "" {
+		t.Errorf("lakelink_tags: %v", r.Rows)
+	}
+
+	for stmt, want := range map[string]string{
+		"SELECT * FROM documents AT (TAG => 'nope')":             `AT (TAG => 'nope'): tag "nope": not found`,
+		"SELECT * FROM documents AT (COMMIT => 999)":             "AT (COMMIT => 999): no commit 999",
+		"SELECT * FROM documents AT (TIMESTAMP => '1999-01-01')": "no commit at or before 1999-01-01T00:00:00Z",
+		"SELECT * FROM documents AT (TIMESTAMP => 'soon')":       `"soon" is not a time`,
+		"SELECT * FROM documents AT (VERSION => 1)":              "AT takes TAG, COMMIT or TIMESTAMP",
+		"SELECT * FROM documents":                                `table "documents" does not exist`,
+		"SELECT * FROM lakelink_tags AT (COMMIT => 1)":           "lakelink_tags AT (COMMIT => 1): reads the present only",
+	} {
+		if _, err := s.Exec(context.Background(), stmt); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", stmt, err, want)
+		}
+	}
+	if _, err := s.CreateTag("q1-audit", 1, ""); err == nil || !strings.Contains(err.Error(), "tags are immutable") {
+		t.Errorf("moving a tag: %v", err)
+	}
+	if err := s.DeleteTag("q1-audit"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Resolve("q1-audit"); err == nil {
+		t.Errorf("a deleted tag still resolves")
+	}
+}
+
+func commitTime(t *testing.T, s *pipeline.Session, ts uint64) time.Time {
+	t.Helper()
+	ci, err := s.Store.Commit(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ci.Time
+}
