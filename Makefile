@@ -19,9 +19,11 @@ demo:
 # stores, real pipelines on the direct runner and on Prism. lint compiles
 # everything first (fetching modules); the tests then run offline in a
 # private network namespace (scripts/in-private-netns).
+# test-peers installs scikit-learn for the FastRP quality test;
 # test-arm64 runs vectorops' tests (the NEON kernels) as an arm64 program
 # under qemu user emulation.
 test: lint
+	scripts/test-peers
 	GOPROXY=off GOFLAGS=-mod=readonly scripts/in-private-netns $(GO) test -count=1 -timeout 30m $(PKGS)
 	GOPROXY=off GOFLAGS=-mod=readonly scripts/test-arm64
 
