@@ -39,6 +39,9 @@ type Import struct {
 	Options ImportOptions
 	// Statement is the text the import came from, for the job record.
 	Statement string
+	// Graph says the statement read COPY ... INTO GRAPH g.table: the
+	// table must be a node or edge table of graph g.
+	Graph bool
 }
 
 // ImportOptions are the WITH options of COPY.
@@ -49,6 +52,10 @@ type ImportOptions struct {
 	// "continue" (skip bad rows into the error tables). Unset, it is
 	// "abort", unless MaxErrors is set, which implies "continue".
 	OnError string
+	// OnMissingNode is what an edge import does with an edge whose source
+	// or target is no node: MissingNodeError (default), MissingNodeSkip
+	// or MissingNodeCreate.
+	OnMissingNode string
 	// ErrorTable, when set, names an ordinary table that receives the job's
 	// row errors (ErrorTableSchema), created if missing, in the job's commit.
 	ErrorTable string
@@ -157,8 +164,11 @@ type Plan struct {
 
 // Prepare matches the inputs, reads their footers and plans the mapping.
 func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err error) {
-	if !lake.ValidName(im.Table) {
+	if !validTableName(im.Table) {
 		return nil, fmt.Errorf("invalid table name %q", im.Table)
+	}
+	if err := checkGraphTarget(st, im); err != nil {
+		return nil, err
 	}
 	if im.Options.BatchSize <= 0 {
 		im.Options.BatchSize = sources.DefaultBatchRows
@@ -571,7 +581,11 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	if lim := p.Import.Options.MemoryLimit; lim > 0 {
 		window = min(window, lim/8)
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0})
+	hook, err := importHook(c, ti, p.Import.Options)
+	if err != nil {
+		return res, err
+	}
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Hook: hook, Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0})
 	if err != nil {
 		return res, err
 	}

@@ -80,6 +80,10 @@ func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
 
 func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	switch x := st.(type) {
+	case CreateGraph:
+		return s.createGraph(x)
+	case DropGraph:
+		return s.dropGraph(x)
 	case CreateTable:
 		if _, err := s.Store.Table(x.Name, s.Store.Head()); err == nil && x.IfNotExists {
 			return Result{Message: fmt.Sprintf("table %s exists", x.Name)}, nil
@@ -91,6 +95,11 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	case DropTable:
 		if _, err := s.Store.Table(x.Name, s.Store.Head()); errors.Is(err, store.ErrNotFound) && x.IfExists {
 			return Result{Message: fmt.Sprintf("table %s does not exist", x.Name)}, nil
+		}
+		if g, _, dotted := store.SplitGraphTable(x.Name); dotted {
+			if _, err := s.Store.Graph(g, s.Store.Head()); err == nil {
+				return Result{}, fmt.Errorf("DROP TABLE %s: the table belongs to graph %s (DROP GRAPH %s)", x.Name, g, g)
+			}
 		}
 		return s.inCommit("DROP TABLE "+x.Name, func(c *store.Commit) (Result, error) {
 			return Result{Message: "DROP TABLE " + x.Name}, c.DropTable(x.Name)
@@ -280,7 +289,21 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	var ti store.TableInfo
 	var err error
 	var scan func(table string, at uint64, fn func(store.Row) error) error = s.Store.Scan
-	if strings.EqualFold(q.Table, TagsTable) {
+	if q.Func != nil {
+		virtual = true
+		var rows []store.Row
+		if ti.Schema, rows, err = s.tableFunction(*q.Func, at); err != nil {
+			return Result{}, err
+		}
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error {
+			for _, r := range rows {
+				if err := fn(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	} else if strings.EqualFold(q.Table, TagsTable) {
 		ti.Schema = TagsSchema
 		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return tagRows(s.Store, fn) }
 	} else if strings.EqualFold(q.Table, StatusTable) {

@@ -37,7 +37,8 @@ type Copy struct{ Import Import }
 // vector comparison (see VectorExpr), each [AS name].
 type Select struct {
 	Table   string
-	At      *AtRef // AT (...): read that commit
+	Func    *TableFunc // FROM f(args): a table function instead of a table
+	At      *AtRef     // AT (...): read that commit
 	Count   bool
 	Star    bool   // *, alone or before further items
 	Items   []Item // the items after or instead of *
@@ -213,6 +214,13 @@ func (p *parser) statement() (Statement, error) {
 		var err error
 		d.Name, err = p.ident("a table name")
 		return d, err
+	case p.kw("CREATE", "GRAPH"):
+		return p.createGraph()
+	case p.kw("DROP", "GRAPH"):
+		d := DropGraph{IfExists: p.kw("IF", "EXISTS")}
+		var err error
+		d.Name, err = p.ident("a graph name")
+		return d, err
 	case p.kw("CREATE", "INDEX"):
 		return p.createIndex()
 	case p.kw("DROP", "INDEX"):
@@ -298,18 +306,34 @@ func (p *parser) createTable() (Statement, error) {
 	if ct.Name, err = p.ident("a table name"); err != nil {
 		return nil, err
 	}
-	if err := p.expectSym("("); err != nil {
+	var refs []reference
+	if ct.Schema, refs, err = p.tableBody(); err != nil {
 		return nil, err
+	}
+	if len(refs) > 0 {
+		return nil, fmt.Errorf("CREATE TABLE %s: REFERENCES is for the EDGE tables of CREATE GRAPH", ct.Name)
+	}
+	return ct, nil
+}
+
+// reference is a column's REFERENCES table(column).
+type reference struct{ Column, Table, RefColumn string }
+
+// tableBody parses (col TYPE [constraints], ..., [PRIMARY KEY (a, b)]).
+func (p *parser) tableBody() (schema lake.Schema, refs []reference, err error) {
+	ct := CreateTable{}
+	if err := p.expectSym("("); err != nil {
+		return schema, nil, err
 	}
 	for {
 		if p.kw("PRIMARY", "KEY") {
 			if err := p.expectSym("("); err != nil {
-				return nil, err
+				return schema, nil, err
 			}
 			for {
 				k, err := p.ident("a key column")
 				if err != nil {
-					return nil, err
+					return schema, nil, err
 				}
 				ct.Schema.PrimaryKey = append(ct.Schema.PrimaryKey, k)
 				if !p.sym(",") {
@@ -317,16 +341,16 @@ func (p *parser) createTable() (Statement, error) {
 				}
 			}
 			if err := p.expectSym(")"); err != nil {
-				return nil, err
+				return schema, nil, err
 			}
 		} else {
 			name, err := p.ident("a column name")
 			if err != nil {
-				return nil, err
+				return schema, nil, err
 			}
 			t, err := p.typ()
 			if err != nil {
-				return nil, err
+				return schema, nil, err
 			}
 			col := lake.Column{Name: name, Type: t}
 			for {
@@ -336,9 +360,23 @@ func (p *parser) createTable() (Statement, error) {
 				} else if p.kw("PRIMARY", "KEY") {
 					col.NotNull = true
 					ct.Schema.PrimaryKey = append(ct.Schema.PrimaryKey, name)
+				} else if p.kw("REFERENCES") {
+					r := reference{Column: name}
+					if r.Table, err = p.ident("a node table after REFERENCES"); err != nil {
+						return schema, nil, err
+					}
+					if p.sym("(") {
+						if r.RefColumn, err = p.ident("its id column"); err != nil {
+							return schema, nil, err
+						}
+						if err := p.expectSym(")"); err != nil {
+							return schema, nil, err
+						}
+					}
+					refs = append(refs, r)
 				} else if p.kw("DEFAULT") {
 					if col.Default, err = p.defaultValue(t); err != nil {
-						return nil, err
+						return schema, nil, err
 					}
 				} else {
 					break
@@ -350,7 +388,7 @@ func (p *parser) createTable() (Statement, error) {
 			break
 		}
 	}
-	return ct, p.expectSym(")")
+	return ct.Schema, refs, p.expectSym(")")
 }
 
 func (p *parser) alterTable() (Statement, error) {
@@ -494,6 +532,7 @@ func (p *parser) copy() (Statement, error) {
 		if err := p.expectKw("INTO"); err != nil {
 			return nil, err
 		}
+		im.Graph = p.kw("GRAPH")
 		if im.Table, err = p.ident("a table name"); err != nil {
 			return nil, err
 		}
@@ -635,7 +674,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
+var Options = []string{"format", "mode", "batch_size", "on_error", "on_missing_node", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
 	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
 	"ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank", "index_segment_rows"}
 
@@ -692,6 +731,16 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return fmt.Errorf("on_error must be 'continue' or 'abort'")
 		}
 		o.OnError = s
+	case "on_missing_node":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		s = strings.ToLower(s)
+		if s != MissingNodeError && s != MissingNodeSkip && s != MissingNodeCreate {
+			return fmt.Errorf("on_missing_node must be 'error', 'skip' or 'create'")
+		}
+		o.OnMissingNode = s
 	case "error_table":
 		s, err := str()
 		if err != nil {
@@ -863,6 +912,13 @@ func (p *parser) selectStmt() (Statement, error) {
 	var err error
 	if s.Table, err = p.ident("a table name"); err != nil {
 		return nil, err
+	}
+	if p.sym("(") {
+		f := &TableFunc{Name: s.Table}
+		if f.Args, err = p.funcArgs(); err != nil {
+			return nil, err
+		}
+		s.Func = f
 	}
 	if p.kw("AT") {
 		if s.At, err = p.atRef(); err != nil {

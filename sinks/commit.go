@@ -57,7 +57,34 @@ type CommitOptions struct {
 	// TrackWritten records which staged rows the commit writes
 	// (CommitResult.Written), for ResolveParts.
 	TrackWritten bool
+	// Hook, when set, sees every row the commit would write (a graph's
+	// edge table checks the endpoints and records the adjacency).
+	Hook RowHook
 }
+
+// RowHook checks rows before a commit writes them and follows up after.
+type RowHook interface {
+	// Check decides on an encoded row: write it (Write), leave it out
+	// silently (Skip), or reject it as a row error naming column, value
+	// and reason (Reject).
+	Check(c *store.Commit, val []byte) (Verdict, error)
+	// Written follows the write of a row that Check let through; key is
+	// the row's key in the table.
+	Written(c *store.Commit, key, val []byte) error
+}
+
+// Verdict is a RowHook's decision on one row.
+type Verdict struct {
+	Action                int // Write, Skip or Reject
+	Column, Value, Reason string
+}
+
+// The actions of a Verdict.
+const (
+	Write = iota
+	Skip
+	Reject
+)
 
 // CommitResult counts what a commit loaded.
 type CommitResult struct {
@@ -229,11 +256,27 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 					seen[h] = true
 				}
 			}
+			if opt.Hook != nil {
+				v, err := opt.Hook.Check(c, val)
+				switch {
+				case err != nil:
+					return err
+				case v.Action == Skip:
+					return nil
+				case v.Action == Reject:
+					return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + r,
+						Column: v.Column, Value: v.Value, Reason: v.Reason})
+				}
+			}
 			res.Rows++
 			if res.Written != nil {
 				res.Written.set(seg.Name, seg.Rows, r)
 			}
-			return c.Put(opt.Table, key, val)
+			rowKey, err := c.PutRow(opt.Table, key, val)
+			if err != nil || opt.Hook == nil {
+				return err
+			}
+			return opt.Hook.Written(c, rowKey, val)
 		})
 		if err != nil {
 			return res, err

@@ -87,8 +87,15 @@ func (c *Commit) Table(name string) (TableInfo, error) {
 // CreateTable adds a table. It fails if the name is taken.
 func (c *Commit) CreateTable(name string, schema lake.Schema) (TableInfo, error) {
 	if !lake.ValidName(name) {
+		if _, _, dotted := SplitGraphTable(name); dotted {
+			return TableInfo{}, fmt.Errorf("invalid table name %q: a name GRAPH.TABLE is a graph's table (CREATE GRAPH)", name)
+		}
 		return TableInfo{}, fmt.Errorf("invalid table name %q: use letters, digits and _", name)
 	}
+	return c.createTable(name, schema)
+}
+
+func (c *Commit) createTable(name string, schema lake.Schema) (TableInfo, error) {
 	if err := schema.Validate(); err != nil {
 		return TableInfo{}, fmt.Errorf("table %q: %w", name, err)
 	}
@@ -170,6 +177,13 @@ func (c *Commit) Get(t TableInfo, pk []byte) ([]byte, error) {
 // table without one, which gets the next hidden row id of this commit. The
 // commit keeps references to both slices until Finish: do not reuse them.
 func (c *Commit) Put(t TableInfo, pk, value []byte) error {
+	_, err := c.PutRow(t, pk, value)
+	return err
+}
+
+// PutRow is Put, and returns the row's key within the table: pk, or the
+// hidden row id it got.
+func (c *Commit) PutRow(t TableInfo, pk, value []byte) ([]byte, error) {
 	key := rowPrefix(t.ID)
 	if len(t.Schema.PrimaryKey) == 0 {
 		n := c.nextRow[t.ID]
@@ -178,7 +192,7 @@ func (c *Commit) Put(t TableInfo, pk, value []byte) error {
 	} else {
 		key = append(key, pk...)
 	}
-	return c.wb.Set(key, value)
+	return key[5:], c.wb.Set(key, value)
 }
 
 // PutJob stores a job record with the commit.

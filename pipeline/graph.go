@@ -1,0 +1,328 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/store"
+)
+
+// CreateGraph is CREATE GRAPH [IF NOT EXISTS] g (NODE n (columns), EDGE e
+// (source T REFERENCES n(id), target T REFERENCES n(id), columns), ...):
+// node and edge tables named g.n and g.e. An edge table's first column
+// with REFERENCES is its source, the second its target.
+type CreateGraph struct {
+	Name        string
+	IfNotExists bool
+	Nodes       []GraphTable
+	Edges       []GraphTable
+}
+
+// GraphTable is one NODE or EDGE table of CREATE GRAPH.
+type GraphTable struct {
+	Name   string
+	Schema lake.Schema
+	refs   []reference
+}
+
+// DropGraph is DROP GRAPH [IF EXISTS] g.
+type DropGraph struct {
+	Name     string
+	IfExists bool
+}
+
+func (p *parser) createGraph() (Statement, error) {
+	cg := CreateGraph{IfNotExists: p.kw("IF", "NOT", "EXISTS")}
+	var err error
+	if cg.Name, err = p.ident("a graph name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	for {
+		node := p.kw("NODE")
+		if !node && !p.kw("EDGE") {
+			return nil, p.errorf("expected NODE or EDGE")
+		}
+		var t GraphTable
+		if t.Name, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if t.Schema, t.refs, err = p.tableBody(); err != nil {
+			return nil, err
+		}
+		if node {
+			if len(t.refs) > 0 {
+				return nil, fmt.Errorf("CREATE GRAPH %s: NODE %s: REFERENCES belongs in EDGE tables", cg.Name, t.Name)
+			}
+			cg.Nodes = append(cg.Nodes, t)
+		} else {
+			cg.Edges = append(cg.Edges, t)
+		}
+		if !p.sym(",") {
+			break
+		}
+	}
+	return cg, p.expectSym(")")
+}
+
+// graphInfo checks the declaration and turns it into the store's.
+func (cg CreateGraph) graphInfo() (store.GraphInfo, map[string]lake.Schema, error) {
+	g := store.GraphInfo{Name: cg.Name}
+	schemas := map[string]lake.Schema{}
+	bad := func(f string, a ...any) error { return fmt.Errorf("CREATE GRAPH %s: %s", cg.Name, fmt.Sprintf(f, a...)) }
+	for _, t := range append(append([]GraphTable(nil), cg.Nodes...), cg.Edges...) {
+		if _, dup := schemas[strings.ToLower(t.Name)]; dup {
+			return g, nil, bad("two tables named %s", t.Name)
+		}
+		schemas[strings.ToLower(t.Name)] = t.Schema
+	}
+	for _, n := range cg.Nodes {
+		g.Nodes = append(g.Nodes, strings.ToLower(n.Name))
+	}
+	for _, e := range cg.Edges {
+		if len(e.refs) != 2 {
+			return g, nil, bad("EDGE %s needs two columns with REFERENCES (its source, then its target), not %d", e.Name, len(e.refs))
+		}
+		for _, r := range e.refs {
+			node, ok := schemas[strings.ToLower(r.Table)]
+			if !ok || !g.IsNode(r.Table) {
+				return g, nil, bad("EDGE %s: %s references %s, which is no NODE table of the graph", e.Name, r.Column, r.Table)
+			}
+			if r.RefColumn != "" && (len(node.PrimaryKey) != 1 || !strings.EqualFold(node.PrimaryKey[0], r.RefColumn)) {
+				return g, nil, bad("EDGE %s: %s references %s(%s), which is not that table's PRIMARY KEY", e.Name, r.Column, r.Table, r.RefColumn)
+			}
+		}
+		g.Edges = append(g.Edges, store.EdgeDef{Table: strings.ToLower(e.Name), Source: e.refs[0].Column, Target: e.refs[1].Column,
+			SourceNode: strings.ToLower(e.refs[0].Table), TargetNode: strings.ToLower(e.refs[1].Table)})
+	}
+	return g, schemas, nil
+}
+
+func (s *Session) createGraph(cg CreateGraph) (Result, error) {
+	if _, err := s.Store.Graph(cg.Name, s.Store.Head()); err == nil && cg.IfNotExists {
+		return Result{Message: fmt.Sprintf("graph %s exists", cg.Name)}, nil
+	}
+	g, schemas, err := cg.graphInfo()
+	if err != nil {
+		return Result{}, err
+	}
+	return s.inCommit("CREATE GRAPH "+cg.Name, func(c *store.Commit) (Result, error) {
+		if _, err := c.CreateGraph(g, schemas); err != nil {
+			return Result{}, err
+		}
+		var names []string
+		for _, n := range g.Nodes {
+			names = append(names, g.TableName(n))
+		}
+		for _, e := range g.Edges {
+			names = append(names, g.TableName(e.Table))
+		}
+		return Result{Message: fmt.Sprintf("CREATE GRAPH %s: %s", g.Name, strings.Join(names, ", "))}, nil
+	})
+}
+
+func (s *Session) dropGraph(dg DropGraph) (Result, error) {
+	if _, err := s.Store.Graph(dg.Name, s.Store.Head()); errors.Is(err, store.ErrNotFound) && dg.IfExists {
+		return Result{Message: fmt.Sprintf("graph %s does not exist", dg.Name)}, nil
+	}
+	return s.inCommit("DROP GRAPH "+dg.Name, func(c *store.Commit) (Result, error) {
+		return Result{Message: "DROP GRAPH " + dg.Name}, c.DropGraph(dg.Name)
+	})
+}
+
+func (CreateGraph) stmt() {}
+func (DropGraph) stmt()   {}
+
+// Missing-node rules for edge imports (COPY ... WITH (on_missing_node =
+// ...)): an edge whose source or target is no node of its node table at
+// the commit, counting nodes that the same import creates, is a row error
+// naming both ids (error, the default), is left out (skip), or creates the
+// missing node with only its id (create).
+const (
+	MissingNodeError  = "error"
+	MissingNodeSkip   = "skip"
+	MissingNodeCreate = "create"
+)
+
+// edgeHook is the commit's RowHook for a graph's edge table.
+type edgeHook struct {
+	table            store.TableInfo
+	src, dst         int // endpoint columns
+	srcNode, dstNode store.TableInfo
+	onMissing        string
+	created          map[string]bool // node table id + key of nodes this commit created
+}
+
+func newEdgeHook(c *store.Commit, g store.GraphInfo, e store.EdgeDef, t store.TableInfo, onMissing string) (*edgeHook, error) {
+	h := &edgeHook{table: t, src: t.Schema.Index(e.Source), dst: t.Schema.Index(e.Target), onMissing: onMissing, created: map[string]bool{}}
+	if h.onMissing == "" {
+		h.onMissing = MissingNodeError
+	}
+	var err error
+	if h.srcNode, err = c.Table(g.TableName(e.SourceNode)); err != nil {
+		return nil, err
+	}
+	if h.dstNode, err = c.Table(g.TableName(e.TargetNode)); err != nil {
+		return nil, err
+	}
+	if h.src < 0 || h.dst < 0 {
+		return nil, fmt.Errorf("edge table %s lost its endpoint columns %s, %s", t.Name, e.Source, e.Target)
+	}
+	return h, nil
+}
+
+// endpoints returns the row's source and target ids and their keys.
+func (h *edgeHook) endpoints(val []byte) (row store.Row, sk, tk []byte, err error) {
+	if row, err = store.DecodeRow(h.table.Schema, val); err != nil {
+		return nil, nil, nil, err
+	}
+	if row[h.src] == nil || row[h.dst] == nil {
+		return row, nil, nil, nil
+	}
+	if sk, err = store.KeyOf(h.srcNode.Schema, row[h.src]); err != nil {
+		return nil, nil, nil, err
+	}
+	tk, err = store.KeyOf(h.dstNode.Schema, row[h.dst])
+	return row, sk, tk, err
+}
+
+func (h *edgeHook) exists(c *store.Commit, node store.TableInfo, key []byte) (bool, error) {
+	if h.created[fmt.Sprint(node.ID)+string(key)] {
+		return true, nil
+	}
+	return c.Exists(node, key)
+}
+
+func (h *edgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err error) {
+	row, sk, tk, err := h.endpoints(val)
+	if err != nil {
+		return v, err
+	}
+	edge := func() string { return fmt.Sprintf("edge %v -> %v", row[h.src], row[h.dst]) }
+	if sk == nil {
+		col := h.table.Schema.Columns[h.src].Name
+		if row[h.src] != nil {
+			col = h.table.Schema.Columns[h.dst].Name
+		}
+		return sinks.Verdict{Action: sinks.Reject, Column: col, Value: "NULL", Reason: edge() + ": an edge needs both ends"}, nil
+	}
+	var missing []string
+	for _, end := range []struct {
+		node store.TableInfo
+		key  []byte
+		col  int
+	}{{h.srcNode, sk, h.src}, {h.dstNode, tk, h.dst}} {
+		ok, err := h.exists(c, end.node, end.key)
+		if err != nil {
+			return v, err
+		}
+		if ok {
+			continue
+		}
+		switch h.onMissing {
+		case MissingNodeCreate:
+			id := make(store.Row, len(end.node.Schema.Columns))
+			id[end.node.Schema.PKIndexes()[0]] = row[end.col]
+			enc, err := store.EncodeRow(end.node.Schema, id)
+			if err != nil {
+				return v, fmt.Errorf("%s: creating node %v of %s: %w", edge(), row[end.col], end.node.Name, err)
+			}
+			if err := c.Put(end.node, end.key, enc); err != nil {
+				return v, err
+			}
+			h.created[fmt.Sprint(end.node.ID)+string(end.key)] = true
+		default:
+			missing = append(missing, fmt.Sprintf("%s %v is no node of %s", h.table.Schema.Columns[end.col].Name, row[end.col], end.node.Name))
+		}
+	}
+	if len(missing) == 0 {
+		return sinks.Verdict{Action: sinks.Write}, nil
+	}
+	if h.onMissing == MissingNodeSkip {
+		return sinks.Verdict{Action: sinks.Skip}, nil
+	}
+	return sinks.Verdict{Action: sinks.Reject, Column: h.table.Schema.Columns[h.src].Name, Value: fmt.Sprint(row[h.src]),
+		Reason: edge() + ": " + strings.Join(missing, "; ") + " (on_missing_node = 'skip' or 'create' to import it anyway)"}, nil
+}
+
+// Written records the edge's adjacency; an edge row rewritten (by its
+// primary key) first loses the adjacency of its old endpoints.
+func (h *edgeHook) Written(c *store.Commit, key, val []byte) error {
+	if len(h.table.Schema.PrimaryKey) > 0 {
+		old, err := c.Get(h.table, key)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			if _, osk, otk, err := h.endpoints(old); err == nil && osk != nil {
+				if err := c.DeleteAdjacency(h.table, osk, otk, key); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, sk, tk, err := h.endpoints(val)
+	if err != nil || sk == nil {
+		return err
+	}
+	return c.PutAdjacency(h.table, sk, tk, key)
+}
+
+// validTableName accepts a table's name or a graph's table, GRAPH.TABLE.
+func validTableName(s string) bool {
+	if g, t, ok := store.SplitGraphTable(s); ok {
+		return lake.ValidName(g) && lake.ValidName(t)
+	}
+	return lake.ValidName(s)
+}
+
+// checkGraphTarget checks that an import into GRAPH.TABLE names a table
+// of an existing graph; INTO GRAPH demands one.
+func checkGraphTarget(st *store.Store, im Import) error {
+	g, t, dotted := store.SplitGraphTable(im.Table)
+	if !dotted {
+		if im.Graph {
+			return fmt.Errorf("COPY INTO GRAPH %s: name the graph's table as GRAPH.TABLE", im.Table)
+		}
+		return nil
+	}
+	gi, err := st.Graph(g, st.Head())
+	if err != nil {
+		return fmt.Errorf("COPY INTO %s: %w (CREATE GRAPH declares it)", im.Table, err)
+	}
+	if _, edge := gi.Edge(t); !edge && !gi.IsNode(t) {
+		return fmt.Errorf("COPY INTO %s: graph %s has no table %s (nodes %s; edges %s)", im.Table, g, t, strings.Join(gi.Nodes, ", "), strings.Join(edgeNames(gi), ", "))
+	}
+	return nil
+}
+
+func edgeNames(g store.GraphInfo) []string {
+	var out []string
+	for _, e := range g.Edges {
+		out = append(out, e.Table)
+	}
+	return out
+}
+
+// importHook is the commit's RowHook for an import into table ti: the
+// edge hook when ti is a graph's edge table, else nil.
+func importHook(c *store.Commit, ti store.TableInfo, o ImportOptions) (sinks.RowHook, error) {
+	g, t, dotted := store.SplitGraphTable(ti.Name)
+	if !dotted {
+		return nil, nil
+	}
+	gi, err := c.Graph(g)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := gi.Edge(t)
+	if !ok {
+		return nil, nil
+	}
+	return newEdgeHook(c, gi, e, ti, o.OnMissingNode)
+}
