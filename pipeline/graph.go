@@ -74,7 +74,9 @@ func (p *parser) createGraph() (Statement, error) {
 func (cg CreateGraph) graphInfo() (store.GraphInfo, map[string]lake.Schema, error) {
 	g := store.GraphInfo{Name: cg.Name}
 	schemas := map[string]lake.Schema{}
-	bad := func(f string, a ...any) error { return fmt.Errorf("CREATE GRAPH %s: %s", cg.Name, fmt.Sprintf(f, a...)) }
+	bad := func(f string, a ...any) error {
+		return fmt.Errorf("CREATE GRAPH %s: %s", cg.Name, fmt.Sprintf(f, a...))
+	}
 	for _, t := range append(append([]GraphTable(nil), cg.Nodes...), cg.Edges...) {
 		if _, dup := schemas[strings.ToLower(t.Name)]; dup {
 			return g, nil, bad("two tables named %s", t.Name)
