@@ -12,6 +12,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/lakelink/lakelink/graphops"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
@@ -256,6 +257,81 @@ func TestBlogCatalogAsAGraph(t *testing.T) {
 		}
 		if d != degree[id] {
 			t.Fatalf("node %d: degree %d, the edge list has %d", id, d, degree[id])
+		}
+	}
+}
+
+// FastRP writes its embeddings as a VECTOR column of the node table in one
+// commit, equal to graphops.FastRP over the same adjacency; the column can
+// be indexed and searched, and a second run with the same seed changes
+// nothing.
+func TestFastRPColumn(t *testing.T) {
+	s := session(t, "direct")
+	exec(t, s, "CREATE GRAPH g (NODE n (id TEXT PRIMARY KEY, name TEXT), EDGE e (a TEXT REFERENCES n, b TEXT REFERENCES n))")
+	type nodeRow struct {
+		ID   string `parquet:"id"`
+		Name string `parquet:"name"`
+	}
+	type edgeRow struct {
+		A string `parquet:"a"`
+		B string `parquet:"b"`
+	}
+	var nodes []nodeRow
+	var edges []edgeRow
+	r := rand.New(rand.NewPCG(4, 4))
+	name := func(i int) string { return fmt.Sprintf("n%03d", i) }
+	for i := range 300 {
+		nodes = append(nodes, nodeRow{name(i), "node " + name(i)})
+	}
+	var src, dst []uint32
+	for range 1500 {
+		a, b := r.IntN(300), r.IntN(300)
+		edges = append(edges, edgeRow{name(a), name(b)})
+		src, dst = append(src, uint32(a)), append(dst, uint32(b))
+	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO GRAPH g.n", writeParquet(t, nodes)))
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO GRAPH g.e", writeParquet(t, edges)))
+	cfg := graphops.FastRPConfig{Dim: 32, IterationWeights: []float64{0, 1, 1}, NormalizationStrength: -0.5, Seed: 42}
+	res, err := s.FastRP(pipeline.FastRPJob{Graph: "g", Orientation: graphops.Undirected, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Nodes != 300 || res.Edges != 1500 || res.Commit != s.Store.Head() {
+		t.Errorf("result %+v", res)
+	}
+	// Node keys sort as the names do, so positions are the numbers.
+	g, _ := graphops.NewCSR(300, src, dst, graphops.Undirected)
+	want, _ := graphops.FastRP(g, cfg)
+	rows := exec(t, s, "SELECT id, name, fastrp FROM g.n")[0]
+	if len(rows.Rows) != 300 {
+		t.Fatalf("%d rows", len(rows.Rows))
+	}
+	for i, row := range rows.Rows {
+		if row[0] != name(i) || row[1] != "node "+name(i) || fmt.Sprint(row[2]) != fmt.Sprint(want[i]) {
+			t.Fatalf("row %d: %v, want embedding %v", i, row, want[i])
+		}
+	}
+	digest, _ := s.Store.Digest("g.n", s.Store.Head())
+	if _, err := s.FastRP(pipeline.FastRPJob{Graph: "g", Orientation: graphops.Undirected, Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Store.Digest("g.n", s.Store.Head()); d != digest {
+		t.Errorf("a second run with the same seed changed the table")
+	}
+	exec(t, s, "CREATE INDEX ON g.n USING hnsw (fastrp)")
+	s.Params = map[int]any{1: want[17]}
+	top := exec(t, s, "SELECT id FROM g.n ORDER BY fastrp <=> $1 LIMIT 3")[0]
+	if top.Plan != "index g_n_fastrp_idx" || top.Rows[0][0] != name(17) {
+		t.Errorf("search by embedding: %v (%s)", top.Rows, top.Plan)
+	}
+	for job, want := range map[string]pipeline.FastRPJob{
+		"graph \"none\": not found":          {Graph: "none"},
+		"graph g has no node table x":        {Graph: "g", Node: "x"},
+		"no edge table from n to n named zz": {Graph: "g", Edge: "zz"},
+		"column name of g.n is TEXT":         {Graph: "g", Column: "name"},
+	} {
+		if _, err := s.FastRP(want); err == nil || !strings.Contains(err.Error(), job) {
+			t.Errorf("%+v: %v, want %q", want, err, job)
 		}
 	}
 }

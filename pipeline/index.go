@@ -34,7 +34,7 @@ func newIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[s
 		return store.IndexDef{}, err
 	}
 	if name == "" {
-		name = strings.ToLower(t.Name + "_" + col.Name + "_idx")
+		name = strings.ToLower(strings.ReplaceAll(t.Name, ".", "_") + "_" + col.Name + "_idx")
 	}
 	if !lake.ValidName(name) {
 		return store.IndexDef{}, fmt.Errorf("invalid index name %q", name)

@@ -288,3 +288,27 @@ func DecodeKey(t lake.Type, b []byte) (any, error) {
 		return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)), nil
 	}
 }
+
+// EachEdge calls fn with the endpoint keys of every edge row of edge
+// table t, from its out-adjacency, in source order; src and dst are the
+// types of the two ends' ids.
+func (v *View) EachEdge(t TableInfo, src, dst lake.Type, fn func(source, target []byte) error) error {
+	prefix := adjacencyPrefix(t.ID, 'o', nil)
+	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		rest := it.Item().Key()[len(prefix):]
+		n, err := keyLen(src, rest)
+		if err != nil {
+			return fmt.Errorf("table %s: corrupt adjacency key: %w", t.Name, err)
+		}
+		m, err := keyLen(dst, rest[n:])
+		if err != nil {
+			return fmt.Errorf("table %s: corrupt adjacency key: %w", t.Name, err)
+		}
+		if err := fn(rest[:n], rest[n:n+m]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

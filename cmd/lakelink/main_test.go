@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 	"github.com/lakelink/lakelink/vectorops"
@@ -284,5 +286,57 @@ func TestCLITags(t *testing.T) {
 	}
 	if _, out, _ := cli(t, "--store", st, "tag", "ls", "--format", "csv"); strings.Contains(out, "q1-audit") {
 		t.Errorf("after delete: %q", out)
+	}
+}
+
+// graph fastrp writes embeddings that SQL reads back; graph neighbors,
+// degree, khop and path answer from the adjacency.
+func TestCLIGraph(t *testing.T) {
+	dir := t.TempDir()
+	type edge struct {
+		A int64 `parquet:"a"`
+		B int64 `parquet:"b"`
+	}
+	type node struct {
+		ID int64 `parquet:"id"`
+	}
+	var nodes []node
+	for i := range 6 {
+		nodes = append(nodes, node{int64(i)})
+	}
+	edges := []edge{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {0, 5}}
+	np, ep := filepath.Join(dir, "n.parquet"), filepath.Join(dir, "e.parquet")
+	if err := parquet.WriteFile(np, nodes); err != nil {
+		t.Fatal(err)
+	}
+	if err := parquet.WriteFile(ep, edges); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "CREATE GRAPH g (NODE n (id BIGINT PRIMARY KEY), EDGE e (a BIGINT REFERENCES n(id), b BIGINT REFERENCES n(id))); "+
+		"COPY FROM '"+np+"' INTO GRAPH g.n; COPY FROM '"+ep+"' INTO GRAPH g.e"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := cli(t, "--store", st, "graph", "fastrp", "g", "--dim", "8", "--weights", "0,1,1", "--normalization", "-0.5", "--orientation", "undirected")
+	if code != 0 || !strings.Contains(out, "FastRP: 6 nodes, 5 edges, 8-d embeddings in column fastrp") {
+		t.Fatalf("fastrp: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := cli(t, "--store", st, "sql", "--format", "csv", "SELECT count(*) FROM g.n WHERE fastrp IS NOT NULL"); code != 0 || out != "count\n6\n" {
+		t.Errorf("embeddings: %q", out)
+	}
+	for args, want := range map[string]string{
+		"graph neighbors g 1 --format csv":                  "id,node_table,edge_table,direction\n2,g.n,g.e,out\n0,g.n,g.e,in\n",
+		"graph neighbors g 1 --direction out --format csv":  "id,node_table,edge_table,direction\n2,g.n,g.e,out\n",
+		"graph degree g 0 --format csv":                     "degree\n2\n",
+		"graph khop g 0 --k 2 --direction out --format csv": "id,node_table,depth\n1,g.n,1\n5,g.n,1\n2,g.n,2\n",
+		"graph path g 0 4 --direction out --format csv":     "step,id\n0,0\n1,1\n2,2\n3,3\n4,4\n",
+	} {
+		code, out, errs := cli(t, append([]string{"--store", st}, strings.Fields(args)...)...)
+		if code != 0 || out != want {
+			t.Errorf("%s: %d %q %q, want %q", args, code, out, errs, want)
+		}
+	}
+	if code, _, errs := cli(t, "--store", st, "graph", "fastrp", "g", "--weights", "0,x"); code == 0 || !strings.Contains(errs, `--weights: "x" is not a number`) {
+		t.Errorf("bad weights: %d %q", code, errs)
 	}
 }
