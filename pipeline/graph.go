@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -157,11 +158,18 @@ type edgeHook struct {
 	src, dst         int // endpoint columns
 	srcNode, dstNode store.TableInfo
 	onMissing        string
-	created          map[string]bool // node table id + key of nodes this commit created
+	// known caches, by node table id + key, whether a node exists: at
+	// the commit's base, or created by this commit. Most nodes are the
+	// end of many edges.
+	known map[string]bool
+	// The endpoint keys Check found, for the Written call that follows it
+	// for the same row.
+	lastVal          []byte
+	lastSrc, lastDst []byte
 }
 
 func newEdgeHook(c *store.Commit, g store.GraphInfo, e store.EdgeDef, t store.TableInfo, onMissing string) (*edgeHook, error) {
-	h := &edgeHook{table: t, src: t.Schema.Index(e.Source), dst: t.Schema.Index(e.Target), onMissing: onMissing, created: map[string]bool{}}
+	h := &edgeHook{table: t, src: t.Schema.Index(e.Source), dst: t.Schema.Index(e.Target), onMissing: onMissing, known: map[string]bool{}}
 	if h.onMissing == "" {
 		h.onMissing = MissingNodeError
 	}
@@ -193,11 +201,20 @@ func (h *edgeHook) endpoints(val []byte) (row store.Row, sk, tk []byte, err erro
 	return row, sk, tk, err
 }
 
+func nodeKey(node store.TableInfo, key []byte) string {
+	return string(binary.BigEndian.AppendUint32(nil, node.ID)) + string(key)
+}
+
 func (h *edgeHook) exists(c *store.Commit, node store.TableInfo, key []byte) (bool, error) {
-	if h.created[fmt.Sprint(node.ID)+string(key)] {
-		return true, nil
+	k := nodeKey(node, key)
+	if ok, seen := h.known[k]; seen {
+		return ok, nil
 	}
-	return c.Exists(node, key)
+	ok, err := c.Exists(node, key)
+	if err == nil {
+		h.known[k] = ok
+	}
+	return ok, err
 }
 
 func (h *edgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err error) {
@@ -237,12 +254,13 @@ func (h *edgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err erro
 			if err := c.Put(end.node, end.key, enc); err != nil {
 				return v, err
 			}
-			h.created[fmt.Sprint(end.node.ID)+string(end.key)] = true
+			h.known[nodeKey(end.node, end.key)] = true
 		default:
 			missing = append(missing, fmt.Sprintf("%s %v is no node of %s", h.table.Schema.Columns[end.col].Name, row[end.col], end.node.Name))
 		}
 	}
 	if len(missing) == 0 {
+		h.lastVal, h.lastSrc, h.lastDst = val, sk, tk
 		return sinks.Verdict{Action: sinks.Write}, nil
 	}
 	if h.onMissing == MissingNodeSkip {
@@ -268,9 +286,12 @@ func (h *edgeHook) Written(c *store.Commit, key, val []byte) error {
 			}
 		}
 	}
-	_, sk, tk, err := h.endpoints(val)
-	if err != nil || sk == nil {
-		return err
+	sk, tk := h.lastSrc, h.lastDst
+	if len(val) == 0 || len(h.lastVal) == 0 || &val[0] != &h.lastVal[0] {
+		var err error
+		if _, sk, tk, err = h.endpoints(val); err != nil || sk == nil {
+			return err
+		}
 	}
 	return c.PutAdjacency(h.table, sk, tk, key)
 }
