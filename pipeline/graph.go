@@ -9,6 +9,7 @@ import (
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/transforms"
 )
 
 // CreateGraph is CREATE GRAPH [IF NOT EXISTS] g (NODE n (columns), EDGE e
@@ -348,4 +349,60 @@ func importHook(c *store.Commit, ti store.TableInfo, o ImportOptions) (sinks.Row
 		return nil, nil
 	}
 	return newEdgeHook(c, gi, e, ti, o.OnMissingNode)
+}
+
+// edgeOf returns the edge table that an import targets, if it does.
+func edgeOf(st *store.Store, table string) (store.EdgeDef, bool) {
+	g, t, dotted := store.SplitGraphTable(table)
+	if !dotted {
+		return store.EdgeDef{}, false
+	}
+	gi, err := st.Graph(g, st.Head())
+	if err != nil {
+		return store.EdgeDef{}, false
+	}
+	return gi.Edge(t)
+}
+
+// edgesTarget rewrites MAP COLUMNS (list => edges) on an edge table to
+// the table's target column.
+func edgesTarget(st *store.Store, im Import) []transforms.ColumnMap {
+	e, ok := edgeOf(st, im.Table)
+	if !ok {
+		return im.Maps
+	}
+	maps := append([]transforms.ColumnMap(nil), im.Maps...)
+	for i := range maps {
+		if strings.EqualFold(maps[i].Target, "edges") && lakeSchemaLacks(st, im.Table, "edges") {
+			maps[i].Target = e.Target
+		}
+	}
+	return maps
+}
+
+func lakeSchemaLacks(st *store.Store, table, column string) bool {
+	ti, err := st.Table(table, st.Head())
+	return err != nil || ti.Schema.Index(column) < 0
+}
+
+// edgeExpansion is the expansion of an import into an edge table whose
+// target column is fed by a list column (an adjacency list), or nil.
+func edgeExpansion(st *store.Store, im Import, source, table lake.Schema, maps []transforms.ColumnMap) *transforms.Expansion {
+	e, ok := edgeOf(st, im.Table)
+	if !ok {
+		return nil
+	}
+	col := table.Index(e.Target)
+	from := e.Target
+	for _, m := range maps {
+		if strings.EqualFold(m.Target, e.Target) {
+			from = m.Source
+		}
+	}
+	si := source.Index(from)
+	if col < 0 || si < 0 || source.Columns[si].Type.Kind != lake.KindArray {
+		return nil
+	}
+	return &transforms.Expansion{Final: table, Column: col, Source: table.Index(e.Source),
+		KeepDuplicates: im.Options.DuplicateEdges == "keep", SkipSelfLoops: im.Options.SelfLoops == "skip"}
 }

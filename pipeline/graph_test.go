@@ -335,3 +335,72 @@ func TestFastRPColumn(t *testing.T) {
 		}
 	}
 }
+
+type pageRow struct {
+	PageID        string   `parquet:"page_id"`
+	OutgoingLinks []string `parquet:"outgoing_links,list"`
+}
+
+// An adjacency-list column expands into one edge per element
+// (outgoing_links => edges): repeated ids in one list give one edge
+// unless duplicate_edges = 'keep', self-loops stay unless self_loops =
+// 'skip', and a missing node's row error names the list's source row; on
+// the direct runner and on Prism.
+func TestAdjacencyListExpansion(t *testing.T) {
+	var entities []entityRow
+	for i := range 30 {
+		entities = append(entities, entityRow{uid(i), fmt.Sprintf("page %d", i), "page"})
+	}
+	var pages []pageRow
+	for i := range 30 {
+		links := []string{uid((i + 1) % 30), uid((i + 2) % 30), uid((i + 2) % 30), uid(i)}
+		if i == 17 {
+			links = append(links, uid(999))
+		}
+		pages = append(pages, pageRow{uid(i), links})
+	}
+	pages = append(pages, pageRow{uid(3), nil}) // no links: no edge
+	nodes, links := writeParquet(t, entities), writeParquet(t, pages)
+	for _, runner := range []string{"direct", "prism"} {
+		s := session(t, runner)
+		exec(t, s, guideGraph)
+		exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO GRAPH knowledge.entity MAP COLUMNS (entity_id => id, entity_name => name, entity_type => kind)", nodes))
+		stmt := fmt.Sprintf("COPY FROM '%s' INTO GRAPH knowledge.relates MAP COLUMNS (page_id => source, outgoing_links => edges)", links)
+		_, err := s.Exec(context.Background(), stmt)
+		if err == nil || !strings.Contains(err.Error(), "row 17") || !strings.Contains(err.Error(), uid(999)+" is no node") {
+			t.Fatalf("%s: a link to a missing page: %v", runner, err)
+		}
+		msg := exec(t, s, stmt+" WITH (on_error = 'continue')")[0].Message
+		if !strings.Contains(msg, "COPY 90 rows") || !strings.Contains(msg, "1 row(s) rejected") {
+			t.Errorf("%s: %s", runner, msg)
+		}
+		errs, _ := s.Store.RowErrors(lastJob(t, s))
+		if len(errs) != 1 || errs[0].Row != 17 {
+			t.Errorf("%s: row errors %+v", runner, errs)
+		}
+		nbs, err := s.Neighbors("knowledge", uid(5), "out", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, n := range nbs {
+			got = append(got, fmt.Sprint(n.ID))
+		}
+		slices.Sort(got)
+		want := []string{uid(5), uid(6), uid(7)}
+		slices.Sort(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: out of 5: %v, want %v", runner, got, want)
+		}
+		exec(t, s, "DROP GRAPH knowledge")
+		exec(t, s, guideGraph)
+		exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO GRAPH knowledge.entity MAP COLUMNS (entity_id => id)", nodes))
+		msg = exec(t, s, stmt+" WITH (on_error = 'continue', duplicate_edges = 'keep', self_loops = 'skip')")[0].Message
+		if !strings.Contains(msg, "COPY 90 rows") {
+			t.Errorf("%s: keep duplicates, skip self-loops: %s", runner, msg)
+		}
+		if d, _ := s.Degree("knowledge", uid(5), "out", ""); d != 3 {
+			t.Errorf("%s: out-degree of 5 with duplicates kept: %d", runner, d)
+		}
+	}
+}

@@ -56,6 +56,10 @@ type ImportOptions struct {
 	// or target is no node: MissingNodeError (default), MissingNodeSkip
 	// or MissingNodeCreate.
 	OnMissingNode string
+	// DuplicateEdges ("skip", the default, or "keep") and SelfLoops
+	// ("keep", the default, or "skip") rule an adjacency list's expansion
+	// (transforms.Expansion).
+	DuplicateEdges, SelfLoops string
 	// ErrorTable, when set, names an ordinary table that receives the job's
 	// row errors (ErrorTableSchema), created if missing, in the job's commit.
 	ErrorTable string
@@ -170,6 +174,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if err := checkGraphTarget(st, im); err != nil {
 		return nil, err
 	}
+	im.Maps = edgesTarget(st, im)
 	if im.Options.BatchSize <= 0 {
 		im.Options.BatchSize = sources.DefaultBatchRows
 	}
@@ -316,9 +321,15 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if im.Options.Mode == sinks.Update {
 		plan = transforms.PlanPartialMapping
 	}
-	if p.Mapping, err = plan(srcSchema, p.Schema, maps); err != nil {
+	expand := edgeExpansion(st, im, srcSchema, p.Schema, maps)
+	target := p.Schema
+	if expand != nil {
+		target = transforms.ExpandingTarget(p.Schema, expand.Column)
+	}
+	if p.Mapping, err = plan(srcSchema, target, maps); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
+	p.Mapping.Expand = expand
 	// Read from the files only their own columns (those mapped and those
 	// the filter names); partition values are added to each batch.
 	var read []string

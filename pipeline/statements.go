@@ -674,7 +674,7 @@ func (p *parser) literal() (any, error) {
 }
 
 // Options lists the WITH options of COPY, for errors and the README.
-var Options = []string{"format", "mode", "batch_size", "on_error", "on_missing_node", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
+var Options = []string{"format", "mode", "batch_size", "on_error", "on_missing_node", "duplicate_edges", "self_loops", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
 	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
 	"ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank", "index_segment_rows"}
 
@@ -741,6 +741,20 @@ func setOption(o *ImportOptions, k string, v any) error {
 			return fmt.Errorf("on_missing_node must be 'error', 'skip' or 'create'")
 		}
 		o.OnMissingNode = s
+	case "duplicate_edges", "self_loops":
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		s = strings.ToLower(s)
+		if s != "keep" && s != "skip" {
+			return fmt.Errorf("%s must be 'keep' or 'skip'", k)
+		}
+		if k == "duplicate_edges" {
+			o.DuplicateEdges = s
+		} else {
+			o.SelfLoops = s
+		}
 	case "error_table":
 		s, err := str()
 		if err != nil {

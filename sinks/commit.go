@@ -157,7 +157,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 				continue
 			}
 			var row int64
-			if err := sr.eachRow(ctx, seg, func(key, _ []byte) error {
+			if err := sr.eachRow(ctx, seg, func(key, _ []byte, _ int64) error {
 				last[keyHash(key)] = pos{si, row}
 				row++
 				return nil
@@ -215,7 +215,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			continue
 		}
 		var row int64
-		err := sr.eachRow(ctx, seg, func(key, val []byte) error {
+		err := sr.eachRow(ctx, seg, func(key, val []byte, src int64) error {
 			r := row
 			row++
 			if hasPK {
@@ -234,7 +234,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 						return err
 					}
 					if old == nil {
-						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + r,
+						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + src,
 							Column: opt.Table.Schema.PrimaryKey[0], Value: keyText(opt.Table.Schema, val), Reason: "no row with this key to update (mode update)"})
 					}
 					if val, err = overlay(opt.Table.Schema, old, val, opt.UpdateColumns); err != nil {
@@ -250,7 +250,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 						dup = exists
 					}
 					if dup {
-						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + r,
+						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + src,
 							Column: opt.Table.Schema.PrimaryKey[0], Value: keyText(opt.Table.Schema, val), Reason: "duplicate primary key (mode append)"})
 					}
 					seen[h] = true
@@ -264,7 +264,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 				case v.Action == Skip:
 					return nil
 				case v.Action == Reject:
-					return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + r,
+					return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + src,
 						Column: v.Column, Value: v.Value, Reason: v.Reason})
 				}
 			}
@@ -336,7 +336,7 @@ func (sr *segmentReader) done() error {
 	return nil
 }
 
-func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte) error) error {
+func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte, row int64) error) error {
 	if seg.InMemory {
 		data, ok := memStage.get(seg.Name)
 		if !ok {
@@ -361,7 +361,7 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 	return eachRow(ctx, sr.bucket, seg, fn)
 }
 
-func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, fn func(key, val []byte) error) error {
+func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, fn func(key, val []byte, row int64) error) error {
 	r, err := b.NewReader(ctx, seg.Name, nil)
 	if err != nil {
 		return fmt.Errorf("read staged %s: %w", seg.Name, err)

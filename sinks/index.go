@@ -95,7 +95,7 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 	for j, seg := range g.Segments {
 		staged.Segments = append(staged.Segments, seg.Name)
 		var row int64
-		err := fn.eachRow(ctx, seg, func(key, val []byte) error {
+		err := fn.eachRow(ctx, seg, func(key, val []byte, _ int64) error {
 			added, err := b.AddRow(key, val, 0)
 			if err != nil {
 				return fmt.Errorf("index %s: staged %s row %d: %w", d.Name, seg.Name, row, err)
@@ -123,7 +123,7 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 	return nil
 }
 
-func (fn *buildPartFn) eachRow(ctx context.Context, seg Segment, f func(key, val []byte) error) error {
+func (fn *buildPartFn) eachRow(ctx context.Context, seg Segment, f func(key, val []byte, row int64) error) error {
 	if seg.InMemory {
 		data, ok := memStage.get(seg.Name)
 		if !ok {

@@ -8,8 +8,11 @@ import (
 	"io"
 	"sort"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/transforms"
 )
 
 // Segment describes one staged object.
@@ -84,36 +87,56 @@ func (m *Manifest) Sort() {
 	})
 }
 
-const segMagic = "LLSEG1\n"
+const (
+	segMagic = "LLSEG1\n"
+	// segMagicRows marks a segment whose rows are not one per source row
+	// (an expanded adjacency list): each row starts with its source row's
+	// offset from the segment's origin (uvarint).
+	segMagicRows = "LLSEG2\n"
+)
 
 // Staged row segment layout: the magic, then per row
 // [uvarint len(key)][key][uvarint len(value)][value], key and value as
 // store.AppendKey and store.AppendRow make them (an empty key for tables
-// without a primary key).
+// without a primary key); under segMagicRows each row is preceded by
+// [uvarint source row offset].
 
 func encodeRows(schema lake.Schema, b lake.Batch) ([]byte, error) {
 	pk := schema.PKIndexes()
 	var out []byte
 	var key, val []byte
 	var err error
+	magic := segMagic
+	var srcRows *array.Int64 // set for an expanded batch
+	if b.Record != nil {
+		if f := b.Record.Schema().FieldIndices(transforms.SourceRowColumn); len(f) == 1 {
+			srcRows, _ = b.Record.Column(f[0]).(*array.Int64)
+			magic = segMagicRows
+		}
+	}
 	for i := 0; i < b.Rows(); i++ {
 		if i == 1 {
 			// Size the segment from the first row, so it is allocated once.
-			grown := make([]byte, len(out), len(out)+(len(out)-len(segMagic))*(b.Rows()+b.Rows()/8))
+			grown := make([]byte, len(out), len(out)+(len(out)-len(magic))*(b.Rows()+b.Rows()/8))
 			copy(grown, out)
 			out = grown
 		}
 		if i == 0 {
-			out = append(out, segMagic...)
+			out = append(out, magic...)
+		}
+		row := int64(i)
+		if srcRows != nil {
+			row = srcRows.Value(i)
+			out = binary.AppendUvarint(out, uint64(row))
 		}
 		key = key[:0]
 		if len(pk) > 0 {
 			if key, err = store.AppendKey(key, schema, pk, b.Record, i); err != nil {
-				return nil, fmt.Errorf("%s row %d: %w", b.Origin.Object, b.Origin.FirstRow+int64(i), err)
+				return nil, fmt.Errorf("%s row %d: %w", b.Origin.Object, b.Origin.FirstRow+row, err)
 			}
 		}
 		if val, err = store.AppendRow(val[:0], schema, b.Record, i); err != nil {
-			return nil, fmt.Errorf("%s row %d: %w", b.Origin.Object, b.Origin.FirstRow+int64(i), err)
+			return nil, fmt.Errorf("%s row %d: %w", b.Origin.Object, b.Origin.FirstRow+row, err)
 		}
 		out = binary.AppendUvarint(out, uint64(len(key)))
 		out = append(out, key...)
@@ -123,12 +146,14 @@ func encodeRows(schema lake.Schema, b lake.Batch) ([]byte, error) {
 	return out, nil
 }
 
-// readRowsFrom calls fn for each row of a segment held in memory; keys and
-// values are sub-slices of data.
-func readRowsFrom(data []byte, fn func(key, val []byte) error) error {
-	if len(data) < len(segMagic) || string(data[:len(segMagic)]) != segMagic {
+// readRowsFrom calls fn for each row of a segment held in memory, with its
+// source row's offset from the segment's origin; keys and values are
+// sub-slices of data.
+func readRowsFrom(data []byte, fn func(key, val []byte, row int64) error) error {
+	if len(data) < len(segMagic) || string(data[:len(segMagic)]) != segMagic && string(data[:len(segMagic)]) != segMagicRows {
 		return fmt.Errorf("not a staged segment")
 	}
+	rowed := string(data[:len(segMagic)]) == segMagicRows
 	data = data[len(segMagic):]
 	next := func() ([]byte, error) {
 		n, k := binary.Uvarint(data)
@@ -139,7 +164,15 @@ func readRowsFrom(data []byte, fn func(key, val []byte) error) error {
 		data = data[k+int(n):]
 		return v, nil
 	}
-	for len(data) > 0 {
+	for ordinal := int64(0); len(data) > 0; ordinal++ {
+		row := ordinal
+		if rowed {
+			r, k := binary.Uvarint(data)
+			if k <= 0 || r > 1<<62 {
+				return fmt.Errorf("corrupt segment")
+			}
+			row, data = int64(r), data[k:]
+		}
 		key, err := next()
 		if err != nil {
 			return err
@@ -148,7 +181,7 @@ func readRowsFrom(data []byte, fn func(key, val []byte) error) error {
 		if err != nil {
 			return err
 		}
-		if err := fn(key, val); err != nil {
+		if err := fn(key, val, row); err != nil {
 			return err
 		}
 	}
@@ -158,7 +191,7 @@ func readRowsFrom(data []byte, fn func(key, val []byte) error) error {
 // readRows calls fn for each staged row. The slices are never reused (the
 // commit keeps them until it flushes); they are carved from large chunks so
 // that a row costs no allocation of its own.
-func readRows(r io.Reader, fn func(key, val []byte) error) error {
+func readRows(r io.Reader, fn func(key, val []byte, row int64) error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var arena []byte
 	carve := func(n int) []byte {
@@ -170,12 +203,24 @@ func readRows(r io.Reader, fn func(key, val []byte) error) error {
 		return b
 	}
 	magic := make([]byte, len(segMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != segMagic {
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != segMagic && string(magic) != segMagicRows {
 		return fmt.Errorf("not a staged segment")
 	}
-	for {
+	rowed := string(magic) == segMagicRows
+	for ordinal := int64(0); ; ordinal++ {
+		row := ordinal
+		if rowed {
+			r, err := binary.ReadUvarint(br)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil || r > 1<<62 {
+				return fmt.Errorf("corrupt segment: bad row")
+			}
+			row = int64(r)
+		}
 		kl, err := binary.ReadUvarint(br)
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) && !rowed {
 			return nil
 		}
 		if err != nil {
@@ -196,7 +241,7 @@ func readRows(r io.Reader, fn func(key, val []byte) error) error {
 		if _, err := io.ReadFull(br, val); err != nil {
 			return fmt.Errorf("corrupt segment: %w", err)
 		}
-		if err := fn(key, val); err != nil {
+		if err := fn(key, val, row); err != nil {
 			return err
 		}
 	}

@@ -26,6 +26,9 @@ type Mapping struct {
 	// and that column's type in the source.
 	From     []string    `json:"from"`
 	FromType []lake.Type `json:"from_type"`
+	// Expand, when set, explodes an adjacency-list column into one row
+	// per element after mapping (Target is then ExpandingTarget).
+	Expand *Expansion `json:"expand,omitempty"`
 }
 
 // SourceColumns are the source columns the mapping reads, in order; a reader
@@ -172,6 +175,12 @@ func (m Mapping) Apply(b lake.Batch) ([]lake.Batch, []lake.RowError) {
 		}
 	}
 	out := array.NewRecordBatch(m.Target.Arrow(), cols, int64(n))
+	if m.Expand != nil {
+		good, more := m.expandAll(b, out, bad)
+		errs = append(errs, more...)
+		sortErrors(errs)
+		return good, errs
+	}
 	if len(bad) == 0 {
 		return []lake.Batch{{Origin: b.Origin, Record: out}}, nil
 	}
