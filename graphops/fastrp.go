@@ -37,6 +37,13 @@ type FastRPConfig struct {
 	// core); BatchNodes is how many rows one takes at a time (default
 	// 9,216). Neither changes the result.
 	Workers, BatchNodes int
+	// MemoryLimit bounds the bytes of the three nodes x Dim arrays that
+	// FastRP works in (0: no bound); past it they are files in ScratchDir
+	// (default: the system's temporary folder) mapped into memory, which
+	// the operating system pages, and the rows are handed out as they are
+	// read (FastRPEach).
+	MemoryLimit int64
+	ScratchDir  string
 }
 
 func (c FastRPConfig) withDefaults(n int) (FastRPConfig, error) {
@@ -80,15 +87,38 @@ func (c FastRPConfig) withDefaults(n int) (FastRPConfig, error) {
 // sparse random projection with rows scaled by degree^NormalizationStrength,
 // and ‖·‖ scales a row to unit length (a zero row stays zero).
 func FastRP(g *CSR, cfg FastRPConfig) ([][]float32, error) {
+	cfg.MemoryLimit = 0
+	var out [][]float32
+	err := FastRPEach(g, cfg, func(_ int, row []float32) error {
+		out = append(out, row)
+		return nil
+	})
+	return out, err
+}
+
+// FastRPEach is FastRP handing each node's embedding to fn, in node
+// order. Under MemoryLimit the row is only valid during the call.
+func FastRPEach(g *CSR, cfg FastRPConfig, fn func(node int, row []float32) error) error {
 	n := g.Nodes()
 	cfg, err := cfg.withDefaults(n)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	d := cfg.Dim
-	cur := make([]float32, n*d)
-	next := make([]float32, n*d)
-	emb := make([]float32, n*d)
+	alloc := func() ([]float32, func(), error) { return make([]float32, n*d), func() {}, nil }
+	if cfg.MemoryLimit > 0 && int64(n)*int64(d)*4*3 > cfg.MemoryLimit {
+		alloc = func() ([]float32, func(), error) { return fileArray(n*d, cfg.ScratchDir) }
+	}
+	var arrays [3][]float32
+	for i := range arrays {
+		a, release, err := alloc()
+		if err != nil {
+			return fmt.Errorf("fastrp: scratch space: %w", err)
+		}
+		defer release()
+		arrays[i] = a
+	}
+	cur, next, emb := arrays[0], arrays[1], arrays[2]
 	rows := func(m []float32, i int) []float32 { return m[i*d : (i+1)*d] }
 
 	each := func(fn func(i int)) {
@@ -154,11 +184,12 @@ func FastRP(g *CSR, cfg FastRPConfig) ([][]float32, error) {
 		})
 		cur, next = next, cur
 	}
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = rows(emb, i)
+	for i := range n {
+		if err := fn(i, rows(emb, i)); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // axpy adds a·x to y.

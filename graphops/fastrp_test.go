@@ -71,6 +71,19 @@ func TestFastRPIsDeterministic(t *testing.T) {
 			}
 		}
 	}
+	// Past MemoryLimit the arrays are mapped files: the same embeddings.
+	paged := base
+	paged.MemoryLimit, paged.ScratchDir = 1, t.TempDir()
+	n := 0
+	if err := FastRPEach(g, paged, func(i int, row []float32) error {
+		n++
+		if !slices.Equal(row, want[i]) {
+			return fmt.Errorf("node %d differs with file-backed arrays", i)
+		}
+		return nil
+	}); err != nil || n != len(want) {
+		t.Fatalf("file-backed: %v after %d rows", err, n)
+	}
 	other := base
 	other.Seed = 8
 	got, _ := FastRP(g, other)

@@ -25,6 +25,13 @@ type FastRPJob struct {
 	Config      graphops.FastRPConfig
 }
 
+// defaultFastRPDim is graphops' default dimension.
+const defaultFastRPDim = 256
+
+// flushBytes is how many bytes of rewritten rows a FastRP job hands the
+// commit between flushes.
+const flushBytes = 64 << 20
+
 // FastRPResult reports a FastRP job.
 type FastRPResult struct {
 	Nodes, Edges int
@@ -33,9 +40,11 @@ type FastRPResult struct {
 	Compute      time.Duration // the embedding itself, without reading and writing
 }
 
-// FastRP runs a FastRP job. The node table's rows and the embeddings are
-// held in memory (three float32 arrays of nodes x dimension); FastRP works
-// through them in batches of Config.BatchNodes rows.
+// FastRP runs a FastRP job. The node keys and the adjacency (CSR) are held
+// in memory; the three nodes x dimension arrays FastRP works in are too,
+// unless Config.MemoryLimit is set and they exceed it, when they are
+// mapped files that the operating system pages. The rows are rewritten as
+// the embeddings come out, flushing the commit as it goes.
 func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
 	var res FastRPResult
 	if job.Column == "" {
@@ -110,16 +119,14 @@ func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		start := time.Now()
-		emb, err := graphops.FastRP(csr, job.Config)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Compute, res.Nodes, res.Edges = time.Since(start), len(keys), len(src)
-		if len(emb) == 0 {
+		if len(keys) == 0 {
 			return Result{}, fmt.Errorf("graph %s: %s has no nodes", g.Name, ti.Name)
 		}
-		dim := len(emb[0])
+		res.Nodes, res.Edges = len(keys), len(src)
+		dim := job.Config.Dim
+		if dim == 0 {
+			dim = defaultFastRPDim
+		}
 		col := ti.Schema.Index(job.Column)
 		switch {
 		case col < 0:
@@ -134,23 +141,38 @@ func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
 		case ti.Schema.Columns[col].Type != lake.Vector(dim):
 			return Result{}, fmt.Errorf("column %s of %s is %s; FastRP of dimension %d needs VECTOR(%d)", job.Column, ti.Name, ti.Schema.Columns[col].Type, dim, dim)
 		}
-		for i, pk := range keys {
-			value, _, _, err := v.Row(ti, pk)
+		// The rows are rewritten as FastRP hands out the embeddings; the
+		// commit is flushed every flushBytes, so written rows need not
+		// stay in memory.
+		start := time.Now()
+		written := 0
+		err = graphops.FastRPEach(csr, job.Config, func(i int, emb []float32) error {
+			if i == 0 {
+				res.Compute = time.Since(start)
+			}
+			value, _, _, err := v.Row(ti, keys[i])
 			if err != nil {
-				return Result{}, err
+				return err
 			}
 			row, err := store.DecodeRow(ti.Schema, value)
 			if err != nil {
-				return Result{}, err
+				return err
 			}
-			row[col] = emb[i]
+			row[col] = emb
 			enc, err := store.EncodeRow(ti.Schema, row)
 			if err != nil {
-				return Result{}, err
+				return err
 			}
-			if err := c.Put(ti, pk, enc); err != nil {
-				return Result{}, err
+			if written += len(enc); written > flushBytes {
+				if err := c.Flush(); err != nil {
+					return err
+				}
+				written = 0
 			}
+			return c.Put(ti, keys[i], enc)
+		})
+		if err != nil {
+			return Result{}, err
 		}
 		if _, err := indexCommit(c, ti, nil, nil); err != nil {
 			return Result{}, err
