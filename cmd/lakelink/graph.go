@@ -17,7 +17,9 @@ import (
 type queryCmd func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
 
 // newGraphCmd is `lakelink graph`: FastRP embeddings and traversal.
-func newGraphCmd(query queryCmd) *cobra.Command {
+// memoryLimit is the global --memory-limit: past it FastRP works in mapped
+// files.
+func newGraphCmd(query queryCmd, memoryLimit *string) *cobra.Command {
 	graph := &cobra.Command{Use: "graph", Short: "Graphs: FastRP embeddings, neighbours, degrees, k-hop, shortest paths"}
 
 	var node, edge, column, weights, orientation string
@@ -37,8 +39,14 @@ func newGraphCmd(query queryCmd) *cobra.Command {
 			}
 			ws = append(ws, f)
 		}
+		var limit int64
+		if *memoryLimit != "" {
+			if limit, err = pipeline.ParseSize(*memoryLimit); err != nil {
+				return pipeline.Result{}, fmt.Errorf("--memory-limit: %w", err)
+			}
+		}
 		res, err := (&pipeline.Session{Store: st}).FastRP(pipeline.FastRPJob{Graph: args[0], Node: node, Edge: edge, Column: column, Orientation: o,
-			Config: graphops.FastRPConfig{Dim: dim, IterationWeights: ws, NormalizationStrength: normalization, SelfInfluence: self, Seed: seed}})
+			Config: graphops.FastRPConfig{Dim: dim, IterationWeights: ws, NormalizationStrength: normalization, SelfInfluence: self, Seed: seed, MemoryLimit: limit}})
 		if err != nil {
 			return pipeline.Result{}, err
 		}

@@ -296,7 +296,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, tagCmd, newGraphCmd(query), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, tagCmd, newGraphCmd(query, &g.memoryLimit), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 

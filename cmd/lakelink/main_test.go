@@ -317,7 +317,7 @@ func TestCLIGraph(t *testing.T) {
 		"COPY FROM '"+np+"' INTO GRAPH g.n; COPY FROM '"+ep+"' INTO GRAPH g.e"); code != 0 {
 		t.Fatal(errs)
 	}
-	code, out, errs := cli(t, "--store", st, "graph", "fastrp", "g", "--dim", "8", "--weights", "0,1,1", "--normalization", "-0.5", "--orientation", "undirected")
+	code, out, errs := cli(t, "--store", st, "--memory-limit", "1KB", "graph", "fastrp", "g", "--dim", "8", "--weights", "0,1,1", "--normalization", "-0.5", "--orientation", "undirected")
 	if code != 0 || !strings.Contains(out, "FastRP: 6 nodes, 5 edges, 8-d embeddings in column fastrp") {
 		t.Fatalf("fastrp: %d %q %q", code, out, errs)
 	}
