@@ -373,14 +373,14 @@ func edgesTarget(st *store.Store, im Import) []transforms.ColumnMap {
 	}
 	maps := append([]transforms.ColumnMap(nil), im.Maps...)
 	for i := range maps {
-		if strings.EqualFold(maps[i].Target, "edges") && lakeSchemaLacks(st, im.Table, "edges") {
+		if strings.EqualFold(maps[i].Target, "edges") && tableLacks(st, im.Table, "edges") {
 			maps[i].Target = e.Target
 		}
 	}
 	return maps
 }
 
-func lakeSchemaLacks(st *store.Store, table, column string) bool {
+func tableLacks(st *store.Store, table, column string) bool {
 	ti, err := st.Table(table, st.Head())
 	return err != nil || ti.Schema.Index(column) < 0
 }

@@ -176,6 +176,17 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	}
 	exec(t, s, "SELECT * FROM shortest_path('knowledge', $1, $1)")
 
+	// Traversal at a tag sees the edges as they were.
+	if _, err := s.CreateTag("edges-v1", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s, copyEdges+" WITH (on_error = 'continue')") // every edge once more
+	now := exec(t, s, "SELECT * FROM degree('knowledge', $1)")[0]
+	then := exec(t, s, "SELECT * FROM degree('knowledge', $1) AT (TAG => 'edges-v1')")[0]
+	if fmt.Sprint(then.Rows) != fmt.Sprintf("[[%d]]", len(out[7])+len(in[7])) || fmt.Sprint(now.Rows) != fmt.Sprintf("[[%d]]", 2*(len(out[7])+len(in[7]))) {
+		t.Errorf("degree of 7 at the tag %v, now %v", then.Rows, now.Rows)
+	}
+
 	// skip and create.
 	exec(t, s, "CREATE GRAPH g2 (NODE n (id BIGINT PRIMARY KEY), EDGE e (a BIGINT REFERENCES n, b BIGINT REFERENCES n))")
 	type idRow struct {

@@ -175,17 +175,7 @@ func scores(rows [][]any) []string {
 
 func segmentCount(t *testing.T, s *pipeline.Session, table, index string) int {
 	t.Helper()
-	v := s.Store.View(s.Store.Head())
-	defer v.Close()
-	ti, err := v.Table(table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	segs, err := v.IndexSegments(ti, index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(segs)
+	return len(storedParts(t, s, table, index))
 }
 
 // A search at a past commit (Session.At) sees that commit's vectors

@@ -109,7 +109,11 @@ func (tr *traversal) neighbors(id any, dir string, fn func(Neighbor) error) erro
 // edge table, or of edge alone; dir is "out", "in" or "both" (default).
 // An edge row counts once per direction it is followed in.
 func (s *Session) Neighbors(graph string, id any, dir, edge string) ([]Neighbor, error) {
-	tr, err := s.traversal(graph, edge, s.readAt())
+	return s.neighborsAt(s.readAt(), graph, id, dir, edge)
+}
+
+func (s *Session) neighborsAt(at uint64, graph string, id any, dir, edge string) ([]Neighbor, error) {
+	tr, err := s.traversal(graph, edge, at)
 	if err != nil {
 		return nil, err
 	}
@@ -135,10 +139,14 @@ type Reached struct {
 // start excluded, each node once at its least depth), at most limit of
 // them (0 for no limit).
 func (s *Session) KHop(graph string, id any, k int, dir, edge string, limit int) ([]Reached, error) {
+	return s.kHopAt(s.readAt(), graph, id, k, dir, edge, limit)
+}
+
+func (s *Session) kHopAt(at uint64, graph string, id any, k int, dir, edge string, limit int) ([]Reached, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("k-hop: k must be at least 1")
 	}
-	tr, err := s.traversal(graph, edge, s.readAt())
+	tr, err := s.traversal(graph, edge, at)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +179,11 @@ func (s *Session) KHop(graph string, id any, k int, dir, edge string, limit int)
 // ShortestPath returns the ids of a shortest path (fewest edges) from
 // node from to node to, both included, or nil when there is none.
 func (s *Session) ShortestPath(graph string, from, to any, dir, edge string) ([]any, error) {
-	tr, err := s.traversal(graph, edge, s.readAt())
+	return s.shortestPathAt(s.readAt(), graph, from, to, dir, edge)
+}
+
+func (s *Session) shortestPathAt(at uint64, graph string, from, to any, dir, edge string) ([]any, error) {
+	tr, err := s.traversal(graph, edge, at)
 	if err != nil {
 		return nil, err
 	}
@@ -312,13 +324,10 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 		}
 		return v
 	}
-	old := s.At
-	s.At = at
-	defer func() { s.At = old }()
 	var rows []store.Row
 	switch name {
 	case "neighbors", "degree":
-		nbs, err := s.Neighbors(graph, vals[1], str(2), str(3))
+		nbs, err := s.neighborsAt(at, graph, vals[1], str(2), str(3))
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
@@ -339,7 +348,7 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
-		reached, err := s.KHop(graph, vals[1], k, str(3), "", limit)
+		reached, err := s.kHopAt(at, graph, vals[1], k, str(3), "", limit)
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
@@ -348,7 +357,7 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 		}
 		return lake.Schema{Columns: []lake.Column{{Name: "id", Type: idT}, {Name: "node_table", Type: lake.Text}, {Name: "depth", Type: lake.BigInt}}}, rows, nil
 	default:
-		path, err := s.ShortestPath(graph, vals[1], vals[2], str(3), "")
+		path, err := s.shortestPathAt(at, graph, vals[1], vals[2], str(3), "")
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
