@@ -169,6 +169,7 @@ func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
 				}
 				written = 0
 			}
+			c.Count(ti.Name, 0, 1, 0)
 			return c.Put(ti, keys[i], enc)
 		})
 		if err != nil {

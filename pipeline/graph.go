@@ -255,6 +255,7 @@ func (h *edgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err erro
 			if err := c.Put(end.node, end.key, enc); err != nil {
 				return v, err
 			}
+			c.Count(end.node.Name, 1, 0, 0)
 			h.known[nodeKey(end.node, end.key)] = true
 		default:
 			missing = append(missing, fmt.Sprintf("%s %v is no node of %s", h.table.Schema.Columns[end.col].Name, row[end.col], end.node.Name))

@@ -143,3 +143,50 @@ func commitTime(t *testing.T, s *pipeline.Session, ts uint64) time.Time {
 	}
 	return ci.Time
 }
+
+// Every commit records its parent, author, message and statement, and the
+// rows it inserted and updated per table; lakelink_commits and Log read
+// them, Log also by table.
+func TestCommitLog(t *testing.T) {
+	s := session(t, "direct")
+	s.Author = "ann"
+	docs := writeDocs(t, fixtures.Documents{Rows: 40, Dim: 4})
+	copyStmt := fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id')", docs)
+	exec(t, s, copyStmt)
+	var upd []embRow
+	for i := 30; i < 50; i++ {
+		upd = append(upd, embRow{ID: int64(i), Embedding: []float32{1, 2, 3, 4}})
+	}
+	path := filepath.Join(t.TempDir(), "upd.parquet")
+	if err := parquet.WriteFile(path, upd); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'upsert', key_columns = ['id'])", path))
+	exec(t, s, "CREATE TABLE other (id BIGINT PRIMARY KEY)")
+	r := exec(t, s, "SELECT commit, parent, author, statement, inserted, updated, deleted, tables FROM lakelink_commits")[0]
+	want := []string{
+		fmt.Sprintf("[1 0 ann %s 40 0 0 documents +40 ~0 -0]", copyStmt),
+		"[2 1 ann <nil> 10 10 0 documents +10 ~10 -0]",
+		"[3 2 ann <nil> 0 0 0 ]",
+	}
+	if len(r.Rows) != 3 {
+		t.Fatalf("%d commits", len(r.Rows))
+	}
+	for i, row := range r.Rows {
+		got := fmt.Sprint(row)
+		if i == 1 { // the statement of the upsert, which names a temporary file
+			row[3] = nil
+			got = fmt.Sprint(row)
+		}
+		if got != want[i] {
+			t.Errorf("commit %d: %s, want %s", i+1, got, want[i])
+		}
+	}
+	log, err := s.Log("documents")
+	if err != nil || len(log.Rows) != 2 || log.Rows[0][0] != int64(2) {
+		t.Errorf("log of documents: %v %v", log.Rows, err)
+	}
+	if log, _ := s.Log(""); len(log.Rows) != 3 || log.Rows[2][4] != "COPY INTO documents (job "+fmt.Sprint(log.Rows[2][5])+")" {
+		t.Errorf("log: %v", log.Rows)
+	}
+}

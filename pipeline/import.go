@@ -42,6 +42,8 @@ type Import struct {
 	// Graph says the statement read COPY ... INTO GRAPH g.table: the
 	// table must be a node or edge table of graph g.
 	Graph bool
+	// Author is recorded with the import's commit.
+	Author string
 }
 
 // ImportOptions are the WITH options of COPY.
@@ -551,6 +553,8 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		return res, err
 	}
 	c.SetJob(p.Job)
+	c.SetAuthor(p.Import.Author)
+	c.SetStatement(p.Import.Statement)
 	ok := false
 	defer func() {
 		if !ok {

@@ -113,6 +113,7 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if x.Import.Options.Progress == nil {
 			x.Import.Options.Progress = s.Progress
 		}
+		x.Import.Author = s.author()
 		res, err := RunImport(ctx, s.Store, x.Import, s.Runner)
 		if err != nil {
 			return Result{}, err
@@ -173,6 +174,7 @@ func (s *Session) inCommit(message string, fn func(c *store.Commit) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	c.SetAuthor(s.author())
 	res, err := fn(c)
 	if err != nil {
 		c.Abort()
@@ -276,7 +278,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	if s.At != 0 {
 		at = s.At
 	}
-	virtual := strings.EqualFold(q.Table, StatusTable) || strings.EqualFold(q.Table, TagsTable)
+	virtual := strings.EqualFold(q.Table, StatusTable) || strings.EqualFold(q.Table, TagsTable) || strings.EqualFold(q.Table, CommitsTable)
 	if q.At != nil {
 		if virtual {
 			return Result{}, fmt.Errorf("%s %s: %s", q.Table, q.At, errNoAt)
@@ -303,6 +305,9 @@ func (s *Session) selectRows(q Select) (Result, error) {
 			}
 			return nil
 		}
+	} else if strings.EqualFold(q.Table, CommitsTable) {
+		ti.Schema = CommitsSchema
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return commitRows(s.Store, "", fn) }
 	} else if strings.EqualFold(q.Table, TagsTable) {
 		ti.Schema = TagsSchema
 		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return tagRows(s.Store, fn) }

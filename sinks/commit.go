@@ -192,6 +192,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			if err := c.Put(*opt.ErrorTable, nil, row); err != nil {
 				return err
 			}
+			c.Count(opt.ErrorTable.Name, 1, 0, 0)
 		}
 		return c.PutRowError(opt.Job, seq, e)
 	}
@@ -271,6 +272,22 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			res.Rows++
 			if res.Written != nil {
 				res.Written.set(seg.Name, seg.Rows, r)
+			}
+			switch {
+			case opt.Mode == Update:
+				c.Count(opt.Table.Name, 0, 1, 0)
+			case opt.Mode == Upsert && hasPK && !opt.TableIsNew:
+				exists, err := c.Exists(opt.Table, key)
+				if err != nil {
+					return err
+				}
+				if exists {
+					c.Count(opt.Table.Name, 0, 1, 0)
+				} else {
+					c.Count(opt.Table.Name, 1, 0, 0)
+				}
+			default:
+				c.Count(opt.Table.Name, 1, 0, 0)
 			}
 			rowKey, err := c.PutRow(opt.Table, key, val)
 			if err != nil || opt.Hook == nil {

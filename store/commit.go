@@ -29,6 +29,9 @@ type Commit struct {
 	nextRow map[uint32]uint64     // hidden row ids per table without a primary key
 	done    bool
 	onDone  []func()
+	// For the commit's record.
+	author, statement string
+	changes           map[string]TableChange
 }
 
 // OnDone registers fn to run once the commit is finished or aborted, after
@@ -71,6 +74,23 @@ func (c *Commit) TS() uint64 { return c.ts }
 
 // SetJob records which job this commit belongs to.
 func (c *Commit) SetJob(id string) { c.job = id }
+
+// SetAuthor records who makes the commit.
+func (c *Commit) SetAuthor(a string) { c.author = a }
+
+// SetStatement records the statement or pipeline spec that makes it.
+func (c *Commit) SetStatement(s string) { c.statement = s }
+
+// Count adds to the rows the commit records as inserted, updated and
+// deleted in table (its writers know which; Put does not look).
+func (c *Commit) Count(table string, inserted, updated, deleted int64) {
+	if c.changes == nil {
+		c.changes = map[string]TableChange{}
+	}
+	t := c.changes[strings.ToLower(table)]
+	t.Inserted, t.Updated, t.Deleted = t.Inserted+inserted, t.Updated+updated, t.Deleted+deleted
+	c.changes[strings.ToLower(table)] = t
+}
 
 // Table returns the named table as this commit sees it: its base plus the
 // tables it created or dropped.
@@ -238,7 +258,8 @@ func (c *Commit) Finish() (uint64, error) {
 	defer c.s.commitMu.Unlock()
 	defer c.read.Discard()
 	defer c.runOnDone()
-	ci, _ := json.Marshal(CommitInfo{TS: c.ts, Time: time.Now().UTC(), Message: c.msg, Job: c.job})
+	ci, _ := json.Marshal(CommitInfo{TS: c.ts, Parent: c.base, Time: time.Now().UTC(), Message: c.msg, Job: c.job,
+		Author: c.author, Statement: c.statement, Tables: c.changes})
 	if err := c.wb.Set(commitKey(c.ts), ci); err != nil {
 		c.wb.Cancel()
 		return 0, err

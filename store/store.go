@@ -233,9 +233,22 @@ func list[T any](s *Store, at uint64, prefix []byte) ([]T, error) {
 // CommitInfo is the record of one commit.
 type CommitInfo struct {
 	TS      uint64    `json:"ts"`
+	Parent  uint64    `json:"parent"` // the head it was made on (0 for the first)
 	Time    time.Time `json:"time"`
 	Message string    `json:"message"`
 	Job     string    `json:"job,omitempty"`
+	Author  string    `json:"author,omitempty"`
+	// Statement is the statement or pipeline spec that made the commit.
+	Statement string `json:"statement,omitempty"`
+	// Tables counts, per table, the rows the commit wrote.
+	Tables map[string]TableChange `json:"tables,omitempty"`
+}
+
+// TableChange counts the rows a commit wrote to one table.
+type TableChange struct {
+	Inserted int64 `json:"inserted"`
+	Updated  int64 `json:"updated"`
+	Deleted  int64 `json:"deleted"`
 }
 
 // Commits lists all commits, oldest first.

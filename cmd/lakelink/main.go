@@ -223,6 +223,14 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	})
 	digestCmd.Flags().StringVar(&digestAt, "at", "", "a tag, commit number or time")
 
+	logCmd := query("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		table := ""
+		if len(args) == 1 {
+			table = args[0]
+		}
+		return (&pipeline.Session{Store: st}).Log(table)
+	})
+
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
 	var tagMsg string
 	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(st *store.Store, args []string) (pipeline.Result, error) {
@@ -296,7 +304,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, tagCmd, newGraphCmd(query, &g.memoryLimit), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, tagCmd, newGraphCmd(query, &g.memoryLimit), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 

@@ -281,6 +281,14 @@ func TestCLITags(t *testing.T) {
 			t.Errorf("%s: %d %q, want %q", args, code, errs, want)
 		}
 	}
+	code, out, _ = cli(t, "--store", st, "log", "docs", "--format", "csv")
+	if recs, err := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || err != nil || len(recs) != 3 ||
+		recs[1][0] != "3" || recs[1][3] != "auditor" || recs[1][10] != "docs +30 ~0 -0" || recs[2][0] != "1" {
+		t.Errorf("log docs: %q", out)
+	}
+	if code, out, _ := cli(t, "--store", st, "log", "--format", "csv"); code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, "TAG q1-audit (commit 1)") {
+		t.Errorf("log: %q", out)
+	}
 	if code, _, errs := cli(t, "--store", st, "tag", "delete", "q1-audit"); code != 0 {
 		t.Fatal(errs)
 	}
