@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,6 +182,12 @@ func TestCommitLog(t *testing.T) {
 		if got != want[i] {
 			t.Errorf("commit %d: %s, want %s", i+1, got, want[i])
 		}
+	}
+	ci, err := s.Store.Commit(1)
+	st, _ := os.Stat(docs)
+	if err != nil || len(ci.Sources) != 1 || ci.Sources[0].URL != docs || ci.Sources[0].Size != st.Size() ||
+		ci.Sources[0].Version != "mtime "+st.ModTime().UTC().Format(time.RFC3339Nano) {
+		t.Errorf("sources of commit 1: %+v %v", ci.Sources, err)
 	}
 	log, err := s.Log("documents")
 	if err != nil || len(log.Rows) != 2 || log.Rows[0][0] != int64(2) {

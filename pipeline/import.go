@@ -555,6 +555,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	c.SetJob(p.Job)
 	c.SetAuthor(p.Import.Author)
 	c.SetStatement(p.Import.Statement)
+	c.AddSources(m.Sources()...)
 	ok := false
 	defer func() {
 		if !ok {

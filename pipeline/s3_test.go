@@ -57,6 +57,14 @@ WITH (
 	if got, _ := s.Store.Digest("documents", s.Store.Head()); got != want {
 		t.Errorf("S3 import digest %s, local %s", got, want)
 	}
+	// The commit records the object with its version: versitygw's HEAD
+	// gives neither ETag nor MD5 here, so its modification time.
+	if ci, err := s.Store.Commit(s.Store.Head()); err != nil || len(ci.Sources) != 1 ||
+		ci.Sources[0].URL != "s3://my-bucket/embeddings/docs.parquet" || ci.Sources[0].Size == 0 || ci.Sources[0].Version == "" {
+		t.Errorf("sources %+v %v", ci.Sources, err)
+	} else {
+		t.Logf("recorded source: %+v", ci.Sources[0])
+	}
 
 	for _, runner := range []string{"direct", "prism-process"} {
 		s := session(t, runner)

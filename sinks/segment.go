@@ -27,9 +27,10 @@ type Segment struct {
 	InMemory bool `json:"in_memory,omitempty"`
 	// An object's read statistics ride in the manifest as a segment with
 	// no rows: one per object, so that a retried bundle counts once.
-	Objects         int64 `json:"objects,omitempty"`
-	RowGroups       int64 `json:"row_groups,omitempty"`
-	RowGroupsPruned int64 `json:"row_groups_pruned,omitempty"`
+	Objects         int64  `json:"objects,omitempty"`
+	Version         string `json:"version,omitempty"` // the object's ETag, MD5 or modification time
+	RowGroups       int64  `json:"row_groups,omitempty"`
+	RowGroupsPruned int64  `json:"row_groups_pruned,omitempty"`
 	// A part of an index that a worker built (BuildIndexes): the index's
 	// name and the vectors in the part.
 	Index   string `json:"index,omitempty"`
@@ -50,6 +51,17 @@ func (m Manifest) InMemory() (n int64) {
 		}
 	}
 	return n
+}
+
+// Sources lists the objects the job read: name, size and version.
+func (m Manifest) Sources() []store.SourceObject {
+	var out []store.SourceObject
+	for _, s := range m.Segments {
+		if s.Objects > 0 {
+			out = append(out, store.SourceObject{URL: s.Origin.Object, Size: s.Bytes, Version: s.Version})
+		}
+	}
+	return out
 }
 
 // Totals sums the read statistics of the manifest's objects.

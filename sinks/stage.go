@@ -183,7 +183,8 @@ func (fn *stageRowsFn) firstErr() error {
 func statsSegment(st sources.ReadStats) Segment {
 	return Segment{
 		Name:    fmt.Sprintf("object-%06d", st.Index),
-		Origin:  lake.Origin{ObjectIndex: st.Index, RowGroup: -1},
+		Origin:  lake.Origin{Object: st.Object, ObjectIndex: st.Index, RowGroup: -1},
+		Version: st.Version,
 		Objects: st.Objects, Bytes: st.Bytes, RowGroups: st.RowGroups, RowGroupsPruned: st.RowGroupsPruned,
 	}
 }

@@ -70,11 +70,15 @@ type Split struct {
 
 // ReadStats count, for one object, what ReadParquet planned to read.
 type ReadStats struct {
-	Index           int   `json:"index"` // the object's rank in input order
-	Objects         int64 `json:"objects"`
-	Bytes           int64 `json:"bytes"`
-	RowGroups       int64 `json:"row_groups"`
-	RowGroupsPruned int64 `json:"row_groups_pruned"` // skipped on statistics
+	Index int `json:"index"` // the object's rank in input order
+	// The object read: its name, and its version (File.Version), for the
+	// commit's record of its sources.
+	Object          string `json:"object"`
+	Version         string `json:"version,omitempty"`
+	Objects         int64  `json:"objects"`
+	Bytes           int64  `json:"bytes"`
+	RowGroups       int64  `json:"row_groups"`
+	RowGroupsPruned int64  `json:"row_groups_pruned"` // skipped on statistics
 }
 
 // ReadParquet lists the patterns and reads the matching objects into
@@ -239,7 +243,7 @@ func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(
 	if _, err := f.Select(fn.opt.Columns); err != nil {
 		return err
 	}
-	st := ReadStats{Index: ref.Index, Objects: 1, Bytes: f.Object.Size}
+	st := ReadStats{Index: ref.Index, Object: f.Object.Name, Version: f.Version, Objects: 1, Bytes: f.Object.Size}
 	var keep []int
 	var sizes []int64
 	for rg := 0; rg < f.NumRowGroups(); rg++ {

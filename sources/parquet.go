@@ -2,12 +2,14 @@ package sources
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,7 +22,11 @@ import (
 // File is an open Parquet object: its footer has been read and its columns
 // described; row data is read row group by row group, page by page.
 type File struct {
-	Object  Object
+	Object Object
+	// Version tells this content of the object from another: the
+	// bucket's ETag, else its MD5, else (as for a local file) its
+	// modification time.
+	Version string
 	Columns []ColumnInfo
 	pf      *parquet.File
 	close   func() error
@@ -32,6 +38,7 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 	opened.Add(1)
 	var ra io.ReaderAt
 	var closeFn func() error
+	var version string
 	size := obj.Size
 	if obj.local() {
 		fh, err := os.Open(obj.Bucket + "/" + obj.Key)
@@ -44,6 +51,7 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 			return nil, objectError(obj.Name, err)
 		}
 		ra, closeFn, size = fh, fh.Close, st.Size()
+		version = "mtime " + st.ModTime().UTC().Format(time.RFC3339Nano)
 	} else {
 		b, done, err := openBucket(ctx, obj.Bucket)
 		if err != nil {
@@ -55,6 +63,14 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 			return nil, objectError(obj.Name, err)
 		}
 		ra, closeFn, size = &blobReaderAt{ctx: ctx, b: b, key: obj.Key}, func() error { done(); return nil }, attrs.Size
+		switch {
+		case attrs.ETag != "":
+			version = "etag " + attrs.ETag
+		case len(attrs.MD5) > 0:
+			version = "md5 " + hex.EncodeToString(attrs.MD5)
+		case !attrs.ModTime.IsZero():
+			version = "mtime " + attrs.ModTime.UTC().Format(time.RFC3339Nano)
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -93,7 +109,7 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 		return nil, fmt.Errorf("object %s: damaged Parquet footer: %w", obj.Name, err)
 	}
 	obj.Size = size
-	return &File{Object: obj, Columns: Columns(pf.Schema()), pf: pf, close: closeFn}, nil
+	return &File{Object: obj, Version: version, Columns: Columns(pf.Schema()), pf: pf, close: closeFn}, nil
 }
 
 // readBuffer is how much of a column chunk one read fetches: a remote

@@ -32,6 +32,7 @@ type Commit struct {
 	// For the commit's record.
 	author, statement string
 	changes           map[string]TableChange
+	sources           []SourceObject
 }
 
 // OnDone registers fn to run once the commit is finished or aborted, after
@@ -77,6 +78,9 @@ func (c *Commit) SetJob(id string) { c.job = id }
 
 // SetAuthor records who makes the commit.
 func (c *Commit) SetAuthor(a string) { c.author = a }
+
+// AddSources records objects that the commit's import read.
+func (c *Commit) AddSources(objs ...SourceObject) { c.sources = append(c.sources, objs...) }
 
 // SetStatement records the statement or pipeline spec that makes it.
 func (c *Commit) SetStatement(s string) { c.statement = s }
@@ -259,7 +263,7 @@ func (c *Commit) Finish() (uint64, error) {
 	defer c.read.Discard()
 	defer c.runOnDone()
 	ci, _ := json.Marshal(CommitInfo{TS: c.ts, Parent: c.base, Time: time.Now().UTC(), Message: c.msg, Job: c.job,
-		Author: c.author, Statement: c.statement, Tables: c.changes})
+		Author: c.author, Statement: c.statement, Sources: c.sources, Tables: c.changes})
 	if err := c.wb.Set(commitKey(c.ts), ci); err != nil {
 		c.wb.Cancel()
 		return 0, err

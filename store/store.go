@@ -240,8 +240,18 @@ type CommitInfo struct {
 	Author  string    `json:"author,omitempty"`
 	// Statement is the statement or pipeline spec that made the commit.
 	Statement string `json:"statement,omitempty"`
+	// Sources are the objects an import read.
+	Sources []SourceObject `json:"sources,omitempty"`
 	// Tables counts, per table, the rows the commit wrote.
 	Tables map[string]TableChange `json:"tables,omitempty"`
+}
+
+// SourceObject is an object a commit's import read: where, how large,
+// and which content (an ETag, an MD5 or a modification time).
+type SourceObject struct {
+	URL     string `json:"url"`
+	Size    int64  `json:"size"`
+	Version string `json:"version,omitempty"`
 }
 
 // TableChange counts the rows a commit wrote to one table.

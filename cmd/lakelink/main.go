@@ -101,7 +101,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	var params []string
 	sqlCmd := &cobra.Command{
 		Use:   "sql [-f FILE | 'STATEMENTS']",
-		Short: "Run statements: CREATE TABLE, DROP TABLE, COPY, SELECT, SET",
+		Short: "Run statements: CREATE/ALTER/DROP TABLE, CREATE/DROP GRAPH, CREATE/DROP INDEX, COPY, SELECT, SET",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var script string
