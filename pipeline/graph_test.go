@@ -174,7 +174,9 @@ func TestGraphImportAndTraversal(t *testing.T) {
 			t.Fatalf("path 7 -> %d: %v %v, want %d edges", to, path, err, d)
 		}
 	}
-	exec(t, s, "SELECT * FROM shortest_path('knowledge', $1, $1)")
+	if r := exec(t, s, "SELECT * FROM shortest_path('knowledge', $1, $1)")[0]; fmt.Sprint(r.Rows) != fmt.Sprintf("[[0 %s]]", uid(7)) {
+		t.Errorf("SQL shortest_path from a node to itself: %v", r.Rows)
+	}
 
 	// Traversal at a tag sees the edges as they were.
 	if _, err := s.CreateTag("edges-v1", 0, ""); err != nil {

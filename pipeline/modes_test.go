@@ -20,11 +20,7 @@ type titleRow struct {
 
 func writeTitles(t *testing.T, rows []titleRow) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "titles.parquet")
-	if err := parquet.WriteFile(path, rows); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeParquet(t, rows)
 }
 
 // mode = 'update' changes only the listed columns of existing rows; a key

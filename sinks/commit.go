@@ -354,17 +354,7 @@ func (sr *segmentReader) done() error {
 }
 
 func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte, row int64) error) error {
-	if seg.InMemory {
-		data, ok := memStage.get(seg.Name)
-		if !ok {
-			return fmt.Errorf("staged %s: not in this process's memory (was it staged by a worker in another process?)", seg.Name)
-		}
-		if err := readRowsFrom(data, fn); err != nil {
-			return fmt.Errorf("staged %s: %w", seg.Name, err)
-		}
-		return nil
-	}
-	if sr.local != "" {
+	if sr.local != "" && !seg.InMemory {
 		data, err := mapFile(filepath.Join(sr.local, filepath.FromSlash(seg.Name)))
 		if err == nil {
 			sr.maps = append(sr.maps, data)
@@ -378,7 +368,19 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 	return eachRow(ctx, sr.bucket, seg, fn)
 }
 
+// eachRow calls fn for each row of a staged segment, held in this
+// process's memory or read from the staging bucket.
 func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, fn func(key, val []byte, row int64) error) error {
+	if seg.InMemory {
+		data, ok := memStage.get(seg.Name)
+		if !ok {
+			return fmt.Errorf("staged %s: not in this process's memory (was it staged by a worker in another process?)", seg.Name)
+		}
+		if err := readRowsFrom(data, fn); err != nil {
+			return fmt.Errorf("staged %s: %w", seg.Name, err)
+		}
+		return nil
+	}
 	r, err := b.NewReader(ctx, seg.Name, nil)
 	if err != nil {
 		return fmt.Errorf("read staged %s: %w", seg.Name, err)

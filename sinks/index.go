@@ -95,7 +95,7 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 	for j, seg := range g.Segments {
 		staged.Segments = append(staged.Segments, seg.Name)
 		var row int64
-		err := fn.eachRow(ctx, seg, func(key, val []byte, _ int64) error {
+		err := eachRow(ctx, fn.bucket, seg, func(key, val []byte, _ int64) error {
 			added, err := b.AddRow(key, val, 0)
 			if err != nil {
 				return fmt.Errorf("index %s: staged %s row %d: %w", d.Name, seg.Name, row, err)
@@ -121,17 +121,6 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 	}
 	emit(Segment{Name: key, Index: d.Name, Vectors: int64(n), Bytes: int64(len(data))})
 	return nil
-}
-
-func (fn *buildPartFn) eachRow(ctx context.Context, seg Segment, f func(key, val []byte, row int64) error) error {
-	if seg.InMemory {
-		data, ok := memStage.get(seg.Name)
-		if !ok {
-			return fmt.Errorf("staged %s: not in this process's memory", seg.Name)
-		}
-		return readRowsFrom(data, f)
-	}
-	return eachRow(ctx, fn.bucket, seg, f)
 }
 
 // ResolveParts reads the parts that the workers staged for an index and

@@ -30,22 +30,17 @@ func callNEON(f rawKernel, a, b []float32) float32 {
 	return f(&a[0], &b[0], len(a))
 }
 
-// dotNEON and l2NEON run the assembly over the leading multiple of 16
-// values and add the rest in Go.
-func dotNEON(a, b *float32, n int) float32 {
-	m := n &^ 15
-	s := dotNEON16(a, b, m)
-	if m < n {
-		s += dotGeneric(unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(a), 4*m)), n-m), unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(b), 4*m)), n-m))
-	}
-	return s
-}
+func dotNEON(a, b *float32, n int) float32 { return withTail(dotNEON16, dotGeneric, a, b, n) }
+func l2NEON(a, b *float32, n int) float32  { return withTail(l2NEON16, l2Generic, a, b, n) }
 
-func l2NEON(a, b *float32, n int) float32 {
+// withTail runs the assembly over the leading multiple of 16 values and
+// the Go form over the rest.
+func withTail(asm rawKernel, tail func(a, b []float32) float32, a, b *float32, n int) float32 {
 	m := n &^ 15
-	s := l2NEON16(a, b, m)
+	s := asm(a, b, m)
 	if m < n {
-		s += l2Generic(unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(a), 4*m)), n-m), unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(b), 4*m)), n-m))
+		at := func(p *float32) []float32 { return unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(p), 4*m)), n-m) }
+		s += tail(at(a), at(b))
 	}
 	return s
 }
