@@ -133,6 +133,16 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 			msg += fmt.Sprintf("; index %s: %d part(s) built %s", b.Index, b.Parts, by)
 		}
 		return Result{Message: msg}, nil
+	case Export:
+		at := s.Store.Head()
+		if s.At != 0 {
+			at = s.At
+		}
+		res, err := RunExport(ctx, s.Store, x, s.Runner, at)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Message: exportMessage(res)}, nil
 	case Set:
 		if !knownSettings[x.Name] {
 			return Result{}, fmt.Errorf("unknown setting %q", x.Name)
@@ -352,7 +362,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		}
 		where = func(r store.Row) bool {
 			return e.Eval(func(col string) (filter.Value, bool) {
-				return rowValue(r[ti.Schema.Index(col)])
+				return filter.ValueOf(r[ti.Schema.Index(col)])
 			}) == filter.True
 		}
 	}
@@ -590,28 +600,4 @@ func compareValues(a, b any) int {
 		return strings.Compare(x.String(), b.(uuid.UUID).String())
 	}
 	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
-}
-
-// rowValue converts a stored value (store.Row's Go types) for a filter;
-// false for NULL.
-func rowValue(v any) (filter.Value, bool) {
-	switch x := v.(type) {
-	case int64:
-		return filter.Int(x), true
-	case float64:
-		return filter.Float(x), true
-	case float32:
-		return filter.Float(float64(x)), true
-	case bool:
-		return filter.Bool(x), true
-	case string:
-		return filter.Text(x), true
-	case time.Time:
-		return filter.Time(x), true
-	case uuid.UUID:
-		return filter.Text(x.String()), true
-	case nil:
-		return filter.Value{}, false
-	}
-	return filter.Value{}, true // a vector or array: only IS NULL asks about it
 }

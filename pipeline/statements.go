@@ -104,6 +104,7 @@ func (CreateTable) stmt() {}
 func (AlterTable) stmt()  {}
 func (DropTable) stmt()   {}
 func (Copy) stmt()        {}
+func (Export) stmt()      {}
 func (Select) stmt()      {}
 func (Set) stmt()         {}
 func (CreateIndex) stmt() {}
@@ -131,6 +132,10 @@ func Parse(src string) ([]Statement, error) {
 		if c, ok := s.(Copy); ok {
 			c.Import.Statement = strings.TrimSpace(string([]rune(src)[start:p.peek().pos]))
 			s = c
+		}
+		if e, ok := s.(Export); ok {
+			e.Statement = strings.TrimSpace(string([]rune(src)[start:p.peek().pos]))
+			s = e
 		}
 		out = append(out, s)
 		if !p.sym(";") && p.peek().kind != tEOF {
@@ -525,6 +530,22 @@ func (p *parser) columnList() ([]string, error) {
 func (p *parser) copy() (Statement, error) {
 	im := Import{Options: DefaultImportOptions()}
 	var err error
+	if p.sym("(") { // COPY (SELECT ...) TO 'url'
+		if err := p.expectKw("SELECT"); err != nil {
+			return nil, err
+		}
+		q, err := p.selectStmt()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("TO"); err != nil {
+			return nil, err
+		}
+		return p.export(q.(Select))
+	}
 	if p.kw("FROM") { // COPY FROM 'src' INTO t
 		if im.Sources, err = p.strings(); err != nil {
 			return nil, err
@@ -546,8 +567,15 @@ func (p *parser) copy() (Statement, error) {
 		if im.Columns, err = p.columnList(); err != nil {
 			return nil, err
 		}
-		if err := p.expectKw("FROM"); err != nil {
-			return nil, err
+		if p.kw("TO") { // COPY t [(cols)] TO 'url'
+			q := Select{Table: im.Table, Star: len(im.Columns) == 0, Limit: -1}
+			for _, c := range im.Columns {
+				q.Items = append(q.Items, Item{Column: c})
+			}
+			return p.export(q)
+		}
+		if !p.kw("FROM") {
+			return nil, p.errorf("expected FROM or TO")
 		}
 		if im.Sources, err = p.strings(); err != nil {
 			return nil, err

@@ -232,3 +232,31 @@ func objectError(name string, err error) error {
 	}
 	return fmt.Errorf("object %s: %w", redact(name), err)
 }
+
+// Destination splits an export's URL (or local path) into the bucket to
+// open and the key under it: a folder when it ends in /, else one object.
+// A local destination's folder is created. Wildcards are refused.
+func Destination(opt Options, u string) (bucket, key string, err error) {
+	if hasMeta(strings.SplitN(u, "?", 2)[0]) {
+		return "", "", fmt.Errorf("export destination %s: wildcards name inputs, not a destination", redact(u))
+	}
+	bucket, key, _, err = location(u)
+	if err != nil {
+		return "", "", err
+	}
+	if !strings.Contains(bucket, "://") {
+		if err := os.MkdirAll(bucket, 0o755); err != nil {
+			return "", "", err
+		}
+	}
+	bucket, err = opt.apply(bucket)
+	return bucket, key, err
+}
+
+// Redact is u without its query, which may carry credentials: how errors
+// and messages name a URL.
+func Redact(u string) string { return redact(u) }
+
+// IsNotFound reports whether a bucket error means the object does not
+// exist.
+func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }

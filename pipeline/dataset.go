@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+
+	"gocloud.dev/blob"
+
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/sources"
+)
+
+// A dated dataset is a folder of export versions, URL/YYYY_MM_DD/HH_mm_SS_sss/,
+// and URL/manifest.json listing them. A version exists once the manifest
+// lists it: its files are written first, the manifest last, so a reader
+// that goes by the manifest never sees a partial version.
+//
+// The manifest is replaced whole on every change; two exports to one
+// dataset at the same moment race, and the later write wins.
+
+// DatasetManifestFormat names the manifest's layout.
+const DatasetManifestFormat = "lakelink.dataset/1"
+
+// DatasetManifest is URL/manifest.json.
+type DatasetManifest struct {
+	Format   string           `json:"format"`
+	Versions []DatasetVersion `json:"versions"` // oldest first
+}
+
+// DatasetVersion is one export in a dataset.
+type DatasetVersion struct {
+	Version   string        `json:"version"` // its folder, YYYY_MM_DD/HH_mm_SS_sss
+	Created   string        `json:"created"` // RFC 3339, UTC
+	Table     string        `json:"table"`
+	Commit    uint64        `json:"commit"` // the store commit exported
+	Statement string        `json:"statement,omitempty"`
+	Rows      int64         `json:"rows"`
+	Bytes     int64         `json:"bytes"`
+	Files     []DatasetFile `json:"files"`
+}
+
+// DatasetFile is one file of a version; Path is relative to the dataset.
+type DatasetFile struct {
+	Path   string `json:"path"`
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+func manifestKey(prefix string) string { return prefix + "manifest.json" }
+
+func datasetFiles(version string, files []sinks.WrittenFile) []DatasetFile {
+	out := make([]DatasetFile, len(files))
+	for i, f := range files {
+		out[i] = DatasetFile{Path: path.Join(version, f.Key), Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}
+	}
+	return out
+}
+
+func readManifest(ctx context.Context, b *blob.Bucket, prefix string) (DatasetManifest, error) {
+	m := DatasetManifest{Format: DatasetManifestFormat}
+	data, err := b.ReadAll(ctx, manifestKey(prefix))
+	if sources.IsNotFound(err) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", manifestKey(prefix), err)
+	}
+	if m.Format != DatasetManifestFormat {
+		return m, fmt.Errorf("%s: format %q, not %s", manifestKey(prefix), m.Format, DatasetManifestFormat)
+	}
+	return m, nil
+}
+
+func writeManifest(ctx context.Context, b *blob.Bucket, prefix string, m DatasetManifest) error {
+	sort.Slice(m.Versions, func(i, j int) bool { return m.Versions[i].Version < m.Versions[j].Version })
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return b.WriteAll(ctx, manifestKey(prefix), append(data, '\n'), &blob.WriterOptions{ContentType: "application/json"})
+}
+
+// recordVersion adds a version to the dataset's manifest: the moment it is
+// published.
+func recordVersion(ctx context.Context, b *blob.Bucket, prefix string, v DatasetVersion) error {
+	m, err := readManifest(ctx, b, prefix)
+	if err != nil {
+		return err
+	}
+	m.Versions = append(m.Versions, v)
+	return writeManifest(ctx, b, prefix, m)
+}
+
+// openDataset opens a dataset URL's bucket and its folder prefix.
+func openDataset(ctx context.Context, url string, opt sources.Options) (*blob.Bucket, string, func(), error) {
+	bucket, key, err := sources.Destination(opt, url)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if key != "" && key[len(key)-1] != '/' {
+		key += "/"
+	}
+	b, done, err := sources.OpenBucket(ctx, bucket)
+	return b, key, done, err
+}
+
+// DatasetVersions lists a dataset's versions, oldest first.
+func DatasetVersions(ctx context.Context, url string, opt sources.Options) ([]DatasetVersion, error) {
+	b, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	m, err := readManifest(ctx, b, prefix)
+	return m.Versions, err
+}
+
+// PruneDataset keeps a dataset's newest keep versions and deletes the
+// rest: first from the manifest, then their files, so that no listed
+// version ever lacks a file. It returns the versions removed.
+func PruneDataset(ctx context.Context, url string, keep int, opt sources.Options) ([]DatasetVersion, error) {
+	if keep < 1 {
+		return nil, fmt.Errorf("prune keeps at least one version (--keep %d)", keep)
+	}
+	b, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	m, err := readManifest(ctx, b, prefix)
+	if err != nil || len(m.Versions) <= keep {
+		return nil, err
+	}
+	cut := len(m.Versions) - keep
+	gone := append([]DatasetVersion(nil), m.Versions[:cut]...)
+	m.Versions = m.Versions[cut:]
+	if err := writeManifest(ctx, b, prefix, m); err != nil {
+		return nil, err
+	}
+	for _, v := range gone {
+		if err := removePrefix(ctx, b, prefix+v.Version+"/"); err != nil {
+			return gone, err
+		}
+	}
+	return gone, nil
+}

@@ -1,0 +1,575 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"gocloud.dev/blob"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
+)
+
+// Export is COPY (SELECT cols FROM t [AT (...)] [WHERE ...]) TO 'url'
+// [WITH (...)], or COPY t [(cols)] TO 'url' [WITH (...)]. A URL ending in
+// .parquet is one file; any other is a folder of part files.
+type Export struct {
+	Query     Select
+	URL       string
+	Options   ExportOptions
+	Statement string
+}
+
+// ExportOptions are an export's WITH (...) options.
+type ExportOptions struct {
+	Compression  string            // snappy (default), zstd, gzip, none
+	RowGroupSize int64             // rows per row group
+	MaxFileSize  int64             // bytes per file before the next starts; default DefaultMaxFileSize
+	PartitionBy  []sinks.Partition // Hive-style folders
+	VectorLayout string            // list (default), fixed_size_list, fixed_len_byte_array
+	// Dated writes the export as a new version, URL/YYYY_MM_DD/HH_mm_SS_sss/,
+	// listed in URL/manifest.json.
+	Dated bool
+	// Overwrite replaces what a (not dated) destination already holds.
+	Overwrite bool
+	// VectorIndex embeds AILK sections (hnsw, ivfpq or flat) over the
+	// vector columns; "" or none for plain Parquet.
+	VectorIndex  string
+	IndexMetric  string         // default: the column's index metric, else cosine
+	IndexOptions map[string]int // hnsw_m, ivf_nlist, ... as for imports
+	IndexColumns []string       // default: every vector column
+	// Deferred writes plain Parquet first, then adds the sections.
+	Deferred bool
+	// Parallel is how many ranges the snapshot is read in (default: cores).
+	Parallel int
+	Source   sources.Options // region, endpoint, credentials
+	Staging  string
+}
+
+// DefaultMaxFileSize bounds a part file unless max_file_size says otherwise.
+const DefaultMaxFileSize = 256 << 20
+
+// ExportOptionNames lists the options an export takes.
+var ExportOptionNames = []string{"format", "compression", "row_group_size", "max_file_size", "partition_by", "vector_format",
+	"dated", "overwrite", "vector_index", "index_metric", "index_columns", "deferred_index", "parallel_workers",
+	"hnsw_m", "hnsw_ef_construction", "ivf_nlist", "ivf_m", "ivf_nbits", "staging", "region", "endpoint", "credentials"}
+
+func (p *parser) export(q Select) (Statement, error) {
+	switch {
+	case q.Count, q.Func != nil:
+		return nil, p.errorf("COPY (SELECT ...) TO exports rows of a table: count(*) and table functions are not exportable")
+	case q.OrderBy != nil || q.Limit >= 0:
+		return nil, p.errorf("COPY (SELECT ...) TO writes rows in key order: ORDER BY and LIMIT are not supported")
+	}
+	for _, it := range q.Items {
+		if it.Vector != nil {
+			return nil, p.errorf("COPY (SELECT ...) TO exports columns: %s is not a column", it.Name())
+		}
+		if it.Alias != "" && !strings.EqualFold(it.Alias, it.Column) {
+			return nil, p.errorf("COPY (SELECT ...) TO: AS renames are not supported (%s AS %s)", it.Column, it.Alias)
+		}
+	}
+	urls, err := p.strings()
+	if err != nil {
+		return nil, err
+	}
+	if len(urls) != 1 {
+		return nil, p.errorf("COPY ... TO takes one destination")
+	}
+	e := Export{Query: q, URL: urls[0]}
+	if err := p.withOptions(func(k string, v any) error { return setExportOption(&e.Options, k, v) }); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func setExportOption(o *ExportOptions, k string, v any) error {
+	str := func() (string, error) {
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("%s takes a string", k)
+		}
+		return s, nil
+	}
+	flag := func() (bool, error) {
+		b, ok := v.(bool)
+		if !ok {
+			return false, fmt.Errorf("%s takes true or false", k)
+		}
+		return b, nil
+	}
+	num := func() (int64, error) {
+		n, ok := v.(int64)
+		if !ok || n <= 0 {
+			return 0, fmt.Errorf("%s takes a positive whole number", k)
+		}
+		return n, nil
+	}
+	names := func() ([]string, error) {
+		switch x := v.(type) {
+		case string:
+			return []string{x}, nil
+		case []any:
+			out := make([]string, len(x))
+			for i, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s takes column names", k)
+				}
+				out[i] = s
+			}
+			return out, nil
+		}
+		return nil, fmt.Errorf("%s takes a column name or a list", k)
+	}
+	var err error
+	switch k {
+	case "format":
+		s, err := str()
+		if err == nil && !strings.EqualFold(s, "parquet") {
+			err = fmt.Errorf("format %q: exports write parquet", s)
+		}
+		return err
+	case "compression":
+		o.Compression, err = str()
+	case "row_group_size":
+		o.RowGroupSize, err = num()
+	case "max_file_size":
+		switch x := v.(type) {
+		case int64:
+			o.MaxFileSize = x
+		case string:
+			o.MaxFileSize, err = ParseSize(x)
+		default:
+			err = fmt.Errorf("max_file_size takes a size such as '256MB'")
+		}
+		if err == nil && o.MaxFileSize <= 0 {
+			err = fmt.Errorf("max_file_size must be positive")
+		}
+	case "partition_by":
+		cols, err := names()
+		if err != nil {
+			return err
+		}
+		o.PartitionBy = nil
+		for _, c := range cols {
+			part := sinks.Partition{Column: strings.TrimSpace(c)}
+			if up := strings.ToUpper(part.Column); strings.HasPrefix(up, "DATE(") && strings.HasSuffix(up, ")") {
+				part = sinks.Partition{Column: strings.TrimSpace(part.Column[5 : len(part.Column)-1]), Date: true}
+			}
+			if !validName(part.Column) {
+				return fmt.Errorf("partition_by: %q is not a column name or DATE(column)", c)
+			}
+			o.PartitionBy = append(o.PartitionBy, part)
+		}
+	case "vector_format":
+		o.VectorLayout, err = str()
+	case "dated":
+		o.Dated, err = flag()
+	case "overwrite":
+		o.Overwrite, err = flag()
+	case "deferred_index":
+		o.Deferred, err = flag()
+	case "vector_index":
+		o.VectorIndex, err = str()
+		o.VectorIndex = strings.ToLower(o.VectorIndex)
+		switch o.VectorIndex {
+		case "none", "hnsw", "ivfpq", "flat", "":
+		default:
+			err = fmt.Errorf("vector_index %q (hnsw, ivfpq, flat, none)", o.VectorIndex)
+		}
+	case "index_metric":
+		o.IndexMetric, err = str()
+	case "index_columns":
+		o.IndexColumns, err = names()
+	case "parallel_workers":
+		var n int64
+		n, err = num()
+		o.Parallel = int(n)
+	case "hnsw_m", "hnsw_ef_construction", "ivf_nlist", "ivf_m", "ivf_nbits":
+		var n int64
+		if n, err = num(); err == nil {
+			if o.IndexOptions == nil {
+				o.IndexOptions = map[string]int{}
+			}
+			o.IndexOptions[k] = int(n)
+		}
+	case "staging":
+		o.Staging, err = str()
+	case "region", "endpoint", "credentials":
+		var s string
+		if s, err = str(); err == nil {
+			switch k {
+			case "region":
+				o.Source.Region = s
+			case "endpoint":
+				o.Source.Endpoint = s
+			default:
+				o.Source.Credentials = s
+			}
+		}
+	default:
+		return fmt.Errorf("unknown option %q for COPY ... TO (known: %s)", k, strings.Join(ExportOptionNames, ", "))
+	}
+	return err
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ExportResult is what an export wrote.
+type ExportResult struct {
+	Job     string
+	Table   string
+	Commit  uint64 // the commit exported
+	URL     string // the destination, without credentials
+	Version string // for a dated export, the version folder
+	Rows    int64
+	Bytes   int64
+	Files   []sinks.WrittenFile // keys relative to the destination
+	Indexed int                 // files with AILK sections
+}
+
+// exportPlan is an export, resolved against the store.
+type exportPlan struct {
+	ex       Export
+	job      string
+	at       uint64
+	table    store.TableInfo
+	snap     sources.SnapshotOptions
+	out      sinks.ParquetOptions
+	bucket   string // the destination bucket
+	key      string // the destination key: a folder (ending in /) or a file
+	final    string // where published files go: key's folder, or the version folder
+	version  string
+	staging  string
+	stageOut bool // workers run elsewhere: stage the snapshot
+}
+
+// RunExport exports rows of a store snapshot to Parquet. Nothing of a
+// failed export is visible: files are written under a temporary prefix (or
+// an unlisted version folder) and published after the pipeline succeeded.
+func RunExport(ctx context.Context, st *store.Store, ex Export, ro runners.Options, at uint64) (ExportResult, error) {
+	p, err := planExport(ctx, st, ex, ro, at)
+	if err != nil {
+		return ExportResult{}, fmt.Errorf("COPY TO %s: %w", sources.Redact(ex.URL), err)
+	}
+	res, err := p.run(ctx, st, ro)
+	if err != nil {
+		return res, fmt.Errorf("COPY TO %s: %w", sources.Redact(ex.URL), err)
+	}
+	return res, nil
+}
+
+func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Options, at uint64) (*exportPlan, error) {
+	q, o := ex.Query, ex.Options
+	p := &exportPlan{ex: ex, job: newJobID(), at: at}
+	if q.At != nil {
+		var err error
+		if p.at, err = (&Session{Store: st}).resolve(*q.At); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if p.table, err = st.Table(q.Table, p.at); err != nil {
+		return nil, err
+	}
+	p.snap = sources.SnapshotOptions{Job: p.job, Store: st.Dir(), Table: p.table.Name, At: p.at, Schema: p.table.Schema}
+	if !q.Star || len(q.Items) > 0 {
+		if q.Star {
+			for _, c := range p.table.Schema.Columns {
+				p.snap.Columns = append(p.snap.Columns, c.Name)
+			}
+		}
+		for _, it := range q.Items {
+			p.snap.Columns = append(p.snap.Columns, it.Column)
+		}
+	}
+	if q.Where != nil {
+		e, err := q.Where.Filter(p.table.Schema)
+		if err != nil {
+			return nil, err
+		}
+		p.snap.Filter = &e
+	}
+	schema, _, err := p.snap.OutputSchema()
+	if err != nil {
+		return nil, err
+	}
+	if p.bucket, p.key, err = sources.Destination(o.Source, ex.URL); err != nil {
+		return nil, err
+	}
+	single := !o.Dated && !strings.HasSuffix(p.key, "/") && strings.HasSuffix(strings.ToLower(p.key), ".parquet")
+	if !single && p.key != "" && !strings.HasSuffix(p.key, "/") {
+		p.key += "/"
+	}
+	p.out = sinks.ParquetOptions{Bucket: p.bucket, Schema: schema, Compression: o.Compression, RowGroupRows: o.RowGroupSize,
+		MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, VectorLayout: o.VectorLayout, CreatedBy: "lakelink"}
+	for i, part := range p.out.PartitionBy {
+		if c := schema.Index(part.Column); c >= 0 {
+			p.out.PartitionBy[i].Column = schema.Columns[c].Name
+		}
+	}
+	if p.out.MaxFileBytes == 0 && !single {
+		p.out.MaxFileBytes = DefaultMaxFileSize
+	}
+	if o.VectorIndex != "" && o.VectorIndex != "none" {
+		if p.out.Index, err = exportIndex(p.table, schema, o); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.out.Validate(); err != nil {
+		return nil, err
+	}
+	ranges := o.Parallel
+	if ranges <= 0 {
+		ranges = runtime.NumCPU()
+	}
+	if single {
+		ranges = 1
+	}
+	if p.snap.Ranges, err = st.Ranges(p.table.Name, p.at, ranges); err != nil {
+		return nil, err
+	}
+	p.staging = o.Staging
+	if p.staging == "" {
+		if p.staging, err = filepath.Abs(filepath.Join(st.Dir(), "staging")); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(p.staging, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	p.stageOut = !sharesMemory(ro)
+	if p.stageOut {
+		p.snap.Staging = p.staging
+	}
+	folder := p.key
+	if single {
+		folder = path.Dir(p.key)
+		if folder == "." {
+			folder = ""
+		} else {
+			folder += "/"
+		}
+		p.out.File = path.Base(p.key)
+	}
+	switch {
+	case o.Dated:
+		now := time.Now().UTC()
+		p.version = now.Format("2006_01_02/15_04_05_") + fmt.Sprintf("%03d", now.Nanosecond()/1e6)
+		p.final = p.key + p.version + "/"
+		p.out.Prefix = strings.TrimSuffix(p.final, "/")
+	default:
+		p.final = folder
+		p.out.Prefix = folder + ".lakelink-tmp-" + p.job
+		if err := p.checkEmpty(ctx, single); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// exportIndex is the AILK configuration an export asks for.
+func exportIndex(t store.TableInfo, schema lake.Schema, o ExportOptions) (*sinks.IndexOptions, error) {
+	ix := &sinks.IndexOptions{Kind: o.VectorIndex, Metric: o.IndexMetric, Columns: o.IndexColumns}
+	if ix.Metric == "" {
+		ix.Metric = "cosine"
+		for _, d := range t.Indexes {
+			if len(o.IndexColumns) <= 1 && (len(o.IndexColumns) == 0 || strings.EqualFold(d.Column, o.IndexColumns[0])) && d.Metric != "" {
+				ix.Metric = d.Metric
+			}
+		}
+	}
+	opts := o.IndexOptions
+	ix.HNSW.M, ix.HNSW.EfConstruction, ix.HNSW.Seed = opts["hnsw_m"], opts["hnsw_ef_construction"], 1
+	ix.IVFPQ.NList, ix.IVFPQ.M, ix.IVFPQ.NBits, ix.IVFPQ.Seed = opts["ivf_nlist"], opts["ivf_m"], opts["ivf_nbits"], 1
+	_ = schema
+	return ix, nil
+}
+
+// checkEmpty refuses to write over a destination that holds objects,
+// unless overwrite is on.
+func (p *exportPlan) checkEmpty(ctx context.Context, single bool) error {
+	if p.ex.Options.Overwrite {
+		return nil
+	}
+	b, done, err := sources.OpenBucket(ctx, p.bucket)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if single {
+		ok, err := b.Exists(ctx, p.key)
+		if err == nil && ok {
+			err = fmt.Errorf("%s exists (overwrite = true replaces it)", p.key)
+		}
+		return err
+	}
+	it := b.List(&blob.ListOptions{Prefix: p.key})
+	if obj, err := it.Next(ctx); err == nil {
+		return fmt.Errorf("the destination folder is not empty (it holds %s; overwrite = true replaces its contents, dated = true adds a version)", obj.Key)
+	}
+	return nil
+}
+
+func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Options) (res ExportResult, err error) {
+	res = ExportResult{Job: p.job, Table: p.table.Name, Commit: p.at, URL: sources.Redact(p.ex.URL), Version: p.version}
+	defer sinks.Cleanup(context.Background(), p.staging, p.job)
+	b, done, err := sources.OpenBucket(ctx, p.bucket)
+	if err != nil {
+		return res, err
+	}
+	defer done()
+	// Whatever happens, nothing stays under the temporary prefix; a failed
+	// dated export removes its unlisted version folder.
+	defer func() {
+		if err != nil || p.version == "" {
+			removePrefix(context.Background(), b, p.out.Prefix+"/")
+		}
+	}()
+	if p.stageOut {
+		if err := sources.StageSnapshot(ctx, st, p.snap); err != nil {
+			return res, err
+		}
+	} else {
+		defer sources.ShareStore(st)()
+	}
+	bp, s := beam.NewPipelineWithRoot()
+	batches := sources.ReadSnapshot(s, p.snap)
+	var files beam.PCollection
+	if p.out.Index != nil && p.ex.Options.Deferred {
+		plain := p.out
+		plain.Index = nil
+		files = sinks.AddSections(s, p.out, sinks.WriteParquet(s, plain, batches))
+	} else {
+		files = sinks.WriteParquet(s, p.out, batches)
+	}
+	sinks.ListFiles(s, p.staging, p.job, files)
+	if err := runners.Execute(ctx, bp, ro); err != nil {
+		return res, err
+	}
+	list, err := sinks.ReadFileList(ctx, p.staging, p.job)
+	if err != nil {
+		return res, err
+	}
+	if err := p.publish(ctx, b, list); err != nil {
+		return res, err
+	}
+	for _, f := range list {
+		f.Key = strings.TrimPrefix(path.Join(strings.TrimPrefix(p.final, p.key), f.Key), "/")
+		res.Files = append(res.Files, f)
+		res.Rows += f.Rows
+		res.Bytes += f.Bytes
+		if len(f.Indexed) > 0 {
+			res.Indexed++
+		}
+	}
+	if p.version != "" {
+		err = recordVersion(ctx, b, p.key, DatasetVersion{Version: p.version, Created: time.Now().UTC().Format(time.RFC3339Nano),
+			Table: p.table.Name, Commit: p.at, Statement: p.ex.Statement, Rows: res.Rows, Bytes: res.Bytes, Files: datasetFiles(p.version, list)})
+	}
+	return res, err
+}
+
+// publish moves the written files from the temporary prefix to their
+// place; a dated export's files are already in their version folder,
+// which the manifest publishes.
+func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.WrittenFile) error {
+	if p.version != "" {
+		return nil
+	}
+	if p.ex.Options.Overwrite {
+		if p.out.File != "" {
+			if err := b.Delete(ctx, p.key); err != nil && !notFound(err) {
+				return err
+			}
+		} else if err := removePrefix(ctx, b, p.key); err != nil {
+			return err
+		}
+	}
+	local := !strings.Contains(p.bucket, "://")
+	for _, f := range files {
+		src, dst := path.Join(p.out.Prefix, f.Key), path.Join(p.final, f.Key)
+		if local {
+			target := filepath.Join(p.bucket, filepath.FromSlash(dst))
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			if err := os.Rename(filepath.Join(p.bucket, filepath.FromSlash(src)), target); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := b.Copy(ctx, dst, src, nil); err != nil {
+			return fmt.Errorf("publish %s: %w", dst, err)
+		}
+		if err := b.Delete(ctx, src); err != nil {
+			return fmt.Errorf("publish %s: %w", dst, err)
+		}
+	}
+	return nil
+}
+
+// removePrefix deletes every object under prefix (a local folder's empty
+// sub-folders go too).
+func removePrefix(ctx context.Context, b *blob.Bucket, prefix string) error {
+	it := b.List(&blob.ListOptions{Prefix: prefix})
+	var errs []error
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			break
+		}
+		if err := b.Delete(ctx, obj.Key); err != nil && !notFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func notFound(err error) bool { return sources.IsNotFound(err) }
+
+// exportMessage is the result line of an export.
+func exportMessage(r ExportResult) string {
+	msg := fmt.Sprintf("COPY %d rows from %s (commit %d) to %s: %d file(s), %s", r.Rows, r.Table, r.Commit, r.URL, len(r.Files), humanBytes(r.Bytes))
+	if r.Version != "" {
+		msg += fmt.Sprintf("; version %s in manifest.json", r.Version)
+	}
+	if r.Indexed > 0 {
+		msg += fmt.Sprintf("; AILK sections in %d file(s)", r.Indexed)
+	}
+	return msg
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,574 @@
+package sinks
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"gocloud.dev/blob"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/vectorops"
+	"github.com/lakelink/lakelink/vectorops/ailk"
+)
+
+// Partition is one level of an export's Hive-style folders: a column's
+// value (name=value), or with Date the date of a timestamp column
+// (name_date=2024-05-01), which stays in the files.
+type Partition struct {
+	Column string `json:"column"`
+	Date   bool   `json:"date,omitempty"`
+}
+
+// Folder is the partition's folder name before the '='.
+func (p Partition) Folder() string {
+	if p.Date {
+		return p.Column + "_date"
+	}
+	return p.Column
+}
+
+// HiveNull is the folder value of a NULL partition value.
+const HiveNull = "__HIVE_DEFAULT_PARTITION__"
+
+// IndexOptions ask WriteParquet for AILK sections (package ailk) over the
+// vector columns.
+type IndexOptions struct {
+	Kind    string                `json:"kind"`              // hnsw, ivfpq or flat
+	Metric  string                `json:"metric"`            // l2, cosine or ip
+	Columns []string              `json:"columns,omitempty"` // default: every vector column
+	HNSW    vectorops.HNSWConfig  `json:"hnsw"`
+	IVFPQ   vectorops.IVFPQConfig `json:"ivfpq"`
+}
+
+func (o IndexOptions) build() (ailk.Options, error) {
+	k, err := ailk.ParseKind(o.Kind)
+	if err != nil {
+		return ailk.Options{}, err
+	}
+	m, err := vectorops.ParseMetric(o.Metric)
+	if err != nil {
+		return ailk.Options{}, err
+	}
+	return ailk.Options{Kind: k, Metric: m, HNSW: o.HNSW, IVFPQ: o.IVFPQ}, nil
+}
+
+// ParquetOptions configure WriteParquet. They travel to the workers as
+// JSON.
+type ParquetOptions struct {
+	// Bucket is the destination bucket (a sources.OpenBucket URL or a local
+	// folder); files are written under Prefix in it.
+	Bucket string `json:"bucket"`
+	Prefix string `json:"prefix"`
+	// File, when set, is the key (under Prefix) of the one file that all
+	// rows go to; the batches then come from one range.
+	File string `json:"file,omitempty"`
+	// Schema is the batches' columns; partition columns are left out of
+	// the files, their values are in the folder names.
+	Schema       lake.Schema `json:"schema"`
+	Compression  string      `json:"compression,omitempty"`    // snappy (default), zstd, gzip, none
+	RowGroupRows int64       `json:"row_group_rows,omitempty"` // default DefaultRowGroupRows
+	// MaxFileBytes starts a new file once one has this many bytes; 0 for
+	// no limit.
+	MaxFileBytes int64         `json:"max_file_bytes,omitempty"`
+	PartitionBy  []Partition   `json:"partition_by,omitempty"`
+	VectorLayout string        `json:"vector_layout,omitempty"` // VectorList (default), ...
+	Index        *IndexOptions `json:"index,omitempty"`
+	// CreatedBy is the writer's name in the files' footers.
+	CreatedBy string `json:"created_by,omitempty"`
+}
+
+// DefaultRowGroupRows is the rows of a row group unless asked otherwise.
+const DefaultRowGroupRows = 122_880
+
+// WrittenFile describes one file WriteParquet wrote.
+type WrittenFile struct {
+	Key       string   `json:"key"`                 // under the options' Prefix
+	Partition string   `json:"partition,omitempty"` // its folders, a/b=c
+	Rows      int64    `json:"rows"`
+	Bytes     int64    `json:"bytes"`
+	SHA256    string   `json:"sha256"`
+	Range     int      `json:"range"`
+	Seq       int      `json:"seq"`
+	Indexed   []string `json:"indexed,omitempty"` // the columns with AILK sections
+}
+
+// Validate checks the options against the schema.
+func (o ParquetOptions) Validate() error {
+	if _, err := codec(o.Compression); err != nil {
+		return err
+	}
+	switch o.VectorLayout {
+	case "", VectorList, VectorFixedSizeList, VectorFixedLenByteArray:
+	default:
+		return fmt.Errorf("unknown vector layout %q (%s)", o.VectorLayout, strings.Join(VectorLayouts, ", "))
+	}
+	if o.File != "" && len(o.PartitionBy) > 0 {
+		return fmt.Errorf("partition_by writes folders: give a folder URL ending in /, not a file")
+	}
+	for _, p := range o.PartitionBy {
+		i := o.Schema.Index(p.Column)
+		if i < 0 {
+			return fmt.Errorf("partition_by: no column %q", p.Column)
+		}
+		switch t := o.Schema.Columns[i].Type; {
+		case p.Date && t.Kind != lake.KindTimestamp && t.Kind != lake.KindDate:
+			return fmt.Errorf("partition_by DATE(%s): the column is %s, not a timestamp", p.Column, t)
+		case t.Kind == lake.KindVector || t.Kind == lake.KindArray || t.Kind == lake.KindJSONB:
+			return fmt.Errorf("partition_by %s: a %s column cannot name a folder", p.Column, t)
+		}
+	}
+	if o.Index != nil {
+		if _, err := o.Index.build(); err != nil {
+			return err
+		}
+		cols, err := o.indexColumns()
+		if err != nil {
+			return err
+		}
+		if len(cols) == 0 {
+			return fmt.Errorf("vector_index: the export has no VECTOR column")
+		}
+	}
+	if len(o.fileColumns()) == 0 {
+		return fmt.Errorf("every column is a partition column: the files would have none")
+	}
+	return nil
+}
+
+func codec(name string) (compress.Codec, error) {
+	switch strings.ToLower(name) {
+	case "", "snappy":
+		return &parquet.Snappy, nil
+	case "zstd":
+		return &parquet.Zstd, nil
+	case "gzip":
+		return &parquet.Gzip, nil
+	case "none", "uncompressed":
+		return &parquet.Uncompressed, nil
+	}
+	return nil, fmt.Errorf("unknown compression %q (snappy, zstd, gzip, none)", name)
+}
+
+// fileColumns are the columns the files hold: all but plain partitions.
+func (o ParquetOptions) fileColumns() []int {
+	var out []int
+	for i, c := range o.Schema.Columns {
+		part := false
+		for _, p := range o.PartitionBy {
+			part = part || !p.Date && strings.EqualFold(p.Column, c.Name)
+		}
+		if !part {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// indexColumns are the positions (in the schema) of the indexed columns.
+func (o ParquetOptions) indexColumns() ([]int, error) {
+	if o.Index == nil {
+		return nil, nil
+	}
+	var out []int
+	if len(o.Index.Columns) == 0 {
+		for _, i := range o.fileColumns() {
+			if o.Schema.Columns[i].Type.Kind == lake.KindVector {
+				out = append(out, i)
+			}
+		}
+		return out, nil
+	}
+	for _, name := range o.Index.Columns {
+		i := o.Schema.Index(name)
+		if i < 0 || o.Schema.Columns[i].Type.Kind != lake.KindVector {
+			return nil, fmt.Errorf("vector_index: %q is not a VECTOR column of the export", name)
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// WriteParquet writes batches as Parquet files and returns what it wrote.
+// A worker writes the rows of each range (a batch's Origin.ObjectIndex)
+// and partition to files of their own, named part-RRRRR-SSSS.parquet by
+// range and sequence, so that the rows of a range stay in their order.
+// Files are complete objects once listed in the output; a failed bundle's
+// files are never listed, and the caller publishes only what is.
+func WriteParquet(s beam.Scope, opt ParquetOptions, batches beam.PCollection) beam.PCollection {
+	s = s.Scope("sinks.WriteParquet")
+	return beam.ParDo(s, &writeParquetFn{Opt: opt}, batches)
+}
+
+type writeParquetFn struct {
+	Opt ParquetOptions `json:"opt"`
+
+	bucket  *blob.Bucket
+	done    func()
+	files   map[string]*parquetFile // by range and partition
+	seq     map[string]int
+	columns []lake.Column
+	cols    []int // the file columns' positions in the batches
+	index   []int // the indexed columns' positions among the file columns
+	build   ailk.Options
+}
+
+func (fn *writeParquetFn) Setup(ctx context.Context) error {
+	var err error
+	fn.bucket, fn.done, err = sources.OpenBucket(ctx, fn.Opt.Bucket)
+	if err != nil {
+		return err
+	}
+	fn.cols = fn.Opt.fileColumns()
+	fn.columns = nil
+	for _, c := range fn.cols {
+		fn.columns = append(fn.columns, fn.Opt.Schema.Columns[c])
+	}
+	idx, err := fn.Opt.indexColumns()
+	if err != nil {
+		return err
+	}
+	fn.index = nil
+	for _, i := range idx {
+		for k, c := range fn.cols {
+			if c == i {
+				fn.index = append(fn.index, k)
+			}
+		}
+	}
+	if fn.Opt.Index != nil {
+		fn.build, _ = fn.Opt.Index.build()
+	}
+	return nil
+}
+
+func (fn *writeParquetFn) Teardown() {
+	for _, f := range fn.files {
+		f.abort()
+	}
+	if fn.done != nil {
+		fn.done()
+	}
+}
+
+func (fn *writeParquetFn) StartBundle(_ context.Context, _ func(WrittenFile)) {
+	fn.files = map[string]*parquetFile{}
+	if fn.seq == nil {
+		fn.seq = map[string]int{}
+	}
+}
+
+func (fn *writeParquetFn) ProcessElement(ctx context.Context, b lake.Batch, emit func(WrittenFile)) error {
+	rec := b.Record
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	parts := make([]string, n)
+	if len(fn.Opt.PartitionBy) > 0 {
+		for i := range parts {
+			p, err := fn.partition(rec, i)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.Origin, err)
+			}
+			parts[i] = p
+		}
+	}
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && parts[hi] == parts[lo] {
+			hi++
+		}
+		if err := fn.write(ctx, b.Origin.ObjectIndex, parts[lo], rec, lo, hi, emit); err != nil {
+			return err
+		}
+		lo = hi
+	}
+	return nil
+}
+
+// write appends rows [lo, hi) of rec to the open file of its range and
+// partition, and closes that file once it reaches MaxFileBytes.
+func (fn *writeParquetFn) write(ctx context.Context, rng int, part string, rec arrow.RecordBatch, lo, hi int, emit func(WrittenFile)) error {
+	id := strconv.Itoa(rng) + "/" + part
+	f := fn.files[id]
+	if f == nil {
+		seq := fn.seq[id]
+		fn.seq[id] = seq + 1
+		key := fn.Opt.File
+		if key == "" {
+			key = path.Join(part, fmt.Sprintf("part-%05d-%04d.parquet", rng, seq))
+		}
+		var err error
+		if f, err = fn.open(ctx, key, part, rng, seq); err != nil {
+			return err
+		}
+		fn.files[id] = f
+	}
+	if err := f.append(rec, fn.cols, lo, hi); err != nil {
+		return err
+	}
+	if fn.Opt.MaxFileBytes > 0 && f.w.Size() >= fn.Opt.MaxFileBytes {
+		delete(fn.files, id)
+		wf, err := f.close(ctx)
+		if err != nil {
+			return err
+		}
+		emit(wf)
+	}
+	return nil
+}
+
+func (fn *writeParquetFn) FinishBundle(ctx context.Context, emit func(WrittenFile)) error {
+	for id, f := range fn.files {
+		delete(fn.files, id)
+		wf, err := f.close(ctx)
+		if err != nil {
+			return err
+		}
+		emit(wf)
+	}
+	return nil
+}
+
+// partition is row i's folders, name=value/..., values escaped as in a
+// URL path (sources.PartitionValues reads them back).
+func (fn *writeParquetFn) partition(rec arrow.RecordBatch, i int) (string, error) {
+	segs := make([]string, len(fn.Opt.PartitionBy))
+	for k, p := range fn.Opt.PartitionBy {
+		a := rec.Column(fn.Opt.Schema.Index(p.Column))
+		v := lake.ValueAt(a, i)
+		var text string
+		switch x := v.(type) {
+		case nil:
+			text = HiveNull
+		case time.Time:
+			if p.Date || fn.Opt.Schema.Columns[fn.Opt.Schema.Index(p.Column)].Type.Kind == lake.KindDate {
+				text = x.UTC().Format("2006-01-02")
+			} else {
+				text = x.UTC().Format(time.RFC3339Nano)
+			}
+		default:
+			text = lake.Render(v)
+		}
+		if text == "" || text == "." || text == ".." {
+			return "", fmt.Errorf("partition column %q: value %q cannot name a folder", p.Column, text)
+		}
+		segs[k] = p.Folder() + "=" + url.PathEscape(text)
+	}
+	return strings.Join(segs, "/"), nil
+}
+
+// parquetFile is one file being written. Plain files stream to the
+// bucket; files with AILK sections are written to a local temporary file
+// first, since the sections go before the footer, which the Parquet
+// writer writes last.
+type parquetFile struct {
+	key, part string
+	rng, seq  int
+	bucket    *blob.Bucket
+	out       *blob.Writer
+	tmp       *os.File
+	hash      hashCount
+	w         *parquet.Writer
+	enc       rowEncoder
+	rows      int64
+	row       parquet.Row
+	buf       []parquet.Row
+	prefix    string
+	// The indexed columns' vectors and their row ordinals.
+	index   []int
+	names   []string
+	vecs    [][][]float32
+	labels  [][]uint64
+	build   ailk.Options
+	aborted bool
+}
+
+type hashCount struct {
+	w io.Writer
+	h interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+	n int64
+}
+
+func (h *hashCount) Write(p []byte) (int, error) {
+	n, err := h.w.Write(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	return n, err
+}
+
+func (fn *writeParquetFn) open(ctx context.Context, key, part string, rng, seq int) (*parquetFile, error) {
+	schema, err := parquetSchema(fn.columns, fn.Opt.VectorLayout)
+	if err != nil {
+		return nil, err
+	}
+	c, err := codec(fn.Opt.Compression)
+	if err != nil {
+		return nil, err
+	}
+	f := &parquetFile{key: key, part: part, rng: rng, seq: seq, bucket: fn.bucket, prefix: fn.Opt.Prefix,
+		enc: rowEncoder{columns: fn.columns, layout: fn.Opt.VectorLayout}, index: fn.index, build: fn.build}
+	for _, i := range fn.index {
+		f.names = append(f.names, fn.columns[i].Name)
+	}
+	f.vecs = make([][][]float32, len(fn.index))
+	f.labels = make([][]uint64, len(fn.index))
+	full := path.Join(fn.Opt.Prefix, key)
+	var sink io.Writer
+	if len(fn.index) > 0 {
+		if f.tmp, err = os.CreateTemp("", "lakelink-export-*.parquet"); err != nil {
+			return nil, err
+		}
+		sink = f.tmp
+	} else {
+		if f.out, err = fn.bucket.NewWriter(ctx, full, &blob.WriterOptions{ContentType: "application/vnd.apache.parquet"}); err != nil {
+			return nil, fmt.Errorf("export %s: %w", full, err)
+		}
+		f.hash = hashCount{w: f.out, h: sha256.New()}
+		sink = &f.hash
+	}
+	rg := fn.Opt.RowGroupRows
+	if rg <= 0 {
+		rg = DefaultRowGroupRows
+	}
+	createdBy := fn.Opt.CreatedBy
+	if createdBy == "" {
+		createdBy = "lakelink"
+	}
+	opts := []parquet.WriterOption{schema, parquet.Compression(c), parquet.MaxRowsPerRowGroup(rg),
+		parquet.CreatedBy(createdBy, "", ""), parquet.PageBufferSize(1 << 20)}
+	meta, err := json.Marshal(lake.Schema{Columns: fn.columns})
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, parquet.KeyValueMetadata(SchemaMetaKey, string(meta)))
+	if fn.Opt.VectorLayout == VectorFixedSizeList {
+		as, err := arrowSchemaMeta(fn.columns)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, parquet.KeyValueMetadata("ARROW:schema", as))
+	}
+	f.w = parquet.NewWriter(sink, opts...)
+	return f, nil
+}
+
+// SchemaMetaKey is the footer entry holding an exported file's lakelink
+// schema (JSON), which a later import may consult.
+const SchemaMetaKey = "lakelink.schema"
+
+func (f *parquetFile) append(rec arrow.RecordBatch, cols []int, lo, hi int) error {
+	f.buf = f.buf[:0]
+	var err error
+	for i := lo; i < hi; i++ {
+		f.row, err = f.enc.appendRow(f.row[:0], rec, cols, i)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", f.key, err)
+		}
+		f.buf = append(f.buf, f.row.Clone())
+		for k, c := range f.index {
+			a := rec.Column(cols[c]).(*array.FixedSizeList)
+			if a.IsNull(i) {
+				continue
+			}
+			n := int(a.DataType().(*arrow.FixedSizeListType).Len())
+			vals := a.ListValues().(*array.Float32).Float32Values()
+			v := make([]float32, n)
+			copy(v, vals[(a.Offset()+i)*n:])
+			f.vecs[k] = append(f.vecs[k], v)
+			f.labels[k] = append(f.labels[k], uint64(f.rows+int64(i-lo)))
+		}
+	}
+	if _, err := f.w.WriteRows(f.buf); err != nil {
+		return fmt.Errorf("export %s: %w", f.key, err)
+	}
+	f.rows += int64(hi - lo)
+	return nil
+}
+
+func (f *parquetFile) close(ctx context.Context) (WrittenFile, error) {
+	wf := WrittenFile{Key: f.key, Partition: f.part, Rows: f.rows, Range: f.rng, Seq: f.seq}
+	full := path.Join(f.prefix, f.key)
+	if err := f.w.Close(); err != nil {
+		f.abort()
+		return wf, fmt.Errorf("export %s: %w", full, err)
+	}
+	if f.tmp != nil {
+		if err := f.splice(ctx, full, &wf); err != nil {
+			f.abort()
+			return wf, err
+		}
+	} else if err := f.out.Close(); err != nil {
+		return wf, fmt.Errorf("export %s: %w", full, err)
+	}
+	wf.Bytes, wf.SHA256 = f.hash.n, hex.EncodeToString(f.hash.h.Sum(nil))
+	return wf, nil
+}
+
+// splice builds the sections over the collected vectors and writes the
+// temporary file to the bucket with them.
+func (f *parquetFile) splice(ctx context.Context, full string, wf *WrittenFile) error {
+	defer func() { f.tmp.Close(); os.Remove(f.tmp.Name()); f.tmp = nil }()
+	st, err := f.tmp.Stat()
+	if err != nil {
+		return err
+	}
+	var secs []ailk.Section
+	for k, name := range f.names {
+		if len(f.vecs[k]) == 0 {
+			continue // every vector NULL: nothing to index
+		}
+		s, err := ailk.Build(name, uint64(f.rows), f.labels[k], f.vecs[k], f.build)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", full, err)
+		}
+		secs = append(secs, s)
+		wf.Indexed = append(wf.Indexed, name)
+		f.vecs[k], f.labels[k] = nil, nil
+	}
+	out, err := f.bucket.NewWriter(ctx, full, &blob.WriterOptions{ContentType: "application/vnd.apache.parquet"})
+	if err != nil {
+		return fmt.Errorf("export %s: %w", full, err)
+	}
+	f.out = out
+	f.hash = hashCount{w: out, h: sha256.New()}
+	if _, err := ailk.Splice(&f.hash, f.tmp, st.Size(), secs); err != nil {
+		return fmt.Errorf("export %s: %w", full, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("export %s: %w", full, err)
+	}
+	return nil
+}
+
+// abort drops a file that will not be completed: a blob writer closed
+// with a cancelled context leaves no object.
+func (f *parquetFile) abort() {
+	if f.aborted {
+		return
+	}
+	f.aborted = true
+	if f.tmp != nil {
+		f.tmp.Close()
+		os.Remove(f.tmp.Name())
+	}
+}
