@@ -274,4 +274,3 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 	}
 	return labels, vecs, nil
 }
-

@@ -311,4 +311,3 @@ func (in Info) Bound(q []float32) float32 {
 		return float32(-(qc + math.Sqrt(qq)*r))
 	}
 }
-
