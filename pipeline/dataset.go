@@ -99,25 +99,26 @@ func recordVersion(ctx context.Context, b *blob.Bucket, prefix string, v Dataset
 }
 
 // openDataset opens a dataset URL's bucket and its folder prefix.
-func openDataset(ctx context.Context, url string, opt sources.Options) (*blob.Bucket, string, func(), error) {
-	bucket, key, err := sources.Destination(opt, url)
+func openDataset(ctx context.Context, url string, opt sources.Options) (b *blob.Bucket, bucket, key string, done func(), err error) {
+	bucket, key, err = sources.Destination(opt, url)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", "", nil, err
 	}
 	if key != "" && key[len(key)-1] != '/' {
 		key += "/"
 	}
-	b, done, err := sources.OpenBucket(ctx, bucket)
-	return b, key, done, err
+	b, done, err = sources.OpenBucket(ctx, bucket)
+	return b, bucket, key, done, err
 }
 
 // DatasetVersions lists a dataset's versions, oldest first.
 func DatasetVersions(ctx context.Context, url string, opt sources.Options) ([]DatasetVersion, error) {
-	b, prefix, done, err := openDataset(ctx, url, opt)
+	b, bucket, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	_ = bucket
 	m, err := readManifest(ctx, b, prefix)
 	return m.Versions, err
 }
@@ -129,7 +130,7 @@ func PruneDataset(ctx context.Context, url string, keep int, opt sources.Options
 	if keep < 1 {
 		return nil, fmt.Errorf("prune keeps at least one version (--keep %d)", keep)
 	}
-	b, prefix, done, err := openDataset(ctx, url, opt)
+	b, bucket, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func PruneDataset(ctx context.Context, url string, keep int, opt sources.Options
 		return nil, err
 	}
 	for _, v := range gone {
-		if err := removePrefix(ctx, b, prefix+v.Version+"/"); err != nil {
+		if err := removePrefix(ctx, b, bucket, prefix+v.Version+"/"); err != nil {
 			return gone, err
 		}
 	}

@@ -382,7 +382,17 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 		p.out.Prefix = strings.TrimSuffix(p.final, "/")
 	default:
 		p.final = folder
-		p.out.Prefix = folder + ".lakelink-tmp-" + p.job
+		// The temporary prefix is beside a folder destination, not in it,
+		// so that a reader listing the folder never meets partial files.
+		parent := folder
+		if !single && folder != "" {
+			if parent = path.Dir(strings.TrimSuffix(folder, "/")); parent == "." {
+				parent = ""
+			} else {
+				parent += "/"
+			}
+		}
+		p.out.Prefix = parent + ".lakelink-tmp-" + p.job
 		if err := p.checkEmpty(ctx, single); err != nil {
 			return nil, err
 		}
@@ -445,7 +455,7 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 	// dated export removes its unlisted version folder.
 	defer func() {
 		if err != nil || p.version == "" {
-			removePrefix(context.Background(), b, p.out.Prefix+"/")
+			removePrefix(context.Background(), b, p.bucket, p.out.Prefix+"/")
 		}
 	}()
 	if p.stageOut {
@@ -504,7 +514,7 @@ func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.
 			if err := b.Delete(ctx, p.key); err != nil && !notFound(err) {
 				return err
 			}
-		} else if err := removePrefix(ctx, b, p.key); err != nil {
+		} else if err := removePrefix(ctx, b, p.bucket, p.key); err != nil {
 			return err
 		}
 	}
@@ -531,9 +541,31 @@ func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.
 	return nil
 }
 
-// removePrefix deletes every object under prefix (a local folder's empty
-// sub-folders go too).
-func removePrefix(ctx context.Context, b *blob.Bucket, prefix string) error {
+// removePrefix deletes every object under prefix; in a local folder
+// bucket, the folders left empty go too.
+func removePrefix(ctx context.Context, b *blob.Bucket, bucket, prefix string) error {
+	err := removeObjects(ctx, b, prefix)
+	if !strings.Contains(bucket, "://") {
+		removeEmptyDirs(filepath.Join(bucket, filepath.FromSlash(prefix)))
+	}
+	return err
+}
+
+// removeEmptyDirs removes root and the folders under it that hold no file.
+func removeEmptyDirs(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			removeEmptyDirs(filepath.Join(root, e.Name()))
+		}
+	}
+	_ = os.Remove(root) // fails, as it should, unless empty
+}
+
+func removeObjects(ctx context.Context, b *blob.Bucket, prefix string) error {
 	it := b.List(&blob.ListOptions{Prefix: prefix})
 	var errs []error
 	for {
@@ -550,8 +582,8 @@ func removePrefix(ctx context.Context, b *blob.Bucket, prefix string) error {
 
 func notFound(err error) bool { return sources.IsNotFound(err) }
 
-// exportMessage is the result line of an export.
-func exportMessage(r ExportResult) string {
+// ExportMessage is the result line of an export.
+func ExportMessage(r ExportResult) string {
 	msg := fmt.Sprintf("COPY %d rows from %s (commit %d) to %s: %d file(s), %s", r.Rows, r.Table, r.Commit, r.URL, len(r.Files), humanBytes(r.Bytes))
 	if r.Version != "" {
 		msg += fmt.Sprintf("; version %s in manifest.json", r.Version)

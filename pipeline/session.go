@@ -142,7 +142,7 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Message: exportMessage(res)}, nil
+		return Result{Message: ExportMessage(res)}, nil
 	case Set:
 		if !knownSettings[x.Name] {
 			return Result{}, fmt.Errorf("unknown setting %q", x.Name)

@@ -348,3 +348,41 @@ func TestCLIGraph(t *testing.T) {
 		t.Errorf("bad weights: %d %q", code, errs)
 	}
 }
+
+// lakelink export dataset, ls [-a] and prune --keep N over one dataset.
+func TestCLIExportDataset(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 120, Dim: 4}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id')"); code != 0 {
+		t.Fatal(errs)
+	}
+	ds := filepath.Join(dir, "exports", "docs")
+	for i := 0; i < 3; i++ {
+		code, out, errs := cli(t, "--store", st, "export", "dataset", "docs", ds, "--vector-index", "hnsw")
+		if code != 0 || !strings.Contains(out, "COPY 120 rows from docs") || !strings.Contains(out, "AILK sections") {
+			t.Fatalf("export dataset: %d %q %q", code, out, errs)
+		}
+	}
+	code, out, _ := cli(t, "export", "ls", "--format", "csv", ds)
+	if recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || len(recs) != 2 || recs[1][2] != "docs" || recs[1][4] != "120" {
+		t.Errorf("ls: %q", out)
+	}
+	code, out, _ = cli(t, "export", "ls", "-a", "--format", "csv", ds)
+	if recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || len(recs) != 4 {
+		t.Errorf("ls -a: %q", out)
+	}
+	if code, out, _ = cli(t, "export", "prune", ds, "--keep", "1"); code != 0 || !strings.Contains(out, "pruned 2 version(s)") {
+		t.Errorf("prune: %q", out)
+	}
+	code, out, _ = cli(t, "export", "ls", "-a", "--format", "csv", ds)
+	if recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || len(recs) != 2 {
+		t.Errorf("ls -a after prune: %q", out)
+	}
+	if code, _, errs := cli(t, "export", "prune", ds); code == 0 || !strings.Contains(errs, "--keep") {
+		t.Errorf("prune without --keep: %q", errs)
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
+)
+
+type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
+
+// newExportCmd is `lakelink export dataset|ls|prune`: dated exports of a
+// table, URL/YYYY_MM_DD/HH_mm_SS_sss/ with URL/manifest.json.
+func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Command {
+	export := &cobra.Command{Use: "export", Short: "Dated exports of tables to Parquet folders with a manifest: dataset, ls, prune"}
+
+	var compression, vectorIndex, at string
+	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(st *store.Store, args []string) (pipeline.Result, error) {
+		ex := pipeline.Export{Query: pipeline.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
+			Options:   pipeline.ExportOptions{Dated: true, Compression: compression, VectorIndex: vectorIndex},
+			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], sources.Redact(args[1]))}
+		sess := &pipeline.Session{Store: st}
+		commit := st.Head()
+		if at != "" {
+			var err error
+			if commit, err = sess.Resolve(at); err != nil {
+				return pipeline.Result{}, fmt.Errorf("--at: %w", err)
+			}
+		}
+		res, err := pipeline.RunExport(context.Background(), st, ex, runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}, commit)
+		if err != nil {
+			return pipeline.Result{}, err
+		}
+		return pipeline.Result{Message: pipeline.ExportMessage(res)}, nil
+	})
+	dataset.Flags().StringVar(&compression, "compression", "", "snappy (default), zstd, gzip or none")
+	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq or flat")
+	dataset.Flags().StringVar(&at, "at", "", "export the table at a tag, commit number or time")
+
+	var all bool
+	var lsFormat string
+	ls := &cobra.Command{
+		Use:   "ls [-a] URL",
+		Short: "List a dataset's versions (the latest; -a for all)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := newWriter(lsFormat, stdout)
+			if err != nil {
+				return err
+			}
+			vs, err := pipeline.DatasetVersions(cmd.Context(), args[0], sources.Options{})
+			if err != nil {
+				return err
+			}
+			if len(vs) == 0 {
+				return fmt.Errorf("%s has no versions (no manifest.json)", sources.Redact(args[0]))
+			}
+			if !all {
+				vs = vs[len(vs)-1:]
+			}
+			res := pipeline.Result{Columns: []string{"version", "created", "table", "commit", "rows", "bytes", "files"}}
+			for i := len(vs) - 1; i >= 0; i-- {
+				v := vs[i]
+				res.Rows = append(res.Rows, []any{v.Version, v.Created, v.Table, int64(v.Commit), v.Rows, v.Bytes, int64(len(v.Files))})
+			}
+			return w.write(res)
+		},
+	}
+	ls.Flags().BoolVarP(&all, "all", "a", false, "list every version, newest first")
+	ls.Flags().StringVar(&lsFormat, "format", "table", "output format: table, csv or json")
+
+	var keep int
+	prune := &cobra.Command{
+		Use:   "prune URL --keep N",
+		Short: "Delete all but the newest N versions of a dataset",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("keep") {
+				return fmt.Errorf("prune needs --keep N")
+			}
+			gone, err := pipeline.PruneDataset(cmd.Context(), args[0], keep, sources.Options{})
+			var names []string
+			for _, v := range gone {
+				names = append(names, v.Version)
+			}
+			if len(gone) > 0 {
+				fmt.Fprintf(stdout, "pruned %d version(s): %s\n", len(gone), strings.Join(names, ", "))
+			} else if err == nil {
+				fmt.Fprintln(stdout, "nothing to prune")
+			}
+			return err
+		},
+	}
+	prune.Flags().IntVar(&keep, "keep", 0, "how many of the newest versions to keep (at least 1)")
+	export.AddCommand(dataset, ls, prune)
+	return export
+}
