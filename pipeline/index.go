@@ -269,15 +269,8 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, stri
 	if len(others) == 0 {
 		return store.IndexDef{}, "scan"
 	}
-	var metric string
-	switch {
-	case e.Func == "cosine_distance" && !desc, e.Func == "cosine_similarity" && desc:
-		metric = "cosine"
-	case e.Func == "l2_distance" && !desc:
-		metric = "l2"
-	case e.Func == "negative_inner_product" && !desc, e.Func == "inner_product" && desc:
-		metric = "ip"
-	default:
+	metric, ok := nearestFirst(e, desc)
+	if !ok {
 		return store.IndexDef{}, "scan: an index finds nearest first, and this orders farthest first"
 	}
 	for _, d := range t.Indexes {
@@ -286,6 +279,20 @@ func indexFor(t store.TableInfo, e *VectorExpr, desc bool) (store.IndexDef, stri
 		}
 	}
 	return store.IndexDef{}, fmt.Sprintf("scan: no %s index on %s (%s)", metric, e.Column, strings.Join(others, ", "))
+}
+
+// nearestFirst is the index metric whose nearest-first order is the
+// comparison's order; false when it orders farthest first.
+func nearestFirst(e *VectorExpr, desc bool) (string, bool) {
+	switch {
+	case e.Func == "cosine_distance" && !desc, e.Func == "cosine_similarity" && desc:
+		return "cosine", true
+	case e.Func == "l2_distance" && !desc:
+		return "l2", true
+	case e.Func == "negative_inner_product" && !desc, e.Func == "inner_product" && desc:
+		return "ip", true
+	}
+	return "", false
 }
 
 // searchParams are the session's settings for index searches; 0 leaves

@@ -301,7 +301,18 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	var ti store.TableInfo
 	var err error
 	var scan func(table string, at uint64, fn func(store.Row) error) error = s.Store.Scan
-	if q.Func != nil {
+	var files *lakeFiles // FROM parquet_scan(...)
+	if q.Func != nil && strings.EqualFold(q.Func.Name, ParquetScan) {
+		if q.At != nil {
+			return Result{}, fmt.Errorf("%s %s: files have no commits to read at", ParquetScan, q.At)
+		}
+		virtual = true
+		if files, err = s.openLake(context.Background(), *q.Func); err != nil {
+			return Result{}, err
+		}
+		ti.Schema = files.schema
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return files.scan(context.Background(), fn) }
+	} else if q.Func != nil {
 		virtual = true
 		var rows []store.Row
 		if ti.Schema, rows, err = s.tableFunction(*q.Func, at); err != nil {
@@ -385,7 +396,40 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		}
 		return row
 	}
-	if byVector != nil && !q.Count {
+	if metric, nearest := "", false; byVector != nil && !q.Count && files != nil {
+		metric, nearest = nearestFirst(byVector.expr, q.OrderBy.Desc)
+		switch {
+		case q.Limit <= 0:
+			res.Plan = "lake scan: the files' indexes answer ORDER BY ... LIMIT k"
+		case where != nil:
+			res.Plan = "lake scan: the files' indexes do not filter (WHERE)"
+		case !nearest:
+			res.Plan = "lake scan: an index finds nearest first, and this orders farthest first"
+		default:
+			ef, err := s.intSetting("lakelink.hnsw_ef_search")
+			if err != nil {
+				return Result{}, err
+			}
+			nprobe, err := s.intSetting("lakelink.ivf_nprobe")
+			if err != nil {
+				return Result{}, err
+			}
+			found, stats, err := files.search(context.Background(), *byVector, metric, q.Limit, searchParams{ef: ef, nprobe: nprobe})
+			if err != nil {
+				return Result{}, err
+			}
+			res.Plan = stats.plan()
+			ranked := make([]rankedRow, len(found))
+			for i, r := range found {
+				p := project(r)
+				ranked[i] = rankedRow{key: key(r, p), row: p}
+			}
+			for _, r := range topRows(ranked, q.OrderBy.Desc, q.Limit) {
+				res.Rows = append(res.Rows, r.row)
+			}
+			return res, nil
+		}
+	} else if byVector != nil && !q.Count {
 		d, plan := indexFor(ti, byVector.expr, q.OrderBy.Desc)
 		res.Plan = plan
 		if plan == "" && q.Limit <= 0 {

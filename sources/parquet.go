@@ -29,8 +29,22 @@ type File struct {
 	Version string
 	Columns []ColumnInfo
 	pf      *parquet.File
+	ra      io.ReaderAt
 	close   func() error
 }
+
+// ReadAt reads the object's bytes at off: how readers of sections that
+// Parquet readers skip (AILK) get at them.
+func (f *File) ReadAt(p []byte, off int64) (int, error) { return f.ra.ReadAt(p, off) }
+
+// Size is the object's size in bytes.
+func (f *File) Size() int64 { return f.Object.Size }
+
+// Parquet is the parquet-go view of the file.
+func (f *File) Parquet() *parquet.File { return f.pf }
+
+// Lookup returns a footer key-value metadata entry.
+func (f *File) Lookup(key string) (string, bool) { return f.pf.Lookup(key) }
 
 // OpenParquet opens an object and reads its footer. A missing object, a
 // file that is not Parquet or whose footer is damaged is an error naming it.
@@ -109,7 +123,7 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 		return nil, fmt.Errorf("object %s: damaged Parquet footer: %w", obj.Name, err)
 	}
 	obj.Size = size
-	return &File{Object: obj, Version: version, Columns: Columns(pf.Schema()), pf: pf, close: closeFn}, nil
+	return &File{Object: obj, Version: version, Columns: Columns(pf.Schema()), pf: pf, ra: ra, close: closeFn}, nil
 }
 
 // readBuffer is how much of a column chunk one read fetches: a remote
