@@ -133,7 +133,7 @@ func parquetFiles(t *testing.T, dir string) []string {
 // reads back.
 func TestExportRoundTripEveryType(t *testing.T) {
 	for _, runner := range []string{"direct", "prism"} {
-		for _, with := range []string{"", "compression = 'zstd', row_group_size = 100", "compression = 'gzip'", "compression = 'none', vector_format = 'fixed_size_list'"} {
+		for _, with := range []string{"", "compression = 'zstd', row_group_size = 100", "compression = 'gzip'", "compression = 'none', vector_format = 'fixed_size_list'", "vector_format = 'fixed_len_byte_array', vector_index = 'hnsw'"} {
 			t.Run(runner+"/"+with, func(t *testing.T) {
 				s := session(t, runner)
 				fillEveryType(t, s, "src", 700)

@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -220,7 +222,7 @@ type writeParquetFn struct {
 
 	bucket  *blob.Bucket
 	done    func()
-	files   map[string]*parquetFile // by range and partition
+	series  map[string]*fileSeries // by range and partition, in a bundle
 	seq     map[string]int
 	columns []lake.Column
 	cols    []int // the file columns' positions in the batches
@@ -258,8 +260,8 @@ func (fn *writeParquetFn) Setup(ctx context.Context) error {
 }
 
 func (fn *writeParquetFn) Teardown() {
-	for _, f := range fn.files {
-		f.abort()
+	for _, sr := range fn.series {
+		sr.finish()
 	}
 	if fn.done != nil {
 		fn.done()
@@ -267,7 +269,7 @@ func (fn *writeParquetFn) Teardown() {
 }
 
 func (fn *writeParquetFn) StartBundle(_ context.Context, _ func(WrittenFile)) {
-	fn.files = map[string]*parquetFile{}
+	fn.series = map[string]*fileSeries{}
 	if fn.seq == nil {
 		fn.seq = map[string]int{}
 	}
@@ -294,56 +296,130 @@ func (fn *writeParquetFn) ProcessElement(ctx context.Context, b lake.Batch, emit
 		for hi < n && parts[hi] == parts[lo] {
 			hi++
 		}
-		if err := fn.write(ctx, b.Origin.ObjectIndex, parts[lo], rec, lo, hi, emit); err != nil {
+		id := strconv.Itoa(b.Origin.ObjectIndex) + "/" + parts[lo]
+		sr := fn.series[id]
+		if sr == nil {
+			sr = fn.startSeries(ctx, b.Origin.ObjectIndex, parts[lo], fn.seq[id])
+			fn.series[id] = sr
+		}
+		if sr.failed.Load() {
+			_, err := sr.finish()
 			return err
 		}
+		sr.in <- pendingRows{rec: rec, lo: lo, hi: hi}
 		lo = hi
 	}
 	return nil
 }
 
-// write appends rows [lo, hi) of rec to the open file of its range and
-// partition, and closes that file once it reaches MaxFileBytes.
-func (fn *writeParquetFn) write(ctx context.Context, rng int, part string, rec arrow.RecordBatch, lo, hi int, emit func(WrittenFile)) error {
-	id := strconv.Itoa(rng) + "/" + part
-	f := fn.files[id]
-	if f == nil {
-		seq := fn.seq[id]
-		fn.seq[id] = seq + 1
+func (fn *writeParquetFn) FinishBundle(ctx context.Context, emit func(WrittenFile)) error {
+	var first error
+	for id, sr := range fn.series {
+		files, err := sr.finish()
+		fn.seq[id] = sr.seq
+		for _, f := range files {
+			emit(f)
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	fn.series = nil
+	return first
+}
+
+// fileSeries writes the rows of one range and partition in a bundle: a
+// file at a time, the next one started when the last reaches MaxFileBytes.
+// It runs on a goroutine of its own, so that encoding and compressing
+// overlap reading (the direct runner runs a stage on one goroutine); the
+// size check follows every batch, so the same input always gives the
+// same files.
+type fileSeries struct {
+	fn     *writeParquetFn
+	ctx    context.Context
+	rng    int
+	part   string
+	seq    int // the next file's sequence number
+	in     chan pendingRows
+	done   chan struct{}
+	failed atomic.Bool
+	cur    *parquetFile
+	files  []WrittenFile
+	err    error
+	ended  bool
+}
+
+// pendingRows are rows [lo, hi) of a batch, for a series to write.
+type pendingRows struct {
+	rec    arrow.RecordBatch
+	lo, hi int
+}
+
+func (fn *writeParquetFn) startSeries(ctx context.Context, rng int, part string, seq int) *fileSeries {
+	sr := &fileSeries{fn: fn, ctx: ctx, rng: rng, part: part, seq: seq, in: make(chan pendingRows, 2), done: make(chan struct{})}
+	go sr.run()
+	return sr
+}
+
+func (sr *fileSeries) run() {
+	defer close(sr.done)
+	for p := range sr.in {
+		if sr.err == nil {
+			sr.err = sr.write(p)
+			if sr.err != nil {
+				sr.failed.Store(true)
+			}
+		}
+	}
+	if sr.cur != nil {
+		if sr.err == nil {
+			sr.err = sr.closeFile()
+		} else {
+			sr.cur.abort()
+		}
+	}
+}
+
+func (sr *fileSeries) write(p pendingRows) error {
+	fn := sr.fn
+	if sr.cur == nil {
 		key := fn.Opt.File
 		if key == "" {
-			key = path.Join(part, fmt.Sprintf("part-%05d-%04d.parquet", rng, seq))
+			key = path.Join(sr.part, fmt.Sprintf("part-%05d-%04d.parquet", sr.rng, sr.seq))
 		}
-		var err error
-		if f, err = fn.open(ctx, key, part, rng, seq); err != nil {
-			return err
-		}
-		fn.files[id] = f
-	}
-	if err := f.append(rec, fn.cols, lo, hi); err != nil {
-		return err
-	}
-	if fn.Opt.MaxFileBytes > 0 && f.w.Size() >= fn.Opt.MaxFileBytes {
-		delete(fn.files, id)
-		wf, err := f.close(ctx)
+		f, err := fn.open(sr.ctx, key, sr.part, sr.rng, sr.seq)
 		if err != nil {
 			return err
 		}
-		emit(wf)
+		sr.cur = f
+		sr.seq++
+	}
+	if err := sr.cur.encode(p.rec, fn.cols, p.lo, p.hi); err != nil {
+		return err
+	}
+	if fn.Opt.MaxFileBytes > 0 && sr.cur.w.Size() >= fn.Opt.MaxFileBytes {
+		return sr.closeFile()
 	}
 	return nil
 }
 
-func (fn *writeParquetFn) FinishBundle(ctx context.Context, emit func(WrittenFile)) error {
-	for id, f := range fn.files {
-		delete(fn.files, id)
-		wf, err := f.close(ctx)
-		if err != nil {
-			return err
-		}
-		emit(wf)
+func (sr *fileSeries) closeFile() error {
+	wf, err := sr.cur.close(sr.ctx)
+	sr.cur = nil
+	if err == nil {
+		sr.files = append(sr.files, wf)
 	}
-	return nil
+	return err
+}
+
+// finish waits for the series' writes and returns the files it completed.
+func (sr *fileSeries) finish() ([]WrittenFile, error) {
+	if !sr.ended {
+		sr.ended = true
+		close(sr.in)
+	}
+	<-sr.done
+	return sr.files, sr.err
 }
 
 // partition is row i's folders, name=value/..., values escaped as in a
@@ -388,7 +464,8 @@ type parquetFile struct {
 	w         *parquet.Writer
 	enc       rowEncoder
 	rows      int64
-	row       parquet.Row
+	arena     []parquet.Value
+	rowValues int // values per row in the last batch, to size the arena
 	buf       []parquet.Row
 	prefix    string
 	// The indexed columns' vectors and their row ordinals.
@@ -476,15 +553,22 @@ func (fn *writeParquetFn) open(ctx context.Context, key, part string, rng, seq i
 // schema (JSON), which a later import may consult.
 const SchemaMetaKey = "lakelink.schema"
 
-func (f *parquetFile) append(rec arrow.RecordBatch, cols []int, lo, hi int) error {
+// encode appends rows to the Parquet writer. Rows share one backing array
+// per batch, which the writer copies from.
+func (f *parquetFile) encode(rec arrow.RecordBatch, cols []int, lo, hi int) error {
 	f.buf = f.buf[:0]
+	f.arena = f.arena[:0]
+	if f.rowValues > 0 {
+		f.arena = slices.Grow(f.arena, f.rowValues*(hi-lo))
+	}
 	var err error
 	for i := lo; i < hi; i++ {
-		f.row, err = f.enc.appendRow(f.row[:0], rec, cols, i)
+		start := len(f.arena)
+		f.arena, err = f.enc.appendRow(f.arena, rec, cols, i)
 		if err != nil {
 			return fmt.Errorf("export %s: %w", f.key, err)
 		}
-		f.buf = append(f.buf, f.row.Clone())
+		f.buf = append(f.buf, parquet.Row(f.arena[start:len(f.arena):len(f.arena)]))
 		for k, c := range f.index {
 			a := rec.Column(cols[c]).(*array.FixedSizeList)
 			if a.IsNull(i) {
@@ -498,6 +582,16 @@ func (f *parquetFile) append(rec arrow.RecordBatch, cols []int, lo, hi int) erro
 			f.labels[k] = append(f.labels[k], uint64(f.rows+int64(i-lo)))
 		}
 	}
+	if hi > lo {
+		f.rowValues = len(f.arena) / (hi - lo)
+	}
+	// The rows' slices point into the arena, which append may have moved:
+	// rebuild them over its final array.
+	off := 0
+	for k, r := range f.buf {
+		f.buf[k] = parquet.Row(f.arena[off : off+len(r) : off+len(r)])
+		off += len(r)
+	}
 	if _, err := f.w.WriteRows(f.buf); err != nil {
 		return fmt.Errorf("export %s: %w", f.key, err)
 	}
@@ -506,8 +600,8 @@ func (f *parquetFile) append(rec arrow.RecordBatch, cols []int, lo, hi int) erro
 }
 
 func (f *parquetFile) close(ctx context.Context) (WrittenFile, error) {
-	wf := WrittenFile{Key: f.key, Partition: f.part, Rows: f.rows, Range: f.rng, Seq: f.seq}
 	full := path.Join(f.prefix, f.key)
+	wf := WrittenFile{Key: f.key, Partition: f.part, Rows: f.rows, Range: f.rng, Seq: f.seq}
 	if err := f.w.Close(); err != nil {
 		f.abort()
 		return wf, fmt.Errorf("export %s: %w", full, err)

@@ -113,9 +113,13 @@ func newSpec(opt ReadOptions) spec {
 
 // Setup decodes the options on a worker.
 func (s *spec) Setup() error {
-	if err := json.Unmarshal([]byte(s.Options), &s.opt); err != nil {
+	// Decode into fresh options: on the direct runner s.opt shares its
+	// slices with the launcher's copy, which the launcher still reads.
+	var opt ReadOptions
+	if err := json.Unmarshal([]byte(s.Options), &opt); err != nil {
 		return fmt.Errorf("sources: bad read options: %w", err)
 	}
+	s.opt = opt
 	if s.opt.Filter != nil {
 		if err := s.opt.Filter.Validate(); err != nil {
 			return err

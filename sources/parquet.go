@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +124,9 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 		return nil, fmt.Errorf("object %s: damaged Parquet footer: %w", obj.Name, err)
 	}
 	obj.Size = size
-	return &File{Object: obj, Version: version, Columns: Columns(pf.Schema()), pf: pf, ra: ra, close: closeFn}, nil
+	f = &File{Object: obj, Version: version, Columns: Columns(pf.Schema()), pf: pf, ra: ra, close: closeFn}
+	f.exportedVectors()
+	return f, nil
 }
 
 // readBuffer is how much of a column chunk one read fetches: a remote
@@ -320,4 +323,29 @@ func (r *blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		err = io.EOF
 	}
 	return n, err
+}
+
+// exportedVectors reads back the vectors of files lakelink exported as
+// FIXED_LEN_BYTE_ARRAY (vector_format = 'fixed_len_byte_array'): the
+// footer's lakelink.schema names them VECTOR(n), and each value is n
+// little-endian float32s. Other files' byte arrays stay binary text.
+func (f *File) exportedVectors() {
+	meta, ok := f.pf.Lookup("lakelink.schema")
+	if !ok {
+		return
+	}
+	var schema lake.Schema
+	if json.Unmarshal([]byte(meta), &schema) != nil {
+		return
+	}
+	for i, c := range f.Columns {
+		j := schema.Index(c.Name)
+		if j < 0 || c.phys != parquet.FixedLenByteArray || c.Type.Kind != lake.KindText || !c.binary {
+			continue
+		}
+		t := schema.Columns[j].Type
+		if leaf, ok := f.pf.Schema().Lookup(c.Name); ok && t.Kind == lake.KindVector && leaf.Node.Type().Length() == 4*t.Dim {
+			f.Columns[i].Type, f.Columns[i].binary, f.Columns[i].conv = t, false, convFloatLE
+		}
+	}
 }

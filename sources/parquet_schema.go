@@ -24,6 +24,7 @@ const (
 	convDecimal
 	convUnsigned
 	convFloat16
+	convFloatLE // FIXED_LEN_BYTE_ARRAY of little-endian float32s: a vector
 )
 
 // ColumnInfo describes one top-level Parquet column as lakelink reads it.

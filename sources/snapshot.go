@@ -192,6 +192,17 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 	origin := lake.Origin{Object: fmt.Sprintf("%s@%d", opt.Table, opt.At), ObjectIndex: r.Index}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema.Arrow())
 	defer b.Release()
+	// Sized for a whole batch, so that the builders do not grow (copying
+	// every vector) while it fills.
+	reserve := func() {
+		for i, c := range schema.Columns {
+			b.Field(i).Reserve(batchRows)
+			if c.Type.Kind == lake.KindVector {
+				b.Field(i).(*array.FixedSizeListBuilder).ValueBuilder().Reserve(batchRows * c.Type.Dim)
+			}
+		}
+	}
+	reserve()
 	var ordinal int64
 	pending := 0
 	flush := func() error {
@@ -201,6 +212,7 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 		batch := lake.Batch{Origin: origin, Record: b.NewRecordBatch()}
 		origin.FirstRow = ordinal
 		pending = 0
+		reserve()
 		select {
 		case out <- batch:
 			return nil
