@@ -88,5 +88,29 @@ func run(rows int, dir, runner string) error {
 		return err
 	}
 	fmt.Printf("table digest at commit %d: %s\n", st.Head(), d)
+
+	// Back to the lake: a dated export whose files carry their own HNSW
+	// index (AILK sections), then a search over those files in place.
+	exportDir := filepath.Join(dir, "exports", "documents")
+	start = time.Now()
+	res, err = sess.Exec(ctx, fmt.Sprintf(`COPY documents TO '%s' WITH (dated = true, vector_index = 'hnsw', max_file_size = '16MB')`, exportDir))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s (%s)\n", res[0].Message, time.Since(start).Round(time.Millisecond))
+	q, err := sess.Exec(ctx, `SELECT embedding FROM documents WHERE id = 42`)
+	if err != nil {
+		return err
+	}
+	sess.Params = map[int]any{1: q[0].Rows[0][0]}
+	found, err := sess.Exec(ctx, fmt.Sprintf(`SELECT id, title, cosine_similarity(embedding, $1) AS score
+		FROM parquet_scan('%s/**/*.parquet') ORDER BY score DESC LIMIT 3`, exportDir))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("nearest to document 42, searched in the exported files (%s):\n", found[0].Plan)
+	for _, r := range found[0].Rows {
+		fmt.Printf("  %v  %-40v  %.4f\n", r[0], r[1], r[2])
+	}
 	return nil
 }
