@@ -338,6 +338,9 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 			return nil, err
 		}
 	}
+	if single {
+		p.out.File = path.Base(p.key)
+	}
 	if err := p.out.Validate(); err != nil {
 		return nil, err
 	}
@@ -519,23 +522,33 @@ func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.
 		}
 	}
 	local := !strings.Contains(p.bucket, "://")
+	// A move that fails takes back the files already moved.
+	var moved []string
+	undo := func(err error) error {
+		for _, k := range moved {
+			_ = b.Delete(ctx, k)
+		}
+		return err
+	}
 	for _, f := range files {
 		src, dst := path.Join(p.out.Prefix, f.Key), path.Join(p.final, f.Key)
 		if local {
 			target := filepath.Join(p.bucket, filepath.FromSlash(dst))
 			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
+				return undo(err)
 			}
 			if err := os.Rename(filepath.Join(p.bucket, filepath.FromSlash(src)), target); err != nil {
-				return err
+				return undo(err)
 			}
+			moved = append(moved, dst)
 			continue
 		}
 		if err := b.Copy(ctx, dst, src, nil); err != nil {
-			return fmt.Errorf("publish %s: %w", dst, err)
+			return undo(fmt.Errorf("publish %s: %w", dst, err))
 		}
+		moved = append(moved, dst)
 		if err := b.Delete(ctx, src); err != nil {
-			return fmt.Errorf("publish %s: %w", dst, err)
+			return undo(fmt.Errorf("publish %s: %w", dst, err))
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -165,5 +166,45 @@ func TestExportRoundTripEveryType(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Export statements that cannot run are refused with a message that says
+// why, and write nothing.
+func TestExportErrors(t *testing.T) {
+	s := session(t, "direct")
+	fillEveryType(t, s, "src", 20)
+	dir := t.TempDir()
+	for _, tc := range []struct{ sql, want string }{
+		{"COPY (SELECT * FROM src ORDER BY id LIMIT 3) TO '" + dir + "/a/'", "ORDER BY and LIMIT are not supported"},
+		{"COPY (SELECT id, cosine_similarity(embedding, [1,2,3,4,5,6,7,8]) FROM src) TO '" + dir + "/a/'", "is not a column"},
+		{"COPY (SELECT count(*) FROM src) TO '" + dir + "/a/'", "not exportable"},
+		{"COPY src TO '" + dir + "/a/' WITH (compression = 'lzo')", "unknown compression"},
+		{"COPY src TO '" + dir + "/a/' WITH (colour = 'red')", `unknown option "colour"`},
+		{"COPY src TO '" + dir + "/a/' WITH (vector_format = 'bits')", "unknown vector layout"},
+		{"COPY src TO '" + dir + "/a/' WITH (vector_index = 'annoy')", "vector_index"},
+		{"COPY src TO '" + dir + "/a.parquet' WITH (partition_by = ['ok'])", "give a folder URL"},
+		{"COPY src TO '" + dir + "/a/' WITH (partition_by = ['DATE(name)'])", "not a timestamp"},
+		{"COPY src TO '" + dir + "/a/' WITH (partition_by = ['nope'])", `no column "nope"`},
+		{"COPY (SELECT id FROM src) TO '" + dir + "/a/' WITH (vector_index = 'hnsw')", "no VECTOR column"},
+		{"COPY (SELECT nope FROM src) TO '" + dir + "/a/'", `no column "nope"`},
+		{"COPY missing TO '" + dir + "/a/'", "missing"},
+		{"COPY src TO '" + dir + "/*/'", "wildcards"},
+	} {
+		_, err := s.Exec(context.Background(), tc.sql)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.sql, err, tc.want)
+		}
+	}
+	if files := parquetFiles(t, dir); len(files) != 0 {
+		t.Errorf("refused exports wrote %v", files)
+	}
+	// One file, from a SELECT with AT and WHERE.
+	exec(t, s, "SELECT count(*) FROM src")
+	out := filepath.Join(dir, "one.parquet")
+	msg := exec(t, s, "COPY (SELECT id, name FROM src AT (COMMIT => 2) WHERE id >= 15) TO '"+out+"'")[0].Message
+	_, rows := readArrow(t, out)
+	if len(rows) != 5 || rows[0][0] != int64(15) || !strings.Contains(msg, "(commit 2)") || !strings.Contains(msg, "1 file(s)") {
+		t.Errorf("%s: %v", msg, rows)
 	}
 }
