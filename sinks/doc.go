@@ -8,4 +8,14 @@
 //     The launcher, once the pipeline has finished, commits the manifest
 //     into the store as one commit (Commit): exactly once, atomically, in
 //     input order, so "last row wins" is the same on every runner.
+//
+// It also writes batches out to the lake: WriteParquet writes Parquet
+// files (logical types kept, Hive partitions, file size limits, vector
+// layouts, AILK sections with vectorops/ailk), ListFiles gathers what was
+// written for the launcher to publish, and AddSections indexes files after
+// the fact. An export pipeline is
+//
+//	batches := sources.ReadSnapshot(s, snapshot)
+//	files := sinks.WriteParquet(s, sinks.ParquetOptions{Bucket: dir, Prefix: "tmp", Schema: schema}, batches)
+//	sinks.ListFiles(s, staging, job, files)
 package sinks

@@ -12,6 +12,11 @@
 // Columns come in their natural lakelink types; list<float> columns are
 // arrays, which DetectVectors recognises as embeddings (VECTOR(n)).
 //
+// ReadSnapshot is the source of exports: it reads a table of the store at
+// one commit in key ranges, one per element, from the store itself when
+// the workers share the launcher's process (ShareStore), or from ranges
+// the launcher staged (StageSnapshot) when they do not.
+//
 //	objs, _ := sources.Match(ctx, "lake/docs/*.parquet")
 //	f, _ := sources.OpenParquet(ctx, objs[0])
 //	cols, _ := f.Select([]string{"id", "embedding"})
