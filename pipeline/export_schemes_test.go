@@ -11,11 +11,12 @@ import (
 	"github.com/lakelink/lakelink/testing/blobtest"
 )
 
-// Exports to every scheme, against local servers: the rows come back
-// with the same digest, a dated export lists its version, and a search
-// reads the AILK files in the bucket. The S3 case runs on Prism with
-// worker processes, which read a staged snapshot (the store cannot be
-// opened from another process).
+// Exports from Prism's worker processes, which read a staged snapshot
+// (the store cannot be opened from another process), to S3; and to GCS,
+// Azure and memory on the direct runner: the rows come back with the same
+// digest, a dated export lists its version, and a search reads the AILK
+// files in the bucket. (Every scheme also passes the export conformance
+// suite, testing/conformance, from sinks' tests.)
 func TestExportToEveryScheme(t *testing.T) {
 	s3 := blobtest.StartS3(t)
 	s3.CreateBucket(t, "exports")

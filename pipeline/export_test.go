@@ -2,105 +2,29 @@ package pipeline_test
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/uuid"
 
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/conformance"
 )
 
-// everyTypeDDL is a table with a column of every type lakelink stores.
-const everyTypeDDL = `(id BIGINT PRIMARY KEY, name TEXT, small SMALLINT, num INT, ratio REAL, score DOUBLE,
-	ok BOOLEAN, created_at TIMESTAMP, day DATE, uid UUID, meta JSONB, embedding VECTOR(8), tags TEXT[], counts BIGINT[])`
+// everyTypeDDL and everyTypeRow: a table with a column of every type
+// (the export conformance suite's).
+const everyTypeDDL = conformance.EveryTypeDDL
 
-// everyTypeRow is row i of the table: every column NULL in some rows, and
-// values that exercise each type's edges (negative numbers, microsecond
-// times, empty arrays, NULL array elements, non-ASCII text).
-func everyTypeRow(i int) store.Row {
-	null := func(k int) bool { return i%7 == k }
-	r := store.Row{int64(i), nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}
-	if !null(1) {
-		r[1] = fmt.Sprintf("name %d · ünïcode", i)
-	}
-	if !null(2) {
-		r[2] = int64(i%300 - 150)
-	}
-	if !null(3) {
-		r[3] = int64(i*1000 - 70000)
-	}
-	if !null(4) {
-		r[4] = float32(i) / 3
-	}
-	if !null(5) {
-		r[5] = math.Sqrt(float64(i)) - 10
-	}
-	if !null(6) {
-		r[6] = i%2 == 0
-	}
-	if !null(0) {
-		r[7] = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*7*time.Hour + time.Duration(i)*time.Microsecond)
-		r[8] = time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%90)
-	}
-	if !null(1) {
-		r[9] = uuid.NewSHA1(uuid.NameSpaceOID, []byte(fmt.Sprint(i)))
-		r[10] = fmt.Sprintf(`{"i":%d,"tag":"t%d"}`, i, i%5)
-	}
-	if !null(2) {
-		v := make([]float32, 8)
-		for j := range v {
-			v[j] = float32(math.Sin(float64(i*8+j))) + float32(j%3)
-		}
-		r[11] = v
-	}
-	if !null(3) {
-		tags := []any{}
-		for k := 0; k < i%4; k++ {
-			tags = append(tags, fmt.Sprintf("t%d", (i+k)%5))
-		}
-		if i%5 == 0 {
-			tags = append(tags, nil)
-		}
-		r[12] = tags
-		r[13] = []any{int64(i), int64(-i)}
-	}
-	return r
-}
+func everyTypeRow(i int) store.Row { return conformance.EveryTypeRow(i) }
 
 // fillEveryType creates table name with n rows of everyTypeRow.
 func fillEveryType(t *testing.T, s *pipeline.Session, name string, n int) {
 	t.Helper()
 	exec(t, s, "CREATE TABLE "+name+" "+everyTypeDDL)
-	c, err := s.Store.Begin("fill " + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ti, err := c.Table(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		row := everyTypeRow(i)
-		pk, err := store.KeyOf(ti.Schema, row[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := store.EncodeRow(ti.Schema, row)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Put(ti, pk, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := c.Finish(); err != nil {
+	if err := conformance.FillEveryType(s.Store, name, n); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,6 +13,11 @@
 //		})
 //	}
 //
+// Export destinations pass RunSinkTests over the same Harness: a round
+// trip of every column type with and without AILK sections, dated
+// versions and pruning, failed exports that leave no object, and search
+// over the exported files in place.
+//
 // Vector indexes have their own suite in the sub-package vectorindex,
 // which vectorops' Flat, HNSW (Add and AddBatch) and IVF-PQ pass.
 package conformance

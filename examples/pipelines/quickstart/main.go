@@ -108,6 +108,9 @@ func run(rows int, dir, runner string) error {
 	if err != nil {
 		return err
 	}
+	if len(found[0].Rows) == 0 || found[0].Rows[0][0] != int64(42) {
+		return fmt.Errorf("the search in the exported files did not find document 42 first: %v", found[0].Rows)
+	}
 	fmt.Printf("nearest to document 42, searched in the exported files (%s):\n", found[0].Plan)
 	for _, r := range found[0].Rows {
 		fmt.Printf("  %v  %-40v  %.4f\n", r[0], r[1], r[2])
