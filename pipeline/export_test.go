@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/conformance"

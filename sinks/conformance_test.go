@@ -39,7 +39,9 @@ func TestSinkConformance(t *testing.T) {
 	t.Run("path", func(t *testing.T) {
 		conformance.RunSinkTests(t, func(t *testing.T) conformance.Harness {
 			dir := t.TempDir()
-			return location{bucket: dir, url: func(k string) string { return filepath.Join(dir, k) + map[bool]string{true: "/"}[len(k) > 0 && k[len(k)-1] == '/'] }}
+			return location{bucket: dir, url: func(k string) string {
+				return filepath.Join(dir, k) + map[bool]string{true: "/"}[len(k) > 0 && k[len(k)-1] == '/']
+			}}
 		})
 	})
 	t.Run("file", func(t *testing.T) {
