@@ -55,6 +55,10 @@ type ExportOptions struct {
 	Parallel int
 	Source   sources.Options // region, endpoint, credentials
 	Staging  string
+	// AtTag exports the table as the tag pins it, reproducibly (audit.go):
+	// the same tag gives byte-identical files, listed with their SHA-256 in
+	// the destination's audit.json, which `lakelink audit verify` checks.
+	AtTag string
 }
 
 // DefaultMaxFileSize bounds a part file unless max_file_size says otherwise.
@@ -63,7 +67,7 @@ const DefaultMaxFileSize = 256 << 20
 // ExportOptionNames lists the options an export takes.
 var ExportOptionNames = []string{"format", "compression", "row_group_size", "max_file_size", "partition_by", "vector_format",
 	"dated", "overwrite", "vector_index", "index_metric", "index_columns", "deferred_index", "parallel_workers",
-	"hnsw_m", "hnsw_ef_construction", "ivf_nlist", "ivf_m", "ivf_nbits", "staging", "region", "endpoint", "credentials"}
+	"hnsw_m", "hnsw_ef_construction", "ivf_nlist", "ivf_m", "ivf_nbits", "staging", "region", "endpoint", "credentials", "at_tag"}
 
 func (p *parser) export(q Select) (Statement, error) {
 	switch {
@@ -207,6 +211,8 @@ func setExportOption(o *ExportOptions, k string, v any) error {
 		}
 	case "staging":
 		o.Staging, err = str()
+	case "at_tag":
+		o.AtTag, err = str()
 	case "region", "endpoint", "credentials":
 		var s string
 		if s, err = str(); err == nil {
@@ -284,11 +290,24 @@ func RunExport(ctx context.Context, st *store.Store, ex Export, ro runners.Optio
 func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Options, at uint64) (*exportPlan, error) {
 	q, o := ex.Query, ex.Options
 	p := &exportPlan{ex: ex, job: newJobID(), at: at}
+	if q.At != nil && o.AtTag != "" {
+		return nil, fmt.Errorf("give at_tag or AT (...), not both")
+	}
 	if q.At != nil {
 		var err error
 		if p.at, err = (&Session{Store: st}).resolve(*q.At); err != nil {
 			return nil, err
 		}
+	}
+	if o.AtTag != "" {
+		if o.Dated {
+			return nil, fmt.Errorf("at_tag writes one reproducible export, not a dated version")
+		}
+		tag, err := st.Tag(o.AtTag)
+		if err != nil {
+			return nil, err
+		}
+		p.at = tag.Commit
 	}
 	var err error
 	if p.table, err = st.Table(q.Table, p.at); err != nil {
@@ -347,6 +366,12 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	ranges := o.Parallel
 	if ranges <= 0 {
 		ranges = runtime.NumCPU()
+		if o.AtTag != "" {
+			ranges = 1 // the files must not depend on the machine
+		}
+	}
+	if o.AtTag != "" && p.out.Index != nil {
+		p.out.Index.Workers = 1 // a graph built by one thread is reproducible
 	}
 	if single {
 		ranges = 1
@@ -496,6 +521,11 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 		res.Bytes += f.Bytes
 		if len(f.Indexed) > 0 {
 			res.Indexed++
+		}
+	}
+	if p.ex.Options.AtTag != "" {
+		if err := p.writeAudit(ctx, st, b, list); err != nil {
+			return res, err
 		}
 	}
 	if p.version != "" {

@@ -56,6 +56,8 @@ type IndexOptions struct {
 	Columns []string              `json:"columns,omitempty"` // default: every vector column
 	HNSW    vectorops.HNSWConfig  `json:"hnsw"`
 	IVFPQ   vectorops.IVFPQConfig `json:"ivfpq"`
+	// Workers build an HNSW graph (0: all cores; 1 makes it reproducible).
+	Workers int `json:"workers,omitempty"`
 }
 
 func (o IndexOptions) build() (ailk.Options, error) {
@@ -67,7 +69,7 @@ func (o IndexOptions) build() (ailk.Options, error) {
 	if err != nil {
 		return ailk.Options{}, err
 	}
-	return ailk.Options{Kind: k, Metric: m, HNSW: o.HNSW, IVFPQ: o.IVFPQ}, nil
+	return ailk.Options{Kind: k, Metric: m, HNSW: o.HNSW, IVFPQ: o.IVFPQ, Workers: o.Workers}, nil
 }
 
 // ParquetOptions configure WriteParquet. They travel to the workers as

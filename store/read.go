@@ -89,45 +89,77 @@ func (s *Store) Count(table string, at uint64) (int64, error) {
 // tables with the same schema and the same multiset of rows, whatever their
 // insertion order, store or runner. Hidden row ids do not count.
 func (s *Store) Digest(table string, at uint64) (string, error) {
-	var sum [4]uint64
-	var n uint64
-	var schema lake.Schema
+	var d *Digester
 	err := s.scanRaw(table, at, true, func(t TableInfo, v []byte) error {
-		schema = t.Schema
+		if d == nil {
+			d = NewDigester(t.Schema)
+		}
 		// Rows stored before an ALTER TABLE are hashed as they read now, so
 		// that the digest depends on the table's contents, not its history.
-		if n, _ := binary.Uvarint(v); schema.Slots != nil || int(n) != len(schema.Columns) {
-			row, err := DecodeRow(schema, v)
+		if n, _ := binary.Uvarint(v); t.Schema.Slots != nil || int(n) != len(t.Schema.Columns) {
+			row, err := DecodeRow(t.Schema, v)
 			if err != nil {
 				return err
 			}
-			if v, err = EncodeRow(schema.Plain(), row); err != nil {
-				return err
-			}
+			return d.Add(row)
 		}
-		h := sha256.Sum256(v)
-		for i := range sum {
-			sum[i] += binary.LittleEndian.Uint64(h[8*i:])
-		}
-		n++
+		d.addEncoded(v)
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
-	if n == 0 {
+	if d == nil {
 		t, err := s.Table(table, at)
 		if err != nil {
 			return "", err
 		}
-		schema = t.Schema
+		d = NewDigester(t.Schema)
 	}
+	return d.Sum(), nil
+}
+
+// Digester computes a table digest (Digest) over rows given one at a
+// time, in any order: how rows read back from elsewhere (an export's
+// files) are compared with a table.
+type Digester struct {
+	schema lake.Schema // plain
+	sum    [4]uint64
+	n      uint64
+}
+
+// NewDigester starts a digest of rows of a table with this schema.
+func NewDigester(schema lake.Schema) *Digester { return &Digester{schema: schema.Plain()} }
+
+// Add adds one row, its values in the schema's column order.
+func (d *Digester) Add(row Row) error {
+	v, err := EncodeRow(d.schema, row)
+	if err != nil {
+		return err
+	}
+	d.addEncoded(v)
+	return nil
+}
+
+func (d *Digester) addEncoded(v []byte) {
+	h := sha256.Sum256(v)
+	for i := range d.sum {
+		d.sum[i] += binary.LittleEndian.Uint64(h[8*i:])
+	}
+	d.n++
+}
+
+// Rows is how many rows were added.
+func (d *Digester) Rows() uint64 { return d.n }
+
+// Sum is the digest of the rows added so far.
+func (d *Digester) Sum() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d\n", schema.Plain().String(), n)
-	for _, v := range sum {
+	fmt.Fprintf(h, "%s\n%d\n", d.schema.String(), d.n)
+	for _, v := range d.sum {
 		_ = binary.Write(h, binary.LittleEndian, v)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Job is the record of one import or other job, stored with its commit.

@@ -102,3 +102,24 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	export.AddCommand(dataset, ls, prune)
 	return export
 }
+
+// newAuditCmd is `lakelink audit verify URL`.
+func newAuditCmd(query queryCmdFn) *cobra.Command {
+	audit := &cobra.Command{Use: "audit", Short: "Check reproducible exports (COPY t TO URL WITH (at_tag = ...)) against their manifest and the store"}
+	verify := query("verify URL", "Re-check an audit export: every file's SHA-256, the tag, and the files' rows against the table at the tag", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		rep, err := pipeline.VerifyAudit(context.Background(), st, args[0], sources.Options{})
+		if err != nil {
+			return pipeline.Result{}, err
+		}
+		m := rep.Manifest
+		msg := fmt.Sprintf("ok: %d file(s), %d bytes, SHA-256 as listed; %s at tag %s (commit %d)", rep.Files, rep.Bytes, m.Table, m.Tag, m.Commit)
+		if m.Full {
+			msg += fmt.Sprintf("; the files' %d rows have the table's digest %s", rep.Rows, rep.Digest)
+		} else {
+			msg += "; a partial export (a SELECT): its rows are not compared with the table"
+		}
+		return pipeline.Result{Message: msg}, nil
+	})
+	audit.AddCommand(verify)
+	return audit
+}

@@ -386,3 +386,35 @@ func TestCLIExportDataset(t *testing.T) {
 		t.Errorf("prune without --keep: %q", errs)
 	}
 }
+
+// lakelink audit verify passes an audit export and fails, naming the file,
+// after one byte of it changed.
+func TestCLIAuditVerify(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 300, Dim: 4}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	out := filepath.Join(dir, "audit")
+	for _, args := range [][]string{
+		{"sql", "COPY FROM '" + data + "' INTO docs WITH (primary_key = 'id')"},
+		{"tag", "create", "q1-audit"},
+		{"sql", "COPY docs TO '" + out + "/' WITH (at_tag = 'q1-audit')"},
+	} {
+		if code, _, errs := cli(t, append([]string{"--store", st}, args...)...); code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	code, stdout, errs := cli(t, "--store", st, "audit", "verify", out)
+	if code != 0 || !strings.Contains(stdout, "ok: 1 file(s)") || !strings.Contains(stdout, "the files' 300 rows have the table's digest") {
+		t.Fatalf("verify: %d %q %q", code, stdout, errs)
+	}
+	p := filepath.Join(out, "part-00000-0000.parquet")
+	b, _ := os.ReadFile(p)
+	b[100] ^= 0x20
+	os.WriteFile(p, b, 0o644)
+	if code, _, errs := cli(t, "--store", st, "audit", "verify", out); code == 0 || !strings.Contains(errs, "part-00000-0000.parquet") {
+		t.Errorf("verify after a flipped byte: %d %q", code, errs)
+	}
+}
