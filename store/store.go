@@ -48,7 +48,19 @@ type Options struct {
 	// SyncWrites makes every commit durable against power loss, not only
 	// against the process dying.
 	SyncWrites bool
+	// EncryptionKey, 16, 24 or 32 bytes, encrypts the store at rest with
+	// AES-128, -192 or -256 (Badger's encryption): its tables and value
+	// log. A store created with a key opens only with that key.
+	EncryptionKey []byte
 }
+
+// ErrEncrypted and ErrWrongKey are the errors of opening an encrypted
+// store without its key, and of opening a store with a key it was not
+// created with.
+var (
+	ErrEncrypted = errors.New("the store is encrypted: open it with its key (--encryption-key-file or $LAKELINK_ENCRYPTION_KEY_FILE)")
+	ErrWrongKey  = errors.New("wrong encryption key for this store (or the store is not encrypted)")
+)
 
 // Open opens (creating if needed) the store in dir.
 func Open(dir string, o ...Options) (*Store, error) {
@@ -69,10 +81,26 @@ func Open(dir string, o ...Options) (*Store, error) {
 		WithDetectConflicts(false).
 		WithSyncWrites(opt.SyncWrites).
 		WithLogger(quietLogger{})
+	if len(opt.EncryptionKey) > 0 {
+		switch len(opt.EncryptionKey) {
+		case 16, 24, 32:
+		default:
+			return nil, fmt.Errorf("open store %s: an encryption key has 16, 24 or 32 bytes (AES-128, -192, -256), not %d", dir, len(opt.EncryptionKey))
+		}
+		// Encryption needs an index cache, or Badger fails at its first
+		// table flush (DESIGN §4).
+		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(64 << 20)
+	}
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
+		}
+		if errors.Is(err, badger.ErrEncryptionKeyMismatch) || strings.Contains(err.Error(), "Encryption key mismatch") {
+			if len(opt.EncryptionKey) == 0 {
+				return nil, fmt.Errorf("open store %s: %w", dir, ErrEncrypted)
+			}
+			return nil, fmt.Errorf("open store %s: %w", dir, ErrWrongKey)
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
@@ -268,7 +296,13 @@ func (s *Store) Commits() ([]CommitInfo, error) {
 
 type quietLogger struct{}
 
-func (quietLogger) Errorf(f string, a ...any)   { fmt.Fprintf(os.Stderr, "badger: "+f, a...) }
+func (quietLogger) Errorf(f string, a ...any) {
+	msg := fmt.Sprintf(f, a...)
+	if strings.Contains(msg, "Encryption key mismatch") {
+		return // Open reports it (ErrEncrypted, ErrWrongKey)
+	}
+	fmt.Fprint(os.Stderr, "badger: "+msg)
+}
 func (quietLogger) Warningf(f string, a ...any) {}
 func (quietLogger) Infof(f string, a ...any)    {}
 func (quietLogger) Debugf(f string, a ...any)   {}

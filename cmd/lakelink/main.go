@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,7 @@ type globalFlags struct {
 	env         string
 	verbose     bool
 	memoryLimit string
+	keyFile     string
 }
 
 // progressTo is where imports draw their progress bar (when a terminal).
@@ -87,10 +89,19 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
 	root.PersistentFlags().StringVar(&g.env, "environment_type", "", "worker environment for portable runners: loopback or process")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "show the runners' own logs and full pipeline errors")
+	root.PersistentFlags().StringVar(&g.keyFile, "encryption-key-file", os.Getenv("LAKELINK_ENCRYPTION_KEY_FILE"), "encrypt the store at rest with the AES key in this file: 16, 24 or 32 bytes, raw or as hex (or $LAKELINK_ENCRYPTION_KEY_FILE)")
 	root.PersistentFlags().StringVar(&g.memoryLimit, "memory-limit", os.Getenv("LAKELINK_MEMORY_LIMIT"), "bound each import's memory, e.g. 512MB (SET lakelink.import_memory_limit; or $LAKELINK_MEMORY_LIMIT)")
 
 	open := func() (*store.Store, error) {
-		st, err := store.Open(g.store)
+		var opt store.Options
+		if g.keyFile != "" {
+			key, err := readKeyFile(g.keyFile)
+			if err != nil {
+				return nil, err
+			}
+			opt.EncryptionKey = key
+		}
+		st, err := store.Open(g.store, opt)
 		if err == nil && st.Recovered() != 0 {
 			fmt.Fprintf(root.ErrOrStderr(), "lakelink: rolled back commit %d, interrupted when its process died; the store is at commit %d\n", st.Recovered(), st.Head())
 		}
@@ -330,4 +341,23 @@ func parseParams(flags []string) (map[int]any, error) {
 		out[n] = strings.TrimSpace(v)
 	}
 	return out, nil
+}
+
+// readKeyFile reads an AES key: the file's 16, 24 or 32 bytes, or that
+// many bytes written as hex (a trailing newline allowed). Errors never
+// show the key.
+func readKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--encryption-key-file: %w", err)
+	}
+	switch len(b) {
+	case 16, 24, 32:
+		return b, nil
+	}
+	text := strings.TrimSpace(string(b))
+	if k, err := hex.DecodeString(text); err == nil && (len(k) == 16 || len(k) == 24 || len(k) == 32) {
+		return k, nil
+	}
+	return nil, fmt.Errorf("--encryption-key-file %s: a key is 16, 24 or 32 bytes (AES-128, -192, -256), raw or as hex; the file has %d bytes", path, len(b))
 }
