@@ -91,10 +91,16 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time (2006-01-02T15:04:05Z, '2006-01-02 15:04:05' in UTC, or 2006-01-02)", s)
 }
 
-// Resolve returns the commit that ref names: a tag, else a commit number,
+// Resolve returns the commit that ref names: a tag, else "head" (the
+// newest commit), else a commit number,
 // else a time (the newest commit at or before it). For `--at` on the
 // command line; set Session.At to read there.
 func (s *Session) Resolve(ref string) (uint64, error) {
+	if strings.EqualFold(ref, "head") {
+		if _, err := s.Store.Tag(ref); err != nil {
+			return s.Store.Head(), nil
+		}
+	}
 	if _, err := s.Store.Tag(ref); err == nil {
 		return s.resolve(AtRef{Kind: "tag", Value: ref})
 	}

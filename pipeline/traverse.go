@@ -276,10 +276,10 @@ func (p *parser) funcArgs() ([]FuncArg, error) {
 // tableFunction runs f at commit at: its schema and rows.
 func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Row, error) {
 	name := strings.ToLower(f.Name)
-	arity := map[string][2]int{"neighbors": {2, 4}, "degree": {2, 4}, "khop": {3, 5}, "shortest_path": {3, 4}}
+	arity := map[string][2]int{"neighbors": {2, 4}, "degree": {2, 4}, "khop": {3, 5}, "shortest_path": {3, 4}, "diff": {2, 3}}
 	n, known := arity[name]
 	if !known {
-		return lake.Schema{}, nil, fmt.Errorf("unknown table function %s (neighbors, degree, khop, shortest_path)", f.Name)
+		return lake.Schema{}, nil, fmt.Errorf("unknown table function %s (neighbors, degree, khop, shortest_path, diff, parquet_scan)", f.Name)
 	}
 	if len(f.Args) < n[0] || len(f.Args) > n[1] {
 		return lake.Schema{}, nil, fmt.Errorf("%s takes %d to %d arguments, not %d", name, n[0], n[1], len(f.Args))
@@ -311,6 +311,9 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 			return v, nil
 		}
 		return 0, fmt.Errorf("%s: argument %d must be a whole number", name, i+1)
+	}
+	if name == "diff" {
+		return s.diff(str(0), str(1), str(2))
 	}
 	graph := str(0)
 	g, err := s.Store.Graph(graph, at)

@@ -219,6 +219,14 @@ func (c *Commit) PutRow(t TableInfo, pk, value []byte) ([]byte, error) {
 	return key[5:], c.wb.Set(key, value)
 }
 
+// DeleteRow deletes the row with this key (as PutRow returns it: the
+// primary key, or the hidden row id). Index entries of the row stay and
+// are skipped by searches, as for a row rewritten later; graph adjacency
+// is not touched.
+func (c *Commit) DeleteRow(t TableInfo, key []byte) error {
+	return c.wb.Delete(append(rowPrefix(t.ID), key...))
+}
+
 // PutJob stores a job record with the commit.
 func (c *Commit) PutJob(j Job) error {
 	b, err := json.Marshal(j)

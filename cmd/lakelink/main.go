@@ -242,6 +242,14 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return (&pipeline.Session{Store: st}).Log(table)
 	})
 
+	diffCmd := query("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times", cobra.RangeArgs(2, 3), func(st *store.Store, args []string) (pipeline.Result, error) {
+		table := ""
+		if len(args) == 3 {
+			table = args[2]
+		}
+		return (&pipeline.Session{Store: st}).Diff(args[0], args[1], table)
+	})
+
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
 	var tagMsg string
 	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(st *store.Store, args []string) (pipeline.Result, error) {
@@ -315,7 +323,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, tagCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, tagCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 

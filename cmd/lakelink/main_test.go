@@ -469,3 +469,27 @@ func TestCLIEncryptionAtRest(t *testing.T) {
 		t.Errorf("a malformed key: %d %q", code, errs)
 	}
 }
+
+// lakelink diff between a tag and the head after a re-import with
+// upserts: the changed rows and columns.
+func TestCLIDiff(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
+	fixtures.WriteDocuments(a, fixtures.Documents{Rows: 20, Dim: 4, Seed: 1})
+	fixtures.WriteDocuments(b, fixtures.Documents{Rows: 3, Dim: 4, Seed: 2, FirstID: 18})
+	st := filepath.Join(dir, "store")
+	for _, args := range [][]string{
+		{"sql", "COPY FROM '" + a + "' INTO docs WITH (primary_key = 'id')"},
+		{"tag", "create", "v1"},
+		{"sql", "COPY FROM '" + b + "' INTO docs WITH (mode = 'upsert')"},
+	} {
+		if code, _, errs := cli(t, append([]string{"--store", st}, args...)...); code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	code, out, errs := cli(t, "--store", st, "diff", "--format", "csv", "v1", "head", "docs")
+	recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || len(recs) != 4 || recs[1][1] != "changed" || recs[1][2] != "18" || !strings.Contains(recs[1][3], "embedding") || recs[3][1] != "added" || recs[3][2] != "20" {
+		t.Errorf("diff: %d %q %q", code, out, errs)
+	}
+}
