@@ -133,4 +133,3 @@ func changedColumns(ta, tb TableInfo, old, new Row) []string {
 	}
 	return out
 }
-
