@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -122,4 +123,103 @@ func newAuditCmd(query queryCmdFn) *cobra.Command {
 	})
 	audit.AddCommand(verify)
 	return audit
+}
+
+func defaultBackups() string {
+	if u := os.Getenv("LAKELINK_BACKUP_URL"); u != "" {
+		return u
+	}
+	return "./lakelink-backups"
+}
+
+// newBackupCmd is `lakelink backup create|ls|restore`.
+func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Command {
+	backup := &cobra.Command{Use: "backup", Short: "Back the store up to a folder or bucket (dated, with a manifest) and restore it"}
+	var to string
+	var incremental bool
+	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+		r, err := pipeline.CreateBackup(context.Background(), st, to, incremental, sources.Options{})
+		if err != nil {
+			return pipeline.Result{}, err
+		}
+		kind := "full"
+		if r.Incremental {
+			kind = fmt.Sprintf("incremental (commits %d to %d, after %s)", r.Since, r.Head, r.Base)
+		}
+		return pipeline.Result{Message: fmt.Sprintf("backup %s: %s, %d bytes, up to commit %d", r.Version, kind, r.Bytes, r.Head)}, nil
+	})
+	create.Flags().StringVar(&to, "to", defaultBackups(), "where backups go: a folder or bucket URL (or $LAKELINK_BACKUP_URL)")
+	create.Flags().BoolVar(&incremental, "incremental", false, "only the commits since the last backup there")
+
+	var all bool
+	var lsFormat, from string
+	ls := &cobra.Command{
+		Use:   "ls [-a] [URL]",
+		Short: "List backups (the latest; -a for all, newest first)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := newWriter(lsFormat, stdout)
+			if err != nil {
+				return err
+			}
+			url := defaultBackups()
+			if len(args) == 1 {
+				url = args[0]
+			}
+			list, err := pipeline.ListBackups(cmd.Context(), url, sources.Options{})
+			if err != nil {
+				return err
+			}
+			if !all && len(list) > 0 {
+				list = list[len(list)-1:]
+			}
+			res := pipeline.Result{Columns: []string{"version", "created", "kind", "since", "head", "bytes"}}
+			for i := len(list) - 1; i >= 0; i-- {
+				r := list[i]
+				kind := "full"
+				if r.Incremental {
+					kind = "incremental"
+				}
+				res.Rows = append(res.Rows, []any{r.Version, r.Created, kind, int64(r.Since), int64(r.Head), r.Bytes})
+			}
+			return w.write(res)
+		},
+	}
+	ls.Flags().BoolVarP(&all, "all", "a", false, "every backup")
+	ls.Flags().StringVar(&lsFormat, "format", "table", "output format: table, csv or json")
+
+	var target string
+	var force bool
+	restore := &cobra.Command{
+		Use:   "restore [URL] --target DIR [--from TIME|VERSION] [--force]",
+		Short: "Restore the latest backup (or the latest at or before --from) into a new store folder",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if target == "" {
+				return fmt.Errorf("restore needs --target DIR")
+			}
+			url := defaultBackups()
+			if len(args) == 1 {
+				url = args[0]
+			}
+			var key []byte
+			if g.keyFile != "" {
+				var err error
+				if key, err = readKeyFile(g.keyFile); err != nil {
+					return err
+				}
+			}
+			r, err := pipeline.RestoreBackup(cmd.Context(), url, from, target, force, key, sources.Options{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "restored backup %s into %s: commits up to %d\n", r.Version, target, r.Head)
+			return nil
+		},
+	}
+	restore.Flags().StringVar(&target, "target", "", "the folder of the restored store (must be empty unless --force)")
+	restore.Flags().StringVar(&from, "from", "", "restore the latest backup made at or before this time (RFC 3339) or version")
+	restore.Flags().BoolVar(&force, "force", false, "empty a target that is not empty")
+	backup.AddCommand(create, ls, restore)
+	return backup
 }

@@ -493,3 +493,39 @@ func TestCLIDiff(t *testing.T) {
 		t.Errorf("diff: %d %q %q", code, out, errs)
 	}
 }
+
+// lakelink backup create, create --incremental, ls -a and restore: the
+// restored store has the source's digest; a non-empty target is refused.
+func TestCLIBackup(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
+	fixtures.WriteDocuments(a, fixtures.Documents{Rows: 100, Dim: 4})
+	fixtures.WriteDocuments(b, fixtures.Documents{Rows: 50, Dim: 4, FirstID: 100})
+	st, bk := filepath.Join(dir, "store"), filepath.Join(dir, "backups")
+	steps := [][]string{
+		{"sql", "COPY FROM '" + a + "' INTO docs WITH (primary_key = 'id')"},
+		{"backup", "create", "--to", bk},
+		{"sql", "COPY FROM '" + b + "' INTO docs"},
+		{"backup", "create", "--to", bk, "--incremental"},
+	}
+	for _, args := range steps {
+		if code, out, errs := cli(t, append([]string{"--store", st}, args...)...); code != 0 {
+			t.Fatalf("%v: %s %s", args, out, errs)
+		}
+	}
+	_, want, _ := cli(t, "--store", st, "digest", "docs")
+	code, out, _ := cli(t, "backup", "ls", "-a", "--format", "csv", bk)
+	if recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || len(recs) != 3 || recs[1][2] != "incremental" || recs[2][2] != "full" {
+		t.Errorf("ls -a: %q", out)
+	}
+	target := filepath.Join(dir, "restored")
+	if code, out, errs := cli(t, "backup", "restore", bk, "--target", target); code != 0 || !strings.Contains(out, "restored backup") {
+		t.Fatalf("restore: %q %q", out, errs)
+	}
+	if _, got, _ := cli(t, "--store", target, "digest", "docs"); got != want {
+		t.Errorf("restored digest %q, want %q", got, want)
+	}
+	if code, _, errs := cli(t, "backup", "restore", bk, "--target", target); code == 0 || !strings.Contains(errs, "not empty") {
+		t.Errorf("restore over a store: %q", errs)
+	}
+}

@@ -1,0 +1,201 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/store"
+)
+
+// Backups of a store go to any bucket URL or folder, one dated folder per
+// backup, URL/YYYY_MM_DD/HH_mm_SS_sss/store.backup, listed in
+// URL/manifest.json (written last: a backup exists once listed). A full
+// backup holds every version of every key up to the head, so that every
+// commit stays readable after a restore; an incremental one the versions
+// written since the backup before it.
+
+// BackupFormat names the backup manifest's layout.
+const BackupFormat = "lakelink.backups/1"
+
+// BackupManifest is URL/manifest.json of a backup location.
+type BackupManifest struct {
+	Format  string         `json:"format"`
+	Backups []BackupRecord `json:"backups"` // oldest first
+}
+
+// BackupRecord is one backup.
+type BackupRecord struct {
+	Version     string `json:"version"` // its folder, YYYY_MM_DD/HH_mm_SS_sss
+	Created     string `json:"created"`
+	Incremental bool   `json:"incremental"`
+	Base        string `json:"base,omitempty"` // the backup an incremental one follows
+	Since       uint64 `json:"since"`          // first commit included (0 for full)
+	Head        uint64 `json:"head"`           // the store's head it covers
+	File        string `json:"file"`
+	Bytes       int64  `json:"bytes"`
+	SHA256      string `json:"sha256"`
+}
+
+func readBackups(ctx context.Context, b *blob.Bucket, prefix string) (BackupManifest, error) {
+	m := BackupManifest{Format: BackupFormat}
+	data, err := b.ReadAll(ctx, prefix+"manifest.json")
+	if sources.IsNotFound(err) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Format != BackupFormat {
+		return m, fmt.Errorf("%smanifest.json is not a backup manifest (%v)", prefix, err)
+	}
+	return m, nil
+}
+
+// CreateBackup backs the store up to url: incrementally when asked and a
+// backup exists there (else in full).
+func CreateBackup(ctx context.Context, st *store.Store, url string, incremental bool, opt sources.Options) (BackupRecord, error) {
+	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return BackupRecord{}, err
+	}
+	defer done()
+	m, err := readBackups(ctx, b, prefix)
+	if err != nil {
+		return BackupRecord{}, err
+	}
+	now := time.Now().UTC()
+	rec := BackupRecord{Version: now.Format("2006_01_02/15_04_05_") + fmt.Sprintf("%03d", now.Nanosecond()/1e6), Created: now.Format(time.RFC3339Nano)}
+	if incremental && len(m.Backups) > 0 {
+		last := m.Backups[len(m.Backups)-1]
+		rec.Incremental, rec.Base, rec.Since = true, last.Version, last.Head+1
+	}
+	rec.File = rec.Version + "/store.backup"
+	w, err := b.NewWriter(ctx, prefix+rec.File, nil)
+	if err != nil {
+		return rec, err
+	}
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(w, h)}
+	if rec.Head, err = st.Backup(cw, rec.Since); err != nil {
+		w.Close()
+		_ = b.Delete(ctx, prefix+rec.File)
+		return rec, fmt.Errorf("backup: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return rec, fmt.Errorf("backup: %w", err)
+	}
+	rec.Bytes, rec.SHA256 = cw.n, hex.EncodeToString(h.Sum(nil))
+	m.Backups = append(m.Backups, rec)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return rec, err
+	}
+	return rec, b.WriteAll(ctx, prefix+"manifest.json", append(data, '\n'), nil)
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ListBackups lists the backups at url, oldest first.
+func ListBackups(ctx context.Context, url string, opt sources.Options) ([]BackupRecord, error) {
+	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	m, err := readBackups(ctx, b, prefix)
+	return m.Backups, err
+}
+
+// RestoreBackup restores into target the latest backup at url, or with
+// from the latest made at or before that time (RFC 3339 or a version
+// folder's name): its full backup, then the incremental ones up to it,
+// each checked against its SHA-256 first. A target that is not empty is
+// refused unless force, which empties it. key is the store's encryption
+// key, if it has one.
+func RestoreBackup(ctx context.Context, url, from, target string, force bool, key []byte, opt sources.Options) (BackupRecord, error) {
+	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return BackupRecord{}, err
+	}
+	defer done()
+	m, err := readBackups(ctx, b, prefix)
+	if err != nil {
+		return BackupRecord{}, err
+	}
+	sort.SliceStable(m.Backups, func(i, j int) bool { return m.Backups[i].Version < m.Backups[j].Version })
+	pick := -1
+	fromTime, timeErr := time.Parse(time.RFC3339Nano, from)
+	for i, r := range m.Backups {
+		created, _ := time.Parse(time.RFC3339Nano, r.Created)
+		switch {
+		case from == "", timeErr == nil && !created.After(fromTime), timeErr != nil && r.Version <= from:
+			pick = i
+		}
+	}
+	if pick < 0 {
+		return BackupRecord{}, fmt.Errorf("no backup at %s%s", sources.Redact(url), map[bool]string{true: " at or before " + from}[from != ""])
+	}
+	chain := []BackupRecord{m.Backups[pick]}
+	for chain[0].Incremental {
+		base := -1
+		for i, r := range m.Backups {
+			if r.Version == chain[0].Base {
+				base = i
+			}
+		}
+		if base < 0 {
+			return chain[len(chain)-1], fmt.Errorf("backup %s follows %s, which is not in the manifest", chain[0].Version, chain[0].Base)
+		}
+		chain = append([]BackupRecord{m.Backups[base]}, chain...)
+	}
+	if entries, err := os.ReadDir(target); err == nil && len(entries) > 0 {
+		if !force {
+			return chain[len(chain)-1], fmt.Errorf("restore target %s is not empty (--force replaces its contents)", target)
+		}
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(target, e.Name())); err != nil {
+				return chain[len(chain)-1], err
+			}
+		}
+	}
+	// Check every file first (streaming), so that a damaged backup loads
+	// nothing; then stream them again into the store.
+	var readers []io.Reader
+	for _, r := range chain {
+		n, sum, err := hashObject(ctx, b, prefix+r.File)
+		if err != nil {
+			return r, fmt.Errorf("backup %s: %w", r.Version, err)
+		}
+		if n != r.Bytes || sum != r.SHA256 {
+			return r, fmt.Errorf("backup %s: %s does not match its size and SHA-256 in the manifest", r.Version, r.File)
+		}
+		rd, err := b.NewReader(ctx, prefix+r.File, nil)
+		if err != nil {
+			return r, err
+		}
+		defer rd.Close()
+		readers = append(readers, rd)
+	}
+	return chain[len(chain)-1], store.Restore(target, readers, store.Options{EncryptionKey: key})
+}
+
