@@ -198,4 +198,3 @@ func RestoreBackup(ctx context.Context, url, from, target string, force bool, ke
 	}
 	return chain[len(chain)-1], store.Restore(target, readers, store.Options{EncryptionKey: key})
 }
-
