@@ -216,14 +216,7 @@ func setExportOption(o *ExportOptions, k string, v any) error {
 	case "region", "endpoint", "credentials":
 		var s string
 		if s, err = str(); err == nil {
-			switch k {
-			case "region":
-				o.Source.Region = s
-			case "endpoint":
-				o.Source.Endpoint = s
-			default:
-				o.Source.Credentials = s
-			}
+			setSourceOption(&o.Source, k, s)
 		}
 	default:
 		return fmt.Errorf("unknown option %q for COPY ... TO (known: %s)", k, strings.Join(ExportOptionNames, ", "))

@@ -406,27 +406,16 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		case !nearest:
 			res.Plan = "lake scan: an index finds nearest first, and this orders farthest first"
 		default:
-			ef, err := s.intSetting("lakelink.hnsw_ef_search")
+			sp, err := s.searchSettings()
 			if err != nil {
 				return Result{}, err
 			}
-			nprobe, err := s.intSetting("lakelink.ivf_nprobe")
-			if err != nil {
-				return Result{}, err
-			}
-			found, stats, err := files.search(context.Background(), *byVector, metric, q.Limit, searchParams{ef: ef, nprobe: nprobe})
+			found, stats, err := files.search(context.Background(), *byVector, metric, q.Limit, sp)
 			if err != nil {
 				return Result{}, err
 			}
 			res.Plan = stats.plan()
-			ranked := make([]rankedRow, len(found))
-			for i, r := range found {
-				p := project(r)
-				ranked[i] = rankedRow{key: key(r, p), row: p}
-			}
-			for _, r := range topRows(ranked, q.OrderBy.Desc, q.Limit) {
-				res.Rows = append(res.Rows, r.row)
-			}
+			res.Rows = rankFound(found, project, key, q.OrderBy.Desc, q.Limit)
 			return res, nil
 		}
 	} else if byVector != nil && !q.Count {
@@ -436,30 +425,19 @@ func (s *Session) selectRows(q Select) (Result, error) {
 			res.Plan = "scan: an index answers ORDER BY ... LIMIT k"
 		}
 		if plan == "" && q.Limit > 0 {
-			ef, err := s.intSetting("lakelink.hnsw_ef_search")
-			if err != nil {
-				return Result{}, err
-			}
-			nprobe, err := s.intSetting("lakelink.ivf_nprobe")
+			sp, err := s.searchSettings()
 			if err != nil {
 				return Result{}, err
 			}
 			v := s.Store.View(at)
-			found, plan, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, searchParams{ef: ef, nprobe: nprobe}, where)
+			found, plan, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, sp, where)
 			v.Close()
 			if err != nil {
 				return Result{}, err
 			}
 			res.Plan = plan
 			if found != nil {
-				ranked := make([]rankedRow, len(found))
-				for i, r := range found {
-					p := project(r)
-					ranked[i] = rankedRow{key: key(r, p), row: p}
-				}
-				for _, r := range topRows(ranked, q.OrderBy.Desc, q.Limit) {
-					res.Rows = append(res.Rows, r.row)
-				}
+				res.Rows = rankFound(found, project, key, q.OrderBy.Desc, q.Limit)
 				return res, nil
 			}
 		}
@@ -505,6 +483,32 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// searchSettings are the session's index search settings (SET
+// lakelink.hnsw_ef_search, lakelink.ivf_nprobe).
+func (s *Session) searchSettings() (searchParams, error) {
+	ef, err := s.intSetting("lakelink.hnsw_ef_search")
+	if err != nil {
+		return searchParams{}, err
+	}
+	nprobe, err := s.intSetting("lakelink.ivf_nprobe")
+	return searchParams{ef: ef, nprobe: nprobe}, err
+}
+
+// rankFound projects the rows a search found and keeps the best limit by
+// the ORDER BY key.
+func rankFound(found []store.Row, project func(store.Row) []any, key func(row, projected []any) any, desc bool, limit int) [][]any {
+	ranked := make([]rankedRow, len(found))
+	for i, r := range found {
+		p := project(r)
+		ranked[i] = rankedRow{key: key(r, p), row: p}
+	}
+	var out [][]any
+	for _, r := range topRows(ranked, desc, limit) {
+		out = append(out, r.row)
+	}
+	return out
 }
 
 // output is one result column: a stored column, or a vector comparison.

@@ -8,6 +8,7 @@ import (
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/transforms"
 )
 
@@ -900,14 +901,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 		if err != nil {
 			return err
 		}
-		switch k {
-		case "region":
-			o.Source.Region = s
-		case "endpoint":
-			o.Source.Endpoint = s
-		default:
-			o.Source.Credentials = s
-		}
+		setSourceOption(&o.Source, k, s)
 	default:
 		return fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(Options, ", "))
 	}
@@ -1002,4 +996,17 @@ func (p *parser) selectStmt() (Statement, error) {
 		s.Limit = n
 	}
 	return s, nil
+}
+
+// setSourceOption sets region, endpoint or credentials, the bucket
+// options that imports and exports share.
+func setSourceOption(o *sources.Options, k, v string) {
+	switch k {
+	case "region":
+		o.Region = v
+	case "endpoint":
+		o.Endpoint = v
+	default:
+		o.Credentials = v
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/conformance"
 )
@@ -37,25 +36,6 @@ func (h localHarness) URL(key string) string {
 
 var memN atomic.Int64
 
-// bucketHarness is a fresh bucket (or container), in memory or on a local
-// object-store server: bucket is its URL for writing, url names a key for
-// import.
-type bucketHarness struct {
-	bucket string
-	url    func(key string) string
-}
-
-func (h bucketHarness) Put(ctx context.Context, key string, data []byte) error {
-	b, done, err := sources.OpenBucket(ctx, h.bucket)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return b.WriteAll(ctx, key, data, nil)
-}
-
-func (h bucketHarness) URL(key string) string { return h.url(key) }
-
 func TestSourceConformance(t *testing.T) {
 	t.Run("path", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness { return localHarness{dir: t.TempDir()} })
@@ -68,7 +48,7 @@ func TestSourceConformance(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateBucket(t, name)
-			return bucketHarness{bucket: "s3://" + name + "?" + srv.Query(), url: func(k string) string { return srv.URL(name, k) }}
+			return conformance.BucketHarness{Bucket: "s3://" + name + "?" + srv.Query(), KeyURL: func(k string) string { return srv.URL(name, k) }}
 		})
 	})
 	t.Run("gcs", func(t *testing.T) {
@@ -76,7 +56,7 @@ func TestSourceConformance(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateBucket(t, name)
-			return bucketHarness{bucket: "gs://" + name, url: func(k string) string { return srv.URL(name, k) }}
+			return conformance.BucketHarness{Bucket: "gs://" + name, KeyURL: func(k string) string { return srv.URL(name, k) }}
 		})
 	})
 	t.Run("azure", func(t *testing.T) {
@@ -84,13 +64,13 @@ func TestSourceConformance(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
 			srv.CreateContainer(t, name)
-			return bucketHarness{bucket: "azblob://" + name + "?" + srv.Query(), url: func(k string) string { return srv.URL(name, k) }}
+			return conformance.BucketHarness{Bucket: "azblob://" + name + "?" + srv.Query(), KeyURL: func(k string) string { return srv.URL(name, k) }}
 		})
 	})
 	t.Run("mem", func(t *testing.T) {
 		conformance.RunSourceTests(t, func(t *testing.T) conformance.Harness {
 			name := fmt.Sprintf("conformance-%d", memN.Add(1))
-			return bucketHarness{bucket: "mem://" + name, url: func(k string) string { return "mem://" + name + "/" + k }}
+			return conformance.BucketHarness{Bucket: "mem://" + name, KeyURL: func(k string) string { return "mem://" + name + "/" + k }}
 		})
 	})
 }

@@ -201,3 +201,24 @@ func testErrors(t *testing.T, mk MakeHarness) {
 		st.Close()
 	}
 }
+
+// BucketHarness is a Harness over a bucket (or folder) that
+// sources.OpenBucket opens: Bucket is its URL for writing, KeyURL names a
+// key for import and export statements.
+type BucketHarness struct {
+	Bucket string
+	KeyURL func(key string) string
+}
+
+// Put writes an object into the bucket.
+func (h BucketHarness) Put(ctx context.Context, key string, data []byte) error {
+	b, done, err := sources.OpenBucket(ctx, h.Bucket)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return b.WriteAll(ctx, key, data, nil)
+}
+
+// URL names key.
+func (h BucketHarness) URL(key string) string { return h.KeyURL(key) }
