@@ -68,11 +68,7 @@ func BenchmarkExport200k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	opts := pipeline.DefaultImportOptions()
-	opts.PrimaryKey = []string{"id"}
-	if _, err := pipeline.RunImport(context.Background(), st, pipeline.Import{Sources: []string{src}, Table: "documents", Options: opts}, runners.Options{}); err != nil {
-		b.Fatal(err)
-	}
+	importInto(b, st, src, rows)
 	peer, why := duckPeer(b)
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()

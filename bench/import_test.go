@@ -165,6 +165,11 @@ func importDocs(b *testing.B, src string, rows int) (pipeline.ImportResult, time
 		b.Fatal(err)
 	}
 	defer st.Close()
+	return importInto(b, st, src, rows)
+}
+
+// importInto imports a documents file into st as table documents.
+func importInto(b *testing.B, st *store.Store, src string, rows int) (pipeline.ImportResult, time.Duration) {
 	opts := pipeline.DefaultImportOptions()
 	opts.PrimaryKey = []string{"id"}
 	start := time.Now()

@@ -65,15 +65,11 @@ func readBackups(ctx context.Context, b *blob.Bucket, prefix string) (BackupMani
 // CreateBackup backs the store up to url: incrementally when asked and a
 // backup exists there (else in full).
 func CreateBackup(ctx context.Context, st *store.Store, url string, incremental bool, opt sources.Options) (BackupRecord, error) {
-	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	b, prefix, m, done, err := openBackups(ctx, url, opt)
 	if err != nil {
 		return BackupRecord{}, err
 	}
 	defer done()
-	m, err := readBackups(ctx, b, prefix)
-	if err != nil {
-		return BackupRecord{}, err
-	}
 	now := time.Now().UTC()
 	rec := BackupRecord{Version: now.Format("2006_01_02/15_04_05_") + fmt.Sprintf("%03d", now.Nanosecond()/1e6), Created: now.Format(time.RFC3339Nano)}
 	if incremental && len(m.Backups) > 0 {
@@ -117,13 +113,27 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // ListBackups lists the backups at url, oldest first.
 func ListBackups(ctx context.Context, url string, opt sources.Options) ([]BackupRecord, error) {
-	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	_, _, m, done, err := openBackups(ctx, url, opt)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	done()
+	return m.Backups, nil
+}
+
+// openBackups opens a backup location and reads its manifest; call done
+// when finished with the bucket.
+func openBackups(ctx context.Context, url string, opt sources.Options) (*blob.Bucket, string, BackupManifest, func(), error) {
+	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return nil, "", BackupManifest{}, nil, err
+	}
 	m, err := readBackups(ctx, b, prefix)
-	return m.Backups, err
+	if err != nil {
+		done()
+		return nil, "", m, nil, err
+	}
+	return b, prefix, m, done, nil
 }
 
 // RestoreBackup restores into target the latest backup at url, or with
@@ -133,15 +143,11 @@ func ListBackups(ctx context.Context, url string, opt sources.Options) ([]Backup
 // refused unless force, which empties it. key is the store's encryption
 // key, if it has one.
 func RestoreBackup(ctx context.Context, url, from, target string, force bool, key []byte, opt sources.Options) (BackupRecord, error) {
-	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	b, prefix, m, done, err := openBackups(ctx, url, opt)
 	if err != nil {
 		return BackupRecord{}, err
 	}
 	defer done()
-	m, err := readBackups(ctx, b, prefix)
-	if err != nil {
-		return BackupRecord{}, err
-	}
 	sort.SliceStable(m.Backups, func(i, j int) bool { return m.Backups[i].Version < m.Backups[j].Version })
 	pick := -1
 	fromTime, timeErr := time.Parse(time.RFC3339Nano, from)
