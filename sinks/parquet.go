@@ -656,8 +656,9 @@ func (f *parquetFile) splice(ctx context.Context, full string, wf *WrittenFile) 
 	return nil
 }
 
-// abort drops a file that will not be completed: a blob writer closed
-// with a cancelled context leaves no object.
+// abort gives up a file that will not be completed: its local temporary
+// file goes; what it streamed to the bucket stays under the export's
+// temporary prefix, which the launcher removes when the export fails.
 func (f *parquetFile) abort() {
 	if f.aborted {
 		return
