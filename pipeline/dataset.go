@@ -113,12 +113,11 @@ func openDataset(ctx context.Context, url string, opt sources.Options) (b *blob.
 
 // DatasetVersions lists a dataset's versions, oldest first.
 func DatasetVersions(ctx context.Context, url string, opt sources.Options) ([]DatasetVersion, error) {
-	b, bucket, prefix, done, err := openDataset(ctx, url, opt)
+	b, _, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	_ = bucket
 	m, err := readManifest(ctx, b, prefix)
 	return m.Versions, err
 }

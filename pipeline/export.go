@@ -14,7 +14,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"gocloud.dev/blob"
 
-	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sources"
@@ -346,9 +345,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 		p.out.MaxFileBytes = DefaultMaxFileSize
 	}
 	if o.VectorIndex != "" && o.VectorIndex != "none" {
-		if p.out.Index, err = exportIndex(p.table, schema, o); err != nil {
-			return nil, err
-		}
+		p.out.Index = exportIndex(p.table, o)
 	}
 	if single {
 		p.out.File = path.Base(p.key)
@@ -422,7 +419,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 }
 
 // exportIndex is the AILK configuration an export asks for.
-func exportIndex(t store.TableInfo, schema lake.Schema, o ExportOptions) (*sinks.IndexOptions, error) {
+func exportIndex(t store.TableInfo, o ExportOptions) *sinks.IndexOptions {
 	ix := &sinks.IndexOptions{Kind: o.VectorIndex, Metric: o.IndexMetric, Columns: o.IndexColumns}
 	if ix.Metric == "" {
 		ix.Metric = "cosine"
@@ -435,8 +432,7 @@ func exportIndex(t store.TableInfo, schema lake.Schema, o ExportOptions) (*sinks
 	opts := o.IndexOptions
 	ix.HNSW.M, ix.HNSW.EfConstruction, ix.HNSW.Seed = opts["hnsw_m"], opts["hnsw_ef_construction"], 1
 	ix.IVFPQ.NList, ix.IVFPQ.M, ix.IVFPQ.NBits, ix.IVFPQ.Seed = opts["ivf_nlist"], opts["ivf_m"], opts["ivf_nbits"], 1
-	_ = schema
-	return ix, nil
+	return ix
 }
 
 // checkEmpty refuses to write over a destination that holds objects,

@@ -72,17 +72,17 @@ func (e *rowEncoder) appendRow(dst parquet.Row, rec arrow.RecordBatch, cols []in
 					dst = append(dst, parquet.Value{}.Level(rep, opt+1, c))
 					continue
 				}
-				dst = append(dst, scalarValue(col.Type.ElemType(), elems, int(k)).Level(rep, opt+2, c))
+				dst = append(dst, scalarValue(elems, int(k)).Level(rep, opt+2, c))
 			}
 		default:
-			dst = append(dst, scalarValue(col.Type, a, i).Level(0, opt, c))
+			dst = append(dst, scalarValue(a, i).Level(0, opt, c))
 		}
 	}
 	return dst, nil
 }
 
-// scalarValue is row i of a as a Parquet value of type t's physical type.
-func scalarValue(t lake.Type, a arrow.Array, i int) parquet.Value {
+// scalarValue is row i of a as a Parquet value of its physical type.
+func scalarValue(a arrow.Array, i int) parquet.Value {
 	switch x := a.(type) {
 	case *array.String:
 		return parquet.ByteArrayValue([]byte(x.Value(i)))
@@ -105,6 +105,5 @@ func scalarValue(t lake.Type, a arrow.Array, i int) parquet.Value {
 	case *array.FixedSizeBinary:
 		return parquet.FixedLenByteArrayValue(append([]byte(nil), x.Value(i)...))
 	}
-	_ = t
 	return parquet.Value{}
 }
