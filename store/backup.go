@@ -8,26 +8,15 @@ import (
 )
 
 // Backup writes the store's keys, every version of each up to the head,
-// to w, in Badger's backup stream format: a full backup with since 0, or
-// an incremental one of the versions written after commit since-1. It
-// returns the head it covered. Keys above the head (a commit in progress)
-// are left out. It uses a stream at the head, not db.Backup, which
-// panics in managed mode; the stream's SinceTs is set as well (one below
-// since: it is exclusive), or the backup would hold older versions that
-// the incremental one must not (DESIGN §4).
+// to w, in Badger's backup stream format (versionStream): a full backup
+// with since 0, or an incremental one of the versions written at or after
+// commit since. It returns the head it covered. Keys above the head (a
+// commit in progress) are left out. Deletions are carried as tombstones
+// with the versions behind them, so that a restored store reads every
+// commit as this one does.
 func (s *Store) Backup(w io.Writer, since uint64) (uint64, error) {
 	head := s.Head()
-	st := s.db.NewStreamAt(head)
-	st.LogPrefix = "lakelink backup"
-	// The iterator's SinceTs keeps versions above it; Backup's since keeps
-	// versions at or above it.
-	if since > 0 {
-		st.SinceTs = since - 1
-	}
-	if _, err := st.Backup(w, since); err != nil {
-		return head, err
-	}
-	return head, nil
+	return head, s.versionStream(w, head, since, nil)
 }
 
 // Restore creates a store in dir from backup streams: a full backup, then
