@@ -171,6 +171,9 @@ func (c *Commit) Graph(name string) (GraphInfo, error) {
 
 // Graph returns a graph as of commit at.
 func (s *Store) Graph(name string, at uint64) (GraphInfo, error) {
+	if err := s.readable(at); err != nil {
+		return GraphInfo{}, err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	g, err := getJSON[GraphInfo](txn, graphKey(name))
@@ -216,6 +219,9 @@ func (c *Commit) DeleteAdjacency(t TableInfo, source, target, rowKey []byte) err
 // key order, one call per edge row; other is the type of the other end's
 // id.
 func (v *View) Adjacent(t TableInfo, node []byte, out bool, other lake.Type, fn func(other []byte) error) error {
+	if v.err != nil {
+		return v.err
+	}
 	dir := byte('i')
 	if out {
 		dir = 'o'
@@ -293,6 +299,9 @@ func DecodeKey(t lake.Type, b []byte) (any, error) {
 // table t, from its out-adjacency, in source order; src and dst are the
 // types of the two ends' ids.
 func (v *View) EachEdge(t TableInfo, src, dst lake.Type, fn func(source, target []byte) error) error {
+	if v.err != nil {
+		return v.err
+	}
 	prefix := adjacencyPrefix(t.ID, 'o', nil)
 	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()

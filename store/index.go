@@ -100,6 +100,9 @@ type IndexSegment struct {
 // IndexSegments returns the segments of a table's index at commit at,
 // oldest first.
 func (v *View) IndexSegments(t TableInfo, index string) ([]IndexSegment, error) {
+	if v.err != nil {
+		return nil, v.err
+	}
 	prefix := indexPrefix(t.ID, index)
 	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
@@ -128,23 +131,32 @@ type View struct {
 	s   *Store
 	at  uint64
 	txn *badger.Txn
+	err error // ErrCollected when at has been collected
 }
 
 // View opens a read view at commit at. Close it when done.
 func (s *Store) View(at uint64) *View {
-	return &View{s: s, at: at, txn: s.db.NewTransactionAt(at, false)}
+	return &View{s: s, at: at, txn: s.db.NewTransactionAt(at, false), err: s.readable(at)}
 }
 
 // Close releases the view.
 func (v *View) Close() { v.txn.Discard() }
 
 // Table returns the named table as the view sees it.
-func (v *View) Table(name string) (TableInfo, error) { return tableIn(v.txn, name) }
+func (v *View) Table(name string) (TableInfo, error) {
+	if v.err != nil {
+		return TableInfo{}, v.err
+	}
+	return tableIn(v.txn, name)
+}
 
 // Row returns the stored value of the row with this primary key (the key
 // suffix after the table's row prefix) and the commit that wrote it; found
 // is false when there is none.
 func (v *View) Row(t TableInfo, pk []byte) (value []byte, version uint64, found bool, err error) {
+	if v.err != nil {
+		return nil, 0, false, v.err
+	}
 	item, err := v.txn.Get(append(rowPrefix(t.ID), pk...))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, 0, false, nil
@@ -161,6 +173,9 @@ func (v *View) Row(t TableInfo, pk []byte) (value []byte, version uint64, found 
 // the table, in key order; with onlyOwn, only of the rows that the view's
 // own commit wrote: what a segment built at that commit covers.
 func (v *View) Rows(t TableInfo, onlyOwn bool, fn func(pk, value []byte, version uint64) error) error {
+	if v.err != nil {
+		return v.err
+	}
 	prefix := rowPrefix(t.ID)
 	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: !onlyOwn, PrefetchSize: 256})
 	defer it.Close()

@@ -15,6 +15,9 @@ import (
 
 // Get returns the row with the given primary key values at commit at.
 func (s *Store) Get(table string, at uint64, key ...any) (Row, error) {
+	if err := s.readable(at); err != nil {
+		return nil, err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	t, err := tableIn(txn, table)
@@ -56,6 +59,9 @@ func (s *Store) Scan(table string, at uint64, fn func(Row) error) error {
 }
 
 func (s *Store) scanRaw(table string, at uint64, values bool, fn func(TableInfo, []byte) error) error {
+	if err := s.readable(at); err != nil {
+		return err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	t, err := tableIn(txn, table)

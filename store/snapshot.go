@@ -24,6 +24,9 @@ func (r KeyRange) contains(pk []byte) bool {
 // exactly once. An empty table gives one range (the whole key space).
 // Counting reads keys only, not values.
 func (s *Store) Ranges(table string, at uint64, n int) ([]KeyRange, error) {
+	if err := s.readable(at); err != nil {
+		return nil, err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	t, err := tableIn(txn, table)
@@ -67,6 +70,9 @@ func (s *Store) Ranges(table string, at uint64, n int) ([]KeyRange, error) {
 // commit at whose key lies in r, in key order, until fn returns an error.
 // The value is only valid during the call; DecodeRow reads it.
 func (s *Store) ScanRange(table string, at uint64, r KeyRange, fn func(t TableInfo, pk, value []byte) error) error {
+	if err := s.readable(at); err != nil {
+		return err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	t, err := tableIn(txn, table)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -28,6 +29,9 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	dir string
 	db  *badger.DB
+	bo  badger.Options // how db was opened; GC opens its rewrite alike
+
+	retention atomic.Pointer[Retention] // nil until GC first runs
 
 	commitMu sync.Mutex // held by the one open Commit
 
@@ -91,6 +95,9 @@ func Open(dir string, o ...Options) (*Store, error) {
 		// table flush (DESIGN §4).
 		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(64 << 20)
 	}
+	if err := finishSwap(dir); err != nil {
+		return nil, fmt.Errorf("open store %s: finishing an interrupted gc: %w", dir, err)
+	}
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
@@ -104,10 +111,14 @@ func Open(dir string, o ...Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{dir: dir, db: db}
+	s := &Store{dir: dir, db: db, bo: bo}
 	if s.recovered, err = s.recover(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: recovering an interrupted commit: %w", dir, err)
+	}
+	if err := s.loadRetention(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: reading its retention point: %w", dir, err)
 	}
 	return s, nil
 }
@@ -217,6 +228,9 @@ type TableInfo struct {
 
 // Table returns the named table as of commit at.
 func (s *Store) Table(name string, at uint64) (TableInfo, error) {
+	if err := s.readable(at); err != nil {
+		return TableInfo{}, err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	return tableIn(txn, name)
@@ -243,6 +257,9 @@ func (s *Store) Tables(at uint64) ([]TableInfo, error) {
 // list decodes the JSON values of the keys under prefix at commit at, in
 // key order.
 func list[T any](s *Store, at uint64, prefix []byte) ([]T, error) {
+	if err := s.readable(at); err != nil {
+		return nil, err
+	}
 	txn := s.db.NewTransactionAt(at, false)
 	defer txn.Discard()
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})

@@ -49,6 +49,9 @@ func (c *Commit) CreateTag(t Tag) error {
 	if t.Commit == 0 || t.Commit > c.base {
 		return fmt.Errorf("tag %s: no commit %d (the head is %d)", t.Name, t.Commit, c.base)
 	}
+	if err := c.s.readable(t.Commit); err != nil {
+		return fmt.Errorf("tag %s: %w", t.Name, err)
+	}
 	if _, err := getJSON[CommitInfo](c.read, commitKey(t.Commit)); err != nil {
 		return fmt.Errorf("tag %s: commit %d: %w", t.Name, t.Commit, err)
 	}
