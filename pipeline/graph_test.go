@@ -188,6 +188,24 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	if fmt.Sprint(then.Rows) != fmt.Sprintf("[[%d]]", len(out[7])+len(in[7])) || fmt.Sprint(now.Rows) != fmt.Sprintf("[[%d]]", 2*(len(out[7])+len(in[7]))) {
 		t.Errorf("degree of 7 at the tag %v, now %v", then.Rows, now.Rows)
 	}
+	// Reverting the second import brings the edges back to the tag's;
+	// after gc, the tag and the head still read them, and the commit of
+	// the second import is collected.
+	again := s.Store.Head()
+	if _, err := s.Revert(fmt.Sprint(again)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GC(0); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"", "AT (TAG => 'edges-v1')"} {
+		if r := exec(t, s, "SELECT * FROM degree('knowledge', $1) "+at)[0]; fmt.Sprint(r.Rows) != fmt.Sprint(then.Rows) {
+			t.Errorf("degree of 7 after revert and gc %s: %v, want %v", at, r.Rows, then.Rows)
+		}
+	}
+	if _, err := s.Exec(context.Background(), fmt.Sprintf("SELECT * FROM degree('knowledge', $1) AT (COMMIT => %d)", again)); err == nil || !strings.Contains(err.Error(), "collected by retention") {
+		t.Errorf("degree at a collected commit: %v", err)
+	}
 
 	// skip and create.
 	exec(t, s, "CREATE GRAPH g2 (NODE n (id BIGINT PRIMARY KEY), EDGE e (a BIGINT REFERENCES n, b BIGINT REFERENCES n))")

@@ -172,12 +172,14 @@ const CommitsTable = "lakelink_commits"
 // CommitsSchema is the schema of lakelink_commits: one row per commit,
 // oldest first; tables lists the rows each table gained (+), had
 // rewritten (~) and lost (-); sources the objects an import read, with
-// their size and version (ETag, MD5 or modification time).
+// their size and version (ETag, MD5 or modification time); collected
+// whether retention (lakelink gc) has collected the commit's state.
 var CommitsSchema = lake.Schema{Columns: []lake.Column{
 	{Name: "commit", Type: lake.BigInt}, {Name: "parent", Type: lake.BigInt}, {Name: "time", Type: lake.Timestamp},
 	{Name: "author", Type: lake.Text}, {Name: "message", Type: lake.Text}, {Name: "job_id", Type: lake.Text},
 	{Name: "statement", Type: lake.Text}, {Name: "inserted", Type: lake.BigInt}, {Name: "updated", Type: lake.BigInt},
 	{Name: "deleted", Type: lake.BigInt}, {Name: "tables", Type: lake.Text}, {Name: "sources", Type: lake.Text},
+	{Name: "collected", Type: lake.Boolean},
 }}
 
 // commitRows calls fn with the row of every commit (of those that touch
@@ -187,6 +189,7 @@ func commitRows(st *store.Store, table string, fn func(store.Row) error) error {
 	if err != nil {
 		return err
 	}
+	ret := st.Retention()
 	for _, c := range all {
 		if table != "" && !touches(c, table) {
 			continue
@@ -217,7 +220,7 @@ func commitRows(st *store.Store, table string, fn func(store.Row) error) error {
 		for _, o := range c.Sources {
 			srcs = append(srcs, fmt.Sprintf("%s (%d bytes, %s)", o.URL, o.Size, o.Version))
 		}
-		if err := fn(store.Row{int64(c.TS), int64(c.Parent), c.Time, author, c.Message, job, stmt, ins, upd, del, strings.Join(parts, "; "), strings.Join(srcs, "; ")}); err != nil {
+		if err := fn(store.Row{int64(c.TS), int64(c.Parent), c.Time, author, c.Message, job, stmt, ins, upd, del, strings.Join(parts, "; "), strings.Join(srcs, "; "), ret.Collected(c.TS)}); err != nil {
 			return err
 		}
 	}

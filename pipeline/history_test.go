@@ -24,20 +24,7 @@ func TestReadsAtATag(t *testing.T) {
 	s := session(t, "direct")
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id', build_indexes = true, hnsw_m = 8)", writeDocs(t, docs)))
 	exec(t, s, "SET lakelink.hnsw_ef_search = 600")
-	probes := []int{0, 250, 599}
-	search := func(at string) []string {
-		t.Helper()
-		var out []string
-		for _, p := range probes {
-			s.Params = map[int]any{1: docs.Row(p).Embedding}
-			r := exec(t, s, "SELECT id, embedding, cosine_similarity(embedding, $1) AS score FROM documents "+at+" ORDER BY score DESC LIMIT 5")[0]
-			if !strings.HasPrefix(r.Plan, "index ") {
-				t.Fatalf("%s: plan %q", at, r.Plan)
-			}
-			out = append(out, fmt.Sprint(r.Rows))
-		}
-		return out
-	}
+	search := func(at string) []string { t.Helper(); return indexSearch(t, s, docs, at) }
 	tagged := s.Store.Head()
 	digest, err := s.Store.Digest("documents", tagged)
 	if err != nil {
@@ -49,20 +36,7 @@ func TestReadsAtATag(t *testing.T) {
 		t.Fatalf("tag %+v: %v", tag, err)
 	}
 
-	var fresh []embRow
-	for i := 0; i < docs.Rows; i += 2 {
-		v := docs.Row((i + 301) % docs.Rows).Embedding
-		w := make([]float32, len(v))
-		for k := range v {
-			w[k] = -v[len(v)-1-k]
-		}
-		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
-	}
-	upd := filepath.Join(t.TempDir(), "upd.parquet")
-	if err := parquet.WriteFile(upd, fresh); err != nil {
-		t.Fatal(err)
-	}
-	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'upsert', key_columns = ['id'])", upd))
+	exec(t, s, upsertEvenRows(t, docs))
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", writeDocs(t, fixtures.Documents{Rows: 100, Dim: 16, FirstID: 600, Seed: 9})))
 	if _, err := s.Compact("documents"); err != nil {
 		t.Fatal(err)
@@ -134,6 +108,43 @@ func TestReadsAtATag(t *testing.T) {
 	if _, err := s.Resolve("q1-audit"); err == nil {
 		t.Errorf("a deleted tag still resolves")
 	}
+}
+
+// upsertEvenRows returns a COPY that gives every even row of docs a new
+// embedding (another row's, reversed and negated).
+func upsertEvenRows(t *testing.T, docs fixtures.Documents) string {
+	t.Helper()
+	var fresh []embRow
+	for i := 0; i < docs.Rows; i += 2 {
+		v := docs.Row((i + 301) % docs.Rows).Embedding
+		w := make([]float32, len(v))
+		for k := range v {
+			w[k] = -v[len(v)-1-k]
+		}
+		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
+	}
+	upd := filepath.Join(t.TempDir(), "upd.parquet")
+	if err := parquet.WriteFile(upd, fresh); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'upsert', key_columns = ['id'])", upd)
+}
+
+// indexSearch returns the top 5 by cosine of three probe rows' vectors,
+// read at at ("" for the head, or an AT (...) clause), failing unless the
+// search goes through the vector index.
+func indexSearch(t *testing.T, s *pipeline.Session, docs fixtures.Documents, at string) []string {
+	t.Helper()
+	var out []string
+	for _, p := range []int{0, 250, 599} {
+		s.Params = map[int]any{1: docs.Row(p).Embedding}
+		r := exec(t, s, "SELECT id, embedding, cosine_similarity(embedding, $1) AS score FROM documents "+at+" ORDER BY score DESC LIMIT 5")[0]
+		if !strings.HasPrefix(r.Plan, "index ") {
+			t.Fatalf("%s: plan %q", at, r.Plan)
+		}
+		out = append(out, fmt.Sprint(r.Rows))
+	}
+	return out
 }
 
 func commitTime(t *testing.T, s *pipeline.Session, ts uint64) time.Time {

@@ -250,6 +250,19 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return (&pipeline.Session{Store: st}).Diff(args[0], args[1], table)
 	})
 
+	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+		return (&pipeline.Session{Store: st}).Revert(args[0])
+	})
+
+	keepDays := -1
+	gcCmd := query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+		if keepDays < 0 {
+			return pipeline.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
+		}
+		return (&pipeline.Session{Store: st}).GC(keepDays)
+	})
+	gcCmd.Flags().IntVar(&keepDays, "keep-days", -1, "keep every moment of the last N days readable (and every tagged commit)")
+
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
 	var tagMsg string
 	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(st *store.Store, args []string) (pipeline.Result, error) {
@@ -323,7 +336,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, tagCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 

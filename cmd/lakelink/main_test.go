@@ -529,3 +529,58 @@ func TestCLIBackup(t *testing.T) {
 		t.Errorf("restore over a store: %q", errs)
 	}
 }
+
+// lakelink revert and gc: the revert brings back the tagged digest; gc
+// --keep-days 0 keeps the tag and the head readable, refuses the upsert's
+// commit, and log marks it collected.
+func TestCLIRevertAndGC(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
+	fixtures.WriteDocuments(a, fixtures.Documents{Rows: 20, Dim: 4, Seed: 1})
+	fixtures.WriteDocuments(b, fixtures.Documents{Rows: 5, Dim: 4, Seed: 2, FirstID: 18})
+	st := filepath.Join(dir, "store")
+	do := func(args ...string) string {
+		t.Helper()
+		code, out, errs := cli(t, append([]string{"--store", st}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: %s %s", args, out, errs)
+		}
+		return out
+	}
+	do("sql", "COPY FROM '"+a+"' INTO docs WITH (primary_key = 'id')")
+	do("tag", "create", "v1")
+	want := do("digest", "docs")
+	do("sql", "COPY FROM '"+b+"' INTO docs WITH (mode = 'upsert')")
+	s, _ := store.Open(st)
+	upsert := s.Head()
+	s.Close()
+	if out := do("revert", fmt.Sprint(upsert)); !strings.Contains(out, "docs: 0 put back, 2 restored, 3 deleted") {
+		t.Errorf("revert: %q", out)
+	}
+	if got := do("digest", "docs"); got != want {
+		t.Errorf("digest after revert %q, want %q", got, want)
+	}
+	if code, _, errs := cli(t, "--store", st, "gc"); code == 0 || !strings.Contains(errs, "--keep-days") {
+		t.Errorf("gc without --keep-days: %d %q", code, errs)
+	}
+	if out := do("gc", "--keep-days", "0"); !strings.Contains(out, "collected 2 commit(s)") {
+		t.Errorf("gc: %q", out)
+	}
+	if got := do("digest", "docs", "--at", "v1"); got != want {
+		t.Errorf("digest at the tag after gc %q, want %q", got, want)
+	}
+	if code, _, errs := cli(t, "--store", st, "digest", "docs", "--at", fmt.Sprint(upsert)); code == 0 || !strings.Contains(errs, "collected by retention") {
+		t.Errorf("digest at a collected commit: %d %q", code, errs)
+	}
+	out := do("log", "--format", "csv")
+	recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	collected := 0
+	for _, r := range recs[1:] {
+		if r[len(r)-1] == "true" {
+			collected++
+		}
+	}
+	if len(recs) != 6 || recs[0][len(recs[0])-1] != "collected" || collected != 2 {
+		t.Errorf("log: %q", out)
+	}
+}
