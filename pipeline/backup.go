@@ -45,6 +45,9 @@ type BackupRecord struct {
 	File        string `json:"file"`
 	Bytes       int64  `json:"bytes"`
 	SHA256      string `json:"sha256"`
+	// Encrypted: the backup of an encrypted store, which restores only
+	// with its key (store.Backup).
+	Encrypted bool `json:"encrypted,omitempty"`
 }
 
 func readBackups(ctx context.Context, b *blob.Bucket, prefix string) (BackupManifest, error) {
@@ -77,6 +80,7 @@ func CreateBackup(ctx context.Context, st *store.Store, url string, incremental 
 		rec.Incremental, rec.Base, rec.Since = true, last.Version, last.Head+1
 	}
 	rec.File = rec.Version + "/store.backup"
+	rec.Encrypted = st.Encrypted()
 	w, err := b.NewWriter(ctx, prefix+rec.File, nil)
 	if err != nil {
 		return rec, err

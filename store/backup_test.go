@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -62,16 +64,18 @@ func TestBackupKeepsVersionsBehindDeletions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, chain := range map[string][]io.Reader{"full": {&full}, "full+incremental": {&first, &incremental}} {
-		t.Run(name, func(t *testing.T) { checkRestore(t, chain, want) })
+		t.Run(name, func(t *testing.T) { checkRestore(t, chain, want, true) })
 	}
 }
 
-func checkRestore(t *testing.T, chain []io.Reader, want map[uint64]string) {
+// checkRestore restores chain and checks the docs digests at the commits
+// of want, and, when dropped is true, that docs is gone at the head.
+func checkRestore(t *testing.T, chain []io.Reader, want map[uint64]string, dropped bool, opt ...store.Options) {
 	dir := filepath.Join(t.TempDir(), "restored")
-	if err := store.Restore(dir, chain); err != nil {
+	if err := store.Restore(dir, chain, opt...); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := store.Open(dir)
+	rs, err := store.Open(dir, opt...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +85,65 @@ func checkRestore(t *testing.T, chain []io.Reader, want map[uint64]string) {
 			t.Errorf("restored digest at %d = %s, %v; want %s", at, got, err, w)
 		}
 	}
-	if _, err := rs.Table("docs", rs.Head()); err == nil {
+	if _, err := rs.Table("docs", rs.Head()); dropped && err == nil {
 		t.Errorf("the dropped table is back at the head")
+	}
+}
+
+// The backup of an encrypted store holds no row value in plaintext; it
+// restores only with the store's key (ErrEncrypted without, ErrWrongKey
+// with another, leaving no store behind), and a truncated one fails.
+func TestEncryptedStoreBackupIsEncrypted(t *testing.T) {
+	key := bytes.Repeat([]byte{5}, 16)
+	secret := "secret-title-29c1"
+	for _, encrypted := range []bool{true, false} {
+		var opt store.Options
+		if encrypted {
+			opt.EncryptionKey = key
+		}
+		st, err := store.Open(t.TempDir(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c1 := load(t, st, []any{int64(1), secret, nil, nil}, []any{int64(2), "two", nil, nil})
+		var full, incremental bytes.Buffer
+		if _, err := st.Backup(&full, 0); err != nil {
+			t.Fatal(err)
+		}
+		load(t, st, []any{int64(3), secret + "-3", nil, nil})
+		if _, err := st.Backup(&incremental, c1+1); err != nil {
+			t.Fatal(err)
+		}
+		want := map[uint64]string{c1: digest(t, st, "docs", c1), st.Head(): digest(t, st, "docs", st.Head())}
+		st.Close()
+		plain := bytes.Contains(full.Bytes(), []byte(secret)) || bytes.Contains(incremental.Bytes(), []byte(secret))
+		if plain == encrypted {
+			t.Fatalf("encrypted %v: a row value in plaintext in the backup: %v", encrypted, plain)
+		}
+		if !encrypted {
+			continue
+		}
+		chain := func(cut int) []io.Reader {
+			return []io.Reader{bytes.NewReader(full.Bytes()), bytes.NewReader(incremental.Bytes()[:incremental.Len()-cut])}
+		}
+		for name, tc := range map[string]struct {
+			key  []byte
+			cut  int
+			want error
+		}{
+			"no key":    {nil, 0, store.ErrEncrypted},
+			"other key": {bytes.Repeat([]byte{6}, 16), 0, store.ErrWrongKey},
+			"truncated": {key, 10, nil},
+		} {
+			dir := filepath.Join(t.TempDir(), "restored")
+			err := store.Restore(dir, chain(tc.cut), store.Options{EncryptionKey: tc.key})
+			if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("%s: restore: %v, want %v", name, err, tc.want)
+			}
+			if _, serr := os.Stat(filepath.Join(dir, "db")); serr == nil {
+				t.Errorf("%s: a failed restore left a store", name)
+			}
+		}
+		t.Run("with the key", func(t *testing.T) { checkRestore(t, chain(0), want, false, store.Options{EncryptionKey: key}) })
 	}
 }

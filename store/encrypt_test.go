@@ -7,14 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
 )
 
 // With a key, no file of the store holds a row value in plaintext (the
-// rows are flushed to tables and the value log, then the store is closed
-// and every file read); opening without the key, or with another, is a
+// rows are flushed to tables and the value log, gc rewrites them, then the
+// store is closed and every file read); opening without the key, or with another, is a
 // clear error; the right key reads the rows back. Without a key, the same
 // values are found: the test can see them.
 func TestEncryptionAtRest(t *testing.T) {
@@ -49,6 +50,11 @@ func TestEncryptionAtRest(t *testing.T) {
 			}
 		}
 		if _, err := c.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		// The files searched are those of gc's rewrite, which must be
+		// encrypted as the store was.
+		if _, err := st.GC(store.GCOptions{Before: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.Close(); err != nil {

@@ -30,6 +30,7 @@ type Store struct {
 	dir string
 	db  *badger.DB
 	bo  badger.Options // how db was opened; GC opens its rewrite alike
+	key []byte         // the encryption key, or nil
 
 	retention atomic.Pointer[Retention] // nil until GC first runs
 
@@ -111,7 +112,7 @@ func Open(dir string, o ...Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{dir: dir, db: db, bo: bo}
+	s := &Store{dir: dir, db: db, bo: bo, key: opt.EncryptionKey}
 	if s.recovered, err = s.recover(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: recovering an interrupted commit: %w", dir, err)

@@ -173,14 +173,14 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if !all && len(list) > 0 {
 				list = list[len(list)-1:]
 			}
-			res := pipeline.Result{Columns: []string{"version", "created", "kind", "since", "head", "bytes"}}
+			res := pipeline.Result{Columns: []string{"version", "created", "kind", "since", "head", "bytes", "encrypted"}}
 			for i := len(list) - 1; i >= 0; i-- {
 				r := list[i]
 				kind := "full"
 				if r.Incremental {
 					kind = "incremental"
 				}
-				res.Rows = append(res.Rows, []any{r.Version, r.Created, kind, int64(r.Since), int64(r.Head), r.Bytes})
+				res.Rows = append(res.Rows, []any{r.Version, r.Created, kind, int64(r.Since), int64(r.Head), r.Bytes, r.Encrypted})
 			}
 			return w.write(res)
 		},

@@ -456,6 +456,30 @@ func TestCLIEncryptionAtRest(t *testing.T) {
 	if len(leaked) > 0 {
 		t.Errorf("row text in plaintext in %v", leaked)
 	}
+	// Its backups are encrypted too, and restore only with the key.
+	bk := filepath.Join(dir, "backups")
+	if code, _, errs := cli(t, "--store", st, "--encryption-key-file", key, "backup", "create", "--to", bk); code != 0 {
+		t.Fatal(errs)
+	}
+	filepath.Walk(bk, func(p string, info os.FileInfo, err error) error {
+		if b, _ := os.ReadFile(p); err == nil && !info.IsDir() && bytes.Contains(b, []byte(want)) {
+			t.Errorf("row text in plaintext in the backup %s", p)
+		}
+		return nil
+	})
+	if code, out, _ := cli(t, "backup", "ls", "--format", "csv", bk); code != 0 || !strings.Contains(out, ",true\n") {
+		t.Errorf("backup ls: %q", out)
+	}
+	if code, _, errs := cli(t, "backup", "restore", bk, "--target", filepath.Join(dir, "r1")); code == 0 || !strings.Contains(errs, "encrypted") {
+		t.Errorf("restore without the key: %d %q", code, errs)
+	}
+	if code, _, errs := cli(t, "--encryption-key-file", key, "backup", "restore", bk, "--target", filepath.Join(dir, "r2")); code != 0 {
+		t.Errorf("restore with the key: %q", errs)
+	}
+	_, d1, _ := cli(t, "--store", st, "--encryption-key-file", key, "digest", "docs")
+	if _, d2, errs := cli(t, "--store", filepath.Join(dir, "r2"), "--encryption-key-file", key, "digest", "docs"); d1 == "" || d2 != d1 {
+		t.Errorf("restored digest %q, want %q (%s)", d2, d1, errs)
+	}
 	if code, _, errs := cli(t, "--store", st, "tables"); code == 0 || !strings.Contains(errs, "encrypted") {
 		t.Errorf("without the key: %d %q", code, errs)
 	}
