@@ -169,6 +169,8 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		return Result{Message: "SET " + x.Name}, nil
 	case Select:
 		return s.selectRows(x)
+	case Delete:
+		return s.deleteRows(x)
 	case CreateIndex:
 		return s.createIndex(x)
 	case DropIndex:
@@ -283,6 +285,23 @@ func StatusRow(st progress.Status) store.Row {
 	return store.Row{st.Job, st.Table, st.State, total, st.FilesDone, st.Rows, st.Errors, st.Started, finished, st.LastModified, failure}
 }
 
+// rowFilter types a WHERE condition against a table's schema and returns
+// whether a row matches it; nil for no condition.
+func rowFilter(w *Where, schema lake.Schema) (func(store.Row) bool, error) {
+	if w == nil {
+		return nil, nil
+	}
+	e, err := w.Filter(schema)
+	if err != nil {
+		return nil, err
+	}
+	return func(r store.Row) bool {
+		return e.Eval(func(col string) (filter.Value, bool) {
+			return filter.ValueOf(r[schema.Index(col)])
+		}) == filter.True
+	}, nil
+}
+
 func (s *Session) selectRows(q Select) (Result, error) {
 	at := s.Store.Head()
 	if s.At != 0 {
@@ -365,17 +384,9 @@ func (s *Session) selectRows(q Select) (Result, error) {
 			return Result{}, err
 		}
 	}
-	var where func(store.Row) bool // nil: no WHERE
-	if q.Where != nil {
-		e, err := q.Where.Filter(ti.Schema)
-		if err != nil {
-			return Result{}, err
-		}
-		where = func(r store.Row) bool {
-			return e.Eval(func(col string) (filter.Value, bool) {
-				return filter.ValueOf(r[ti.Schema.Index(col)])
-			}) == filter.True
-		}
+	where, err := rowFilter(q.Where, ti.Schema) // nil: no WHERE
+	if err != nil {
+		return Result{}, err
 	}
 	match := where
 	if match == nil {

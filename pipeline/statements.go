@@ -69,6 +69,25 @@ func (w *Where) Filter(s lake.Schema) (filter.Expr, error) {
 	return e, err
 }
 
+// where reads the condition after WHERE, checking its syntax; it is typed
+// against the table when the statement runs.
+func (p *parser) where() (*Where, error) {
+	start := p.i
+	if _, err := p.filterOr(nil); err != nil {
+		return nil, err
+	}
+	toks := append(append([]token(nil), p.toks[start:p.i]...), token{kind: tEOF, pos: p.toks[p.i].pos})
+	return &Where{Text: p.src, toks: toks}, nil
+}
+
+// Delete is DELETE FROM table [WHERE condition]: the rows that match (all
+// of them without WHERE) are deleted, in one commit.
+type Delete struct {
+	Table     string
+	Where     *Where
+	Statement string // its text, for the commit log
+}
+
 // AlterTable is ALTER TABLE name ADD [COLUMN] col TYPE [NOT NULL]
 // [DEFAULT v], DROP [COLUMN] [IF EXISTS] col, or RENAME [COLUMN] a TO b.
 type AlterTable struct {
@@ -107,6 +126,7 @@ func (DropTable) stmt()   {}
 func (Copy) stmt()        {}
 func (Export) stmt()      {}
 func (Select) stmt()      {}
+func (Delete) stmt()      {}
 func (Set) stmt()         {}
 func (CreateIndex) stmt() {}
 func (DropIndex) stmt()   {}
@@ -137,6 +157,10 @@ func Parse(src string) ([]Statement, error) {
 		if e, ok := s.(Export); ok {
 			e.Statement = strings.TrimSpace(string([]rune(src)[start:p.peek().pos]))
 			s = e
+		}
+		if d, ok := s.(Delete); ok {
+			d.Statement = strings.TrimSpace(string([]rune(src)[start:p.peek().pos]))
+			s = d
 		}
 		out = append(out, s)
 		if !p.sym(";") && p.peek().kind != tEOF {
@@ -236,6 +260,16 @@ func (p *parser) statement() (Statement, error) {
 		return d, err
 	case p.kw("COPY"):
 		return p.copy()
+	case p.kw("DELETE", "FROM"):
+		d := Delete{}
+		var err error
+		if d.Table, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if p.kw("WHERE") {
+			d.Where, err = p.where()
+		}
+		return d, err
 	case p.kw("SELECT"):
 		return p.selectStmt()
 	case p.kw("SET"):
@@ -252,7 +286,7 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, COPY, SELECT or SET")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE or SET")
 }
 
 func (p *parser) createIndex() (Statement, error) {
@@ -962,12 +996,9 @@ func (p *parser) selectStmt() (Statement, error) {
 		}
 	}
 	if p.kw("WHERE") {
-		start := p.i
-		if _, err := p.filterOr(nil); err != nil {
+		if s.Where, err = p.where(); err != nil {
 			return nil, err
 		}
-		toks := append(append([]token(nil), p.toks[start:p.i]...), token{kind: tEOF, pos: p.toks[p.i].pos})
-		s.Where = &Where{Text: p.src, toks: toks}
 	}
 	if p.kw("ORDER", "BY") {
 		o := &OrderBy{}
