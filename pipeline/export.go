@@ -381,6 +381,9 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	p.stageOut = !sharesMemory(ro)
 	if p.stageOut {
 		p.snap.Staging = p.staging
+		if st.Encrypted() {
+			p.snap.Seal = sources.NewStagingKey()
+		}
 	}
 	folder := p.key
 	if single {

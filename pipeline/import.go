@@ -155,6 +155,9 @@ type Plan struct {
 	Create  bool        // the table does not exist yet
 	Mapping transforms.Mapping
 	Staging string
+	// Seal is the job's staging key when the store is encrypted: every
+	// staged row, error and index part is sealed with it (sources.SealBytes).
+	Seal []byte
 	// SpillThreshold is the bytes of segments staged in memory before the
 	// rest go to Staging; 0 unless the workers share this process.
 	SpillThreshold int64
@@ -357,6 +360,9 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		}
 		removeOrphanStaging(p.Staging)
 	}
+	if st.Encrypted() {
+		p.Seal = sources.NewStagingKey()
+	}
 	return p, nil
 }
 
@@ -490,7 +496,7 @@ func (p *Plan) Build(s beam.Scope) {
 	batches, stats := sources.ReadParquet(s, p.Read)
 	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
 	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold,
-		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit}, mapped, dead, stats)
+		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit, Seal: p.Seal}, mapped, dead, stats)
 }
 
 // RunImport plans, runs and commits an import. A failed import commits
@@ -601,7 +607,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	if err != nil {
 		return res, err
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Hook: hook, Staging: p.Staging, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0})
+	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Hook: hook, Staging: p.Staging, Seal: p.Seal, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0})
 	if err != nil {
 		return res, err
 	}
@@ -728,7 +734,7 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 		if !slices.ContainsFunc(p.Indexes, func(w store.IndexDef) bool { return reflect.DeepEqual(w, d) }) {
 			return nil, false, nil
 		}
-		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, d.Name, written)
+		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, p.Seal, d.Name, written)
 		return parts, err == nil, err
 	}
 	return indexCommit(c, ti, fresh, staged)

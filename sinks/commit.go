@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,8 +36,10 @@ const (
 type CommitOptions struct {
 	Staging string
 	Job     string
-	Table   store.TableInfo
-	Mode    Mode
+	// Seal is the job's staging key, when Stage sealed the segments.
+	Seal  []byte
+	Table store.TableInfo
+	Mode  Mode
 	// MaxErrors aborts the commit when the job has more row errors; -1 for
 	// no limit, 0 to fail on the first.
 	MaxErrors int64
@@ -122,7 +125,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		return res, err
 	}
 	defer done()
-	sr := &segmentReader{bucket: b, commit: c, window: opt.MappedWindow}
+	sr := &segmentReader{bucket: b, commit: c, window: opt.MappedWindow, seal: opt.Seal}
 	if sr.window <= 0 {
 		sr.window = 64 << 20
 	}
@@ -201,6 +204,9 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			data, err := b.ReadAll(ctx, seg.Name)
 			if err != nil {
 				return res, fmt.Errorf("read staged %s: %w", seg.Name, err)
+			}
+			if data, err = sources.OpenBytes(opt.Seal, data, seg.Name); err != nil {
+				return res, err
 			}
 			var errs []lake.RowError
 			if err := json.Unmarshal(data, &errs); err != nil {
@@ -326,8 +332,10 @@ type segmentReader struct {
 	bucket *blob.Bucket
 	local  string // staging folder, when staging is local
 	commit *store.Commit
-	maps   [][]byte
-	mapped int64 // bytes in maps
+	seal   []byte   // the job's staging key, or nil
+	maps   [][]byte // mapped files
+	opened [][]byte // sealed segments, opened into memory
+	mapped int64    // bytes in maps and opened
 	// window bounds the staged bytes mapped at once: past it, the commit
 	// is flushed (Badger lets go of the keys and values it was handed) and
 	// the mappings are released. Mapped pages count as resident memory.
@@ -338,7 +346,7 @@ func (sr *segmentReader) release() {
 	for _, m := range sr.maps {
 		_ = unmap(m)
 	}
-	sr.maps, sr.mapped = nil, 0
+	sr.maps, sr.opened, sr.mapped = nil, nil, 0
 }
 
 // done is called after each segment is fully read.
@@ -356,21 +364,32 @@ func (sr *segmentReader) done() error {
 func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte, row int64) error) error {
 	if sr.local != "" && !seg.InMemory {
 		data, err := mapFile(filepath.Join(sr.local, filepath.FromSlash(seg.Name)))
-		if err == nil {
+		if err == nil && sr.seal != nil {
+			sealed := data
+			data, err = sources.OpenBytes(sr.seal, sealed, seg.Name)
+			_ = unmap(sealed)
+			if err != nil {
+				return err
+			}
+			sr.opened = append(sr.opened, data)
+			sr.mapped += int64(len(data))
+		} else if err == nil {
 			sr.maps = append(sr.maps, data)
 			sr.mapped += int64(len(data))
+		}
+		if err == nil {
 			if err := readRowsFrom(data, fn); err != nil {
 				return fmt.Errorf("staged %s: %w", seg.Name, err)
 			}
 			return sr.done()
 		}
 	}
-	return eachRow(ctx, sr.bucket, seg, fn)
+	return eachRow(ctx, sr.bucket, seg, sr.seal, fn)
 }
 
 // eachRow calls fn for each row of a staged segment, held in this
 // process's memory or read from the staging bucket.
-func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, fn func(key, val []byte, row int64) error) error {
+func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, seal []byte, fn func(key, val []byte, row int64) error) error {
 	if seg.InMemory {
 		data, ok := memStage.get(seg.Name)
 		if !ok {
@@ -386,7 +405,11 @@ func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, fn func(key, val 
 		return fmt.Errorf("read staged %s: %w", seg.Name, err)
 	}
 	defer r.Close()
-	if err := readRows(r, fn); err != nil {
+	rows, err := sources.OpenReader(r, seal)
+	if err != nil {
+		return fmt.Errorf("staged %s: %w", seg.Name, err)
+	}
+	if err := readRows(rows, fn); err != nil {
 		return fmt.Errorf("staged %s: %w", seg.Name, err)
 	}
 	return nil
@@ -428,8 +451,13 @@ func Cleanup(ctx context.Context, stagingURL, job string) error {
 	for {
 		obj, err := it.Next(ctx)
 		if err != nil {
-			return nil
+			break
 		}
 		_ = b.Delete(ctx, obj.Key)
 	}
+	// A local folder keeps the job's emptied folders: remove them too.
+	if local := strings.TrimPrefix(stagingURL, "file://"); !strings.Contains(local, "://") && job != "" {
+		_ = os.RemoveAll(filepath.Join(local, job))
+	}
+	return nil
 }

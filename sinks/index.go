@@ -95,7 +95,7 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 	for j, seg := range g.Segments {
 		staged.Segments = append(staged.Segments, seg.Name)
 		var row int64
-		err := eachRow(ctx, fn.bucket, seg, func(key, val []byte, _ int64) error {
+		err := eachRow(ctx, fn.bucket, seg, fn.seal, func(key, val []byte, _ int64) error {
 			added, err := b.AddRow(key, val, 0)
 			if err != nil {
 				return fmt.Errorf("index %s: staged %s row %d: %w", d.Name, seg.Name, row, err)
@@ -126,8 +126,9 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 // ResolveParts reads the parts that the workers staged for an index and
 // sets their entries' versions for commit c, whose rows written records
 // (CommitResult.Written): an entry of a row that the commit did not write
-// can never be current. Parts left with no live entry are dropped.
-func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging, index string, written Written) ([][]byte, error) {
+// can never be current. Parts left with no live entry are dropped. seal is
+// the job's staging key (StageOptions.Seal), or nil.
+func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging string, seal []byte, index string, written Written) ([][]byte, error) {
 	b, done, err := sources.OpenBucket(ctx, staging)
 	if err != nil {
 		return nil, err
@@ -141,6 +142,9 @@ func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging, ind
 		data, err := b.ReadAll(ctx, seg.Name)
 		if err != nil {
 			return nil, fmt.Errorf("read staged %s: %w", seg.Name, err)
+		}
+		if data, err = sources.OpenBytes(seal, data, seg.Name); err != nil {
+			return nil, err
 		}
 		st, err := indexes.UnmarshalStaged(data)
 		if err != nil {

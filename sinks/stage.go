@@ -35,6 +35,10 @@ type StageOptions struct {
 	// bounds the rows of each part (indexes.SegmentRows).
 	Indexes     []store.IndexDef `json:"indexes,omitempty"`
 	MemoryLimit int64            `json:"memory_limit,omitempty"`
+	// Seal, when set, is the job's staging key (sources.NewStagingKey):
+	// every staged segment, error list and index part is sealed with it.
+	// The manifest, which holds no row value, is not.
+	Seal []byte `json:"seal,omitempty"`
 }
 
 // ManifestKey is the staging key of a job's manifest.
@@ -72,21 +76,30 @@ func Stage(s beam.Scope, opt StageOptions, batches, deadLetters, readStats beam.
 type staging struct {
 	bucket *blob.Bucket
 	done   func()
+	seal   []byte
 }
 
 func (st *staging) open(ctx context.Context, opt StageOptions) error {
 	b, done, err := sources.OpenBucket(ctx, opt.Staging)
-	st.bucket, st.done = b, done
+	st.bucket, st.done, st.seal = b, done, opt.Seal
 	if err != nil {
 		return err
 	}
 	return sources.PublishProgress(ctx, opt.Job, opt.Staging)
 }
 
-// write stores one staged object. Unlike Bucket.WriteAll it computes no
-// MD5 (which cost more than the whole encode); the drivers that need a
-// checksum compute their own.
+// write stores one staged object, sealed with the job's key if it has one.
+// Unlike Bucket.WriteAll it computes no MD5 (which cost more than the
+// whole encode); the drivers that need a checksum compute their own.
 func (st *staging) write(ctx context.Context, key string, data []byte) error {
+	data, err := sources.SealBytes(st.seal, data)
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", key, err)
+	}
+	return st.writePlain(ctx, key, data)
+}
+
+func (st *staging) writePlain(ctx context.Context, key string, data []byte) error {
 	w, err := st.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", key, err)
@@ -235,7 +248,7 @@ func (fn *manifestFn) ProcessElement(ctx context.Context, _ int, segs func(*Segm
 	if err != nil {
 		return err
 	}
-	return fn.write(ctx, ManifestKey(fn.Opt.Job), data)
+	return fn.writePlain(ctx, ManifestKey(fn.Opt.Job), data)
 }
 
 func init() {

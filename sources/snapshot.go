@@ -40,6 +40,9 @@ type SnapshotOptions struct {
 	// ShareStore made visible in this process.
 	Staging   string `json:"staging,omitempty"`
 	BatchRows int    `json:"batch_rows,omitempty"`
+	// Seal, when set, is the job's staging key: the staged ranges are
+	// sealed with it (SealWriter).
+	Seal []byte `json:"seal,omitempty"`
 }
 
 // SnapshotRange is one element of a snapshot read: a range and its rank.
@@ -108,7 +111,13 @@ func StageSnapshot(ctx context.Context, st *store.Store, opt SnapshotOptions) er
 				errs[i] = err
 				return
 			}
-			bw := bufio.NewWriterSize(w, 1<<20)
+			sw, err := SealWriter(w, opt.Seal)
+			if err != nil {
+				w.Close()
+				errs[i] = err
+				return
+			}
+			bw := bufio.NewWriterSize(sw, 1<<20)
 			var hdr [binary.MaxVarintLen64]byte
 			err = st.ScanRange(opt.Table, opt.At, r, func(_ store.TableInfo, _, v []byte) error {
 				bw.Write(hdr[:binary.PutUvarint(hdr[:], uint64(len(v)))])
@@ -117,6 +126,9 @@ func StageSnapshot(ctx context.Context, st *store.Store, opt SnapshotOptions) er
 			})
 			if err == nil {
 				err = bw.Flush()
+			}
+			if err == nil {
+				err = sw.Close()
 			}
 			if cerr := w.Close(); err == nil {
 				err = cerr
@@ -268,7 +280,11 @@ func (fn *snapshotFn) readStaged(ctx context.Context, i int, row func([]byte) er
 		return fmt.Errorf("staged snapshot %s: %w", key, err)
 	}
 	defer rd.Close()
-	br := bufio.NewReaderSize(rd, 1<<20)
+	opened, err := OpenReader(rd, fn.opt.Seal)
+	if err != nil {
+		return fmt.Errorf("staged snapshot %s: %w", key, err)
+	}
+	br := bufio.NewReaderSize(opened, 1<<20)
 	var buf []byte
 	for {
 		n, err := binary.ReadUvarint(br)
