@@ -76,7 +76,8 @@ func TestDelete(t *testing.T) {
 }
 
 // Deleting edges removes their adjacency; a node that edges still
-// reference is not deleted, until they are.
+// reference is not deleted, until they are; the tag before the deletes
+// still reads the neighbours.
 func TestDeleteEdgesThenNodes(t *testing.T) {
 	s := session(t, "direct")
 	exec(t, s, guideGraph)
@@ -95,6 +96,9 @@ func TestDeleteEdgesThenNodes(t *testing.T) {
 	if d := degree(); d != "[[4]]" {
 		t.Fatalf("degree of 5: %s", d)
 	}
+	if _, err := s.CreateTag("all-edges", 0, ""); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Exec(context.Background(), fmt.Sprintf("DELETE FROM knowledge.entity WHERE id = '%s'", uid(5))); err == nil || !strings.Contains(err.Error(), "is an end of edges in knowledge.relates") {
 		t.Errorf("deleting a node with edges: %v", err)
 	}
@@ -108,5 +112,13 @@ func TestDeleteEdgesThenNodes(t *testing.T) {
 	}
 	if r := exec(t, s, fmt.Sprintf("DELETE FROM knowledge.entity WHERE id = '%s'", uid(5)))[0]; r.Message != "DELETE 1 row(s) from knowledge.entity" {
 		t.Errorf("deleting the node: %s", r.Message)
+	}
+	// The tag still reads the node and its four neighbours.
+	then := fmt.Sprint(exec(t, s, "SELECT * FROM neighbors('knowledge', $1) AT (TAG => 'all-edges')")[0].Rows)
+	if strings.Count(then, uid(4)) != 2 || strings.Count(then, uid(6)) != 2 {
+		t.Errorf("neighbours of 5 at the tag: %s", then)
+	}
+	if now := exec(t, s, "SELECT * FROM neighbors('knowledge', $1)")[0].Rows; len(now) != 0 {
+		t.Errorf("neighbours of the deleted node 5: %v", now)
 	}
 }
