@@ -12,7 +12,8 @@ import (
 // index entries stay and are skipped by searches at later commits (the
 // row is gone there) while reads at earlier commits still find them. An
 // edge row loses its adjacency with it; a node that edges still reference
-// is not deleted: the statement fails, naming it, and deletes nothing.
+// is not deleted: the statement fails, naming it, and deletes nothing. A
+// DELETE that matches no row makes no commit.
 func (s *Session) deleteRows(d Delete) (Result, error) {
 	return s.inCommit("DELETE FROM "+d.Table, func(c *store.Commit) (Result, error) {
 		c.SetStatement(d.Statement)
@@ -64,7 +65,7 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 			return Result{}, err
 		}
 		c.Count(t.Name, 0, 0, n)
-		return Result{Message: fmt.Sprintf("DELETE %d row(s) from %s", n, t.Name)}, nil
+		return Result{Message: fmt.Sprintf("DELETE %d row(s) from %s", n, t.Name), unchanged: n == 0}, nil
 	})
 }
 

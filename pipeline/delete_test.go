@@ -30,8 +30,11 @@ func TestDelete(t *testing.T) {
 			t.Errorf("%s: %v, want %q", stmt, err, want)
 		}
 	}
+	if r := exec(t, s, "DELETE FROM documents WHERE id < 0")[0]; r.Message != "DELETE 0 row(s) from documents" {
+		t.Errorf("delete nothing: %s", r.Message)
+	}
 	if s.Store.Head() != head {
-		t.Fatalf("a failed DELETE committed")
+		t.Fatalf("a failed DELETE, or one that matched nothing, committed")
 	}
 	if r := exec(t, s, "DELETE FROM documents WHERE id < 100")[0]; r.Message != "DELETE 100 row(s) from documents" {
 		t.Errorf("delete: %s", r.Message)

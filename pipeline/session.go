@@ -48,6 +48,9 @@ type Result struct {
 	// "index NAME", or "scan" (with the reason when an index was passed
 	// over); empty for other statements.
 	Plan string
+	// unchanged: the statement changed nothing, and inCommit makes no
+	// commit for it.
+	unchanged bool
 }
 
 // settings that SET accepts; the import memory settings are recorded and
@@ -180,7 +183,7 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 }
 
 // inCommit runs fn in a commit of its own, which it finishes when fn
-// succeeds and aborts when it fails.
+// succeeds and aborts when it fails, or when it changed nothing.
 func (s *Session) inCommit(message string, fn func(c *store.Commit) (Result, error)) (Result, error) {
 	c, err := s.Store.Begin(message)
 	if err != nil {
@@ -191,6 +194,9 @@ func (s *Session) inCommit(message string, fn func(c *store.Commit) (Result, err
 	if err != nil {
 		c.Abort()
 		return Result{}, err
+	}
+	if res.unchanged {
+		return res, c.Abort()
 	}
 	if _, err := c.Finish(); err != nil {
 		return Result{}, err
