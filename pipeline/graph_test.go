@@ -195,7 +195,7 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	if _, err := s.Revert(fmt.Sprint(again)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GC(0); err != nil {
+	if _, err := s.GC(0, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, at := range []string{"", "AT (TAG => 'edges-v1')"} {

@@ -52,8 +52,9 @@ func (s *Session) Revert(ref string) (Result, error) {
 
 // GC collects the versions that only commits older than keepDays days
 // read, except the commits that tags name: every moment of the last
-// keepDays days stays readable (store.GC).
-func (s *Session) GC(keepDays int) (Result, error) {
+// keepDays days stays readable (store.GC). With dryRun it only lists the
+// commits it would collect.
+func (s *Session) GC(keepDays int, dryRun bool) (Result, error) {
 	if keepDays < 0 {
 		return Result{}, fmt.Errorf("gc: --keep-days %d: the days to keep are 0 or more", keepDays)
 	}
@@ -62,9 +63,18 @@ func (s *Session) GC(keepDays int) (Result, error) {
 		Message:   fmt.Sprintf("gc: keep %d day(s) and tagged commits", keepDays),
 		Author:    s.author(),
 		Statement: fmt.Sprintf("lakelink gc --keep-days %d", keepDays),
+		DryRun:    dryRun,
 	})
 	if err != nil {
 		return Result{}, err
+	}
+	if dryRun {
+		list := make([]string, len(r.Collected))
+		for i, ts := range r.Collected {
+			list[i] = fmt.Sprint(ts)
+		}
+		return Result{Message: fmt.Sprintf("gc would keep commit %d on and %d tagged commit(s) before it (%v), and collect %d commit(s): %s",
+			r.Horizon, len(r.Kept), r.Kept, len(r.Collected), strings.Join(list, ", "))}, nil
 	}
 	return Result{Message: fmt.Sprintf("gc (commit %d): kept commit %d on and %d tagged commit(s) before it; collected %d commit(s); %d key version(s) dropped, %d kept; database %s -> %s",
 		r.Commit, r.Horizon, len(r.Kept), len(r.Collected), r.VersionsDropped, r.VersionsKept, humanBytes(r.BytesBefore), humanBytes(r.BytesAfter))}, nil

@@ -55,7 +55,14 @@ func TestRevertThenGC(t *testing.T) {
 		t.Errorf("reverting twice: %v", err)
 	}
 
-	res, err = s.GC(0)
+	head := s.Store.Head()
+	if res, err := s.GC(0, true); err != nil || !strings.Contains(res.Message, fmt.Sprintf("collect 2 commit(s): %d, %d", upsert-1, upsert)) {
+		t.Errorf("dry run: %v %v", res.Message, err)
+	}
+	if s.Store.Head() != head || digest(upsert) == "" {
+		t.Fatal("the dry run changed the store")
+	}
+	res, err = s.GC(0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +88,7 @@ func TestRevertThenGC(t *testing.T) {
 	if fmt.Sprint(r.Rows) != fmt.Sprintf("[[%d false] [%d true]]", tagged, upsert) {
 		t.Errorf("lakelink_commits: %v", r.Rows)
 	}
-	if _, err := s.GC(-1); err == nil {
+	if _, err := s.GC(-1, false); err == nil {
 		t.Errorf("gc with -1 days")
 	}
 }

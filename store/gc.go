@@ -25,6 +25,8 @@ type GCOptions struct {
 	Before time.Time
 	// Message, Author and Statement go into the gc commit's record.
 	Message, Author, Statement string
+	// DryRun only says what GC would keep and collect; it changes nothing.
+	DryRun bool
 }
 
 // GCResult says what GC did.
@@ -82,6 +84,9 @@ func (s *Store) GC(o GCOptions) (GCResult, error) {
 		}
 	}
 
+	if o.DryRun {
+		return res, nil
+	}
 	msg := o.Message
 	if msg == "" {
 		msg = fmt.Sprintf("gc: keep from commit %d and %d tagged commit(s) before it", res.Horizon, len(res.Kept))
