@@ -31,7 +31,7 @@ import (
 func (s *Store) Backup(w io.Writer, since uint64) (uint64, error) {
 	head := s.Head()
 	if len(s.key) == 0 {
-		return head, s.versionStream(w, head, since, nil)
+		return head, s.versionStream(head, since, nil, writeBackup(w))
 	}
 	if _, err := w.Write(backupMagic); err != nil {
 		return head, err
@@ -40,7 +40,7 @@ func (s *Store) Backup(w io.Writer, since uint64) (uint64, error) {
 	if err != nil {
 		return head, err
 	}
-	if err := s.versionStream(ew, head, since, nil); err != nil {
+	if err := s.versionStream(head, since, nil, writeBackup(ew)); err != nil {
 		return head, err
 	}
 	return head, ew.Close()

@@ -177,10 +177,13 @@ func (s *Store) rewrite(r Retention, res *GCResult) error {
 	if err != nil {
 		return fmt.Errorf("gc: %w", err)
 	}
+	// Loaded through write batches, as Restore does. In BenchmarkGC this
+	// ran at 0.88-1.50x the speed of a stock Badger copy of the store, a
+	// StreamWriter building the tables directly at 0.99-1.03x.
 	pr, pw := io.Pipe()
 	streamed := make(chan error, 1)
 	go func() {
-		err := s.versionStream(pw, math.MaxUint64, 0, keep)
+		err := s.versionStream(math.MaxUint64, 0, keep, writeBackup(pw))
 		pw.CloseWithError(err)
 		streamed <- err
 	}()

@@ -14,10 +14,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// A version stream carries versions of the store's keys in Badger's
-// backup format (each KVList as a little-endian uint64 length and its
-// protobuf), which db.Load reads back. Backups and the retention
-// collector both write one.
+// A version stream carries versions of the store's keys: backups write it
+// in Badger's backup format (each KVList as a little-endian uint64 length
+// and its protobuf), which db.Load reads back; so does the retention
+// collector, loading it into the rewritten database.
 //
 // It is not Stream.Backup: that stops at a key's first deletion, so the
 // versions behind a deleted row, a dropped table or a deleted tag were
@@ -35,11 +35,14 @@ const bitDelete byte = 1 << 0
 // goroutines at once.
 type keepFunc func(key []byte, v, newer uint64) bool
 
-// versionStream writes to w the versions of every key at or below at and
-// at or above since that keep accepts (all of them when keep is nil). In a
-// full stream (since 0), a key's oldest carried versions are left out while
-// they are deletions: with nothing older, the key reads as absent anyway.
-func (s *Store) versionStream(w io.Writer, at, since uint64, keep keepFunc) error {
+// versionStream streams the versions of every key at or below at and at
+// or above since that keep accepts (all of them when keep is nil) to send,
+// as Badger's Stream hands them over: lists of KVs, each range of keys in
+// order under a stream id of its own and closed by a StreamDone entry.
+// In a full stream (since 0), a key's oldest
+// carried versions are left out while they are deletions: with nothing
+// older, the key reads as absent anyway.
+func (s *Store) versionStream(at, since uint64, keep keepFunc, send func(*z.Buffer) error) error {
 	st := s.db.NewStreamAt(at)
 	st.LogPrefix = "lakelink versions"
 	if since > 0 {
@@ -81,7 +84,14 @@ func (s *Store) versionStream(w io.Writer, at, since uint64, keep keepFunc) erro
 		}
 		return list, nil
 	}
-	st.Send = func(buf *z.Buffer) error {
+	st.Send = send
+	return st.Orchestrate(context.Background())
+}
+
+// writeBackup returns a Send for versionStream that writes the lists to
+// w in Badger's backup format, which db.Load reads.
+func writeBackup(w io.Writer) func(*z.Buffer) error {
+	return func(buf *z.Buffer) error {
 		list, err := badger.BufferToKVList(buf)
 		if err != nil {
 			return err
@@ -106,5 +116,4 @@ func (s *Store) versionStream(w io.Writer, at, since uint64, keep keepFunc) erro
 		_, err = w.Write(b)
 		return err
 	}
-	return st.Orchestrate(context.Background())
 }
