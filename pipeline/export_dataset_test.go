@@ -72,6 +72,19 @@ func TestExportPartitionBy(t *testing.T) {
 	if ts, ok := r.Rows[0][0].(time.Time); !ok || r.Rows[0][1] != time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC) {
 		t.Errorf("row 8 back: %v", r.Rows)
 	}
+	// parquet_scan reads the folders' values as columns too, the same as
+	// the import's.
+	scan := fmt.Sprintf("parquet_scan('%s/**/*.parquet')", dir)
+	if got, want := exec(t, s, "SELECT id, ok, created_at_date FROM "+scan+" WHERE id = 8")[0].Rows, exec(t, s, "SELECT id, ok, created_at_date FROM back WHERE id = 8")[0].Rows; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("parquet_scan row 8: %v, imported %v", got, want)
+	}
+	for _, where := range []string{"ok = 'true'", "ok IS NULL", "created_at_date IS NULL"} {
+		got := exec(t, s, "SELECT count(*) FROM "+scan+" WHERE "+where)[0].Rows[0][0]
+		want := exec(t, s, "SELECT count(*) FROM back WHERE "+where)[0].Rows[0][0]
+		if got != want || got == int64(0) {
+			t.Errorf("parquet_scan WHERE %s: %v rows, the import %v", where, got, want)
+		}
+	}
 	if _, err := s.Exec(context.Background(), fmt.Sprintf("COPY src TO '%s/x/' WITH (partition_by = ['embedding'])", dir)); err == nil || !strings.Contains(err.Error(), "cannot name a folder") {
 		t.Errorf("partition by a vector: %v", err)
 	}

@@ -22,7 +22,10 @@ import (
 //	    [WHERE ...] [ORDER BY cosine_similarity(embedding, $1) DESC LIMIT k]
 //
 // Its columns are those of the first file (the lakelink schema an export
-// stored in it, or the Parquet schema with embeddings detected). A
+// stored in it, or the Parquet schema with embeddings detected), then the
+// Hive partition columns: folders name=value that every file's path has
+// and no file column is named, typed like an import's (BIGINT, DATE or
+// TEXT; Hive's default partition reads as NULL). A
 // similarity search uses the files' AILK sections: files whose centroid
 // and radius cannot hold a result better than the k found so far are
 // skipped without reading their index, the others are searched through
@@ -34,6 +37,8 @@ type lakeFiles struct {
 	pattern string
 	objs    []sources.Object
 	schema  lake.Schema
+	// parts are the Hive partition columns, the last columns of schema.
+	parts []lake.Column
 }
 
 func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error) {
@@ -64,6 +69,7 @@ func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error)
 		if err := json.Unmarshal([]byte(meta), &l.schema); err != nil {
 			return nil, fmt.Errorf("object %s: bad %s: %w", objs[0].Name, sinks.SchemaMetaKey, err)
 		}
+		l.addPartitions()
 		return l, nil
 	}
 	l.schema = sources.SourceSchema(first.Columns)
@@ -82,7 +88,58 @@ func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error)
 			l.schema.Columns[i].Type = lake.Vector(d)
 		}
 	}
+	l.addPartitions()
 	return l, nil
+}
+
+// addPartitions adds the Hive partition columns that every object's path
+// names (in the first one's order) and the files do not hold.
+func (l *lakeFiles) addPartitions() {
+	segs := strings.Split(l.objs[0].Key, "/")
+	for _, seg := range segs[:len(segs)-1] {
+		name, _, ok := strings.Cut(seg, "=")
+		if !ok || !lake.ValidName(name) || l.schema.Index(name) >= 0 {
+			continue
+		}
+		values := make([]string, 0, len(l.objs))
+		for _, o := range l.objs {
+			v, err := sources.PartitionValues(o, []string{name})
+			if err != nil {
+				values = nil
+				break
+			}
+			values = append(values, v[name])
+		}
+		if values == nil {
+			continue
+		}
+		c := lake.Column{Name: name, Type: sources.PartitionType(values)}
+		l.parts = append(l.parts, c)
+		l.schema.Columns = append(l.schema.Columns, c)
+	}
+}
+
+// partitionRow returns the partition columns' values of object i, in the
+// order of l.parts.
+func (l *lakeFiles) partitionRow(i int) ([]any, error) {
+	if len(l.parts) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(l.parts))
+	for k, c := range l.parts {
+		names[k] = c.Name
+	}
+	vals, err := sources.PartitionValues(l.objs[i], names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(l.parts))
+	for k, c := range l.parts {
+		if out[k], err = (sources.PartitionValue{Name: c.Name, Type: c.Type, Value: vals[c.Name]}).Typed(); err != nil {
+			return nil, fmt.Errorf("object %s: partition %s=%s: %w", l.objs[i].Name, c.Name, vals[c.Name], err)
+		}
+	}
+	return out, nil
 }
 
 // scan calls fn with every row of every file, in the order of the match.
@@ -117,6 +174,11 @@ func (l *lakeFiles) scanFile(ctx context.Context, i int, want map[int64]bool, fn
 	if err != nil {
 		return err
 	}
+	parts, err := l.partitionRow(i)
+	if err != nil {
+		return err
+	}
+	first := len(l.schema.Columns) - len(l.parts)
 	var base int64
 	for rg := 0; rg < f.NumRowGroups(); rg++ {
 		n := f.RowGroupRows(rg)
@@ -135,6 +197,7 @@ func (l *lakeFiles) scanFile(ctx context.Context, i int, want map[int64]bool, fn
 						at := pos[strings.ToLower(c.Name)]
 						row[at] = lakeValue(lake.ValueAt(b.Record.Column(k), r), l.schema.Columns[at].Type)
 					}
+					copy(row[first:], parts)
 					if err := fn(row); err != nil {
 						return err
 					}
