@@ -9,6 +9,14 @@
 // process dies mid-commit, the next Open or Begin rolls those keys back to
 // their value at the head before anything else is written.
 //
+// History is first-class: tags name commits (tag.go), Diff compares two
+// commits, Commit.Revert undoes one commit's row changes in a new one,
+// and GC collects the versions that only old, untagged commits read,
+// behind a persisted retention point: reading a collected commit is
+// ErrCollected (retention.go, gc.go). Backup and Restore stream every
+// version, deletions included (versions.go); an encrypted store's backups
+// are encrypted too.
+//
 // Only one process may open a store; a second gets ErrInUse.
 //
 //	st, err := store.Open("./lakelink-data")
