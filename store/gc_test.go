@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,18 @@ func TestGCKeepsTaggedCommitsAndShrinks(t *testing.T) {
 	next := load(t, st, rows(3, 7)...)
 	if n, err := st.Count("docs", next); err != nil || n != 400 {
 		t.Errorf("count after a commit following gc = %d, %v", n, err)
+	}
+	// Once its tag is deleted, the next gc collects the tagged commit.
+	c, _ = st.Begin("delete tag")
+	if err := c.DeleteTag("audit"); err != nil {
+		t.Fatal(err)
+	}
+	c.Finish()
+	if res, err := st.GC(store.GCOptions{Before: time.Now()}); err != nil || len(res.Kept) != 0 || !slices.Contains(res.Collected, c1) {
+		t.Errorf("gc after deleting the tag: %+v, %v", res, err)
+	}
+	if _, err := st.Digest("docs", c1); !errors.Is(err, store.ErrCollected) {
+		t.Errorf("the untagged commit %d: %v", c1, err)
 	}
 }
 
