@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/conformance"
+	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
 // everyTypeDDL and everyTypeRow: a table with a column of every type
@@ -129,5 +131,35 @@ func TestExportErrors(t *testing.T) {
 	_, rows := readArrow(t, out)
 	if len(rows) != 5 || rows[0][0] != int64(15) || !strings.Contains(msg, "(commit 2)") || !strings.Contains(msg, "1 file(s)") {
 		t.Errorf("%s: %v", msg, rows)
+	}
+}
+
+// max_file_size bounds every file: a file ends within a step of rows of
+// the limit (the writer's estimate), not a whole batch past it.
+func TestExportMaxFileSize(t *testing.T) {
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (primary_key = 'id')", writeDocs(t, fixtures.Documents{Rows: 20000, Dim: 64})))
+	for _, limit := range []int64{256 << 10, 4 << 20} {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(limit))
+		exec(t, s, fmt.Sprintf("COPY docs TO '%s/' WITH (max_file_size = %d, parallel_workers = 1)", dir, limit))
+		files := parquetFiles(t, dir)
+		var total int64
+		for _, f := range files {
+			fi, err := os.Stat(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The footer comes on top of the writer's estimate.
+			if fi.Size() > limit+16<<10 {
+				t.Errorf("limit %d: %s has %d bytes", limit, f, fi.Size())
+			}
+			total += fi.Size()
+		}
+		if len(files) < 2 || total/int64(len(files)) < limit/4 {
+			t.Errorf("limit %d: %d files, %d bytes in all", limit, len(files), total)
+		}
+		if n := exec(t, s, fmt.Sprintf("SELECT count(*) FROM parquet_scan('%s/*.parquet')", dir))[0].Rows[0][0]; n != int64(20000) {
+			t.Errorf("limit %d: %v rows in the files", limit, n)
+		}
 	}
 }

@@ -396,14 +396,39 @@ func (sr *fileSeries) write(p pendingRows) error {
 		sr.cur = f
 		sr.seq++
 	}
-	if err := sr.cur.encode(p.rec, fn.cols, p.lo, p.hi); err != nil {
-		return err
+	limit := fn.Opt.MaxFileBytes
+	if limit <= 0 {
+		return sr.cur.encode(p.rec, fn.cols, p.lo, p.hi)
 	}
-	if fn.Opt.MaxFileBytes > 0 && sr.cur.w.Size() >= fn.Opt.MaxFileBytes {
-		return sr.closeFile()
+	// With a size limit, the rows go in steps that, at the file's bytes per
+	// row so far, fill what is left of it: a file ends within a step of
+	// the limit, not a whole batch past it. The steps depend only on the
+	// input, so the same input still gives the same files.
+	for lo := p.lo; lo < p.hi; {
+		step := min(p.hi-lo, firstStep)
+		if size := sr.cur.w.Size(); sr.cur.rows > 0 && size > 0 {
+			perRow := max(size/sr.cur.rows, 1)
+			step = min(p.hi-lo, max(int((limit-size)/perRow), 1))
+		}
+		if err := sr.cur.encode(p.rec, fn.cols, lo, lo+step); err != nil {
+			return err
+		}
+		lo += step
+		if sr.cur.w.Size() >= limit {
+			if err := sr.closeFile(); err != nil {
+				return err
+			}
+			if lo < p.hi {
+				return sr.write(pendingRows{rec: p.rec, lo: lo, hi: p.hi})
+			}
+		}
 	}
 	return nil
 }
+
+// firstStep is how many rows a size-limited file takes before its bytes
+// per row are known.
+const firstStep = 64
 
 func (sr *fileSeries) closeFile() error {
 	wf, err := sr.cur.close(sr.ctx)
