@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -50,7 +51,7 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 				}
 			}
 			if edge != nil {
-				if _, sk, tk, err := edge.endpoints(value); err != nil {
+				if sk, tk, err := edge.keys(row); err != nil {
 					return err
 				} else if sk != nil {
 					if err := c.DeleteAdjacency(t, sk, tk, key); err != nil {
@@ -71,21 +72,19 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 
 // nodeRef is an edge table whose source or target is a node table.
 type nodeRef struct {
-	edges store.TableInfo
-	out   bool            // the node is the edges' source
-	other store.TableInfo // the node table at the other end
-	node  store.TableInfo
+	edges     store.TableInfo
+	out       bool      // the node is the edges' source
+	otherType lake.Type // the id type of the node table at the other end
+	nodeID    int       // the node table's id column
 }
 
 var errHasEdge = errors.New("has an edge")
 
 // check fails when the node with this key is an end of some edge.
 func (r nodeRef) check(v *store.View, key []byte, row store.Row) error {
-	otherType := r.other.Schema.Columns[r.other.Schema.PKIndexes()[0]].Type
-	err := v.Adjacent(r.edges, key, r.out, otherType, func([]byte) error { return errHasEdge })
+	err := v.Adjacent(r.edges, key, r.out, r.otherType, func([]byte) error { return errHasEdge })
 	if errors.Is(err, errHasEdge) {
-		id := row[r.node.Schema.PKIndexes()[0]]
-		return fmt.Errorf("node %v is an end of edges in %s: delete those first", id, r.edges.Name)
+		return fmt.Errorf("node %v is an end of edges in %s: delete those first", row[r.nodeID], r.edges.Name)
 	}
 	return err
 }
@@ -123,7 +122,8 @@ func graphRole(c *store.Commit, t store.TableInfo) (*edgeHook, []nodeRef, error)
 			if err != nil {
 				return nil, nil, err
 			}
-			refs = append(refs, nodeRef{edges: et, out: end.out, other: other, node: t})
+			refs = append(refs, nodeRef{edges: et, out: end.out,
+				otherType: other.Schema.Columns[other.Schema.PKIndexes()[0]].Type, nodeID: t.Schema.PKIndexes()[0]})
 		}
 	}
 	return nil, refs, nil

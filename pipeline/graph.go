@@ -192,14 +192,24 @@ func (h *edgeHook) endpoints(val []byte) (row store.Row, sk, tk []byte, err erro
 	if row, err = store.DecodeRow(h.table.Schema, val); err != nil {
 		return nil, nil, nil, err
 	}
-	if row[h.src] == nil || row[h.dst] == nil {
-		return row, nil, nil, nil
-	}
-	if sk, err = store.KeyOf(h.srcNode.Schema, row[h.src]); err != nil {
+	sk, tk, err = h.keys(row)
+	if err != nil {
 		return nil, nil, nil, err
 	}
+	return row, sk, tk, nil
+}
+
+// keys returns the keys of an edge row's source and target, nil when an
+// end is NULL.
+func (h *edgeHook) keys(row store.Row) (sk, tk []byte, err error) {
+	if row[h.src] == nil || row[h.dst] == nil {
+		return nil, nil, nil
+	}
+	if sk, err = store.KeyOf(h.srcNode.Schema, row[h.src]); err != nil {
+		return nil, nil, err
+	}
 	tk, err = store.KeyOf(h.dstNode.Schema, row[h.dst])
-	return row, sk, tk, err
+	return sk, tk, err
 }
 
 func nodeKey(node store.TableInfo, key []byte) string {

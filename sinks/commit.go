@@ -362,29 +362,31 @@ func (sr *segmentReader) done() error {
 }
 
 func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte, row int64) error) error {
-	if sr.local != "" && !seg.InMemory {
-		data, err := mapFile(filepath.Join(sr.local, filepath.FromSlash(seg.Name)))
-		if err == nil && sr.seal != nil {
-			sealed := data
-			data, err = sources.OpenBytes(sr.seal, sealed, seg.Name)
-			_ = unmap(sealed)
-			if err != nil {
-				return err
-			}
-			sr.opened = append(sr.opened, data)
-			sr.mapped += int64(len(data))
-		} else if err == nil {
-			sr.maps = append(sr.maps, data)
-			sr.mapped += int64(len(data))
-		}
-		if err == nil {
-			if err := readRowsFrom(data, fn); err != nil {
-				return fmt.Errorf("staged %s: %w", seg.Name, err)
-			}
-			return sr.done()
-		}
+	if sr.local == "" || seg.InMemory {
+		return eachRow(ctx, sr.bucket, seg, sr.seal, fn)
 	}
-	return eachRow(ctx, sr.bucket, seg, sr.seal, fn)
+	data, err := mapFile(filepath.Join(sr.local, filepath.FromSlash(seg.Name)))
+	if err != nil {
+		return eachRow(ctx, sr.bucket, seg, sr.seal, fn)
+	}
+	if sr.seal == nil {
+		sr.maps = append(sr.maps, data)
+	} else {
+		// A sealed segment is opened into memory, which the commit holds
+		// on to like a mapping; the sealed mapping goes at once.
+		sealed := data
+		data, err = sources.OpenBytes(sr.seal, sealed, seg.Name)
+		_ = unmap(sealed)
+		if err != nil {
+			return err
+		}
+		sr.opened = append(sr.opened, data)
+	}
+	sr.mapped += int64(len(data))
+	if err := readRowsFrom(data, fn); err != nil {
+		return fmt.Errorf("staged %s: %w", seg.Name, err)
+	}
+	return sr.done()
 }
 
 // eachRow calls fn for each row of a staged segment, held in this

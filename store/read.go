@@ -15,15 +15,11 @@ import (
 
 // Get returns the row with the given primary key values at commit at.
 func (s *Store) Get(table string, at uint64, key ...any) (Row, error) {
-	if err := s.readable(at); err != nil {
-		return nil, err
-	}
-	txn := s.db.NewTransactionAt(at, false)
-	defer txn.Discard()
-	t, err := tableIn(txn, table)
+	txn, t, err := s.readTable(table, at)
 	if err != nil {
 		return nil, err
 	}
+	defer txn.Discard()
 	if len(t.Schema.PrimaryKey) == 0 {
 		return nil, fmt.Errorf("table %q has no primary key", table)
 	}
@@ -59,15 +55,11 @@ func (s *Store) Scan(table string, at uint64, fn func(Row) error) error {
 }
 
 func (s *Store) scanRaw(table string, at uint64, values bool, fn func(TableInfo, []byte) error) error {
-	if err := s.readable(at); err != nil {
-		return err
-	}
-	txn := s.db.NewTransactionAt(at, false)
-	defer txn.Discard()
-	t, err := tableIn(txn, table)
+	txn, t, err := s.readTable(table, at)
 	if err != nil {
 		return err
 	}
+	defer txn.Discard()
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: rowPrefix(t.ID), PrefetchValues: values, PrefetchSize: 256})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Retention is the store's retention point, which GC moves forward: the
@@ -61,6 +63,21 @@ func (s *Store) readable(at uint64) error {
 	}
 	return fmt.Errorf("commit %d was %w (gc at commit %d on %s kept commit %d on, and the tagged commits before it)",
 		at, ErrCollected, r.Commit, r.Time.Format(time.RFC3339), r.Horizon)
+}
+
+// readTable opens a read at commit at and finds table in it; the caller
+// discards the transaction. A collected commit is ErrCollected.
+func (s *Store) readTable(table string, at uint64) (*badger.Txn, TableInfo, error) {
+	if err := s.readable(at); err != nil {
+		return nil, TableInfo{}, err
+	}
+	txn := s.db.NewTransactionAt(at, false)
+	t, err := tableIn(txn, table)
+	if err != nil {
+		txn.Discard()
+		return nil, t, err
+	}
+	return txn, t, nil
 }
 
 // loadRetention reads the retention point at the head.

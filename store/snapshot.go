@@ -24,15 +24,11 @@ func (r KeyRange) contains(pk []byte) bool {
 // exactly once. An empty table gives one range (the whole key space).
 // Counting reads keys only, not values.
 func (s *Store) Ranges(table string, at uint64, n int) ([]KeyRange, error) {
-	if err := s.readable(at); err != nil {
-		return nil, err
-	}
-	txn := s.db.NewTransactionAt(at, false)
-	defer txn.Discard()
-	t, err := tableIn(txn, table)
+	txn, t, err := s.readTable(table, at)
 	if err != nil {
 		return nil, err
 	}
+	defer txn.Discard()
 	prefix := rowPrefix(t.ID)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	var keys [][]byte
@@ -70,15 +66,11 @@ func (s *Store) Ranges(table string, at uint64, n int) ([]KeyRange, error) {
 // commit at whose key lies in r, in key order, until fn returns an error.
 // The value is only valid during the call; DecodeRow reads it.
 func (s *Store) ScanRange(table string, at uint64, r KeyRange, fn func(t TableInfo, pk, value []byte) error) error {
-	if err := s.readable(at); err != nil {
-		return err
-	}
-	txn := s.db.NewTransactionAt(at, false)
-	defer txn.Discard()
-	t, err := tableIn(txn, table)
+	txn, t, err := s.readTable(table, at)
 	if err != nil {
 		return err
 	}
+	defer txn.Discard()
 	prefix := rowPrefix(t.ID)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 256})
 	defer it.Close()

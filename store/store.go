@@ -229,12 +229,11 @@ type TableInfo struct {
 
 // Table returns the named table as of commit at.
 func (s *Store) Table(name string, at uint64) (TableInfo, error) {
-	if err := s.readable(at); err != nil {
-		return TableInfo{}, err
+	txn, t, err := s.readTable(name, at)
+	if err == nil {
+		txn.Discard()
 	}
-	txn := s.db.NewTransactionAt(at, false)
-	defer txn.Discard()
-	return tableIn(txn, name)
+	return t, err
 }
 
 func tableIn(txn *badger.Txn, name string) (TableInfo, error) {
