@@ -9,8 +9,14 @@
 //	CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [PRIMARY KEY], ...)
 //	DROP TABLE [IF EXISTS] t
 //	COPY FROM 'url'[, ...] INTO t [(cols)] [MAP COLUMNS (src => dst[::TYPE], ...)] [WITH (k = v, ...)]
-//	SELECT count(*) | * | cols FROM t [WHERE col = literal] [LIMIT n]
+//	SELECT count(*) | * | cols FROM t [AT (TAG => 'x')] [WHERE ...] [ORDER BY ...] [LIMIT n]
+//	DELETE FROM t [WHERE ...]
+//	COPY t TO 'url' [WITH (...)]
 //	SET name = value
+//
+// A Session also keeps the history: CreateTag, Diff, Revert (a commit
+// that undoes another's row changes) and GC (retention: the versions only
+// old, untagged commits read are collected).
 //
 // See ExampleSession_Exec.
 package pipeline
