@@ -73,8 +73,11 @@ func (s *Session) GC(keepDays int, dryRun bool) (Result, error) {
 		for i, ts := range r.Collected {
 			list[i] = fmt.Sprint(ts)
 		}
-		return Result{Message: fmt.Sprintf("gc would keep commit %d on and %d tagged commit(s) before it (%v), and collect %d commit(s): %s",
-			r.Horizon, len(r.Kept), r.Kept, len(r.Collected), strings.Join(list, ", "))}, nil
+		msg := fmt.Sprintf("gc would keep commit %d on and %d tagged commit(s) before it %v, and collect %d commit(s)", r.Horizon, len(r.Kept), r.Kept, len(r.Collected))
+		if len(list) > 0 {
+			msg += ": " + strings.Join(list, ", ")
+		}
+		return Result{Message: msg}, nil
 	}
 	return Result{Message: fmt.Sprintf("gc (commit %d): kept commit %d on and %d tagged commit(s) before it; collected %d commit(s); %d key version(s) dropped, %d kept; database %s -> %s",
 		r.Commit, r.Horizon, len(r.Kept), len(r.Collected), r.VersionsDropped, r.VersionsKept, humanBytes(r.BytesBefore), humanBytes(r.BytesAfter))}, nil

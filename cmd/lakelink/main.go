@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -254,14 +255,14 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return (&pipeline.Session{Store: st}).Revert(args[0])
 	})
 
-	keepDays, gcDryRun := -1, false
+	keepDays, gcDryRun := math.MinInt, false // MinInt: --keep-days not given
 	gcCmd := query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
-		if keepDays < 0 {
+		if keepDays == math.MinInt {
 			return pipeline.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
 		}
 		return (&pipeline.Session{Store: st}).GC(keepDays, gcDryRun)
 	})
-	gcCmd.Flags().IntVar(&keepDays, "keep-days", -1, "keep every moment of the last N days readable (and every tagged commit)")
+	gcCmd.Flags().IntVar(&keepDays, "keep-days", math.MinInt, "keep every moment of the last N days readable (and every tagged commit)")
 	gcCmd.Flags().BoolVar(&gcDryRun, "dry-run", false, "only list the commits gc would collect")
 
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}

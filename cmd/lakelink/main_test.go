@@ -584,8 +584,11 @@ func TestCLIRevertAndGC(t *testing.T) {
 	if got := do("digest", "docs"); got != want {
 		t.Errorf("digest after revert %q, want %q", got, want)
 	}
-	if code, _, errs := cli(t, "--store", st, "gc"); code == 0 || !strings.Contains(errs, "--keep-days") {
+	if code, _, errs := cli(t, "--store", st, "gc"); code == 0 || !strings.Contains(errs, "say how many days") {
 		t.Errorf("gc without --keep-days: %d %q", code, errs)
+	}
+	if code, _, errs := cli(t, "--store", st, "gc", "--keep-days", "-5"); code == 0 || !strings.Contains(errs, "--keep-days -5: the days to keep are 0 or more") {
+		t.Errorf("gc --keep-days -5: %d %q", code, errs)
 	}
 	if out := do("gc", "--keep-days", "0"); !strings.Contains(out, "collected 2 commit(s)") {
 		t.Errorf("gc: %q", out)
