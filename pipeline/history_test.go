@@ -113,23 +113,31 @@ func TestReadsAtATag(t *testing.T) {
 	}
 }
 
-// upsertEvenRows returns a COPY that gives every even row of docs a new
-// embedding (another row's, reversed and negated).
-func upsertEvenRows(t *testing.T, docs fixtures.Documents) string {
+// evenRowsNewVectors writes a file that gives every even row i of docs a
+// new embedding: row (i+offset)'s, reversed and negated. It returns the
+// rows and the file.
+func evenRowsNewVectors(t *testing.T, docs fixtures.Documents, offset int) ([]embRow, string) {
 	t.Helper()
 	var fresh []embRow
 	for i := 0; i < docs.Rows; i += 2 {
-		v := docs.Row((i + 301) % docs.Rows).Embedding
+		v := docs.Row((i + offset) % docs.Rows).Embedding
 		w := make([]float32, len(v))
 		for k := range v {
 			w[k] = -v[len(v)-1-k]
 		}
 		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
 	}
-	upd := filepath.Join(t.TempDir(), "upd.parquet")
-	if err := parquet.WriteFile(upd, fresh); err != nil {
+	path := filepath.Join(t.TempDir(), "new-vectors.parquet")
+	if err := parquet.WriteFile(path, fresh); err != nil {
 		t.Fatal(err)
 	}
+	return fresh, path
+}
+
+// upsertEvenRows returns a COPY that upserts evenRowsNewVectors(docs, 301).
+func upsertEvenRows(t *testing.T, docs fixtures.Documents) string {
+	t.Helper()
+	_, upd := evenRowsNewVectors(t, docs, 301)
 	return fmt.Sprintf("COPY FROM '%s' INTO documents (id, embedding) WITH (mode = 'upsert', key_columns = ['id'])", upd)
 }
 

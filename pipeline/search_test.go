@@ -168,19 +168,7 @@ type embRow struct {
 func TestSearchAfterUpsertSeesNoOldVectors(t *testing.T) {
 	docs := fixtures.Documents{Rows: 400, Dim: 8}
 	path := writeDocs(t, docs)
-	var fresh []embRow
-	for i := 0; i < docs.Rows; i += 2 {
-		v := docs.Row(i + 1).Embedding // another row's vector, reversed
-		w := make([]float32, len(v))
-		for k := range v {
-			w[k] = -v[len(v)-1-k]
-		}
-		fresh = append(fresh, embRow{ID: int64(i), Embedding: w})
-	}
-	upd := filepath.Join(t.TempDir(), "new.parquet")
-	if err := parquet.WriteFile(upd, fresh); err != nil {
-		t.Fatal(err)
-	}
+	fresh, upd := evenRowsNewVectors(t, docs, 1) // another row's vector, reversed
 	for _, runner := range []string{"direct", "prism"} {
 		s := session(t, runner)
 		exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id')", path))
