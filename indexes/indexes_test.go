@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/vectorops"
 )
 
 var schema = lake.Schema{Columns: []lake.Column{
@@ -131,7 +134,7 @@ func TestCorruptSegmentsAreErrors(t *testing.T) {
 			if name == "segment" {
 				_, _ = DecodeSegment(c)
 			} else if s, err := UnmarshalStaged(c); err == nil {
-				_, _, _ = s.Resolve(5, func(string, int64) bool { return true })
+				_, _, _ = s.Resolve(5, func(string, int64) ([]byte, bool) { return nil, true })
 			}
 		}
 	}
@@ -159,7 +162,7 @@ func TestStagedResolve(t *testing.T) {
 	if err != nil || fmt.Sprint(back.Segments, back.Origins) != fmt.Sprint(st.Segments, st.Origins) {
 		t.Fatalf("round trip: %v", err)
 	}
-	written := func(seg string, row int64) bool { return seg == "job/rows-1" && row%2 == 0 }
+	written := func(seg string, row int64) ([]byte, bool) { return nil, seg == "job/rows-1" && row%2 == 0 }
 	part, live, err := back.Resolve(77, written)
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +187,52 @@ func TestStagedResolve(t *testing.T) {
 	bad.Origins = bad.Origins[:len(bad.Origins)-1]
 	if _, _, err := bad.Resolve(1, written); err == nil {
 		t.Errorf("fewer origins than entries: no error")
+	}
+
+	// A table without a primary key: the commit gives each row it writes
+	// a hidden row id, which replaces the staged key; the search still
+	// finds each entry's own vector at its label.
+	enc2, _ := st.MarshalBinary()
+	again, _ := UnmarshalStaged(enc2)
+	hidden := func(seg string, row int64) ([]byte, bool) {
+		if row%3 == 0 {
+			return nil, false
+		}
+		return binary.BigEndian.AppendUint64([]byte("hidden:"), uint64(1000+row)+map[string]uint64{"job/rows-1": 20}[seg]), true
+	}
+	part, live, err = again.Resolve(9, hidden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = DecodePart(part); err != nil {
+		t.Fatal(err)
+	}
+	live2 := 0
+	for j, k := range p.Keys {
+		o := st.Origins[j]
+		want, ok := hidden(st.Segments[o.Segment], o.Row)
+		if !ok {
+			want = keys[o.Segment*20+int(o.Row)]
+		}
+		if !bytes.Equal(k, want) || (p.Versions[j] == 9) != ok {
+			t.Fatalf("entry %d: key %x version %d, want %x (written %v)", j, k, p.Versions[j], want, ok)
+		}
+		if ok {
+			live2++
+		}
+	}
+	if live != live2 || live == 0 {
+		t.Errorf("live %d, want %d", live, live2)
+	}
+	row, _ := store.DecodeRow(schema, values[st.Origins[5].Segment*20+int(st.Origins[5].Row)])
+	q := row[1].([]float32)
+	var self float32
+	for _, x := range q {
+		self += x * x
+	}
+	res, err := p.Index.Search(q, p.Index.Len(), 1000, nil)
+	if err != nil || !slices.ContainsFunc(res, func(r vectorops.Result) bool { return r.Label == 5 && math.Abs(float64(r.Distance+self)) < 1e-4 }) {
+		t.Errorf("search after rekeying: entry 5 (ip %v) not in %v %v", -self, res, err)
 	}
 }
 

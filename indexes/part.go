@@ -186,3 +186,39 @@ func SetVersions(b []byte, version func(i int) uint64) error {
 	_, err := eachEntry(b, func(i, at int, _ []byte) { binary.LittleEndian.PutUint64(b[at:], version(i)) })
 	return err
 }
+
+// SetEntries returns the part b with entry i's version and key replaced
+// by entry(i, key): a nil key keeps the entry's own. When no key changes
+// the versions are set in place and b itself is returned; otherwise the
+// part is encoded anew (keys may change length) and b is left as it was.
+func SetEntries(b []byte, entry func(i int, key []byte) (version uint64, newKey []byte)) ([]byte, error) {
+	type change struct {
+		version uint64
+		key     []byte
+	}
+	var changes []change
+	rekey := false
+	off, err := eachEntry(b, func(i, _ int, key []byte) {
+		v, k := entry(i, key)
+		if k == nil {
+			k = key
+		} else {
+			rekey = true
+		}
+		changes = append(changes, change{v, k})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !rekey {
+		return b, SetVersions(b, func(i int) uint64 { return changes[i].version })
+	}
+	out := make([]byte, 0, len(b)+len(changes)*8)
+	out = append(out, b[:partHead]...)
+	for _, c := range changes {
+		out = binary.LittleEndian.AppendUint64(out, c.version)
+		out = binary.AppendUvarint(out, uint64(len(c.key)))
+		out = append(out, c.key...)
+	}
+	return append(out, b[off:]...), nil
+}

@@ -96,21 +96,28 @@ func UnmarshalStaged(b []byte) (Staged, error) {
 	return s, nil
 }
 
-// Resolve sets each entry's version to version when written says that the
-// commit wrote its row, and to 0 (never current) otherwise, in place, and
-// returns the part and how many entries are live.
-func (s Staged) Resolve(version uint64, written func(segment string, row int64) bool) (part []byte, live int, err error) {
+// Resolve sets each entry's version to version when written says that
+// the commit wrote its row, and to 0 (never current) otherwise, and
+// returns the part and how many entries are live. written also returns
+// the key the commit stored the row under when it is not the staged one
+// (a table without a primary key gives each row a hidden row id only at
+// commit), or nil. The part is updated in place when no key changes.
+func (s Staged) Resolve(version uint64, written func(segment string, row int64) (key []byte, ok bool)) (part []byte, live int, err error) {
 	count := 0
-	err = SetVersions(s.Part, func(i int) uint64 {
+	part, err = SetEntries(s.Part, func(i int, _ []byte) (uint64, []byte) {
 		count = i + 1
-		if i < len(s.Origins) && written(s.Segments[s.Origins[i].Segment], s.Origins[i].Row) {
-			live++
-			return version
+		if i >= len(s.Origins) {
+			return 0, nil
 		}
-		return 0
+		key, ok := written(s.Segments[s.Origins[i].Segment], s.Origins[i].Row)
+		if !ok {
+			return 0, nil
+		}
+		live++
+		return version, key
 	})
 	if err == nil && count != len(s.Origins) {
 		err = fmt.Errorf("staged index part: %d origins for %d entries", len(s.Origins), count)
 	}
-	return s.Part, live, err
+	return part, live, err
 }

@@ -276,9 +276,6 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 				}
 			}
 			res.Rows++
-			if res.Written != nil {
-				res.Written.set(seg.Name, seg.Rows, r)
-			}
 			switch {
 			case opt.Mode == Update:
 				c.Count(opt.Table.Name, 0, 1, 0)
@@ -296,8 +293,16 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 				c.Count(opt.Table.Name, 1, 0, 0)
 			}
 			rowKey, err := c.PutRow(opt.Table, key, val)
-			if err != nil || opt.Hook == nil {
+			if err != nil {
 				return err
+			}
+			if res.Written != nil {
+				if err := res.Written.set(seg.Name, seg.Rows, r, !hasPK, rowKey); err != nil {
+					return err
+				}
+			}
+			if opt.Hook == nil {
+				return nil
 			}
 			return opt.Hook.Written(c, rowKey, val)
 		})

@@ -1,8 +1,11 @@
 package sinks
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
@@ -150,7 +153,7 @@ func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging stri
 		if err != nil {
 			return nil, fmt.Errorf("staged %s: %w", seg.Name, err)
 		}
-		part, live, err := st.Resolve(c.TS(), written.Has)
+		part, live, err := st.Resolve(c.TS(), written.Key)
 		if err != nil {
 			return nil, fmt.Errorf("staged %s: %w", seg.Name, err)
 		}
@@ -162,22 +165,75 @@ func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging stri
 }
 
 // Written records, per staged row segment, which of its rows a commit
-// wrote.
-type Written map[string][]uint64
+// wrote and, for a table without a primary key, the hidden row ids they
+// got.
+type Written map[string]*writtenRows
+
+// writtenRows is one segment's record. The commit writes a segment's rows
+// in order, one hidden row id after another, so the id of a written row
+// is first plus the number of rows written before it (rank).
+type writtenRows struct {
+	bits   []uint64
+	hidden bool
+	prefix []byte // the hidden ids' commit part (ts:8)
+	first  uint64 // the first written row's id
+	n      uint64 // rows written so far
+	rank   []uint32
+}
 
 // Has reports whether the commit wrote row row of staged segment seg.
 func (w Written) Has(seg string, row int64) bool {
-	bits := w[seg]
-	return row >= 0 && row/64 < int64(len(bits)) && bits[row/64]&(1<<(row%64)) != 0
+	r := w[seg]
+	return r != nil && row >= 0 && row/64 < int64(len(r.bits)) && r.bits[row/64]&(1<<(row%64)) != 0
 }
 
-func (w Written) set(seg string, rows, row int64) {
-	bits, ok := w[seg]
+// Key reports whether the commit wrote row row of staged segment seg and,
+// when the table has no primary key, the hidden row id it stored the row
+// under (nil for a keyed table: the staged key is the row's key).
+func (w Written) Key(seg string, row int64) ([]byte, bool) {
+	if !w.Has(seg, row) {
+		return nil, false
+	}
+	r := w[seg]
+	if !r.hidden {
+		return nil, true
+	}
+	if r.rank == nil {
+		r.rank = make([]uint32, len(r.bits))
+		var n uint32
+		for i, b := range r.bits {
+			r.rank[i] = n
+			n += uint32(bits.OnesCount64(b))
+		}
+	}
+	before := uint64(r.rank[row/64]) + uint64(bits.OnesCount64(r.bits[row/64]&(1<<(row%64)-1)))
+	return binary.BigEndian.AppendUint64(bytes.Clone(r.prefix), r.first+before), true
+}
+
+// set records that the commit wrote row row of seg (of rows rows) under
+// key, the row's key within the table as store.Commit.PutRow returns it.
+func (w Written) set(seg string, rows, row int64, hidden bool, key []byte) error {
+	r, ok := w[seg]
 	if !ok {
-		bits = make([]uint64, (rows+63)/64)
-		w[seg] = bits
+		r = &writtenRows{bits: make([]uint64, (rows+63)/64), hidden: hidden}
+		w[seg] = r
 	}
-	if row/64 < int64(len(bits)) {
-		bits[row/64] |= 1 << (row % 64)
+	if row < 0 || row/64 >= int64(len(r.bits)) {
+		return fmt.Errorf("staged %s: row %d of %d", seg, row, rows)
 	}
+	r.bits[row/64] |= 1 << (row % 64)
+	if hidden {
+		// Invariant: a segment's rows get consecutive ids of one commit.
+		if len(key) != 16 {
+			return fmt.Errorf("staged %s: hidden row id of %d bytes", seg, len(key))
+		}
+		id := binary.BigEndian.Uint64(key[8:])
+		if r.n == 0 {
+			r.prefix, r.first = bytes.Clone(key[:8]), id
+		} else if id != r.first+r.n || !bytes.Equal(key[:8], r.prefix) {
+			return fmt.Errorf("staged %s: row %d got hidden row id %x, not the next of its segment", seg, row, key)
+		}
+	}
+	r.n++
+	return nil
 }

@@ -611,3 +611,50 @@ func TestCLIRevertAndGC(t *testing.T) {
 		t.Errorf("log: %q", out)
 	}
 }
+
+// The guide's plain COPY makes a table without a primary key. An index
+// declared on it, by CREATE INDEX before the next COPY or by
+// build_indexes, must answer searches for the rows imported after it:
+// each search for a new row's own vector returns that row first, through
+// the index.
+func TestCLIIndexOnKeylessTable(t *testing.T) {
+	dir := t.TempDir()
+	first, more := fixtures.Documents{Rows: 300, Dim: 8, Seed: 1}, fixtures.Documents{Rows: 100, Dim: 8, Seed: 2, FirstID: 1000}
+	for name, d := range map[string]fixtures.Documents{"first.parquet": first, "more.parquet": more} {
+		if err := fixtures.WriteDocuments(filepath.Join(dir, name), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func(st, table string, d fixtures.Documents, probes ...int) {
+		t.Helper()
+		for _, i := range probes {
+			q, _ := json.Marshal(d.Row(i).Embedding)
+			code, out, errs := cli(t, "--store", st, "sql", "--format", "json", "--param", "1="+string(q),
+				"SELECT id FROM "+table+" ORDER BY embedding <=> $1 LIMIT 5")
+			var doc struct {
+				Rows []map[string]any `json:"rows"`
+				Plan string           `json:"plan"`
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+				t.Fatalf("search: %d %q %q", code, out, errs)
+			}
+			if !strings.HasPrefix(doc.Plan, "index ") || len(doc.Rows) != 5 || doc.Rows[0]["id"] != float64(d.Row(i).ID) {
+				t.Errorf("%s: search for row %d's vector: plan %q, rows %v", table, d.Row(i).ID, doc.Plan, doc.Rows)
+			}
+		}
+	}
+	st := filepath.Join(dir, "store")
+	for _, stmt := range []string{
+		"COPY FROM '" + filepath.Join(dir, "first.parquet") + "' INTO documents;",
+		"CREATE INDEX i ON documents USING hnsw (embedding)",
+		"COPY FROM '" + filepath.Join(dir, "more.parquet") + "' INTO documents;",
+		"COPY FROM '" + filepath.Join(dir, "first.parquet") + "' INTO built WITH (build_indexes = true)",
+	} {
+		if code, _, errs := cli(t, "--store", st, "sql", stmt); code != 0 {
+			t.Fatalf("%s: %s", stmt, errs)
+		}
+	}
+	search(st, "documents", more, 0, 17, 99)
+	search(st, "documents", first, 5, 250)
+	search(st, "built", first, 0, 150, 299)
+}
