@@ -140,6 +140,11 @@ type ImportResult struct {
 	StagedInMemory int64
 	// Indexes says how the commit indexed the rows, per index.
 	Indexes []IndexBuild
+	// KeyAdopted is the primary key the import gave a table made without
+	// one (key_columns), and KeyAdoptedRows how many of its rows moved
+	// under their keys unchanged (the others the import replaced).
+	KeyAdopted     []string
+	KeyAdoptedRows int64
 	// Where the time went: planning (listing, footers), the pipeline (read,
 	// map, stage) and the commit into the store.
 	PlanTime, PipelineTime, CommitTime time.Duration
@@ -169,6 +174,11 @@ type Plan struct {
 	// covers those rows too; mode update only rewrites the vectors of the
 	// columns it feeds).
 	Indexes []store.IndexDef
+	// AdoptKey, when set, is the primary key that the commit gives a table
+	// made without one (key_columns on such a table): its rows move under
+	// their keys (store.Commit.AdoptKey), and Schema is the table's with
+	// that key.
+	AdoptKey []string
 }
 
 // Prepare matches the inputs, reads their footers and plans the mapping.
@@ -283,14 +293,21 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		if len(im.Options.PrimaryKey) > 0 {
 			return nil, fmt.Errorf("table %q exists: primary_key applies only when COPY creates the table", im.Table)
 		}
-		if len(keys) > 0 && !sameNames(keys, ti.Schema.PrimaryKey) {
-			pk := "none"
-			if len(ti.Schema.PrimaryKey) > 0 {
-				pk = strings.Join(ti.Schema.PrimaryKey, ", ")
+		switch {
+		case len(keys) > 0 && len(ti.Schema.PrimaryKey) == 0:
+			// A table made without a key takes key_columns as its key in
+			// this import's commit, when its rows are unique on them.
+			if _, _, dotted := store.SplitGraphTable(im.Table); dotted {
+				return nil, fmt.Errorf("COPY INTO %s: key_columns: a graph's table keeps the key it was declared with", im.Table)
 			}
-			return nil, fmt.Errorf("COPY INTO %s: key_columns (%s) must be the table's primary key (%s): rows are matched by primary key", im.Table, strings.Join(keys, ", "), pk)
+			if p.Schema, err = store.AdoptedSchema(ti.Schema, keys); err != nil {
+				return nil, fmt.Errorf("COPY INTO %s: key_columns (%s): %w", im.Table, strings.Join(keys, ", "), err)
+			}
+			p.AdoptKey = p.Schema.PrimaryKey
+		case len(keys) > 0 && !sameNames(keys, ti.Schema.PrimaryKey):
+			return nil, fmt.Errorf("COPY INTO %s: key_columns (%s) must be the table's primary key (%s): rows are matched by primary key", im.Table, strings.Join(keys, ", "), strings.Join(ti.Schema.PrimaryKey, ", "))
 		}
-		if im.Options.Mode != sinks.Append && len(ti.Schema.PrimaryKey) == 0 {
+		if im.Options.Mode != sinks.Append && len(p.Schema.PrimaryKey) == 0 {
 			return nil, fmt.Errorf("COPY INTO %s: mode '%s' matches rows by key, and table %s has no primary key", im.Table, im.Options.Mode, im.Table)
 		}
 	case errors.Is(err, store.ErrNotFound) && im.Options.Mode == sinks.Update:
@@ -351,6 +368,9 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		Workers: im.Options.Workers, Partitions: partCols, Filter: where}
 	if p.Indexes, err = workerIndexes(ti, p, im.Options); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
+	if p.AdoptKey != nil {
+		p.Indexes = nil // the commit rebuilds every index over the moved rows
 	}
 	p.Staging = im.Options.Staging
 	if p.Staging == "" {
@@ -573,12 +593,24 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		ti, err = c.CreateTable(p.Import.Table, p.Schema)
 	} else {
 		ti, err = c.Table(p.Import.Table)
-		if err == nil && !sameSchema(ti.Schema, p.Schema) {
+		want := ti.Schema
+		if err == nil && p.AdoptKey != nil {
+			want, err = store.AdoptedSchema(ti.Schema, p.AdoptKey)
+		}
+		if err == nil && (!sameSchema(want, p.Schema) || p.AdoptKey != nil && len(ti.Schema.PrimaryKey) > 0) {
 			err = fmt.Errorf("table %q changed while the import ran; run it again", p.Import.Table)
 		}
 	}
 	if err != nil {
 		return res, err
+	}
+	var adoption *store.Adoption
+	if p.AdoptKey != nil {
+		if adoption, err = c.AdoptKey(ti.Name, p.AdoptKey); err != nil {
+			return res, fmt.Errorf("COPY INTO %s: key_columns: %w", p.Import.Table, err)
+		}
+		ti = adoption.Table
+		res.KeyAdopted = p.AdoptKey
 	}
 	maxErr := p.Import.Options.MaxErrors
 	abort := p.Import.Options.OnError == "abort" || p.Import.Options.OnError == "" && maxErr < 0
@@ -607,11 +639,20 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	if err != nil {
 		return res, err
 	}
-	cr, err := sinks.Commit(ctx, c, m, sinks.CommitOptions{Hook: hook, Staging: p.Staging, Seal: p.Seal, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0})
+	opts := sinks.CommitOptions{Hook: hook, Staging: p.Staging, Seal: p.Seal, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0}
+	if adoption != nil {
+		opts.Existing = adoption
+	}
+	cr, err := sinks.Commit(ctx, c, m, opts)
 	if err != nil {
 		return res, err
 	}
 	res.Rows, res.Errors = cr.Rows, cr.Errors
+	if adoption != nil {
+		if res.KeyAdoptedRows, err = adoption.Finish(); err != nil {
+			return res, fmt.Errorf("COPY INTO %s: key_columns: %w", p.Import.Table, err)
+		}
+	}
 	if res.Indexes, err = p.indexRows(ctx, c, ti, m, cr.Written); err != nil {
 		return res, fmt.Errorf("COPY INTO %s: %w", p.Import.Table, err)
 	}
@@ -719,11 +760,15 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 			return nil, err
 		}
 	}
+	if p.AdoptKey != nil {
+		// The rows moved under new keys: no segment covers them.
+		return compactIndexes(c, ti)
+	}
 	for _, d := range ti.Indexes {
 		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
 			return nil, err
 		} else if n >= maxSegments {
-			return nil, compactIndexes(c, ti)
+			return compactIndexes(c, ti)
 		}
 	}
 	fresh := added

@@ -439,22 +439,21 @@ func (s *Session) dropIndex(di DropIndex) (Result, error) {
 // replaces them, so searches stay one graph walk per few imports.
 const maxSegments = 8
 
-// compactIndexes replaces the segments of every HNSW index of the table
-// by one over its current rows, in commit c (which has written its own
-// rows, if any).
-func compactIndexes(c *store.Commit, t store.TableInfo) error {
+// compactIndexes replaces the segments of every structured index of the
+// table by one over its current rows, in commit c (which has written its
+// own rows, if any).
+func compactIndexes(c *store.Commit, t store.TableInfo) ([]IndexBuild, error) {
 	var fresh []store.IndexDef
 	for _, d := range t.Indexes {
 		if !indexes.Structured(d.Type) {
 			continue
 		}
 		if err := c.DropIndexSegments(t, d.Name); err != nil {
-			return err
+			return nil, err
 		}
 		fresh = append(fresh, d)
 	}
-	_, err := indexCommit(c, t, fresh, nil)
-	return err
+	return indexCommit(c, t, fresh, nil)
 }
 
 // Compact merges the segments of every index of a table into one, in one
@@ -465,7 +464,8 @@ func (s *Session) Compact(table string) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Message: fmt.Sprintf("compacted %d index(es) of %s", len(ti.Indexes), ti.Name)}, compactIndexes(c, ti)
+		_, err = compactIndexes(c, ti)
+		return Result{Message: fmt.Sprintf("compacted %d index(es) of %s", len(ti.Indexes), ti.Name)}, err
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("compact %s: %w", table, err)

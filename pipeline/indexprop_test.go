@@ -174,6 +174,23 @@ func (p *indexProp) step() {
 		p.importRows("upsert", 5+p.rnd.IntN(30))
 	case r < 48 && p.keyed:
 		p.importRows("update", 3+p.rnd.IntN(20))
+	case r < 36 && !p.keyed:
+		// An upsert with key_columns gives a keyless table its key, unless
+		// ids repeat: then it fails and commits nothing.
+		ids := p.ids()
+		unique := len(ids) == len(slices.Compact(slices.Sorted(slices.Values(ids))))
+		if unique {
+			p.importRows("upsert", 5+p.rnd.IntN(30))
+			p.keyed = true
+			p.log = append(p.log, "(the key was adopted)")
+			return
+		}
+		before := p.head()
+		_, err := p.s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs WITH (mode = 'upsert', key_columns = ['id'])", filepath.Join(p.dir, "f001.parquet")))
+		if err == nil || !strings.Contains(err.Error(), "rows") || p.head() != before {
+			p.t.Fatalf("adopting a key with repeated ids: %v (head %d, was %d)", err, p.head(), before)
+		}
+		p.log = append(p.log, "(no key adopted: ids repeat)")
 	case r < 48 && !p.keyed:
 		// A keyless table takes the same rows again.
 		p.exec(fmt.Sprintf("COPY FROM '%s' INTO docs", filepath.Join(p.dir, fmt.Sprintf("f%03d.parquet", 1+p.rnd.IntN(p.files)))))
@@ -249,7 +266,8 @@ func (p *indexProp) run(steps int) {
 		p.step()
 		p.check()
 	}
-	p.t.Logf("%d statements; %d tags live", len(p.log), len(p.tags))
+	adopted := slices.Contains(p.log, "(the key was adopted)")
+	p.t.Logf("%d statements; %d tags live; key adopted: %v", len(p.log), len(p.tags), adopted)
 }
 
 // check compares index searches with exact scans at the head and at

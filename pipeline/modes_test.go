@@ -127,3 +127,90 @@ func TestUpsertSameOnEveryRunner(t *testing.T) {
 		}
 	}
 }
+
+// The guide's incremental flow after its simple COPY, which makes a table
+// without a primary key: an upsert WITH (key_columns = ['id']) makes id
+// the table's key in its own commit (the rows are unique on it), replaces
+// the rows it names, inserts the others and keeps the rest; the index
+// declared before answers for every row; the commit before still reads
+// the table as it was. On rows repeated on the key, the same statement
+// fails naming the key, and commits nothing.
+func TestGuideIncrementalImportOnKeylessTable(t *testing.T) {
+	for _, runner := range []string{"direct", "prism"} {
+		t.Run(runner, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			base := fixtures.Documents{Rows: 500, Dim: 16, RowGroupRows: 128}
+			upd := fixtures.Documents{Rows: 200, Dim: 16, FirstID: 400, Seed: 9}
+			if err := fixtures.WriteDocuments("documents.parquet", base); err != nil {
+				t.Fatal(err)
+			}
+			if err := fixtures.WriteDocuments("documents_updated.parquet", upd); err != nil {
+				t.Fatal(err)
+			}
+			s := session(t, runner)
+			exec(t, s, "COPY FROM './documents.parquet' INTO documents;")
+			exec(t, s, "CREATE INDEX docs_idx ON documents USING hnsw (embedding)")
+			before := s.Store.Head()
+			msg := exec(t, s, `-- Upsert: update existing rows, insert new ones
+COPY FROM './documents_updated.parquet'
+INTO documents
+WITH (mode = 'upsert', key_columns = ['id']);`)[0].Message
+			if !strings.Contains(msg, "COPY 200 rows") || !strings.Contains(msg, "id is now the primary key of documents (400 existing row(s) kept)") {
+				t.Errorf("upsert: %s", msg)
+			}
+			ti, _ := s.Store.Table("documents", s.Store.Head())
+			if fmt.Sprint(ti.Schema.PrimaryKey) != "[id]" || len(ti.Indexes) != 1 {
+				t.Errorf("after the upsert: key %v, indexes %v", ti.Schema.PrimaryKey, ti.Indexes)
+			}
+			if n := count(t, s, "documents"); n != 600 {
+				t.Errorf("%d rows after the upsert, want 600", n)
+			}
+			for _, id := range []int{0, 399, 400, 499, 500, 599} {
+				want := base.Row(id)
+				if id >= 400 {
+					want = upd.Row(id - 400)
+				}
+				r := exec(t, s, fmt.Sprintf("SELECT title, embedding FROM documents WHERE id = %d", id))[0]
+				if len(r.Rows) != 1 || r.Rows[0][0] != want.Title || fmt.Sprint(r.Rows[0][1]) != fmt.Sprint(want.Embedding) {
+					t.Errorf("id %d: %v, want %q", id, r.Rows, want.Title)
+				}
+				s.Params = map[int]any{1: want.Embedding}
+				hit := exec(t, s, "SELECT id FROM documents ORDER BY embedding <=> $1 LIMIT 3")[0]
+				if hit.Plan != "index docs_idx" || hit.Rows[0][0] != int64(id) {
+					t.Errorf("search for id %d's vector: %v (%s)", id, hit.Rows, hit.Plan)
+				}
+			}
+			if n := exec(t, s, fmt.Sprintf("SELECT count(*) FROM documents AT (COMMIT => %d)", before))[0].Rows[0][0]; n != int64(500) {
+				t.Errorf("the commit before the adoption reads %v rows", n)
+			}
+			r := exec(t, s, fmt.Sprintf("SELECT title FROM documents AT (COMMIT => %d) WHERE id = 450", before))[0]
+			if len(r.Rows) != 1 || r.Rows[0][0] != base.Row(450).Title {
+				t.Errorf("id 450 before the adoption: %v", r.Rows)
+			}
+			// The table has its key now: the next upsert and update are
+			// plain ones.
+			exec(t, s, "COPY FROM './documents_updated.parquet' INTO documents WITH (mode = 'upsert', key_columns = ['id'])")
+			exec(t, s, "COPY FROM './documents.parquet' INTO documents (id, title) WITH (mode = 'update', key_columns = ['id'])")
+			r = exec(t, s, "SELECT title FROM documents WHERE id = 450")[0]
+			if n := count(t, s, "documents"); n != 600 || len(r.Rows) != 1 || r.Rows[0][0] != base.Row(450).Title {
+				t.Errorf("after upsert and update: %d rows, id 450 %v", n, r.Rows)
+			}
+
+			// Duplicates on the key: an error naming the key, no commit.
+			exec(t, s, "COPY FROM './documents.parquet' INTO twice;")
+			exec(t, s, "COPY FROM './documents_updated.parquet' INTO twice;")
+			head := s.Store.Head()
+			_, err := s.Exec(context.Background(), "COPY FROM './documents_updated.parquet' INTO twice WITH (mode = 'upsert', key_columns = ['id'])")
+			if err == nil || !strings.Contains(err.Error(), "is in 2 rows") || !strings.Contains(err.Error(), "id=4") {
+				t.Errorf("adopting a key with repeats: %v", err)
+			}
+			if s.Store.Head() != head || count(t, s, "twice") != 700 {
+				t.Errorf("the failed adoption committed: head %d, was %d", s.Store.Head(), head)
+			}
+			if ti, _ := s.Store.Table("twice", s.Store.Head()); len(ti.Schema.PrimaryKey) != 0 {
+				t.Errorf("the failed adoption left key %v", ti.Schema.PrimaryKey)
+			}
+		})
+	}
+}

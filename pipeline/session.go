@@ -125,6 +125,9 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if res.RowGroupsPruned > 0 {
 			msg += fmt.Sprintf("; %d of %d row groups skipped on their statistics", res.RowGroupsPruned, res.RowGroups+res.RowGroupsPruned)
 		}
+		if res.KeyAdopted != nil {
+			msg += fmt.Sprintf("; %s is now the primary key of %s (%d existing row(s) kept)", strings.Join(res.KeyAdopted, ", "), res.Table, res.KeyAdoptedRows)
+		}
 		if res.Errors > 0 {
 			msg += fmt.Sprintf("; %d row(s) rejected: see `lakelink errors %s`", res.Errors, res.Job)
 		}

@@ -63,6 +63,17 @@ type CommitOptions struct {
 	// Hook, when set, sees every row the commit would write (a graph's
 	// edge table checks the endpoints and records the adjacency).
 	Hook RowHook
+	// Existing, when set, holds the table's rows in place of the commit's
+	// base (a table whose primary key this commit adopts: a
+	// *store.Adoption), and is told of every key the commit writes.
+	Existing ExistingRows
+}
+
+// ExistingRows are the rows a commit's writes replace or collide with,
+// by primary key.
+type ExistingRows interface {
+	Get(key []byte) ([]byte, error)
+	Wrote(key []byte)
 }
 
 // RowHook checks rows before a commit writes them and follows up after.
@@ -176,6 +187,14 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 	if opt.TrackWritten {
 		res.Written = Written{}
 	}
+	// existing is the stored row with a key, or nil; exists says whether
+	// there is one, without reading it.
+	existing := func(key []byte) ([]byte, error) { return c.Get(opt.Table, key) }
+	exists := func(key []byte) (bool, error) { return c.Exists(opt.Table, key) }
+	if opt.Existing != nil {
+		existing = opt.Existing.Get
+		exists = func(key []byte) (bool, error) { v, err := existing(key); return v != nil, err }
+	}
 	var seq uint64
 	at := time.Now().UTC()
 	addError := func(e lake.RowError) error {
@@ -236,7 +255,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 					if last[h] != (pos{si, r}) {
 						return nil
 					}
-					old, err := c.Get(opt.Table, key)
+					old, err := existing(key)
 					if err != nil {
 						return err
 					}
@@ -250,11 +269,10 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 				default:
 					dup := seen[h]
 					if !dup && !opt.TableIsNew {
-						exists, err := c.Exists(opt.Table, key)
-						if err != nil {
+						var err error
+						if dup, err = exists(key); err != nil {
 							return err
 						}
-						dup = exists
 					}
 					if dup {
 						return addError(lake.RowError{Object: seg.Origin.Object, RowGroup: seg.Origin.RowGroup, Row: seg.Origin.FirstRow + src,
@@ -280,11 +298,11 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			case opt.Mode == Update:
 				c.Count(opt.Table.Name, 0, 1, 0)
 			case opt.Mode == Upsert && hasPK && !opt.TableIsNew:
-				exists, err := c.Exists(opt.Table, key)
+				found, err := exists(key)
 				if err != nil {
 					return err
 				}
-				if exists {
+				if found {
 					c.Count(opt.Table.Name, 0, 1, 0)
 				} else {
 					c.Count(opt.Table.Name, 1, 0, 0)
@@ -295,6 +313,9 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			rowKey, err := c.PutRow(opt.Table, key, val)
 			if err != nil {
 				return err
+			}
+			if opt.Existing != nil {
+				opt.Existing.Wrote(key)
 			}
 			if res.Written != nil {
 				if err := res.Written.set(seg.Name, seg.Rows, r, !hasPK, rowKey); err != nil {

@@ -128,12 +128,18 @@ func (c *Commit) createTable(name string, schema lake.Schema) (TableInfo, error)
 	} else if !errors.Is(err, ErrNotFound) {
 		return TableInfo{}, err
 	}
-	id := uint32(c.s.meta(keyNextTable)) + 1
-	if err := c.s.setMeta(c.ts, keyNextTable, u64(uint64(id))); err != nil {
+	id, err := c.newTableID()
+	if err != nil {
 		return TableInfo{}, err
 	}
 	ti := TableInfo{Name: name, ID: id, Schema: schema, Created: c.ts}
 	return ti, c.putTable(ti)
+}
+
+// newTableID takes the next table id; ids are never reused.
+func (c *Commit) newTableID() (uint32, error) {
+	id := uint32(c.s.meta(keyNextTable)) + 1
+	return id, c.s.setMeta(c.ts, keyNextTable, u64(uint64(id)))
 }
 
 // AlterTable replaces a table's schema (lake.Schema's AddColumn,
