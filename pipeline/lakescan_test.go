@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
 // fillClusters creates docs(id, title, embedding VECTOR(dim)) with
@@ -121,5 +123,45 @@ func TestSearchOverAILKFiles(t *testing.T) {
 	r = exec(t, s, fmt.Sprintf("SELECT id, title FROM parquet_scan('%s/*.parquet') WHERE id < 5 ORDER BY id DESC LIMIT 2", dir))[0]
 	if !reflect.DeepEqual(r.Rows, [][]any{{int64(4), "doc 4"}, {int64(3), "doc 3"}}) {
 		t.Errorf("filtered scan: %v", r.Rows)
+	}
+}
+
+// SELECT from parquet_scan with LIMIT and no ORDER BY returns the first
+// rows in file order and stops reading there: with four files, LIMIT 3
+// opens the first file only; a WHERE that the second file first meets
+// opens two.
+func TestParquetScanLimitStopsEarly(t *testing.T) {
+	dir := t.TempDir()
+	for f := range 4 {
+		d := fixtures.Documents{Rows: 100, Dim: 4, RowGroupRows: 25, FirstID: int64(f * 100)}
+		if err := fixtures.WriteDocuments(filepath.Join(dir, fmt.Sprintf("part-%d.parquet", f)), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := session(t, "direct")
+	from := fmt.Sprintf("FROM parquet_scan('%s/*.parquet')", dir)
+	opens := func(stmt string) (int64, [][]any) {
+		t.Helper()
+		before := sources.ObjectsOpened()
+		r := exec(t, s, stmt)[0]
+		return sources.ObjectsOpened() - before, r.Rows
+	}
+	all, rows := opens("SELECT id " + from)
+	if len(rows) != 400 {
+		t.Fatalf("the whole scan: %d rows", len(rows))
+	}
+	n, rows := opens("SELECT id, title " + from + " LIMIT 3")
+	if fmt.Sprint(rows) != fmt.Sprintf("[[0 %s] [1 %s] [2 %s]]", fixtures.Documents{Dim: 4}.Row(0).Title, fixtures.Documents{Dim: 4}.Row(1).Title, fixtures.Documents{Dim: 4}.Row(2).Title) {
+		t.Errorf("LIMIT 3: %v", rows)
+	}
+	if n != all-3 {
+		t.Errorf("LIMIT 3 opened %d objects; the whole scan %d: want the first file only (%d)", n, all, all-3)
+	}
+	n, rows = opens("SELECT id " + from + " WHERE id >= 150 LIMIT 2")
+	if fmt.Sprint(rows) != "[[150] [151]]" || n != all-2 {
+		t.Errorf("WHERE id >= 150 LIMIT 2: %v, %d objects opened (whole scan %d)", rows, n, all)
+	}
+	if _, rows = opens("SELECT id " + from + " WHERE id >= 395 LIMIT 10"); len(rows) != 5 {
+		t.Errorf("a LIMIT past the matches: %v", rows)
 	}
 }

@@ -487,7 +487,7 @@ func (s *Session) selectRows(q Select) (Result, error) {
 		}
 		return nil
 	})
-	if err != nil && err != errLimit {
+	if err != nil && !errors.Is(err, errLimit) {
 		return res, err
 	}
 	if q.Count {
