@@ -57,6 +57,23 @@ type Options struct {
 	// AES-128, -192 or -256 (Badger's encryption): its tables and value
 	// log. A store created with a key opens only with that key.
 	EncryptionKey []byte
+	// MustExist makes Open fail with ErrNoStore where there is no store,
+	// instead of creating one: for commands that only read.
+	MustExist bool
+}
+
+// ErrNoStore is returned by Open with MustExist where there is no store.
+var ErrNoStore = errors.New("no store there (a command that writes, such as COPY, creates one)")
+
+// Exists reports whether dir holds a store: its database, or the
+// rewrite of an interrupted gc that Open finishes.
+func Exists(dir string) bool {
+	for _, p := range []string{filepath.Join(dir, "db", "MANIFEST"), filepath.Join(dir, swapMarker)} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrEncrypted and ErrWrongKey are the errors of opening an encrypted
@@ -75,6 +92,9 @@ func Open(dir string, o ...Options) (*Store, error) {
 	}
 	if opt.ValueThreshold == 0 {
 		opt.ValueThreshold = 1 << 10
+	}
+	if opt.MustExist && !Exists(dir) {
+		return nil, fmt.Errorf("no store at %s: %w", dir, ErrNoStore)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)

@@ -93,8 +93,9 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.keyFile, "encryption-key-file", os.Getenv("LAKELINK_ENCRYPTION_KEY_FILE"), "encrypt the store at rest with the AES key in this file: 16, 24 or 32 bytes, raw or as hex (or $LAKELINK_ENCRYPTION_KEY_FILE)")
 	root.PersistentFlags().StringVar(&g.memoryLimit, "memory-limit", os.Getenv("LAKELINK_MEMORY_LIMIT"), "bound each import's memory, e.g. 512MB (SET lakelink.import_memory_limit; or $LAKELINK_MEMORY_LIMIT)")
 
-	open := func() (*store.Store, error) {
-		var opt store.Options
+	// open opens the store; only commands that write may create it.
+	open := func(create bool) (*store.Store, error) {
+		opt := store.Options{MustExist: !create}
 		if g.keyFile != "" {
 			key, err := readKeyFile(g.keyFile)
 			if err != nil {
@@ -131,7 +132,8 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			default:
 				return errors.New("no statements: give them as an argument or with -f FILE")
 			}
-			if _, err := pipeline.Parse(script); err != nil {
+			stmts, err := pipeline.Parse(script)
+			if err != nil {
 				return err
 			}
 			values, err := parseParams(params)
@@ -142,7 +144,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := open()
+			st, err := open(writes(stmts))
 			if err != nil {
 				return err
 			}
@@ -185,7 +187,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := open()
+			st, err := open(false)
 			if err != nil {
 				return err
 			}
@@ -319,6 +321,9 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		// Reads the status files, not the store: a running import holds it.
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !store.Exists(g.store) {
+				return fmt.Errorf("no store at %s: %w", g.store, store.ErrNoStore)
+			}
 			w, err := newWriter(statusFormat, stdout)
 			if err != nil {
 				return err
@@ -340,6 +345,19 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
 	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
+}
+
+// writes reports whether a script may change the store, and so may create
+// it: anything but SELECT and SET.
+func writes(stmts []pipeline.Statement) bool {
+	for _, st := range stmts {
+		switch st.(type) {
+		case pipeline.Select, *pipeline.Select, pipeline.Set, *pipeline.Set:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // parseParams reads --param values: N=VALUE or N=@FILE.

@@ -658,3 +658,32 @@ func TestCLIIndexOnKeylessTable(t *testing.T) {
 	search(st, "documents", first, 5, 250)
 	search(st, "built", first, 0, 150, 299)
 }
+
+// Commands that only read never create a store: on a path with none they
+// fail with "no store at PATH" and leave nothing there. A COPY creates it.
+func TestCLIReadOnlyCommandsNeedAStore(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo")
+	for _, args := range [][]string{
+		{"tables"}, {"sql", "SELECT count(*) FROM documents"}, {"sql", "SET lakelink.hnsw_ef_search = 10; SELECT * FROM lakelink_tags"},
+		{"digest", "documents"}, {"status"}, {"log"}, {"tag", "ls"}, {"jobs"}, {"diff", "1", "2"},
+	} {
+		code, out, errs := cli(t, append([]string{"--store", typo}, args...)...)
+		if code == 0 || !strings.Contains(errs, "no store at "+typo) {
+			t.Errorf("%v on a missing store: exit %d, %q %q", args, code, out, errs)
+		}
+		if _, err := os.Stat(typo); !os.IsNotExist(err) {
+			t.Fatalf("%v created %s", args, typo)
+		}
+	}
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 10, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := cli(t, "--store", typo, "sql", "COPY FROM '"+data+"' INTO documents"); code != 0 {
+		t.Fatalf("COPY into a new store: %s", errs)
+	}
+	if code, out, errs := cli(t, "--store", typo, "sql", "--format", "csv", "SELECT count(*) FROM documents"); code != 0 || out != "count\n10\n" {
+		t.Errorf("count after the COPY: %d %q %q", code, out, errs)
+	}
+}
