@@ -66,7 +66,7 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 			return Result{}, err
 		}
 		c.Count(t.Name, 0, 0, n)
-		return Result{Message: fmt.Sprintf("DELETE %d row(s) from %s", n, t.Name), unchanged: n == 0}, nil
+		return Result{Message: fmt.Sprintf("DELETE %d row(s) from %s", n, t.Name), Fields: []Field{{"table", t.Name}, {"rows", n}}, unchanged: n == 0}, nil
 	})
 }
 

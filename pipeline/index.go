@@ -400,7 +400,8 @@ func createIndexIn(c *store.Commit, ci CreateIndex) (Result, error) {
 	if _, err := indexCommit(c, ti, []store.IndexDef{d}, nil); err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX %s: %w", d.Name, err)
 	}
-	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric)}, nil
+	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric),
+		Fields: []Field{{"index", d.Name}, {"table", ti.Name}}}, nil
 }
 
 // dropIndex removes an index and its segments in one commit; earlier
@@ -425,7 +426,7 @@ func (s *Session) dropIndex(di DropIndex) (Result, error) {
 			if _, err := c.SetIndexes(t.Name, rest); err != nil {
 				return Result{}, err
 			}
-			return Result{Message: "DROP INDEX " + d.Name}, c.DropIndexSegments(t, d.Name)
+			return Result{Message: "DROP INDEX " + d.Name, Fields: []Field{{"index", d.Name}, {"table", t.Name}}}, c.DropIndexSegments(t, d.Name)
 		})
 	}
 	if di.IfExists {

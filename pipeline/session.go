@@ -48,9 +48,62 @@ type Result struct {
 	// "index NAME", or "scan" (with the reason when an index was passed
 	// over); empty for other statements.
 	Plan string
+	// Fields are what a statement other than a query reports, by name, in
+	// order: its kind ("statement": COPY, COPY TO, SET, CREATE TABLE, ...)
+	// and, as they apply, job, table, commit, rows, rejected, files, ...
+	// (what `lakelink sql --format csv|json` prints).
+	Fields []Field
 	// unchanged: the statement changed nothing, and inCommit makes no
 	// commit for it.
 	unchanged bool
+}
+
+// Field is one named value of a statement's result.
+type Field struct {
+	Name  string
+	Value any
+}
+
+// Field returns the value of the named field, or nil.
+func (r Result) Field(name string) any {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// statementKind names a statement for its result's "statement" field.
+func statementKind(st Statement) string {
+	switch x := st.(type) {
+	case CreateGraph:
+		return "CREATE GRAPH"
+	case DropGraph:
+		return "DROP GRAPH"
+	case CreateTable:
+		return "CREATE TABLE"
+	case DropTable:
+		return "DROP TABLE"
+	case AlterTable:
+		return "ALTER TABLE"
+	case Copy:
+		return "COPY"
+	case Export:
+		return "COPY TO"
+	case Set:
+		return "SET"
+	case Select:
+		return "SELECT"
+	case Delete:
+		return "DELETE"
+	case CreateIndex:
+		return "CREATE INDEX"
+	case DropIndex:
+		return "DROP INDEX"
+	default:
+		return fmt.Sprintf("%T", x)
+	}
 }
 
 // settings that SET accepts; the import memory settings are recorded and
@@ -82,6 +135,14 @@ func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
 }
 
 func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
+	res, err := s.run1(ctx, st)
+	if err == nil && res.Columns == nil {
+		res.Fields = append([]Field{{"statement", statementKind(st)}}, res.Fields...)
+	}
+	return res, err
+}
+
+func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 	switch x := st.(type) {
 	case CreateGraph:
 		return s.createGraph(x)
@@ -93,7 +154,7 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		}
 		return s.inCommit("CREATE TABLE "+x.Name, func(c *store.Commit) (Result, error) {
 			_, err := c.CreateTable(x.Name, x.Schema)
-			return Result{Message: "CREATE TABLE " + x.Name}, err
+			return Result{Message: "CREATE TABLE " + x.Name, Fields: []Field{{"table", x.Name}}}, err
 		})
 	case DropTable:
 		if _, err := s.Store.Table(x.Name, s.Store.Head()); errors.Is(err, store.ErrNotFound) && x.IfExists {
@@ -105,7 +166,7 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 			}
 		}
 		return s.inCommit("DROP TABLE "+x.Name, func(c *store.Commit) (Result, error) {
-			return Result{Message: "DROP TABLE " + x.Name}, c.DropTable(x.Name)
+			return Result{Message: "DROP TABLE " + x.Name, Fields: []Field{{"table", x.Name}}}, c.DropTable(x.Name)
 		})
 	case AlterTable:
 		return s.alterTable(x)
@@ -138,7 +199,8 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 			}
 			msg += fmt.Sprintf("; index %s: %d part(s) built %s", b.Index, b.Parts, by)
 		}
-		return Result{Message: msg}, nil
+		return Result{Message: msg, Fields: []Field{{"job", res.Job}, {"table", res.Table}, {"commit", res.Commit}, {"rows", res.Rows},
+			{"rejected", res.Errors}, {"objects", res.Objects}, {"row_groups_skipped", res.RowGroupsPruned}, {"key_adopted", strings.Join(res.KeyAdopted, ", ")}}}, nil
 	case Export:
 		at := s.Store.Head()
 		if s.At != 0 {
@@ -148,7 +210,8 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Message: ExportMessage(res)}, nil
+		return Result{Message: ExportMessage(res), Fields: []Field{{"job", res.Job}, {"table", res.Table}, {"commit", res.Commit}, {"rows", res.Rows},
+			{"url", res.URL}, {"version", res.Version}, {"files", int64(len(res.Files))}, {"bytes", res.Bytes}, {"indexed_files", int64(res.Indexed)}}}, nil
 	case Set:
 		if !knownSettings[x.Name] {
 			return Result{}, fmt.Errorf("unknown setting %q", x.Name)
@@ -172,7 +235,7 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 				return Result{}, err
 			}
 		}
-		return Result{Message: "SET " + x.Name}, nil
+		return Result{Message: "SET " + x.Name, Fields: []Field{{"setting", x.Name}, {"value", x.Value}}}, nil
 	case Select:
 		return s.selectRows(x)
 	case Delete:
@@ -201,9 +264,11 @@ func (s *Session) inCommit(message string, fn func(c *store.Commit) (Result, err
 	if res.unchanged {
 		return res, c.Abort()
 	}
-	if _, err := c.Finish(); err != nil {
+	ts, err := c.Finish()
+	if err != nil {
 		return Result{}, err
 	}
+	res.Fields = append(res.Fields, Field{"commit", ts})
 	return res, nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
@@ -33,7 +33,7 @@ func main() {
 	if runners.IsWorker(os.Args[1:]) {
 		os.Exit(runners.RunWorker(os.Args[1:]))
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 type globalFlags struct {
@@ -49,7 +49,7 @@ type globalFlags struct {
 // progressTo is where imports draw their progress bar (when a terminal).
 var progressTo io.Writer
 
-func run(args []string, stdout, stderr io.Writer) (code int) {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "lakelink: internal error: %v (please report it)\n", r)
@@ -58,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	root := newRoot(stdout)
+	root := newRoot(stdin, stdout)
 	progressTo = stderr
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -77,18 +77,25 @@ func defaultStore() string {
 	return "./lakelink-data"
 }
 
-func newRoot(stdout io.Writer) *cobra.Command {
+func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:           "lakelink",
 		Short:         "Move data-lake Parquet into an indexed store and query it",
+		Version:       versionLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	// --environment-type and --environment_type, --keep-days and
+	// --keep_days: a flag answers to either spelling.
+	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
+	})
 	root.PersistentFlags().StringVar(&g.store, "store", defaultStore(), "store folder (or $LAKELINK_STORE)")
 	root.PersistentFlags().StringVar(&g.runner, "runner", "direct", "pipeline runner: "+strings.Join(runners.Names, ", "))
 	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
-	root.PersistentFlags().StringVar(&g.env, "environment_type", "", "worker environment for portable runners: loopback or process")
+	root.PersistentFlags().StringVar(&g.env, "environment-type", "", "worker environment for portable runners: loopback or process (also --environment_type)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "show the runners' own logs and full pipeline errors")
 	root.PersistentFlags().StringVar(&g.keyFile, "encryption-key-file", os.Getenv("LAKELINK_ENCRYPTION_KEY_FILE"), "encrypt the store at rest with the AES key in this file: 16, 24 or 32 bytes, raw or as hex (or $LAKELINK_ENCRYPTION_KEY_FILE)")
 	root.PersistentFlags().StringVar(&g.memoryLimit, "memory-limit", os.Getenv("LAKELINK_MEMORY_LIMIT"), "bound each import's memory, e.g. 512MB (SET lakelink.import_memory_limit; or $LAKELINK_MEMORY_LIMIT)")
@@ -121,6 +128,12 @@ func newRoot(stdout io.Writer) *cobra.Command {
 			switch {
 			case file != "" && len(args) > 0:
 				return errors.New("give statements or -f FILE, not both")
+			case file == "-" || file == "" && len(args) == 0 && !isTerminal(stdin):
+				b, err := io.ReadAll(stdin)
+				if err != nil {
+					return fmt.Errorf("reading statements from standard input: %w", err)
+				}
+				script = string(b)
 			case file != "":
 				b, err := os.ReadFile(file)
 				if err != nil {
@@ -129,8 +142,9 @@ func newRoot(stdout io.Writer) *cobra.Command {
 				script = string(b)
 			case len(args) == 1:
 				script = args[0]
-			default:
-				return errors.New("no statements: give them as an argument or with -f FILE")
+			}
+			if strings.TrimSpace(script) == "" {
+				return errors.New("no statements: give them as an argument, with -f FILE, or on standard input (-f -)")
 			}
 			stmts, err := pipeline.Parse(script)
 			if err != nil {
@@ -175,7 +189,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		},
 	}
 	sqlCmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
-	sqlCmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE")
+	sqlCmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE (- for standard input, which is also read when no statements are given and it is not a terminal)")
 	sqlCmd.Flags().StringVar(&sqlAt, "at", "", "read at a tag, commit number or time (SELECTs; a statement's own AT (...) wins)")
 	sqlCmd.Flags().StringArrayVar(&params, "param", nil, "a statement parameter: N=VALUE for $N, or N=@FILE to read VALUE from FILE (a vector is written [0.1, 0.2, ...]); repeatable")
 
@@ -257,14 +271,15 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		return (&pipeline.Session{Store: st}).Revert(args[0])
 	})
 
-	keepDays, gcDryRun := math.MinInt, false // MinInt: --keep-days not given
-	gcCmd := query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
-		if keepDays == math.MinInt {
+	keepDays, gcDryRun := 0, false
+	var gcCmd *cobra.Command
+	gcCmd = query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+		if !gcCmd.Flags().Changed("keep-days") {
 			return pipeline.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
 		}
 		return (&pipeline.Session{Store: st}).GC(keepDays, gcDryRun)
 	})
-	gcCmd.Flags().IntVar(&keepDays, "keep-days", math.MinInt, "keep every moment of the last N days readable (and every tagged commit)")
+	gcCmd.Flags().IntVar(&keepDays, "keep-days", 0, "keep every moment of the last N days readable (and every tagged commit); required")
 	gcCmd.Flags().BoolVar(&gcDryRun, "dry-run", false, "only list the commits gc would collect")
 
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}

@@ -19,8 +19,14 @@ import (
 
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return cliIn(t, "", args...)
+}
+
+// cliIn runs the command with stdin as its standard input.
+func cliIn(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = run(args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -685,5 +691,64 @@ func TestCLIReadOnlyCommandsNeedAStore(t *testing.T) {
 	}
 	if code, out, errs := cli(t, "--store", typo, "sql", "--format", "csv", "SELECT count(*) FROM documents"); code != 0 || out != "count\n10\n" {
 		t.Errorf("count after the COPY: %d %q %q", code, out, errs)
+	}
+}
+
+// CLI habits: --version; statements from standard input (-f - or none
+// given); COPY, SET and DDL results as fields in csv and json; gc's help
+// without a sentinel default; --environment-type beside
+// --environment_type.
+func TestCLIHabits(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 10, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := cli(t, "--version"); code != 0 || !strings.HasPrefix(out, "lakelink ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("--version: %d %q", code, out)
+	}
+
+	code, out, errs := cli(t, "--store", st, "sql", "--format", "json", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id')")
+	var doc map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+		t.Fatalf("json COPY: %d %q %q", code, out, errs)
+	}
+	if doc["statement"] != "COPY" || doc["table"] != "docs" || doc["rows"] != float64(10) || doc["rejected"] != float64(0) || doc["commit"] == nil || !strings.HasPrefix(fmt.Sprint(doc["job"]), "2") {
+		t.Errorf("json COPY fields: %v", doc)
+	}
+	code, out, _ = cli(t, "--store", st, "sql", "--format", "csv", "CREATE INDEX di ON docs (embedding); SET lakelink.hnsw_ef_search = 50")
+	// One header and one record per statement.
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || lines[0] != "statement,index,table,commit,message" || !strings.HasPrefix(lines[1], "CREATE INDEX,di,docs,") ||
+		lines[2] != "statement,setting,value,message" || lines[3] != "SET,lakelink.hnsw_ef_search,50,SET lakelink.hnsw_ef_search" {
+		t.Errorf("csv DDL and SET: %q", out)
+	}
+	code, out, _ = cli(t, "--store", st, "sql", "--format", "json", "SELECT count(*) FROM docs; DELETE FROM docs WHERE id < 3")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || lines[0] != `{"columns":["count"],"rows":[{"count":10}]}` || !strings.HasPrefix(lines[1], `{"statement":"DELETE","table":"docs","rows":3,"commit":`) {
+		t.Errorf("json SELECT and DELETE: %q", out)
+	}
+
+	for _, args := range [][]string{{"sql", "-f", "-"}, {"sql"}} {
+		code, out, errs = cliIn(t, "SELECT count(*)\nFROM docs;\nSELECT id FROM docs WHERE id = 5", append(append([]string{"--store", st}, args...), "--format", "csv")...)
+		if code != 0 || out != "count\n7\nid\n5\n" {
+			t.Errorf("%v with statements on stdin: %d %q %q", args, code, out, errs)
+		}
+	}
+	if code, _, errs = cliIn(t, "  \n", "--store", st, "sql", "-f", "-"); code == 0 || !strings.Contains(errs, "no statements") {
+		t.Errorf("empty stdin: %d %q", code, errs)
+	}
+
+	if code, out, _ = cli(t, "gc", "--help"); code != 0 || strings.Contains(out, "9223372036854775808") || !strings.Contains(out, "--keep-days") {
+		t.Errorf("gc --help: %q", out)
+	}
+	if code, _, errs = cli(t, "--store", st, "gc"); code == 0 || !strings.Contains(errs, "--keep-days N") {
+		t.Errorf("gc without --keep-days: %d %q", code, errs)
+	}
+	for _, flag := range []string{"--environment-type", "--environment_type"} {
+		if code, out, errs = cli(t, "--store", st, flag, "loopback", "sql", "--format", "csv", "SELECT count(*) FROM docs"); code != 0 || out != "count\n7\n" {
+			t.Errorf("%s: %d %q %q", flag, code, out, errs)
+		}
 	}
 }

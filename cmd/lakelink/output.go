@@ -58,13 +58,39 @@ func jsonValue(v any) any {
 
 func (w *writer) write(r pipeline.Result) error {
 	if r.Columns == nil {
-		if w.format == "json" {
-			b, _ := json.Marshal(map[string]string{"message": r.Message})
-			_, err := fmt.Fprintln(w.w, string(b))
+		// A statement other than a query: its fields (statement, job,
+		// table, commit, rows, ...) and its message, as one record.
+		switch w.format {
+		case "json":
+			var b strings.Builder
+			b.WriteByte('{')
+			for _, f := range append(r.Fields, pipeline.Field{Name: "message", Value: r.Message}) {
+				k, _ := json.Marshal(f.Name)
+				v, err := json.Marshal(jsonValue(f.Value))
+				if err != nil {
+					return err
+				}
+				if b.Len() > 1 {
+					b.WriteByte(',')
+				}
+				b.Write(k)
+				b.WriteByte(':')
+				b.Write(v)
+			}
+			b.WriteString("}\n")
+			_, err := io.WriteString(w.w, b.String())
 			return err
-		}
-		if w.format == "csv" {
-			return nil
+		case "csv":
+			cw := csv.NewWriter(w.w)
+			var names, values []string
+			for _, f := range append(r.Fields, pipeline.Field{Name: "message", Value: r.Message}) {
+				names = append(names, f.Name)
+				values = append(values, text(f.Value, ""))
+			}
+			_ = cw.Write(names)
+			_ = cw.Write(values)
+			cw.Flush()
+			return cw.Error()
 		}
 		_, err := fmt.Fprintln(w.w, r.Message)
 		return err

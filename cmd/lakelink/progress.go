@@ -43,3 +43,9 @@ func progressBar(w io.Writer) func(progress.Status) {
 		}
 	}
 }
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -22,10 +22,6 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print the version and the machine facts lakelink uses (cores, SIMD features)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			version := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				version = bi.Main.Version
-			}
 			var feats []string
 			for _, f := range simdFeatures {
 				if cpuid.CPU.Supports(f) {
@@ -35,7 +31,7 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 			if len(feats) == 0 {
 				feats = []string{"none (portable Go kernels)"}
 			}
-			fmt.Fprintf(stdout, "lakelink %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(stdout, versionLine())
 			// cpuid reports the host's cores on some VMs; the scheduler's
 			// count is the one that bounds parallel work.
 			fmt.Fprintf(stdout, "cpu: %s, %d cores usable\n", strings.TrimSpace(cpuid.CPU.BrandName), runtime.NumCPU())
@@ -44,4 +40,14 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// versionLine is the first line of `lakelink version` and all of
+// `lakelink --version`: the module version, Go and the platform.
+func versionLine() string {
+	version := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	return fmt.Sprintf("lakelink %s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
