@@ -2,11 +2,15 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
@@ -77,5 +81,66 @@ func TestOnErrorContinueAndMaxErrors(t *testing.T) {
 	exec(t, s, "CREATE TABLE import_errors (job_id TEXT)")
 	if _, err := s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs WITH (on_error = 'continue', error_table = 'import_errors')", path)); err == nil || !strings.Contains(err.Error(), "exists with other columns") {
 		t.Errorf("an error_table of the wrong shape: %v", err)
+	}
+}
+
+// Errors a person can act on: a syntax error names line and column and
+// shows the line with a caret, as a *pipeline.SyntaxError; an unknown
+// option or setting suggests the nearest known name and is not called a
+// syntax error (*pipeline.StatementError); a bad row reaches a Go caller
+// as a *lake.RowError.
+func TestErrorsNameWhereAndWhat(t *testing.T) {
+	_, err := pipeline.Parse("SELECT id\nFROM docs\nWHERE id = = 3")
+	var se *pipeline.SyntaxError
+	if !errors.As(err, &se) || se.Line != 3 || se.Column != 12 || se.Near != "=" {
+		t.Fatalf("syntax error: %#v (%v)", se, err)
+	}
+	if want := "syntax error at line 3, column 12 near =: expected a value\n  WHERE id = = 3\n             ^"; err.Error() != want {
+		t.Errorf("message:\n%s\nwant:\n%s", err, want)
+	}
+	for _, c := range []struct{ script, want string }{
+		{"SELECT 'abc FROM t", "syntax error at line 1, column 8 near ': unterminated string"},
+		{"SELEC 1", "expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX"},
+		{"SELECT id FROM t WHERE id ? 3", "syntax error at line 1, column 27 near '?': unexpected character"},
+	} {
+		_, err := pipeline.Parse(c.script)
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.script, err, c.want)
+		}
+	}
+
+	_, err = pipeline.Parse("COPY FROM 'x.parquet' INTO t\nWITH (mode = 'upsert', primery_key = 'id')")
+	var st *pipeline.StatementError
+	if !errors.As(err, &st) || st.Line != 2 || st.Column != 24 {
+		t.Fatalf("unknown option: %#v (%v)", st, err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `unknown option "primery_key" (did you mean primary_key?)`) || strings.Contains(msg, "syntax") || strings.Contains(msg, "ivf_rerank") {
+		t.Errorf("unknown option: %s", msg)
+	}
+	_, err = pipeline.Parse("COPY FROM 'x.parquet' INTO t WITH (colour = 'red')")
+	if err == nil || strings.Contains(err.Error(), "syntax") || !strings.Contains(err.Error(), `unknown option "colour" (known: format, mode`) {
+		t.Errorf("an option like none: %v", err)
+	}
+	s := session(t, "direct")
+	for stmt, want := range map[string]string{
+		"SET lakelink.hnsw_ef_serch = 40": `unknown setting "lakelink.hnsw_ef_serch" (did you mean lakelink.hnsw_ef_search?)`,
+		"SET lakelink.ivf_nprob = 4":      "did you mean lakelink.ivf_nprobe?",
+		"CREATE TABLE d (id BIGINT, v VECTOR(2)); CREATE INDEX ON d USING hnsw (v) WITH (ef_constrution = 10)": "did you mean hnsw_ef_construction?",
+	} {
+		if _, err := s.Exec(context.Background(), stmt); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "syntax") {
+			t.Errorf("%s: %v, want %q", stmt, err, want)
+		}
+	}
+
+	// A bad row under on_error = 'abort', from Go.
+	path := writeDocs(t, fixtures.Documents{Rows: 50, Dim: 4, BadVectorRows: []int{7}})
+	_, err = s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs", path))
+	var re *lake.RowError
+	if !errors.As(err, &re) || re.Row != 7 || re.Column != "embedding" || !strings.HasSuffix(re.Object, filepath.Base(path)) {
+		t.Errorf("row error: %#v (%v)", re, err)
+	}
+	_, err = s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs2 MAP COLUMNS (nope => id)", path))
+	if err == nil || strings.Contains(err.Error(), "syntax") || !strings.Contains(err.Error(), `no column "nope"`) {
+		t.Errorf("unknown column: %v", err)
 	}
 }

@@ -218,7 +218,7 @@ func setExportOption(o *ExportOptions, k string, v any) error {
 			setSourceOption(&o.Source, k, s)
 		}
 	default:
-		return fmt.Errorf("unknown option %q for COPY ... TO (known: %s)", k, strings.Join(ExportOptionNames, ", "))
+		return fmt.Errorf("COPY ... TO: %w", unknownName("option", k, ExportOptionNames))
 	}
 	return err
 }

@@ -64,7 +64,7 @@ func checkIndexSpec(typ, metric string, opts map[string]int) (string, string, er
 	}
 	for k, v := range opts {
 		if !contains(IndexOptions, k) {
-			return "", "", fmt.Errorf("unknown index option %q (%s)", k, strings.Join(IndexOptions, ", "))
+			return "", "", unknownName("index option", k, IndexOptions)
 		}
 		limit := 1 << 16
 		switch k {

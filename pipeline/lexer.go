@@ -63,7 +63,7 @@ func lex(src string) ([]token, error) {
 				b.WriteRune(r[j])
 			}
 			if j >= len(r) {
-				return nil, fmt.Errorf("unterminated string starting at offset %d", i)
+				return nil, syntaxError(r, i, "'", "unterminated string: a ' opens it and none closes it")
 			}
 			out = append(out, token{tString, b.String(), i})
 			i = j + 1
@@ -73,7 +73,7 @@ func lex(src string) ([]token, error) {
 				j++
 			}
 			if j >= len(r) {
-				return nil, fmt.Errorf("unterminated quoted name at offset %d", i)
+				return nil, syntaxError(r, i, `"`, `unterminated quoted name: a " opens it and none closes it`)
 			}
 			out = append(out, token{tIdent, string(r[i+1 : j]), i})
 			i = j + 1
@@ -121,7 +121,7 @@ func lex(src string) ([]token, error) {
 				i++
 				break
 			}
-			return nil, fmt.Errorf("unexpected character %q at offset %d", c, i)
+			return nil, syntaxError(r, i, fmt.Sprintf("%q", c), "unexpected character")
 		next:
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,7 +216,7 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 			{"url", res.URL}, {"version", res.Version}, {"files", int64(len(res.Files))}, {"bytes", res.Bytes}, {"indexed_files", int64(res.Indexed)}}}, nil
 	case Set:
 		if !knownSettings[x.Name] {
-			return Result{}, fmt.Errorf("unknown setting %q", x.Name)
+			return Result{}, unknownName("setting", x.Name, slices.Sorted(maps.Keys(knownSettings)))
 		}
 		var o ImportOptions
 		if err := applySettings(&o, map[string]string{x.Name: x.Value}); err != nil {

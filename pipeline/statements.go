@@ -184,10 +184,23 @@ func (p *parser) advance() token {
 	return t
 }
 
+// errorf is a syntax error at the next token.
 func (p *parser) errorf(f string, a ...any) error {
 	t := p.peek()
-	line := 1 + strings.Count(string([]rune(p.src)[:t.pos]), "\n")
-	return fmt.Errorf("syntax error at line %d near %s: %s", line, t, fmt.Sprintf(f, a...))
+	return syntaxError([]rune(p.src), t.pos, t.String(), fmt.Sprintf(f, a...))
+}
+
+func syntaxError(src []rune, offset int, near, msg string) *SyntaxError {
+	pos := positionOf(src, offset)
+	return &SyntaxError{Position: pos, Near: near, Msg: msg, Excerpt: excerpt(src, pos)}
+}
+
+// statementError is err, a statement asking for what cannot be, placed at
+// the token that asked.
+func (p *parser) statementError(at token, err error) error {
+	src := []rune(p.src)
+	pos := positionOf(src, at.pos)
+	return &StatementError{Position: pos, Err: err, Excerpt: excerpt(src, pos)}
 }
 
 // kw consumes the keyword if it is next.
@@ -286,7 +299,7 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE or SET")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE or SET")
 }
 
 func (p *parser) createIndex() (Statement, error) {
@@ -666,6 +679,7 @@ func (p *parser) withOptions(set func(name string, v any) error) error {
 		return err
 	}
 	for {
+		at := p.peek()
 		k, err := p.ident("an option name")
 		if err != nil {
 			return err
@@ -678,7 +692,7 @@ func (p *parser) withOptions(set func(name string, v any) error) error {
 			return err
 		}
 		if err := set(strings.ToLower(k), v); err != nil {
-			return p.errorf("%v", err)
+			return p.statementError(at, err)
 		}
 		if !p.sym(",") {
 			break
@@ -937,7 +951,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 		}
 		setSourceOption(&o.Source, k, s)
 	default:
-		return fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(Options, ", "))
+		return unknownName("option", k, Options)
 	}
 	return nil
 }

@@ -199,11 +199,12 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 	at := time.Now().UTC()
 	addError := func(e lake.RowError) error {
 		res.Errors++
+		// The row error is wrapped: errors.As finds it as a *lake.RowError.
 		switch {
 		case opt.Abort:
-			return fmt.Errorf("job %s: a bad row, and on_error is 'abort': nothing was committed (on_error = 'continue' skips bad rows into the error table). %s", opt.Job, e.Error())
+			return fmt.Errorf("job %s: a bad row, and on_error is 'abort': nothing was committed (on_error = 'continue' skips bad rows into the error table). %w", opt.Job, &e)
 		case opt.MaxErrors >= 0 && res.Errors > opt.MaxErrors:
-			return fmt.Errorf("job %s: more than %d row errors (max_errors); nothing was committed, rows or errors. First over the limit: %s", opt.Job, opt.MaxErrors, e.Error())
+			return fmt.Errorf("job %s: more than %d row errors (max_errors); nothing was committed, rows or errors. First over the limit: %w", opt.Job, opt.MaxErrors, &e)
 		}
 		seq++
 		if opt.ErrorTable != nil {
