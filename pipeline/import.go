@@ -378,7 +378,9 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		if err := os.MkdirAll(p.Staging, 0o755); err != nil {
 			return nil, err
 		}
-		removeOrphanStaging(p.Staging)
+	}
+	if _, err := RecoverJobs(st); err != nil {
+		return nil, err
 	}
 	if st.Encrypted() {
 		p.Seal = sources.NewStagingKey()

@@ -45,7 +45,7 @@ const trackEvery = 100 * time.Millisecond
 func track(st *store.Store, job, table string, started time.Time, notify func(progress.Status), remote *sources.ProgressReader) *tracker {
 	t := &tracker{
 		dir: StatusDir(st), counts: progress.For(job), notify: notify, remote: remote,
-		state: progress.Status{Job: job, Table: table, State: "running", Started: started},
+		state: progress.Status{Job: job, Table: table, State: "running", Started: started, Owner: progress.Self()},
 		quit:  make(chan struct{}), done: make(chan struct{}),
 	}
 	pruneStatus(t.dir)
@@ -119,4 +119,21 @@ func pruneStatus(dir string) {
 	for _, e := range entries[:len(entries)-keepStatus] {
 		_ = os.Remove(filepath.Join(dir, e.Name()))
 	}
+}
+
+// RecoverJobs settles the jobs that earlier processes left unfinished in
+// a store: killed, crashed or powered off in the middle of an import. The
+// caller holds the store, and every import holds it from planning to
+// commit, so such a job's process is gone: its status becomes failed with
+// the reason "abandoned", and what it staged in the store's staging folder
+// is removed. Jobs of this process are left alone. Prepare calls it before
+// every import and the command on every open of a store; it returns the
+// jobs it settled.
+func RecoverJobs(st *store.Store) ([]progress.Status, error) {
+	settled, err := progress.Settle(StatusDir(st), func(job string) bool {
+		_, mine := activeJobs.Load(job)
+		return mine
+	})
+	removeOrphanStaging(filepath.Join(st.Dir(), "staging"))
+	return settled, err
 }

@@ -111,7 +111,7 @@ func (c *Counters) Report() Report {
 type Status struct {
 	Job          string    `json:"job_id"`
 	Table        string    `json:"table"`
-	State        string    `json:"status"` // planning, running, committing, committed, failed
+	State        string    `json:"status"` // planning, running, committing; committed, failed, canceled
 	FilesTotal   int64     `json:"files_total"`
 	FilesDone    int64     `json:"files_done"`
 	BytesTotal   int64     `json:"bytes_total"`
@@ -122,7 +122,8 @@ type Status struct {
 	Finished     time.Time `json:"finished_at,omitzero"`
 	Error        string    `json:"error,omitempty"`
 	TotalsKnown  bool      `json:"totals_known"` // FilesTotal and BytesTotal are final
-	LastModified time.Time `json:"updated_at"`
+	LastModified time.Time `json:"updated_at"`    // the heartbeat while it runs
+	Owner        Owner     `json:"owner,omitzero"`
 }
 
 // Snapshot reads the counters, plus the reports of workers in other

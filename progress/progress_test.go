@@ -3,6 +3,8 @@ package progress
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,5 +119,38 @@ func TestPublishOnlyInWorkersAndOnlyChanges(t *testing.T) {
 	var last Report
 	if err := json.Unmarshal(p.data[1], &last); err != nil || last.Rows != 10 {
 		t.Errorf("last report %s (%v)", p.data[1], err)
+	}
+}
+
+// A job on this host is abandoned once its process is gone (a PID reused
+// by another process does not keep it alive); on another host once its
+// heartbeat is older than the lease; a final state never is.
+func TestAbandoned(t *testing.T) {
+	now := time.Now()
+	self := Self()
+	if self.PID == 0 || self.Host == "" {
+		t.Fatalf("self: %+v", self)
+	}
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Skip("no child process to end:", err)
+	}
+	gone := Owner{Host: self.Host, PID: child.Process.Pid, Start: "1"}
+	reused := self
+	reused.Start += "0"
+	for _, c := range []struct {
+		s    Status
+		want bool
+	}{
+		{Status{State: "running", Owner: self, LastModified: now.Add(-time.Hour)}, false},
+		{Status{State: "running", Owner: gone, LastModified: now}, true},
+		{Status{State: "committing", Owner: reused, LastModified: now}, true},
+		{Status{State: "committed", Owner: gone}, false},
+		{Status{State: "running", Owner: Owner{Host: "elsewhere", PID: 7}, LastModified: now.Add(-10 * time.Second)}, false},
+		{Status{State: "running", Owner: Owner{Host: "elsewhere", PID: 7}, LastModified: now.Add(-Lease - time.Second)}, true},
+	} {
+		if got, why := c.s.Abandoned(now); got != c.want || got && !strings.HasPrefix(why, "abandoned: ") {
+			t.Errorf("%+v: abandoned %v (%q), want %v", c.s, got, why, c.want)
+		}
 	}
 }

@@ -105,3 +105,80 @@ func manifestExists(staging string) bool {
 	m, _ := filepath.Glob(filepath.Join(staging, "*", "manifest.json"))
 	return len(m) > 0
 }
+
+// An import whose process is killed shows as failed (abandoned) in
+// `lakelink status` at once, while its staged data waits for the store's
+// next open, which removes it and records the job failed for good; the
+// status of a running import says running.
+func TestKilledImportIsAbandoned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills a child process")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 20000, Dim: 384, RowGroupRows: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	cmd := exec.Command(os.Args[0], "--store", st, "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id', build_indexes = true)")
+	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	staging := filepath.Join(st, "staging")
+	// Kill it once it has staged rows.
+	deadline := time.Now().Add(2 * time.Minute)
+	var running string
+	for time.Now().Before(deadline) {
+		segs, _ := filepath.Glob(filepath.Join(staging, "*", "rows-*"))
+		if len(segs) > 0 {
+			_, running, _ = cli(t, "--store", st, "status", "--format", "csv")
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if !strings.Contains(running, ",docs,running,") {
+		t.Errorf("status while the import ran: %q", running)
+	}
+	jobs, _ := filepath.Glob(filepath.Join(staging, "*"))
+	if len(jobs) != 1 || dirSize(t, jobs[0]) == 0 {
+		t.Fatalf("staged data before the next open: %v", jobs)
+	}
+	code, out, _ := cli(t, "--store", st, "status", "--format", "csv")
+	if code != 0 || !strings.Contains(out, ",docs,failed,") || !strings.Contains(out, "abandoned: its process (") {
+		t.Errorf("status after the kill: %q", out)
+	}
+	// The next open settles the job.
+	code, _, errs := cli(t, "--store", st, "sql", "--format", "csv", "SELECT status, error FROM lakelink_import_status")
+	if code != 0 || !strings.Contains(errs, "was abandoned") {
+		t.Errorf("the next open: %d %q", code, errs)
+	}
+	if left, _ := filepath.Glob(filepath.Join(staging, "*")); len(left) != 0 {
+		t.Errorf("staging after the next open: %v", left)
+	}
+	s, err := store.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Table("docs", s.Head()); err == nil {
+		t.Errorf("the killed import committed its table")
+	}
+	code, out, _ = cli(t, "--store", st, "status", "--format", "csv")
+	if code != 0 || !strings.Contains(out, ",docs,failed,") {
+		t.Errorf("status after settling: %q", out)
+	}
+}
+
+func dirSize(t *testing.T, dir string) int64 {
+	var n int64
+	_ = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}

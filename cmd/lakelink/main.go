@@ -111,10 +111,21 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			opt.EncryptionKey = key
 		}
 		st, err := store.Open(g.store, opt)
-		if err == nil && st.Recovered() != 0 {
+		if err != nil {
+			return nil, err
+		}
+		if st.Recovered() != 0 {
 			fmt.Fprintf(root.ErrOrStderr(), "lakelink: rolled back commit %d, interrupted when its process died; the store is at commit %d\n", st.Recovered(), st.Head())
 		}
-		return st, err
+		settled, err := pipeline.RecoverJobs(st)
+		for _, j := range settled {
+			fmt.Fprintf(root.ErrOrStderr(), "lakelink: job %s into %s was abandoned (process %d on %s); it is marked failed and its staged data removed\n", j.Job, j.Table, j.Owner.PID, j.Owner.Host)
+		}
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		return st, nil
 	}
 
 	var format, file, sqlAt string
