@@ -122,7 +122,7 @@ type Status struct {
 	Finished     time.Time `json:"finished_at,omitzero"`
 	Error        string    `json:"error,omitempty"`
 	TotalsKnown  bool      `json:"totals_known"` // FilesTotal and BytesTotal are final
-	LastModified time.Time `json:"updated_at"`    // the heartbeat while it runs
+	LastModified time.Time `json:"updated_at"`   // the heartbeat while it runs
 	Owner        Owner     `json:"owner,omitzero"`
 }
 
