@@ -96,7 +96,11 @@ func (b *Builder) Len() int { return len(b.vecs) }
 
 // Build returns the part's encoding, or nil when no vector was added, and
 // starts a new part.
-func (b *Builder) Build() ([]byte, error) {
+func (b *Builder) Build() ([]byte, error) { return b.BuildWith(vectorops.Build{}) }
+
+// BuildWith is Build under vb: it counts the vectors placed and stops
+// with vb.Ctx's error once that ends.
+func (b *Builder) BuildWith(vb vectorops.Build) ([]byte, error) {
 	n := len(b.vecs)
 	if n == 0 {
 		return nil, nil
@@ -107,14 +111,14 @@ func (b *Builder) Build() ([]byte, error) {
 	}
 	var blob []byte
 	if Kind(b.def, n) == IVFPQ {
-		x, err := vectorops.BuildIVFPQ(b.dim, b.metric, IVFPQConfig(b.def), labels, b.vecs)
+		x, err := vectorops.BuildIVFPQWith(vb, b.dim, b.metric, IVFPQConfig(b.def), labels, b.vecs)
 		if err != nil {
 			return nil, fmt.Errorf("index %s: %w", b.def.Name, err)
 		}
 		blob, _ = x.MarshalBinary()
 	} else {
 		h := vectorops.NewHNSW(b.dim, b.metric, HNSWConfig(b.def))
-		if err := h.AddBatch(labels, b.vecs, 0); err != nil {
+		if err := h.AddBatchWith(vb, labels, b.vecs, 0); err != nil {
 			return nil, fmt.Errorf("index %s: %w", b.def.Name, err)
 		}
 		blob, _ = h.MarshalBinary()

@@ -87,9 +87,9 @@ func CreateBackup(ctx context.Context, st *store.Store, url string, incremental 
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(w, h)}
-	if rec.Head, err = st.Backup(cw, rec.Since); err != nil {
+	if rec.Head, err = st.Backup(ctx, cw, rec.Since); err != nil {
 		w.Close()
-		_ = b.Delete(ctx, prefix+rec.File)
+		_ = b.Delete(context.WithoutCancel(ctx), prefix+rec.File)
 		return rec, fmt.Errorf("backup: %w", err)
 	}
 	if err := w.Close(); err != nil {

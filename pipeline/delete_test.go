@@ -66,7 +66,7 @@ func TestDelete(t *testing.T) {
 	}
 	// Reverting the delete puts the rows back, indexed: row 42 is its own
 	// nearest again at the head.
-	if _, err := s.Revert(fmt.Sprint(s.Store.Head())); err != nil {
+	if _, err := s.Revert(context.Background(), fmt.Sprint(s.Store.Head())); err != nil {
 		t.Fatal(err)
 	}
 	if back := exec(t, s, fmt.Sprintf(q, ""))[0]; back.Rows[0][0] != int64(42) || !strings.HasPrefix(back.Plan, "index ") {

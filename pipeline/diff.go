@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -19,8 +20,8 @@ var DiffSchema = lake.Schema{Columns: []lake.Column{
 // (each a tag, commit number or time, as Resolve reads them), of one table
 // or of every table that exists at either. A changed row names its
 // changed columns. The same is SELECT * FROM diff('A', 'B'[, 'table']).
-func (s *Session) Diff(from, to, table string) (Result, error) {
-	schema, rows, err := s.diff(from, to, table)
+func (s *Session) Diff(ctx context.Context, from, to, table string) (Result, error) {
+	schema, rows, err := s.diff(ctx, from, to, table)
 	res := Result{}
 	for _, c := range schema.Columns {
 		res.Columns = append(res.Columns, c.Name)
@@ -31,7 +32,7 @@ func (s *Session) Diff(from, to, table string) (Result, error) {
 	return res, err
 }
 
-func (s *Session) diff(from, to, table string) (lake.Schema, []store.Row, error) {
+func (s *Session) diff(ctx context.Context, from, to, table string) (lake.Schema, []store.Row, error) {
 	a, err := s.Resolve(from)
 	if err != nil {
 		return DiffSchema, nil, err
@@ -67,6 +68,9 @@ func (s *Session) diff(from, to, table string) (lake.Schema, []store.Row, error)
 				t, r = ta, c.Old
 			}
 			rows = append(rows, store.Row{name, c.Kind, rowKey(t.Schema, r, c.Key), strings.Join(c.Columns, ", ")})
+			if len(rows)%4096 == 0 {
+				return ctx.Err()
+			}
 			return nil
 		})
 		if err != nil {

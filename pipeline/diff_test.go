@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestDiffBetweenTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]any{{"src", "changed", "8", "name, ratio"}, {"src", "removed", "20", ""}, {"src", "added", "77", ""}}
-	r, err := s.Diff("before", "after", "")
+	r, err := s.Diff(context.Background(), "before", "after", "")
 	if err != nil || !reflect.DeepEqual(r.Rows, want) {
 		t.Errorf("diff: %v %v", r.Rows, err)
 	}
@@ -46,7 +47,7 @@ func TestDiffBetweenTags(t *testing.T) {
 	if !reflect.DeepEqual(r.Rows, [][]any{{"added", "20", ""}}) {
 		t.Errorf("reversed diff, added: %v", r.Rows)
 	}
-	if r, _ := s.Diff("before", "before", "src"); len(r.Rows) != 0 {
+	if r, _ := s.Diff(context.Background(), "before", "before", "src"); len(r.Rows) != 0 {
 		t.Errorf("a commit against itself: %v", r.Rows)
 	}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ type FastRPResult struct {
 // unless Config.MemoryLimit is set and they exceed it, when they are
 // mapped files that the operating system pages. The rows are rewritten as
 // the embeddings come out, flushing the commit as it goes.
-func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
+func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, error) {
 	var res FastRPResult
 	if job.Column == "" {
 		job.Column = "fastrp"
@@ -150,6 +151,11 @@ func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
 			if i == 0 {
 				res.Compute = time.Since(start)
 			}
+			if i%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			value, _, _, err := v.Row(ti, keys[i])
 			if err != nil {
 				return err
@@ -175,7 +181,7 @@ func (s *Session) FastRP(job FastRPJob) (FastRPResult, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		if _, err := indexCommit(c, ti, nil, nil); err != nil {
+		if _, err := indexCommit(ctx, nil, c, ti, nil, nil); err != nil {
 			return Result{}, err
 		}
 		res.Commit = c.TS()

@@ -105,7 +105,7 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	}
 	for node := range 60 {
 		for dir, want := range map[string][]int{"out": out[node], "in": in[node], "both": append(slices.Clone(out[node]), in[node]...)} {
-			got, err := s.Neighbors("knowledge", uid(node), dir, "")
+			got, err := s.Neighbors(context.Background(), "knowledge", uid(node), dir, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +149,7 @@ func TestGraphImportAndTraversal(t *testing.T) {
 		return dist
 	}
 	dist := bfs(7)
-	reached, err := s.KHop("knowledge", uid(7), 2, "out", "", 0)
+	reached, err := s.KHop(context.Background(), "knowledge", uid(7), 2, "out", "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,11 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	if len(reached) != want {
 		t.Errorf("2-hop: %d nodes, want %d", len(reached), want)
 	}
-	if lim, _ := s.KHop("knowledge", uid(7), 3, "out", "", 5); len(lim) != min(5, len(dist)-1) {
+	if lim, _ := s.KHop(context.Background(), "knowledge", uid(7), 3, "out", "", 5); len(lim) != min(5, len(dist)-1) {
 		t.Errorf("limit 5: %d nodes", len(lim))
 	}
 	for to, d := range dist {
-		path, err := s.ShortestPath("knowledge", uid(7), uid(to), "out", "")
+		path, err := s.ShortestPath(context.Background(), "knowledge", uid(7), uid(to), "out", "")
 		if err != nil || len(path) != d+1 || fmt.Sprint(path[len(path)-1]) != uid(to) {
 			t.Fatalf("path 7 -> %d: %v %v, want %d edges", to, path, err, d)
 		}
@@ -192,10 +192,10 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	// after gc, the tag and the head still read them, and the commit of
 	// the second import is collected.
 	again := s.Store.Head()
-	if _, err := s.Revert(fmt.Sprint(again)); err != nil {
+	if _, err := s.Revert(context.Background(), fmt.Sprint(again)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GC(0, false); err != nil {
+	if _, err := s.GC(context.Background(), 0, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, at := range []string{"", "AT (TAG => 'edges-v1')"} {
@@ -225,7 +225,7 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	if n := count(t, s, "g2.n"); n != 4 {
 		t.Errorf("create: %d nodes", n)
 	}
-	if d, _ := s.Degree("g2", int64(1), "both", "e"); d != 3 { // 1->2 from each run, 4->1 from the second
+	if d, _ := s.Degree(context.Background(), "g2", int64(1), "both", "e"); d != 3 { // 1->2 from each run, 4->1 from the second
 		t.Errorf("degree of 1: %d", d)
 	}
 	for stmt, want := range map[string]string{
@@ -282,7 +282,7 @@ func TestBlogCatalogAsAGraph(t *testing.T) {
 		degree[e.Dst]++
 	}
 	for id := int64(0); id < 10312; id++ {
-		d, err := s.Degree("blog", id, "both", "")
+		d, err := s.Degree(context.Background(), "blog", id, "both", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +323,7 @@ func TestFastRPColumn(t *testing.T) {
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO GRAPH g.n", writeParquet(t, nodes)))
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO GRAPH g.e", writeParquet(t, edges)))
 	cfg := graphops.FastRPConfig{Dim: 32, IterationWeights: []float64{0, 1, 1}, NormalizationStrength: -0.5, Seed: 42}
-	res, err := s.FastRP(pipeline.FastRPJob{Graph: "g", Orientation: graphops.Undirected, Config: cfg})
+	res, err := s.FastRP(context.Background(), pipeline.FastRPJob{Graph: "g", Orientation: graphops.Undirected, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestFastRPColumn(t *testing.T) {
 	digest, _ := s.Store.Digest("g.n", s.Store.Head())
 	paged := cfg
 	paged.MemoryLimit = 1 // file-backed arrays: the same result
-	if _, err := s.FastRP(pipeline.FastRPJob{Graph: "g", Orientation: graphops.Undirected, Config: paged}); err != nil {
+	if _, err := s.FastRP(context.Background(), pipeline.FastRPJob{Graph: "g", Orientation: graphops.Undirected, Config: paged}); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := s.Store.Digest("g.n", s.Store.Head()); d != digest {
@@ -363,7 +363,7 @@ func TestFastRPColumn(t *testing.T) {
 		"no edge table from n to n named zz": {Graph: "g", Edge: "zz"},
 		"column name of g.n is TEXT":         {Graph: "g", Column: "name"},
 	} {
-		if _, err := s.FastRP(want); err == nil || !strings.Contains(err.Error(), job) {
+		if _, err := s.FastRP(context.Background(), want); err == nil || !strings.Contains(err.Error(), job) {
 			t.Errorf("%+v: %v, want %q", want, err, job)
 		}
 	}
@@ -411,7 +411,7 @@ func TestAdjacencyListExpansion(t *testing.T) {
 		if len(errs) != 1 || errs[0].Row != 17 {
 			t.Errorf("%s: row errors %+v", runner, errs)
 		}
-		nbs, err := s.Neighbors("knowledge", uid(5), "out", "")
+		nbs, err := s.Neighbors(context.Background(), "knowledge", uid(5), "out", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,7 +432,7 @@ func TestAdjacencyListExpansion(t *testing.T) {
 		if !strings.Contains(msg, "COPY 90 rows") {
 			t.Errorf("%s: keep duplicates, skip self-loops: %s", runner, msg)
 		}
-		if d, _ := s.Degree("knowledge", uid(5), "out", ""); d != 3 {
+		if d, _ := s.Degree(context.Background(), "knowledge", uid(5), "out", ""); d != 3 {
 			t.Errorf("%s: out-degree of 5 with duplicates kept: %d", runner, d)
 		}
 	}

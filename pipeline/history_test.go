@@ -41,7 +41,7 @@ func TestReadsAtATag(t *testing.T) {
 		t.Fatalf("delete: %s", r.Message)
 	}
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", writeDocs(t, fixtures.Documents{Rows: 100, Dim: 16, FirstID: 600, Seed: 9})))
-	if _, err := s.Compact("documents"); err != nil {
+	if _, err := s.Compact(context.Background(), "documents"); err != nil {
 		t.Fatal(err)
 	}
 	exec(t, s, "ALTER TABLE documents ADD COLUMN note TEXT")
@@ -70,7 +70,7 @@ func TestReadsAtATag(t *testing.T) {
 	if d, _ := s.Store.Digest("documents", tagged); d != digest {
 		t.Errorf("digest at the tag changed")
 	}
-	res, err := s.Search(pipeline.Search{Table: "documents", Column: "embedding", Query: docs.Row(250).Embedding, K: 5, Columns: []string{"id", "embedding"}, At: "q1-audit"})
+	res, err := s.Search(context.Background(), pipeline.Search{Table: "documents", Column: "embedding", Query: docs.Row(250).Embedding, K: 5, Columns: []string{"id", "embedding"}, At: "q1-audit"})
 	if err != nil || fmt.Sprint(res.Rows) != before[1] {
 		t.Errorf("Search at the tag: %v %v, want %s", res.Rows, err, before[1])
 	}

@@ -553,13 +553,21 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		bp, s := beam.NewPipelineWithRoot()
 		p.Build(s)
 		if err := runners.Execute(ctx, bp, ro); err != nil {
+			if ctx.Err() != nil {
+				// The runner's own error may only say that it stopped.
+				err = fmt.Errorf("canceled while the pipeline ran; nothing was committed: %w", ctx.Err())
+			}
 			err = fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 			tr.finish(res, err)
 			return err
 		}
 		ran := time.Now()
 		tr.setState("committing")
+		progress.For(p.Job).SetPhase(progress.PhaseCommit)
 		res, err = p.Commit(ctx, st, ro.Name(), started)
+		if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("canceled while committing; nothing was committed: %w (%v)", ctx.Err(), err)
+		}
 		res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
 		tr.finish(res, err)
 		return err
@@ -650,6 +658,7 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 		return res, err
 	}
 	res.Rows, res.Errors = cr.Rows, cr.Errors
+	progress.For(p.Job).SetPhase(progress.PhaseCommitIx)
 	if adoption != nil {
 		if res.KeyAdoptedRows, err = adoption.Finish(); err != nil {
 			return res, fmt.Errorf("COPY INTO %s: key_columns: %w", p.Import.Table, err)
@@ -669,6 +678,10 @@ func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, start
 	}); err != nil {
 		return res, err
 	}
+	if err := ctx.Err(); err != nil {
+		return res, err // the last moment to stop: Finish makes it visible
+	}
+	progress.For(p.Job).SetPhase(progress.PhaseFlushing)
 	if res.Commit, err = c.Finish(); err != nil {
 		return res, err
 	}
@@ -764,13 +777,13 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 	}
 	if p.AdoptKey != nil {
 		// The rows moved under new keys: no segment covers them.
-		return compactIndexes(c, ti)
+		return compactIndexes(ctx, progress.For(p.Job), c, ti)
 	}
 	for _, d := range ti.Indexes {
 		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
 			return nil, err
 		} else if n >= maxSegments {
-			return compactIndexes(c, ti)
+			return compactIndexes(ctx, progress.For(p.Job), c, ti)
 		}
 	}
 	fresh := added
@@ -784,5 +797,5 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, p.Seal, d.Name, written)
 		return parts, err == nil, err
 	}
-	return indexCommit(c, ti, fresh, staged)
+	return indexCommit(ctx, progress.For(p.Job), c, ti, fresh, staged)
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
@@ -123,7 +125,10 @@ type stagedParts func(d store.IndexDef) (parts [][]byte, ok bool, err error)
 // has them), or over all rows for the indexes in fresh (declared by this
 // commit). A commit that writes rows of an indexed table calls it before
 // Finish. It reports, per index, the parts stored and who built them.
-func indexCommit(c *store.Commit, t store.TableInfo, fresh []store.IndexDef, staged stagedParts) ([]IndexBuild, error) {
+//
+// ctx ends the builds it makes itself; counts, when not nil (an import's
+// job), follows them.
+func indexCommit(ctx context.Context, counts *progress.Counters, c *store.Commit, t store.TableInfo, fresh []store.IndexDef, staged stagedParts) ([]IndexBuild, error) {
 	var out []IndexBuild
 	var v *store.View
 	defer func() {
@@ -152,7 +157,7 @@ func indexCommit(c *store.Commit, t store.TableInfo, fresh []store.IndexDef, sta
 				}
 			}
 			var err error
-			parts, err = buildParts(d, t.Schema, func(fn func(pk, value []byte, version uint64) error) error {
+			parts, err = buildParts(ctx, counts, d, t.Schema, func(fn func(pk, value []byte, version uint64) error) error {
 				return v.Rows(t, own, fn)
 			})
 			if err != nil {
@@ -179,15 +184,19 @@ type IndexBuild struct {
 
 // buildParts indexes the vector column of the rows that rows yields, in
 // parts of at most indexes.SegmentRows rows.
-func buildParts(d store.IndexDef, schema lake.Schema, rows func(fn func(pk, value []byte, version uint64) error) error) ([][]byte, error) {
+func buildParts(ctx context.Context, counts *progress.Counters, d store.IndexDef, schema lake.Schema, rows func(fn func(pk, value []byte, version uint64) error) error) ([][]byte, error) {
 	b, err := indexes.NewBuilder(d, schema)
 	if err != nil {
 		return nil, err
 	}
+	if counts == nil {
+		counts = &progress.Counters{}
+	}
 	limit := indexes.SegmentRows(d, schema.Columns[schema.Index(d.Column)].Type.Dim, 0)
 	var parts [][]byte
 	flush := func() error {
-		part, err := b.Build()
+		counts.IndexTotal.Add(int64(b.Len()))
+		part, err := b.BuildWith(vectorops.Build{Ctx: ctx, Done: &counts.IndexDone})
 		if part != nil {
 			parts = append(parts, part)
 		}
@@ -381,11 +390,11 @@ func searchIndex(st *store.Store, v *store.View, t store.TableInfo, d store.Inde
 
 // createIndex declares an index and builds it over the table's rows, in
 // one commit.
-func (s *Session) createIndex(ci CreateIndex) (Result, error) {
-	return s.inCommit("CREATE INDEX ON "+ci.Table, func(c *store.Commit) (Result, error) { return createIndexIn(c, ci) })
+func (s *Session) createIndex(ctx context.Context, ci CreateIndex) (Result, error) {
+	return s.inCommit("CREATE INDEX ON "+ci.Table, func(c *store.Commit) (Result, error) { return createIndexIn(ctx, c, ci) })
 }
 
-func createIndexIn(c *store.Commit, ci CreateIndex) (Result, error) {
+func createIndexIn(ctx context.Context, c *store.Commit, ci CreateIndex) (Result, error) {
 	ti, err := c.Table(ci.Table)
 	if err != nil {
 		return Result{}, err
@@ -397,7 +406,7 @@ func createIndexIn(c *store.Commit, ci CreateIndex) (Result, error) {
 	if ti, err = c.SetIndexes(ti.Name, append(append([]store.IndexDef(nil), ti.Indexes...), d)); err != nil {
 		return Result{}, err
 	}
-	if _, err := indexCommit(c, ti, []store.IndexDef{d}, nil); err != nil {
+	if _, err := indexCommit(ctx, nil, c, ti, []store.IndexDef{d}, nil); err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX %s: %w", d.Name, err)
 	}
 	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric),
@@ -443,7 +452,7 @@ const maxSegments = 8
 // compactIndexes replaces the segments of every structured index of the
 // table by one over its current rows, in commit c (which has written its
 // own rows, if any).
-func compactIndexes(c *store.Commit, t store.TableInfo) ([]IndexBuild, error) {
+func compactIndexes(ctx context.Context, counts *progress.Counters, c *store.Commit, t store.TableInfo) ([]IndexBuild, error) {
 	var fresh []store.IndexDef
 	for _, d := range t.Indexes {
 		if !indexes.Structured(d.Type) {
@@ -454,18 +463,18 @@ func compactIndexes(c *store.Commit, t store.TableInfo) ([]IndexBuild, error) {
 		}
 		fresh = append(fresh, d)
 	}
-	return indexCommit(c, t, fresh, nil)
+	return indexCommit(ctx, counts, c, t, fresh, nil)
 }
 
 // Compact merges the segments of every index of a table into one, in one
 // commit (`lakelink compact TABLE`; imports also compact past maxSegments).
-func (s *Session) Compact(table string) (Result, error) {
+func (s *Session) Compact(ctx context.Context, table string) (Result, error) {
 	res, err := s.inCommit("COMPACT "+table, func(c *store.Commit) (Result, error) {
 		ti, err := c.Table(table)
 		if err != nil {
 			return Result{}, err
 		}
-		_, err = compactIndexes(c, ti)
+		_, err = compactIndexes(ctx, nil, c, ti)
 		return Result{Message: fmt.Sprintf("compacted %d index(es) of %s", len(ti.Indexes), ti.Name)}, err
 	})
 	if err != nil {

@@ -217,7 +217,7 @@ func TestSearchAtCommitGoAPIAndCompaction(t *testing.T) {
 	}
 	s.At = 0
 
-	goRes, err := s.Search(pipeline.Search{Table: "documents", Column: "embedding", Query: old, K: 5, Where: "id >= 100", Columns: []string{"id"}})
+	goRes, err := s.Search(context.Background(), pipeline.Search{Table: "documents", Column: "embedding", Query: old, K: 5, Where: "id >= 100", Columns: []string{"id"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestSearchAtCommitGoAPIAndCompaction(t *testing.T) {
 	}
 	for _, bad := range []pipeline.Search{{Table: "documents", Column: "embedding", Query: old, K: 0}, {Table: "documents", Column: "embedding", Query: old, K: 1, Metric: "hamming"},
 		{Table: "documents", Column: "embedding", Query: old[:3], K: 1}, {Table: "documents", Column: "embedding", Query: old, K: 1, Where: "id >>> 3"}} {
-		if _, err := s.Search(bad); err == nil {
+		if _, err := s.Search(context.Background(), bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -242,7 +242,7 @@ func TestSearchAtCommitGoAPIAndCompaction(t *testing.T) {
 		t.Errorf("segments after each import: %v", counts)
 	}
 	want := exec(t, s, q)[0]
-	if msg := must(t)(s.Compact("documents")).Message; !strings.Contains(msg, "compacted 1 index(es) of documents") {
+	if msg := must(t)(s.Compact(context.Background(), "documents")).Message; !strings.Contains(msg, "compacted 1 index(es) of documents") {
 		t.Errorf("compact: %s", msg)
 	}
 	if n := segmentCount(t, s, "documents", "documents_embedding_idx"); n != 1 {

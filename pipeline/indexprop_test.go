@@ -220,14 +220,14 @@ func (p *indexProp) step() {
 			p.createIndex()
 		}
 	case r < 72:
-		if _, err := p.s.Compact("docs"); err != nil {
+		if _, err := p.s.Compact(context.Background(), "docs"); err != nil {
 			p.t.Fatal(err)
 		}
 		p.log = append(p.log, "compact")
 	case r < 82 && len(p.changes) > 0:
 		c := p.changes[p.rnd.IntN(len(p.changes))]
 		before := p.head()
-		_, err := p.s.Revert(fmt.Sprint(c))
+		_, err := p.s.Revert(context.Background(), fmt.Sprint(c))
 		p.log = append(p.log, fmt.Sprintf("revert %d: %v", c, err))
 		switch {
 		case err == nil:
@@ -250,7 +250,7 @@ func (p *indexProp) step() {
 		p.log = append(p.log, "untag "+p.tags[i])
 		p.tags = slices.Delete(p.tags, i, i+1)
 	default:
-		if _, err := p.s.GC(0, false); err != nil {
+		if _, err := p.s.GC(context.Background(), 0, false); err != nil {
 			p.t.Fatal(err)
 		}
 		p.log = append(p.log, "gc")

@@ -2,8 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -122,4 +124,79 @@ func TestImportStatusOfAFailedJob(t *testing.T) {
 	if len(all) != 1 || all[0].State != "failed" || !strings.Contains(all[0].Error, "5 dimensions") || last.State != "failed" {
 		t.Errorf("status %+v, last callback %+v", all, last)
 	}
+}
+
+// Canceling the context stops an import in its commit phase, while the
+// commit builds an index over the table's rows, and a CREATE INDEX, each
+// within a second or two: nothing is committed, and the job reads
+// canceled. The phases an import goes through are reported in order.
+func TestCancelStopsLongSteps(t *testing.T) {
+	base := writeDocs(t, fixtures.Documents{Rows: 60000, Dim: 32, ContentChars: 20, RowGroupRows: 10000})
+	small := writeDocs(t, fixtures.Documents{Rows: 10, Dim: 32, FirstID: 1 << 30})
+	for _, runner := range []string{"direct", "prism"} {
+		t.Run(runner, func(t *testing.T) {
+			s := session(t, runner)
+			var phases []string
+			s.Progress = func(st progress.Status) {
+				if len(phases) == 0 || phases[len(phases)-1] != st.Phase {
+					phases = append(phases, st.Phase)
+				}
+			}
+			exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (primary_key = 'id', build_indexes = true, hnsw_m = 8, hnsw_ef_construction = 40)", base))
+			// A callback every 100 ms may miss short phases; those seen come
+			// in order, and the long one is among them.
+			order := []string{progress.PhaseListing, progress.PhaseReading, progress.PhaseStaging, progress.PhaseIndexing,
+				progress.PhaseCommit, progress.PhaseCommitIx, progress.PhaseFlushing, ""}
+			if !isSubsequence(phases, order) || !slices.Contains(phases, progress.PhaseIndexing) {
+				t.Errorf("phases %v, want building index parts among them and the order %v", phases, order)
+			}
+			exec(t, s, "DROP INDEX docs_embedding_idx")
+			head := s.Store.Head()
+
+			// build_indexes on a table with rows: the commit indexes them all.
+			ctx, cancel := context.WithCancel(context.Background())
+			var canceledAt time.Time
+			s.Progress = func(st progress.Status) {
+				if st.Phase == progress.PhaseCommitIx && st.PhaseDone > 0 && canceledAt.IsZero() {
+					canceledAt = time.Now()
+					cancel()
+				}
+			}
+			_, err := s.Exec(ctx, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (build_indexes = true, hnsw_m = 8, hnsw_ef_construction = 40)", small))
+			if canceledAt.IsZero() || !errors.Is(err, context.Canceled) {
+				t.Fatalf("canceled in the commit's index build: %v (canceled: %v)", err, !canceledAt.IsZero())
+			}
+			if took := time.Since(canceledAt); took > 2*time.Second {
+				t.Errorf("stopped %s after the cancel", took)
+			}
+			s.Progress = nil
+			if s.Store.Head() != head {
+				t.Errorf("a canceled import committed")
+			}
+			if r := exec(t, s, "SELECT status, phase FROM lakelink_import_status WHERE rows_imported = 10")[0]; fmt.Sprint(r.Rows) != "[[canceled <nil>]]" {
+				t.Errorf("status %v", r.Rows)
+			}
+
+			ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			if _, err := s.Exec(ctx, "CREATE INDEX ON docs USING hnsw (embedding) WITH (m = 8, ef_construction = 200)"); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("CREATE INDEX past its deadline: %v", err)
+			}
+			if took := time.Since(start); took > 2*time.Second || s.Store.Head() != head {
+				t.Errorf("CREATE INDEX stopped after %s; head %d, was %d", took, s.Store.Head(), head)
+			}
+		})
+	}
+}
+
+// isSubsequence reports whether sub's items appear in seq in order.
+func isSubsequence(sub, seq []string) bool {
+	i := 0
+	for _, x := range seq {
+		if i < len(sub) && sub[i] == x {
+			i++
+		}
+	}
+	return i == len(sub)
 }

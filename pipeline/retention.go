@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // refuses). The rows it writes back are indexed in the same commit, so
 // vector searches at the new head find them as before the reverted
 // commit.
-func (s *Session) Revert(ref string) (Result, error) {
+func (s *Session) Revert(ctx context.Context, ref string) (Result, error) {
 	ts, err := s.Resolve(ref)
 	if err != nil {
 		return Result{}, fmt.Errorf("revert %s: %w", ref, err)
@@ -40,7 +41,7 @@ func (s *Session) Revert(ref string) (Result, error) {
 			if err != nil {
 				return Result{}, err
 			}
-			if _, err := indexCommit(c, t, nil, nil); err != nil {
+			if _, err := indexCommit(ctx, nil, c, t, nil, nil); err != nil {
 				return Result{}, fmt.Errorf("revert %d: indexing the rows of %s: %w", ts, name, err)
 			}
 			ch := changes[name]
@@ -54,7 +55,7 @@ func (s *Session) Revert(ref string) (Result, error) {
 // read, except the commits that tags name: every moment of the last
 // keepDays days stays readable (store.GC). With dryRun it only lists the
 // commits it would collect.
-func (s *Session) GC(keepDays int, dryRun bool) (Result, error) {
+func (s *Session) GC(ctx context.Context, keepDays int, dryRun bool) (Result, error) {
 	if keepDays < 0 {
 		return Result{}, fmt.Errorf("gc: --keep-days %d: the days to keep are 0 or more", keepDays)
 	}
@@ -64,6 +65,7 @@ func (s *Session) GC(keepDays int, dryRun bool) (Result, error) {
 		Author:    s.author(),
 		Statement: fmt.Sprintf("lakelink gc --keep-days %d", keepDays),
 		DryRun:    dryRun,
+		Ctx:       ctx,
 	})
 	if err != nil {
 		return Result{}, err

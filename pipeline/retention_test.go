@@ -38,7 +38,7 @@ func TestRevertThenGC(t *testing.T) {
 		t.Fatal("the upsert did not change the search")
 	}
 
-	res, err := s.Revert(fmt.Sprint(upsert))
+	res, err := s.Revert(context.Background(), fmt.Sprint(upsert))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,18 +51,18 @@ func TestRevertThenGC(t *testing.T) {
 	if got := indexSearch(t, s, docs, ""); fmt.Sprint(got) != fmt.Sprint(before) {
 		t.Errorf("search after the revert %v, at the tag %v", got, before)
 	}
-	if _, err := s.Revert(fmt.Sprint(upsert)); err == nil || !strings.Contains(err.Error(), "changed again by later commits: documents id=0 (commit") {
+	if _, err := s.Revert(context.Background(), fmt.Sprint(upsert)); err == nil || !strings.Contains(err.Error(), "changed again by later commits: documents id=0 (commit") {
 		t.Errorf("reverting twice: %v", err)
 	}
 
 	head := s.Store.Head()
-	if res, err := s.GC(0, true); err != nil || !strings.Contains(res.Message, fmt.Sprintf("collect 2 commit(s): %d, %d", upsert-1, upsert)) {
+	if res, err := s.GC(context.Background(), 0, true); err != nil || !strings.Contains(res.Message, fmt.Sprintf("collect 2 commit(s): %d, %d", upsert-1, upsert)) {
 		t.Errorf("dry run: %v %v", res.Message, err)
 	}
 	if s.Store.Head() != head || digest(upsert) == "" {
 		t.Fatal("the dry run changed the store")
 	}
-	res, err = s.GC(0, false)
+	res, err = s.GC(context.Background(), 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestRevertThenGC(t *testing.T) {
 	if fmt.Sprint(r.Rows) != fmt.Sprintf("[[%d false] [%d true]]", tagged, upsert) {
 		t.Errorf("lakelink_commits: %v", r.Rows)
 	}
-	if _, err := s.GC(-1, false); err == nil {
+	if _, err := s.GC(context.Background(), -1, false); err == nil {
 		t.Errorf("gc with -1 days")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -239,11 +240,11 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		}
 		return Result{Message: "SET " + x.Name, Fields: []Field{{"setting", x.Name}, {"value", x.Value}}}, nil
 	case Select:
-		return s.selectRows(x)
+		return s.selectRows(ctx, x)
 	case Delete:
 		return s.deleteRows(x)
 	case CreateIndex:
-		return s.createIndex(x)
+		return s.createIndex(ctx, x)
 	case DropIndex:
 		return s.dropIndex(x)
 	}
@@ -339,6 +340,7 @@ const StatusTable = "lakelink_import_status"
 // StatusSchema is the schema of lakelink_import_status.
 var StatusSchema = lake.Schema{Columns: []lake.Column{
 	{Name: "job_id", Type: lake.Text}, {Name: "table_name", Type: lake.Text}, {Name: "status", Type: lake.Text},
+	{Name: "phase", Type: lake.Text}, {Name: "percent", Type: lake.Double},
 	{Name: "files_total", Type: lake.BigInt}, {Name: "files_done", Type: lake.BigInt},
 	{Name: "rows_imported", Type: lake.BigInt}, {Name: "errors", Type: lake.BigInt},
 	{Name: "started_at", Type: lake.Timestamp}, {Name: "finished_at", Type: lake.Timestamp},
@@ -348,7 +350,13 @@ var StatusSchema = lake.Schema{Columns: []lake.Column{
 // StatusRow renders a status as a row of StatusSchema. While the listing
 // runs, files_total is NULL.
 func StatusRow(st progress.Status) store.Row {
-	var total, finished, failure any
+	var total, finished, failure, phase, percent any
+	if st.Phase != "" && !st.Final() {
+		phase = st.Phase
+	}
+	if p, ok := st.Percent(); ok && !st.Final() {
+		percent = math.Round(p*10) / 10
+	}
 	if st.TotalsKnown {
 		total = st.FilesTotal
 	}
@@ -358,7 +366,7 @@ func StatusRow(st progress.Status) store.Row {
 	if st.Error != "" {
 		failure = st.Error
 	}
-	return store.Row{st.Job, st.Table, st.State, total, st.FilesDone, st.Rows, st.Errors, st.Started, finished, st.LastModified, failure}
+	return store.Row{st.Job, st.Table, st.State, phase, percent, total, st.FilesDone, st.Rows, st.Errors, st.Started, finished, st.LastModified, failure}
 }
 
 // rowFilter types a WHERE condition against a table's schema and returns
@@ -378,7 +386,7 @@ func rowFilter(w *Where, schema lake.Schema) (func(store.Row) bool, error) {
 	}, nil
 }
 
-func (s *Session) selectRows(q Select) (Result, error) {
+func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	at := s.Store.Head()
 	if s.At != 0 {
 		at = s.At
@@ -406,11 +414,11 @@ func (s *Session) selectRows(q Select) (Result, error) {
 			return Result{}, err
 		}
 		ti.Schema = files.schema
-		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return files.scan(context.Background(), fn) }
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return files.scan(ctx, fn) }
 	} else if q.Func != nil {
 		virtual = true
 		var rows []store.Row
-		if ti.Schema, rows, err = s.tableFunction(*q.Func, at); err != nil {
+		if ti.Schema, rows, err = s.tableFunction(ctx, *q.Func, at); err != nil {
 			return Result{}, err
 		}
 		scan = func(_ string, _ uint64, fn func(store.Row) error) error {
@@ -532,7 +540,13 @@ func (s *Session) selectRows(q Select) (Result, error) {
 	var count int64
 	var ranked []rankedRow
 	errLimit := errors.New("limit")
+	var scanned int64
 	err = scan(q.Table, at, func(r store.Row) error {
+		if scanned++; scanned%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if !match(r) {
 			return nil
 		}

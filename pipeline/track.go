@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -96,9 +97,12 @@ func (t *tracker) finish(res ImportResult, err error) {
 	}
 	s := t.counts.Snapshot(t.state, t.reports...)
 	s.Finished = time.Now().UTC()
-	if err != nil {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.State, s.Error = "canceled", err.Error()
+	case err != nil:
 		s.State, s.Error = "failed", err.Error()
-	} else {
+	default:
 		s.State, s.Rows, s.Errors, s.FilesDone, s.FilesTotal = "committed", res.Rows, res.Errors, res.Objects, res.Objects
 		s.BytesDone, s.BytesTotal, s.TotalsKnown = res.Bytes, res.Bytes, true
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -108,23 +109,29 @@ func (tr *traversal) neighbors(id any, dir string, fn func(Neighbor) error) erro
 // read commit (Session.At, else the head): through the edges of every
 // edge table, or of edge alone; dir is "out", "in" or "both" (default).
 // An edge row counts once per direction it is followed in.
-func (s *Session) Neighbors(graph string, id any, dir, edge string) ([]Neighbor, error) {
-	return s.neighborsAt(s.readAt(), graph, id, dir, edge)
+func (s *Session) Neighbors(ctx context.Context, graph string, id any, dir, edge string) ([]Neighbor, error) {
+	return s.neighborsAt(ctx, s.readAt(), graph, id, dir, edge)
 }
 
-func (s *Session) neighborsAt(at uint64, graph string, id any, dir, edge string) ([]Neighbor, error) {
+func (s *Session) neighborsAt(ctx context.Context, at uint64, graph string, id any, dir, edge string) ([]Neighbor, error) {
 	tr, err := s.traversal(graph, edge, at)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.close()
 	var out []Neighbor
-	return out, tr.neighbors(id, dir, func(n Neighbor) error { out = append(out, n); return nil })
+	return out, tr.neighbors(id, dir, func(n Neighbor) error {
+		out = append(out, n)
+		if len(out)%4096 == 0 {
+			return ctx.Err()
+		}
+		return nil
+	})
 }
 
 // Degree is the number of edge rows at node id, as Neighbors counts them.
-func (s *Session) Degree(graph string, id any, dir, edge string) (int, error) {
-	n, err := s.Neighbors(graph, id, dir, edge)
+func (s *Session) Degree(ctx context.Context, graph string, id any, dir, edge string) (int, error) {
+	n, err := s.Neighbors(ctx, graph, id, dir, edge)
 	return len(n), err
 }
 
@@ -138,11 +145,11 @@ type Reached struct {
 // KHop returns the nodes within k edges of node id (breadth first, the
 // start excluded, each node once at its least depth), at most limit of
 // them (0 for no limit).
-func (s *Session) KHop(graph string, id any, k int, dir, edge string, limit int) ([]Reached, error) {
-	return s.kHopAt(s.readAt(), graph, id, k, dir, edge, limit)
+func (s *Session) KHop(ctx context.Context, graph string, id any, k int, dir, edge string, limit int) ([]Reached, error) {
+	return s.kHopAt(ctx, s.readAt(), graph, id, k, dir, edge, limit)
 }
 
-func (s *Session) kHopAt(at uint64, graph string, id any, k int, dir, edge string, limit int) ([]Reached, error) {
+func (s *Session) kHopAt(ctx context.Context, at uint64, graph string, id any, k int, dir, edge string, limit int) ([]Reached, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("k-hop: k must be at least 1")
 	}
@@ -157,6 +164,9 @@ func (s *Session) kHopAt(at uint64, graph string, id any, k int, dir, edge strin
 	for depth := 1; depth <= k && len(frontier) > 0; depth++ {
 		var next []any
 		for _, n := range frontier {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			err := tr.neighbors(n, dir, func(nb Neighbor) error {
 				key := fmt.Sprint(nb.ID)
 				if seen[key] || limit > 0 && len(out) >= limit {
@@ -178,11 +188,11 @@ func (s *Session) kHopAt(at uint64, graph string, id any, k int, dir, edge strin
 
 // ShortestPath returns the ids of a shortest path (fewest edges) from
 // node from to node to, both included, or nil when there is none.
-func (s *Session) ShortestPath(graph string, from, to any, dir, edge string) ([]any, error) {
-	return s.shortestPathAt(s.readAt(), graph, from, to, dir, edge)
+func (s *Session) ShortestPath(ctx context.Context, graph string, from, to any, dir, edge string) ([]any, error) {
+	return s.shortestPathAt(ctx, s.readAt(), graph, from, to, dir, edge)
 }
 
-func (s *Session) shortestPathAt(at uint64, graph string, from, to any, dir, edge string) ([]any, error) {
+func (s *Session) shortestPathAt(ctx context.Context, at uint64, graph string, from, to any, dir, edge string) ([]any, error) {
 	tr, err := s.traversal(graph, edge, at)
 	if err != nil {
 		return nil, err
@@ -196,6 +206,9 @@ func (s *Session) shortestPathAt(at uint64, graph string, from, to any, dir, edg
 	for len(frontier) > 0 && !found {
 		var next []any
 		for _, n := range frontier {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			err := tr.neighbors(n, dir, func(nb Neighbor) error {
 				key := fmt.Sprint(nb.ID)
 				if _, seen := ids[key]; seen || found {
@@ -274,7 +287,7 @@ func (p *parser) funcArgs() ([]FuncArg, error) {
 }
 
 // tableFunction runs f at commit at: its schema and rows.
-func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Row, error) {
+func (s *Session) tableFunction(ctx context.Context, f TableFunc, at uint64) (lake.Schema, []store.Row, error) {
 	name := strings.ToLower(f.Name)
 	arity := map[string][2]int{"neighbors": {2, 4}, "degree": {2, 4}, "khop": {3, 5}, "shortest_path": {3, 4}, "diff": {2, 3}}
 	n, known := arity[name]
@@ -313,7 +326,7 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 		return 0, fmt.Errorf("%s: argument %d must be a whole number", name, i+1)
 	}
 	if name == "diff" {
-		return s.diff(str(0), str(1), str(2))
+		return s.diff(ctx, str(0), str(1), str(2))
 	}
 	graph := str(0)
 	g, err := s.Store.Graph(graph, at)
@@ -330,7 +343,7 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 	var rows []store.Row
 	switch name {
 	case "neighbors", "degree":
-		nbs, err := s.neighborsAt(at, graph, vals[1], str(2), str(3))
+		nbs, err := s.neighborsAt(ctx, at, graph, vals[1], str(2), str(3))
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
@@ -351,7 +364,7 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
-		reached, err := s.kHopAt(at, graph, vals[1], k, str(3), "", limit)
+		reached, err := s.kHopAt(ctx, at, graph, vals[1], k, str(3), "", limit)
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}
@@ -360,7 +373,7 @@ func (s *Session) tableFunction(f TableFunc, at uint64) (lake.Schema, []store.Ro
 		}
 		return lake.Schema{Columns: []lake.Column{{Name: "id", Type: idT}, {Name: "node_table", Type: lake.Text}, {Name: "depth", Type: lake.BigInt}}}, rows, nil
 	default:
-		path, err := s.shortestPathAt(at, graph, vals[1], vals[2], str(3), "")
+		path, err := s.shortestPathAt(ctx, at, graph, vals[1], vals[2], str(3), "")
 		if err != nil {
 			return lake.Schema{}, nil, err
 		}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -312,7 +313,7 @@ type Search struct {
 }
 
 // Search runs a similarity search.
-func (s *Session) Search(q Search) (Result, error) {
+func (s *Session) Search(ctx context.Context, q Search) (Result, error) {
 	if !lake.ValidName(q.Table) {
 		return Result{}, fmt.Errorf("invalid table name %q", q.Table)
 	}
@@ -350,5 +351,5 @@ func (s *Session) Search(q Search) (Result, error) {
 		}
 		sel.At = &AtRef{Kind: "commit", Value: strconv.FormatUint(ts, 10)}
 	}
-	return s.selectRows(sel)
+	return s.selectRows(ctx, sel)
 }

@@ -27,6 +27,16 @@ type Counters struct {
 	BytesRead   atomic.Int64 // compressed bytes of row groups read
 	Rows        atomic.Int64 // rows staged
 	Errors      atomic.Int64 // rows rejected
+	// Index parts: rows the workers will index (IndexTotal) and those
+	// they have indexed or passed over for a NULL vector (IndexDone);
+	// the commit counts the parts it builds itself the same way.
+	IndexTotal atomic.Int64
+	IndexDone  atomic.Int64
+	// The commit: staged rows to load, and loaded so far.
+	CommitTotal atomic.Int64
+	CommitDone  atomic.Int64
+
+	phase atomic.Pointer[string] // set by the launcher after the pipeline
 
 	mu      sync.Mutex
 	objects map[int]ObjectReport // by object index
@@ -54,11 +64,30 @@ func (o ObjectReport) merge(p ObjectReport) ObjectReport {
 // Report is one process's counts for a job, as workers in other processes
 // publish them.
 type Report struct {
-	BytesRead int64                `json:"bytes_read"`
-	Rows      int64                `json:"rows"`
-	Errors    int64                `json:"errors"`
-	Objects   map[int]ObjectReport `json:"objects,omitempty"`
+	BytesRead  int64                `json:"bytes_read"`
+	Rows       int64                `json:"rows"`
+	Errors     int64                `json:"errors"`
+	IndexTotal int64                `json:"index_total,omitempty"`
+	IndexDone  int64                `json:"index_done,omitempty"`
+	Objects    map[int]ObjectReport `json:"objects,omitempty"`
 }
+
+// The phases of an import, in order. The pipeline's phases (listing,
+// reading, building index parts) follow from the counts; the launcher
+// names the later ones (SetPhase).
+const (
+	PhaseListing  = "listing"
+	PhaseReading  = "reading"
+	PhaseStaging  = "staging"
+	PhaseIndexing = "building index parts"
+	PhaseCommit   = "committing"
+	PhaseCommitIx = "indexing at commit"
+	PhaseFlushing = "flushing"
+)
+
+// SetPhase names the job's phase from now on ("" to go back to the
+// phases the counts imply).
+func (c *Counters) SetPhase(phase string) { c.phase.Store(&phase) }
 
 var jobs sync.Map // job → *Counters
 
@@ -95,7 +124,8 @@ func (c *Counters) RowGroupDone(object int, bytes int64) {
 
 // Report returns this process's counts.
 func (c *Counters) Report() Report {
-	r := Report{BytesRead: c.BytesRead.Load(), Rows: c.Rows.Load(), Errors: c.Errors.Load()}
+	r := Report{BytesRead: c.BytesRead.Load(), Rows: c.Rows.Load(), Errors: c.Errors.Load(),
+		IndexTotal: c.IndexTotal.Load(), IndexDone: c.IndexDone.Load()}
 	c.mu.Lock()
 	if len(c.objects) > 0 {
 		r.Objects = make(map[int]ObjectReport, len(c.objects))
@@ -109,20 +139,26 @@ func (c *Counters) Report() Report {
 
 // Status is a snapshot of a job, as lakelink_import_status shows it.
 type Status struct {
-	Job          string    `json:"job_id"`
-	Table        string    `json:"table"`
-	State        string    `json:"status"` // planning, running, committing; committed, failed, canceled
-	FilesTotal   int64     `json:"files_total"`
-	FilesDone    int64     `json:"files_done"`
-	BytesTotal   int64     `json:"bytes_total"`
-	BytesDone    int64     `json:"bytes_done"`
-	Rows         int64     `json:"rows_imported"`
-	Errors       int64     `json:"errors"`
-	Started      time.Time `json:"started_at"`
-	Finished     time.Time `json:"finished_at,omitzero"`
-	Error        string    `json:"error,omitempty"`
-	TotalsKnown  bool      `json:"totals_known"` // FilesTotal and BytesTotal are final
-	LastModified time.Time `json:"updated_at"`   // the heartbeat while it runs
+	Job         string    `json:"job_id"`
+	Table       string    `json:"table"`
+	State       string    `json:"status"` // planning, running, committing; committed, failed, canceled
+	FilesTotal  int64     `json:"files_total"`
+	FilesDone   int64     `json:"files_done"`
+	BytesTotal  int64     `json:"bytes_total"`
+	BytesDone   int64     `json:"bytes_done"`
+	Rows        int64     `json:"rows_imported"`
+	Errors      int64     `json:"errors"`
+	Started     time.Time `json:"started_at"`
+	Finished    time.Time `json:"finished_at,omitzero"`
+	Error       string    `json:"error,omitempty"`
+	TotalsKnown bool      `json:"totals_known"` // FilesTotal and BytesTotal are final
+	// Phase is what the job does now (PhaseReading, ...), and PhaseDone of
+	// PhaseTotal its units (bytes, vectors, rows) done; PhaseTotal is 0
+	// where the phase has no measure.
+	Phase        string    `json:"phase,omitempty"`
+	PhaseDone    int64     `json:"phase_done,omitempty"`
+	PhaseTotal   int64     `json:"phase_total,omitempty"`
+	LastModified time.Time `json:"updated_at"` // the heartbeat while it runs
 	Owner        Owner     `json:"owner,omitzero"`
 }
 
@@ -149,6 +185,33 @@ func (c *Counters) Snapshot(s Status, remote ...Report) Status {
 			s.BytesDone += o.Rest
 		}
 	}
+	var indexTotal, indexDone int64
+	for _, r := range all {
+		indexTotal += r.IndexTotal
+		indexDone += r.IndexDone
+	}
+	s.Phase, s.PhaseDone, s.PhaseTotal = "", 0, 0
+	if p := c.phase.Load(); p != nil && *p != "" {
+		s.Phase = *p
+	}
+	switch {
+	case s.Phase == PhaseCommit:
+		s.PhaseDone, s.PhaseTotal = c.CommitDone.Load(), c.CommitTotal.Load()
+	case s.Phase == PhaseCommitIx:
+		s.PhaseDone, s.PhaseTotal = indexDone, indexTotal
+	case s.Phase != "":
+	case !s.TotalsKnown && s.FilesDone == 0 && s.BytesDone == 0:
+		s.Phase, s.PhaseDone = PhaseListing, s.FilesTotal
+	case !s.TotalsKnown || s.BytesDone < s.BytesTotal:
+		s.Phase, s.PhaseDone, s.PhaseTotal = PhaseReading, s.BytesDone, s.BytesTotal
+		if !s.TotalsKnown {
+			s.PhaseTotal = 0
+		}
+	case indexTotal > 0:
+		s.Phase, s.PhaseDone, s.PhaseTotal = PhaseIndexing, indexDone, indexTotal
+	default:
+		s.Phase = PhaseStaging
+	}
 	s.LastModified = time.Now().UTC()
 	return s
 }
@@ -172,4 +235,13 @@ func (s Status) ETA() time.Duration {
 	}
 	spent := s.LastModified.Sub(s.Started)
 	return time.Duration(float64(spent) * float64(s.BytesTotal-s.BytesDone) / float64(s.BytesDone))
+}
+
+// Percent is how far the phase is, 0 to 100, and false where it has no
+// measure.
+func (s Status) Percent() (float64, bool) {
+	if s.PhaseTotal <= 0 {
+		return 0, false
+	}
+	return min(100, 100*float64(s.PhaseDone)/float64(s.PhaseTotal)), true
 }

@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
@@ -151,6 +152,19 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 	for _, seg := range m.Segments {
 		totalRows += seg.Rows
 	}
+	// Progress, and a look at ctx, every commitStep rows.
+	counts := progress.For(opt.Job)
+	counts.CommitTotal.Store(totalRows)
+	var stepped int64
+	step := func() error {
+		if stepped++; stepped == commitStep {
+			counts.CommitDone.Add(stepped)
+			stepped = 0
+			return ctx.Err()
+		}
+		return nil
+	}
+	defer func() { counts.CommitDone.Add(stepped) }()
 
 	// For upsert, a first pass finds the last occurrence of each key, so
 	// that each key is written once (two writes of one key at one
@@ -245,6 +259,9 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 		err := sr.eachRow(ctx, seg, func(key, val []byte, src int64) error {
 			r := row
 			row++
+			if err := step(); err != nil {
+				return err
+			}
 			if hasPK {
 				h := keyHash(key)
 				switch opt.Mode {
@@ -334,6 +351,10 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 	}
 	return res, nil
 }
+
+// commitStep is how many rows the commit loads between reports of its
+// progress and looks at its context.
+const commitStep = 4096
 
 // overlay returns the stored row old with the given columns taken from
 // the staged row val.

@@ -10,8 +10,10 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/vectorops"
 )
 
 // PartGroup is a run of staged row segments, in input order, over which
@@ -59,6 +61,7 @@ func (fn *planPartsFn) ProcessElement(_ int, segs func(*Segment) bool, emit func
 		g := PartGroup{Index: i}
 		var rows int64
 		for _, seg := range m.Segments {
+			progress.For(fn.Opt.Job).IndexTotal.Add(seg.Rows)
 			if rows > 0 && rows+seg.Rows > limit {
 				emit(g)
 				g = PartGroup{Index: i, Group: g.Group + 1}
@@ -95,7 +98,10 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 		return err
 	}
 	staged := indexes.Staged{}
+	counts := progress.For(fn.Opt.Job)
+	var read int64
 	for j, seg := range g.Segments {
+		read += seg.Rows
 		staged.Segments = append(staged.Segments, seg.Name)
 		var row int64
 		err := eachRow(ctx, fn.bucket, seg, fn.seal, func(key, val []byte, _ int64) error {
@@ -114,7 +120,8 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 		}
 	}
 	n := b.Len()
-	if staged.Part, err = b.Build(); err != nil || staged.Part == nil {
+	counts.IndexDone.Add(read - int64(n)) // rows without a vector
+	if staged.Part, err = b.BuildWith(vectorops.Build{Ctx: ctx, Done: &counts.IndexDone}); err != nil || staged.Part == nil {
 		return err // nil: no row of the group has a vector
 	}
 	data, _ := staged.MarshalBinary()

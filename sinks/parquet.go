@@ -658,7 +658,9 @@ func (f *parquetFile) splice(ctx context.Context, full string, wf *WrittenFile) 
 		if len(f.vecs[k]) == 0 {
 			continue // every vector NULL: nothing to index
 		}
-		s, err := ailk.Build(name, uint64(f.rows), f.labels[k], f.vecs[k], f.build)
+		build := f.build
+		build.Ctx = ctx
+		s, err := ailk.Build(name, uint64(f.rows), f.labels[k], f.vecs[k], build)
 		if err != nil {
 			return fmt.Errorf("export %s: %w", full, err)
 		}

@@ -168,6 +168,7 @@ func AddSectionsToFile(ctx context.Context, b *blob.Bucket, key string, columns 
 		if len(vecs) == 0 {
 			continue
 		}
+		build.Ctx = ctx
 		s, err := ailk.Build(name, uint64(pf.NumRows()), labels, vecs, build)
 		if err != nil {
 			return 0, "", nil, fmt.Errorf("object %s: %w", key, err)

@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"errors"
@@ -28,10 +29,10 @@ import (
 // authenticated, the last one marked, so that a changed, reordered or
 // truncated backup fails to restore) under a key derived from the store's
 // (backupKey). Restoring it needs the store's key.
-func (s *Store) Backup(w io.Writer, since uint64) (uint64, error) {
+func (s *Store) Backup(ctx context.Context, w io.Writer, since uint64) (uint64, error) {
 	head := s.Head()
 	if len(s.key) == 0 {
-		return head, s.versionStream(head, since, nil, writeBackup(w))
+		return head, s.versionStream(ctx, head, since, nil, writeBackup(w))
 	}
 	if _, err := w.Write(backupMagic); err != nil {
 		return head, err
@@ -40,7 +41,7 @@ func (s *Store) Backup(w io.Writer, since uint64) (uint64, error) {
 	if err != nil {
 		return head, err
 	}
-	if err := s.versionStream(head, since, nil, writeBackup(ew)); err != nil {
+	if err := s.versionStream(ctx, head, since, nil, writeBackup(ew)); err != nil {
 		return head, err
 	}
 	return head, ew.Close()

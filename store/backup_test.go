@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -21,7 +22,7 @@ func TestBackupKeepsVersionsBehindDeletions(t *testing.T) {
 	defer st.Close()
 	c1 := load(t, st, []any{int64(1), "one", nil, nil}, []any{int64(2), "two", nil, nil})
 	var first bytes.Buffer
-	if _, err := st.Backup(&first, 0); err != nil {
+	if _, err := st.Backup(context.Background(), &first, 0); err != nil {
 		t.Fatal(err)
 	}
 	c, err := st.Begin("delete 1")
@@ -57,10 +58,10 @@ func TestBackupKeepsVersionsBehindDeletions(t *testing.T) {
 		t.Fatal("the delete changed nothing")
 	}
 	var full, incremental bytes.Buffer
-	if _, err := st.Backup(&full, 0); err != nil {
+	if _, err := st.Backup(context.Background(), &full, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Backup(&incremental, c1+1); err != nil {
+	if _, err := st.Backup(context.Background(), &incremental, c1+1); err != nil {
 		t.Fatal(err)
 	}
 	for name, chain := range map[string][]io.Reader{"full": {&full}, "full+incremental": {&first, &incremental}} {
@@ -107,11 +108,11 @@ func TestEncryptedStoreBackupIsEncrypted(t *testing.T) {
 		}
 		c1 := load(t, st, []any{int64(1), secret, nil, nil}, []any{int64(2), "two", nil, nil})
 		var full, incremental bytes.Buffer
-		if _, err := st.Backup(&full, 0); err != nil {
+		if _, err := st.Backup(context.Background(), &full, 0); err != nil {
 			t.Fatal(err)
 		}
 		load(t, st, []any{int64(3), secret + "-3", nil, nil})
-		if _, err := st.Backup(&incremental, c1+1); err != nil {
+		if _, err := st.Backup(context.Background(), &incremental, c1+1); err != nil {
 			t.Fatal(err)
 		}
 		want := map[uint64]string{c1: digest(t, st, "docs", c1), st.Head(): digest(t, st, "docs", st.Head())}

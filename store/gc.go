@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,11 @@ type GCOptions struct {
 	Message, Author, Statement string
 	// DryRun only says what GC would keep and collect; it changes nothing.
 	DryRun bool
+	// Ctx, when set, stops GC once it is done: before the gc commit,
+	// nothing changes; during the rewrite, the rewrite is dropped and the
+	// store keeps its files (the retention point stays recorded, and the
+	// next GC reclaims the space).
+	Ctx context.Context
 }
 
 // GCResult says what GC did.
@@ -87,6 +93,13 @@ func (s *Store) GC(o GCOptions) (GCResult, error) {
 	if o.DryRun {
 		return res, nil
 	}
+	ctx := o.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	msg := o.Message
 	if msg == "" {
 		msg = fmt.Sprintf("gc: keep from commit %d and %d tagged commit(s) before it", res.Horizon, len(res.Kept))
@@ -109,7 +122,7 @@ func (s *Store) GC(o GCOptions) (GCResult, error) {
 
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
-	return res, s.rewrite(next, &res)
+	return res, s.rewrite(ctx, next, &res)
 }
 
 // visible reports whether a read at some commit that r keeps sees version
@@ -151,7 +164,7 @@ func (s *Store) liveTables(r Retention) (map[uint32]bool, error) {
 
 // rewrite replaces the database with the versions r keeps. The caller
 // holds commitMu.
-func (s *Store) rewrite(r Retention, res *GCResult) error {
+func (s *Store) rewrite(ctx context.Context, r Retention, res *GCResult) error {
 	live, err := s.liveTables(r)
 	if err != nil {
 		return err
@@ -183,7 +196,7 @@ func (s *Store) rewrite(r Retention, res *GCResult) error {
 	pr, pw := io.Pipe()
 	streamed := make(chan error, 1)
 	go func() {
-		err := s.versionStream(math.MaxUint64, 0, keep, writeBackup(pw))
+		err := s.versionStream(ctx, math.MaxUint64, 0, keep, writeBackup(pw))
 		pw.CloseWithError(err)
 		streamed <- err
 	}()

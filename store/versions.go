@@ -42,7 +42,7 @@ type keepFunc func(key []byte, v, newer uint64) bool
 // In a full stream (since 0), a key's oldest
 // carried versions are left out while they are deletions: with nothing
 // older, the key reads as absent anyway.
-func (s *Store) versionStream(at, since uint64, keep keepFunc, send func(*z.Buffer) error) error {
+func (s *Store) versionStream(ctx context.Context, at, since uint64, keep keepFunc, send func(*z.Buffer) error) error {
 	st := s.db.NewStreamAt(at)
 	st.LogPrefix = "lakelink versions"
 	if since > 0 {
@@ -85,7 +85,7 @@ func (s *Store) versionStream(at, since uint64, keep keepFunc, send func(*z.Buff
 		return list, nil
 	}
 	st.Send = send
-	return st.Orchestrate(context.Background())
+	return st.Orchestrate(ctx)
 }
 
 // writeBackup returns a Send for versionStream that writes the lists to

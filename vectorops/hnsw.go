@@ -152,6 +152,13 @@ func (h *HNSW) Add(label uint64, v []float32) error {
 // two batch builds of the same vectors may differ; Add alone is
 // reproducible. The index must not be searched while AddBatch runs.
 func (h *HNSW) AddBatch(labels []uint64, vecs [][]float32, workers int) error {
+	return h.AddBatchWith(Build{}, labels, vecs, workers)
+}
+
+// AddBatchWith is AddBatch under b: it counts the vectors it links and
+// stops with b.Ctx's error once that is done, leaving an index that is
+// only fit to be dropped.
+func (h *HNSW) AddBatchWith(b Build, labels []uint64, vecs [][]float32, workers int) error {
 	if len(labels) != len(vecs) {
 		return fmt.Errorf("AddBatch: %d labels for %d vectors", len(labels), len(vecs))
 	}
@@ -175,10 +182,18 @@ func (h *HNSW) AddBatch(labels []uint64, vecs [][]float32, workers int) error {
 		h.link(first)
 		next++
 	}
+	b.add(int(next - first))
 	if workers == 1 || len(vecs) < 2*workers {
 		for id := next; id < uint32(len(h.labels)); id++ {
 			h.link(id)
+			if (id-next+1)%buildStep == 0 {
+				b.add(buildStep)
+				if err := b.err(); err != nil {
+					return err
+				}
+			}
 		}
+		b.add(int(uint32(len(h.labels))-next) % buildStep)
 		return nil
 	}
 	h.locks = make([]sync.Mutex, len(h.labels))
@@ -191,17 +206,26 @@ func (h *HNSW) AddBatch(labels []uint64, vecs [][]float32, workers int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			linked := 0
+			defer func() { b.add(linked) }()
 			for {
 				id := counter.Add(1) - 1
 				if id >= uint32(len(h.labels)) {
 					return
 				}
 				h.link(id)
+				if linked++; linked == buildStep {
+					b.add(linked)
+					linked = 0
+					if b.stopped() {
+						return
+					}
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	return nil
+	return b.err()
 }
 
 // appendNode stores a vector with a freshly drawn level and no links, and

@@ -1,13 +1,16 @@
 package vectorops
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // clustered returns n vectors of dim values around a few random centres,
@@ -387,5 +390,50 @@ func TestAddBatchLeavesNoNodeUnreachable(t *testing.T) {
 		if limit := map[bool]int{false: 0, true: 2}[batch]; unreachable > limit {
 			t.Errorf("batch %v: %d of %d nodes unreachable, want at most %d", batch, unreachable, graphs*n, limit)
 		}
+	}
+}
+
+// A build under a Build counts every vector it places, and stops with
+// the context's error soon after the context ends.
+func TestBuildCountsAndStops(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const n, dim = 4000, 16
+	labels := make([]uint64, n)
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		labels[i] = uint64(i)
+		vecs[i] = make([]float32, dim)
+		for j := range vecs[i] {
+			vecs[i][j] = float32(r.NormFloat64())
+		}
+	}
+	for _, workers := range []int{1, 2} {
+		var done atomic.Int64
+		h := NewHNSW(dim, L2, HNSWConfig{M: 8, EfConstruction: 64})
+		if err := h.AddBatchWith(Build{Ctx: context.Background(), Done: &done}, labels, vecs, workers); err != nil || done.Load() != n {
+			t.Errorf("workers %d: %v, %d of %d counted", workers, err, done.Load(), n)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done.Store(0)
+		go func() {
+			for done.Load() < 600 {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+		}()
+		h = NewHNSW(dim, L2, HNSWConfig{M: 8, EfConstruction: 64})
+		err := h.AddBatchWith(Build{Ctx: ctx, Done: &done}, labels, vecs, workers)
+		if !errors.Is(err, context.Canceled) || done.Load() >= n {
+			t.Errorf("workers %d, canceled: %v after %d of %d", workers, err, done.Load(), n)
+		}
+	}
+	var done atomic.Int64
+	if _, err := BuildIVFPQWith(Build{Ctx: context.Background(), Done: &done}, dim, L2, IVFPQConfig{NList: 16, M: 4}, labels, vecs); err != nil || done.Load() != n {
+		t.Errorf("ivfpq: %v, %d of %d counted", err, done.Load(), n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := BuildIVFPQWith(Build{Ctx: ctx}, dim, L2, IVFPQConfig{NList: 16, M: 4}, labels, vecs); !errors.Is(err, context.Canceled) {
+		t.Errorf("ivfpq canceled: %v", err)
 	}
 }

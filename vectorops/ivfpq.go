@@ -97,6 +97,13 @@ func (x *IVFPQ) Len() int { return len(x.labels) }
 // vectors[i]). Training uses at most 256 vectors per cluster for the
 // clusters and 32 per code for the codebooks, drawn with the seed.
 func BuildIVFPQ(dim int, m Metric, cfg IVFPQConfig, labels []uint64, vectors [][]float32) (*IVFPQ, error) {
+	return BuildIVFPQWith(Build{}, dim, m, cfg, labels, vectors)
+}
+
+// BuildIVFPQWith is BuildIVFPQ under b: it counts the vectors it encodes,
+// and stops with b.Ctx's error between k-means passes and encodings once
+// that is done.
+func BuildIVFPQWith(b Build, dim int, m Metric, cfg IVFPQConfig, labels []uint64, vectors [][]float32) (*IVFPQ, error) {
 	n := len(vectors)
 	if n == 0 {
 		return nil, fmt.Errorf("ivfpq: no vectors to train on")
@@ -127,7 +134,10 @@ func BuildIVFPQ(dim int, m Metric, cfg IVFPQConfig, labels []uint64, vectors [][
 		return out, ids
 	}
 	train, _ := sample(256 * cfg.NList)
-	x.centroids = kmeans(train, len(train)/dim, dim, cfg.NList, cfg.Iterations, rng)
+	x.centroids = kmeans(train, len(train)/dim, dim, cfg.NList, cfg.Iterations, rng, b.stopped)
+	if err := b.err(); err != nil {
+		return nil, err
+	}
 
 	assign := make([]int32, n)
 	nearestAll(x.vecs, n, dim, x.centroids, cfg.NList, assign)
@@ -147,11 +157,14 @@ func BuildIVFPQ(dim int, m Metric, cfg IVFPQConfig, labels []uint64, vectors [][
 				data = append(data, x.residual(id, int(assign[id]))[sub*x.dsub:(sub+1)*x.dsub]...)
 			}
 			k := min(x.ksub, len(pqIDs))
-			cb := kmeans(data, len(pqIDs), x.dsub, k, cfg.Iterations, rand.New(rand.NewPCG(cfg.Seed, uint64(sub))))
+			cb := kmeans(data, len(pqIDs), x.dsub, k, cfg.Iterations, rand.New(rand.NewPCG(cfg.Seed, uint64(sub))), b.stopped)
 			copy(x.codebooks[sub*x.ksub*x.dsub:], cb)
 		}()
 	}
 	wg.Wait()
+	if err := b.err(); err != nil {
+		return nil, err
+	}
 
 	// Encode every vector into its cluster's list.
 	x.lists = make([][]uint32, cfg.NList)
@@ -162,12 +175,24 @@ func BuildIVFPQ(dim int, m Metric, cfg IVFPQConfig, labels []uint64, vectors [][
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			done := 0
 			for id := w; id < n; id += workers {
 				x.encode(x.residual(id, int(assign[id])), codes[id*cfg.M:(id+1)*cfg.M])
+				if done++; done == buildStep {
+					b.add(done)
+					done = 0
+					if b.stopped() {
+						return
+					}
+				}
 			}
+			b.add(done)
 		}()
 	}
 	wg.Wait()
+	if err := b.err(); err != nil {
+		return nil, err
+	}
 	for id := range n {
 		c := assign[id]
 		x.lists[c] = append(x.lists[c], uint32(id))

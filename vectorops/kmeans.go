@@ -10,8 +10,9 @@ import (
 // Lloyd's algorithm from k distinct rows drawn at random, for iters
 // rounds; a centroid left empty is reseeded from a random row. The
 // assignment step runs on every core. It returns the centroids, k*d
-// values.
-func kmeans(data []float32, n, d, k, iters int, rng *rand.Rand) []float32 {
+// values. stop is asked before each round; once it says so the rounds
+// end early (the caller, which knows why, drops the result).
+func kmeans(data []float32, n, d, k, iters int, rng *rand.Rand, stop func() bool) []float32 {
 	cent := make([]float32, k*d)
 	for i, r := range rng.Perm(n)[:k] {
 		copy(cent[i*d:(i+1)*d], data[r*d:(r+1)*d])
@@ -20,6 +21,9 @@ func kmeans(data []float32, n, d, k, iters int, rng *rand.Rand) []float32 {
 	sums := make([]float64, k*d)
 	counts := make([]int, k)
 	for range iters {
+		if stop() {
+			break // the caller returns the reason
+		}
 		nearestAll(data, n, d, cent, k, assign)
 		clear(sums)
 		clear(counts)

@@ -15,7 +15,7 @@ import (
 	"github.com/lakelink/lakelink/store"
 )
 
-type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
+type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
 
 // newExportCmd is `lakelink export dataset|ls|prune`: dated exports of a
 // table, URL/YYYY_MM_DD/HH_mm_SS_sss/ with URL/manifest.json.
@@ -23,7 +23,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	export := &cobra.Command{Use: "export", Short: "Dated exports of tables to Parquet folders with a manifest: dataset, ls, prune"}
 
 	var compression, vectorIndex, at string
-	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(st *store.Store, args []string) (pipeline.Result, error) {
+	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		ex := pipeline.Export{Query: pipeline.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
 			Options:   pipeline.ExportOptions{Dated: true, Compression: compression, VectorIndex: vectorIndex},
 			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], sources.Redact(args[1]))}
@@ -35,7 +35,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 				return pipeline.Result{}, fmt.Errorf("--at: %w", err)
 			}
 		}
-		res, err := pipeline.RunExport(context.Background(), st, ex, runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}, commit)
+		res, err := pipeline.RunExport(ctx, st, ex, runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}, commit)
 		if err != nil {
 			return pipeline.Result{}, err
 		}
@@ -107,8 +107,8 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 // newAuditCmd is `lakelink audit verify URL`.
 func newAuditCmd(query queryCmdFn) *cobra.Command {
 	audit := &cobra.Command{Use: "audit", Short: "Check reproducible exports (COPY t TO URL WITH (at_tag = ...)) against their manifest and the store"}
-	verify := query("verify URL", "Re-check an audit export: every file's SHA-256, the tag, and the files' rows against the table at the tag", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
-		rep, err := pipeline.VerifyAudit(context.Background(), st, args[0], sources.Options{})
+	verify := query("verify URL", "Re-check an audit export: every file's SHA-256, the tag, and the files' rows against the table at the tag", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+		rep, err := pipeline.VerifyAudit(ctx, st, args[0], sources.Options{})
 		if err != nil {
 			return pipeline.Result{}, err
 		}
@@ -137,8 +137,8 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	backup := &cobra.Command{Use: "backup", Short: "Back the store up to a folder or bucket (dated, with a manifest) and restore it"}
 	var to string
 	var incremental bool
-	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
-		r, err := pipeline.CreateBackup(context.Background(), st, to, incremental, sources.Options{})
+	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
+		r, err := pipeline.CreateBackup(ctx, st, to, incremental, sources.Options{})
 		if err != nil {
 			return pipeline.Result{}, err
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 // queryCmd makes a command that reads the store and prints one result.
-type queryCmd func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
+type queryCmd func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
 
 // newGraphCmd is `lakelink graph`: FastRP embeddings and traversal.
 // memoryLimit is the global --memory-limit: past it FastRP works in mapped
@@ -26,7 +26,7 @@ func newGraphCmd(query queryCmd, memoryLimit *string) *cobra.Command {
 	var dim int
 	var normalization, self float64
 	var seed uint64
-	fastrp := query("fastrp GRAPH", "Compute FastRP node embeddings into a VECTOR column of the node table, in one commit", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+	fastrp := query("fastrp GRAPH", "Compute FastRP node embeddings into a VECTOR column of the node table, in one commit", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		o, err := graphops.ParseOrientation(orientation)
 		if err != nil {
 			return pipeline.Result{}, err
@@ -45,7 +45,7 @@ func newGraphCmd(query queryCmd, memoryLimit *string) *cobra.Command {
 				return pipeline.Result{}, fmt.Errorf("--memory-limit: %w", err)
 			}
 		}
-		res, err := (&pipeline.Session{Store: st}).FastRP(pipeline.FastRPJob{Graph: args[0], Node: node, Edge: edge, Column: column, Orientation: o,
+		res, err := (&pipeline.Session{Store: st}).FastRP(ctx, pipeline.FastRPJob{Graph: args[0], Node: node, Edge: edge, Column: column, Orientation: o,
 			Config: graphops.FastRPConfig{Dim: dim, IterationWeights: ws, NormalizationStrength: normalization, SelfInfluence: self, Seed: seed, MemoryLimit: limit}})
 		if err != nil {
 			return pipeline.Result{}, err
@@ -67,12 +67,12 @@ func newGraphCmd(query queryCmd, memoryLimit *string) *cobra.Command {
 	var dir, edgeTable string
 	var k, limit int
 	sql := func(use, short string, nargs cobra.PositionalArgs, stmt func(args []string) string) *cobra.Command {
-		return query(use, short, nargs, func(st *store.Store, args []string) (pipeline.Result, error) {
+		return query(use, short, nargs, func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 			s := &pipeline.Session{Store: st, Params: map[int]any{}}
 			for i, a := range args[1:] {
 				s.Params[i+1] = a
 			}
-			res, err := s.Exec(context.Background(), stmt(args))
+			res, err := s.Exec(ctx, stmt(args))
 			if err != nil {
 				return pipeline.Result{}, err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,4 +182,84 @@ func dirSize(t *testing.T, dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// Ctrl-C during an indexed import of 200k rows, while the workers build
+// the index: the command says it is interrupting, exits within 2 s with
+// status 130, commits nothing, removes its staging and records the job
+// canceled. Before the interrupt, status shows the phase and how far it
+// is, and stderr (not a terminal) gets plain progress lines.
+func TestInterruptIndexedImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and interrupts a child process")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 200000, Dim: 64, ContentChars: 50, RowGroupRows: 10000}); err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(dir, "small.parquet")
+	if err := fixtures.WriteDocuments(small, fixtures.Documents{Rows: 10, Dim: 64}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+small+"' INTO small"); code != 0 {
+		t.Fatal(errs)
+	}
+	head := storeHead(t, st)
+	cmd := exec.Command(os.Args[0], "--store", st, "--progress-every", "200ms", "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id', build_indexes = true)")
+	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the index build, and for it to have made some progress.
+	var status string
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		_, status, _ = cli(t, "--store", st, "status", "--format", "csv")
+		if i := strings.Index(status, ",docs,running,building index parts,"); i >= 0 && !strings.HasPrefix(status[i+len(",docs,running,building index parts,"):], "0,") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(status, ",docs,running,building index parts,") {
+		_ = cmd.Process.Kill()
+		t.Fatalf("no index build phase in status: %q", status)
+	}
+	start := time.Now()
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	took := time.Since(start)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Errorf("exit: %v, want status 130; stderr %q", err, stderr.String())
+	}
+	if took > 2*time.Second {
+		t.Errorf("exited %s after Ctrl-C, want within 2s", took)
+	}
+	t.Logf("exited %s after Ctrl-C; status before: %s", took.Round(time.Millisecond), strings.TrimSpace(status))
+	if !strings.Contains(stderr.String(), "interrupting") || !strings.Contains(stderr.String(), ": building index parts ") {
+		t.Errorf("stderr: %q", stderr.String())
+	}
+	if got := storeHead(t, st); got != head {
+		t.Errorf("head moved from %d to %d", head, got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(st, "staging", "*")); len(left) != 0 {
+		t.Errorf("staging left: %v", left)
+	}
+	if _, out, _ := cli(t, "--store", st, "status", "--format", "csv"); !strings.Contains(out, ",docs,canceled,") {
+		t.Errorf("status after Ctrl-C: %q", out)
+	}
+}
+
+func storeHead(t *testing.T, dir string) uint64 {
+	t.Helper()
+	s, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	return s.Head()
 }

@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -44,6 +46,9 @@ type globalFlags struct {
 	verbose     bool
 	memoryLimit string
 	keyFile     string
+	// progressEvery spaces the plain progress lines an import prints
+	// when stderr is not a terminal.
+	progressEvery time.Duration
 }
 
 // progressTo is where imports draw their progress bar (when a terminal).
@@ -56,18 +61,57 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = 2
 		}
 	}()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, cancel := interruptible(stderr)
+	defer cancel()
 	root := newRoot(stdin, stdout)
 	progressTo = stderr
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stderr, "lakelink: interrupted: %v\n", err)
+			return exitInterrupted
+		}
 		fmt.Fprintf(stderr, "lakelink: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// exitInterrupted is the exit status after Ctrl-C, as shells give it
+// (128 + SIGINT).
+const exitInterrupted = 130
+
+// interruptible returns a context that the first Ctrl-C (or SIGTERM)
+// cancels, saying so: every long step stops within about a second, the
+// job is recorded canceled, nothing is committed and its staging is
+// removed. A second Ctrl-C exits at once.
+func interruptible(stderr io.Writer) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "\nlakelink: interrupting: stopping the job; nothing will be committed (Ctrl-C again to exit at once)")
+		cancel()
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "lakelink: interrupted")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 func defaultStore() string {
@@ -98,6 +142,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.env, "environment-type", "", "worker environment for portable runners: loopback or process (also --environment_type)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "show the runners' own logs and full pipeline errors")
 	root.PersistentFlags().StringVar(&g.keyFile, "encryption-key-file", os.Getenv("LAKELINK_ENCRYPTION_KEY_FILE"), "encrypt the store at rest with the AES key in this file: 16, 24 or 32 bytes, raw or as hex (or $LAKELINK_ENCRYPTION_KEY_FILE)")
+	root.PersistentFlags().DurationVar(&g.progressEvery, "progress-every", 5*time.Second, "when stderr is not a terminal, print a progress line this often during an import")
 	root.PersistentFlags().StringVar(&g.memoryLimit, "memory-limit", os.Getenv("LAKELINK_MEMORY_LIMIT"), "bound each import's memory, e.g. 512MB (SET lakelink.import_memory_limit; or $LAKELINK_MEMORY_LIMIT)")
 
 	// open opens the store; only commands that write may create it.
@@ -175,7 +220,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			}
 			defer st.Close()
 			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
-				Progress: progressBar(progressTo), Params: values}
+				Progress: progressBar(progressTo, g.progressEvery), Params: values}
 			if sqlAt != "" {
 				if sess.At, err = sess.Resolve(sqlAt); err != nil {
 					return fmt.Errorf("--at: %w", err)
@@ -205,7 +250,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	sqlCmd.Flags().StringArrayVar(&params, "param", nil, "a statement parameter: N=VALUE for $N, or N=@FILE to read VALUE from FILE (a vector is written [0.1, 0.2, ...]); repeatable")
 
 	// query makes a command that reads the store and prints one result.
-	query := func(use, short string, nargs cobra.PositionalArgs, run func(st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command {
+	query := func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command {
 		var format string
 		c := &cobra.Command{Use: use, Short: short, Args: nargs, RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := newWriter(format, stdout)
@@ -217,7 +262,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			res, err := run(st, args)
+			res, err := run(cmd.Context(), st, args)
 			if err != nil {
 				return err
 			}
@@ -227,7 +272,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return c
 	}
 
-	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
 		res := pipeline.Result{Columns: []string{"table", "rows", "schema", "indexes"}}
 		ts, err := st.Tables(st.Head())
 		for _, t := range ts {
@@ -244,12 +289,12 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return res, err
 	})
 
-	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
-		return (&pipeline.Session{Store: st}).Compact(args[0])
+	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+		return (&pipeline.Session{Store: st}).Compact(ctx, args[0])
 	})
 
 	var digestAt string
-	digestCmd := query("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+	digestCmd := query("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		at := st.Head()
 		if digestAt != "" {
 			var err error
@@ -262,7 +307,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	})
 	digestCmd.Flags().StringVar(&digestAt, "at", "", "a tag, commit number or time")
 
-	logCmd := query("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+	logCmd := query("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		table := ""
 		if len(args) == 1 {
 			table = args[0]
@@ -270,32 +315,32 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return (&pipeline.Session{Store: st}).Log(table)
 	})
 
-	diffCmd := query("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times", cobra.RangeArgs(2, 3), func(st *store.Store, args []string) (pipeline.Result, error) {
+	diffCmd := query("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times", cobra.RangeArgs(2, 3), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		table := ""
 		if len(args) == 3 {
 			table = args[2]
 		}
-		return (&pipeline.Session{Store: st}).Diff(args[0], args[1], table)
+		return (&pipeline.Session{Store: st}).Diff(ctx, args[0], args[1], table)
 	})
 
-	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
-		return (&pipeline.Session{Store: st}).Revert(args[0])
+	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+		return (&pipeline.Session{Store: st}).Revert(ctx, args[0])
 	})
 
 	keepDays, gcDryRun := 0, false
 	var gcCmd *cobra.Command
-	gcCmd = query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+	gcCmd = query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
 		if !gcCmd.Flags().Changed("keep-days") {
 			return pipeline.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
 		}
-		return (&pipeline.Session{Store: st}).GC(keepDays, gcDryRun)
+		return (&pipeline.Session{Store: st}).GC(ctx, keepDays, gcDryRun)
 	})
 	gcCmd.Flags().IntVar(&keepDays, "keep-days", 0, "keep every moment of the last N days readable (and every tagged commit); required")
 	gcCmd.Flags().BoolVar(&gcDryRun, "dry-run", false, "only list the commits gc would collect")
 
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
 	var tagMsg string
-	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(st *store.Store, args []string) (pipeline.Result, error) {
+	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		var commit uint64
 		if len(args) == 2 {
 			n, err := strconv.ParseUint(args[1], 10, 64)
@@ -308,19 +353,19 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return pipeline.Result{Message: fmt.Sprintf("tag %s: commit %d", t.Name, t.Commit)}, err
 	})
 	tagCreate.Flags().StringVarP(&tagMsg, "message", "m", "", "why the commit is tagged")
-	tagLs := query("ls", "List tags", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
-		res, err := (&pipeline.Session{Store: st}).Exec(context.Background(), "SELECT * FROM "+pipeline.TagsTable)
+	tagLs := query("ls", "List tags", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
+		res, err := (&pipeline.Session{Store: st}).Exec(ctx, "SELECT * FROM "+pipeline.TagsTable)
 		if err != nil {
 			return pipeline.Result{}, err
 		}
 		return res[0], nil
 	})
-	tagDelete := query("delete NAME", "Delete a tag (reads at earlier commits still see it)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+	tagDelete := query("delete NAME", "Delete a tag (reads at earlier commits still see it)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		return pipeline.Result{Message: "deleted tag " + args[0]}, (&pipeline.Session{Store: st}).DeleteTag(args[0])
 	})
 	tagCmd.AddCommand(tagCreate, tagLs, tagDelete)
 
-	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(st *store.Store, args []string) (pipeline.Result, error) {
+	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		res := pipeline.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
 		if _, err := st.JobRecord(args[0]); err != nil {
 			return res, err
@@ -332,7 +377,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return res, err
 	})
 
-	jobsCmd := query("jobs", "List import jobs", cobra.NoArgs, func(st *store.Store, _ []string) (pipeline.Result, error) {
+	jobsCmd := query("jobs", "List import jobs", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
 		res := pipeline.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
 		jobs, err := st.Jobs()
 		for _, j := range jobs {

@@ -1,6 +1,7 @@
 package ailk
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -98,6 +99,8 @@ type Options struct {
 	IVFPQ  vectorops.IVFPQConfig
 	// Workers build an HNSW graph in parallel (default: all cores).
 	Workers int
+	// Ctx, when set, stops the build once it is done (vectorops.Build).
+	Ctx context.Context
 }
 
 // Build indexes the vectors of one column of a file: labels[i] is the row
@@ -120,7 +123,7 @@ func Build(column string, rows uint64, labels []uint64, vecs [][]float32, o Opti
 		if w <= 0 {
 			w = runtime.NumCPU()
 		}
-		if err := h.AddBatch(labels, vecs, w); err != nil {
+		if err := h.AddBatchWith(vectorops.Build{Ctx: o.Ctx}, labels, vecs, w); err != nil {
 			return s, fmt.Errorf("column %q: %w", column, err)
 		}
 		blob, err := h.MarshalBinary()
@@ -129,7 +132,7 @@ func Build(column string, rows uint64, labels []uint64, vecs [][]float32, o Opti
 		}
 		s.Index = blob
 	case IVFPQ:
-		x, err := vectorops.BuildIVFPQ(s.Dim, o.Metric, o.IVFPQ, labels, vecs)
+		x, err := vectorops.BuildIVFPQWith(vectorops.Build{Ctx: o.Ctx}, s.Dim, o.Metric, o.IVFPQ, labels, vecs)
 		if err != nil {
 			return s, fmt.Errorf("column %q: %w", column, err)
 		}

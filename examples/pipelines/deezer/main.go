@@ -70,7 +70,7 @@ func run(data, dir string, user int64, dim int) error {
 	fmt.Printf("imported in %s\n", time.Since(start).Round(time.Millisecond))
 
 	// Friendships are mutual and stored once each: follow them both ways.
-	f, err := s.FastRP(pipeline.FastRPJob{Graph: "deezer", Orientation: graphops.Undirected,
+	f, err := s.FastRP(ctx, pipeline.FastRPJob{Graph: "deezer", Orientation: graphops.Undirected,
 		Config: graphops.FastRPConfig{Dim: dim, IterationWeights: []float64{0, 1, 1}, NormalizationStrength: -0.5, Seed: 42}})
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func run(data, dir string, user int64, dim int) error {
 		}
 		fmt.Printf("  user %-6v score %.3f  shares %d genre(s): %s\n", r[0], r[2], len(shared), strings.Join(shared, ", "))
 	}
-	friends, err := s.Neighbors("deezer", user, "both", "")
+	friends, err := s.Neighbors(ctx, "deezer", user, "both", "")
 	if err != nil {
 		return err
 	}
