@@ -30,11 +30,7 @@ func TestBackupRestore(t *testing.T) {
 			out[at] = map[string]string{}
 			ts, _ := st.Tables(at)
 			for _, ti := range ts {
-				d, err := st.Digest(ti.Name, at)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out[at][ti.Name] = d
+				out[at][ti.Name] = content(t, st, ti.Name, at)
 			}
 		}
 		return out

@@ -14,6 +14,7 @@ import (
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
+	"github.com/lakelink/lakelink/vectorops/ailk"
 )
 
 // fillClusters creates docs(id, title, embedding VECTOR(dim)) with
@@ -80,8 +81,15 @@ func TestSearchOverAILKFiles(t *testing.T) {
 				t.Fatalf("%d files", len(files))
 			}
 			search := fmt.Sprintf("SELECT id, cosine_similarity(embedding, $1) AS score FROM parquet_scan('%s/*.parquet') ORDER BY score DESC LIMIT 10", dir)
+			loaded := ailk.IndexesRead()
 			r := exec(t, s, search)[0]
-			t.Logf("%s", r.Plan)
+			loaded = ailk.IndexesRead() - loaded
+			t.Logf("%s; %d index(es) read", r.Plan, loaded)
+			// The files skipped by their bound were never read past their
+			// section's header: one index read, for the one file searched.
+			if loaded != 1 {
+				t.Errorf("%d indexes read for one file searched", loaded)
+			}
 			if !reflect.DeepEqual(ids(t, r.Rows), ids(t, exact.Rows)) {
 				t.Fatalf("lake search %v, exact search %v", ids(t, r.Rows), ids(t, exact.Rows))
 			}

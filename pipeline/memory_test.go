@@ -71,11 +71,7 @@ func TestSpillThreshold(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := st.Digest("docs", st.Head())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d, res
+		return content(t, st, "docs", st.Head()), res
 	}
 	onDisk, res := digest(runners.Options{}, 0)
 	if res.StagedInMemory != 0 {

@@ -137,6 +137,15 @@ func TestDigestIgnoresOrderAndStore(t *testing.T) {
 	if d3, _ := s2.Digest("docs", s2.Head()); d3 == d1 {
 		t.Fatal("digest did not change with content")
 	}
+	// One value changed, at the same count: a title, then one vector
+	// element.
+	load(t, s1, []any{int64(2), "Y", nil, []any{"t"}})
+	d4, _ := s1.Digest("docs", s1.Head())
+	load(t, s1, []any{int64(1), "x", []float32{1, 2, 3.5}, nil})
+	d5, _ := s1.Digest("docs", s1.Head())
+	if n, _ := s1.Count("docs", s1.Head()); n != 2 || d4 == d1 || d5 == d4 || d5 == d1 {
+		t.Fatalf("digests at %d rows after changing one value: %s, %s, was %s", n, d4, d5, d1)
+	}
 }
 
 func TestSecondOpenIsInUse(t *testing.T) {

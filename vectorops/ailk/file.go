@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -251,12 +252,21 @@ type Searcher interface {
 	Len() int
 }
 
+// indexesRead counts the index blobs Index has read in this process.
+var indexesRead atomic.Int64
+
+// IndexesRead is how many index blobs this process has read from files
+// (Index): how a search shows that files it skipped by their bound were
+// never read past their header.
+func IndexesRead() int64 { return indexesRead.Load() }
+
 // Index reads, checks and decodes a section's index blob; a Flat section
 // has none (nil, nil).
 func Index(r io.ReaderAt, in Info) (Searcher, error) {
 	if in.Kind == Flat {
 		return nil, nil
 	}
+	indexesRead.Add(1)
 	blob := make([]byte, in.indexLen)
 	if _, err := r.ReadAt(blob, in.indexOff); err != nil {
 		return nil, fmt.Errorf("column %q: %w", in.Column, err)
