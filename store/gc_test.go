@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -103,6 +105,16 @@ func TestGCKeepsTaggedCommitsAndShrinks(t *testing.T) {
 	before := dataBytes(t, dir)
 	if st, err = store.Open(dir); err != nil {
 		t.Fatal(err)
+	}
+
+	// Canceled before it starts, gc and backups change nothing.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := st.GC(store.GCOptions{Before: time.Now(), Ctx: ctx}); !errors.Is(err, context.Canceled) || st.Head() != head {
+		t.Errorf("canceled gc: %v, head %d, was %d", err, st.Head(), head)
+	}
+	if _, err := st.Backup(ctx, io.Discard, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled backup: %v", err)
 	}
 
 	res, err := st.GC(store.GCOptions{Before: time.Now()})
