@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -410,6 +411,7 @@ func (sr *segmentReader) done() error {
 }
 
 func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte, row int64) error) error {
+	fn = passErrors(fn)
 	if sr.local == "" || seg.InMemory {
 		return eachRow(ctx, sr.bucket, seg, sr.seal, fn)
 	}
@@ -432,7 +434,7 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 	}
 	sr.mapped += int64(len(data))
 	if err := readRowsFrom(data, fn); err != nil {
-		return fmt.Errorf("staged %s: %w", seg.Name, err)
+		return stagedError(seg, err)
 	}
 	return sr.done()
 }
@@ -440,13 +442,14 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 // eachRow calls fn for each row of a staged segment, held in this
 // process's memory or read from the staging bucket.
 func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, seal []byte, fn func(key, val []byte, row int64) error) error {
+	fn = passErrors(fn)
 	if seg.InMemory {
 		data, ok := memStage.get(seg.Name)
 		if !ok {
 			return fmt.Errorf("staged %s: not in this process's memory (was it staged by a worker in another process?)", seg.Name)
 		}
 		if err := readRowsFrom(data, fn); err != nil {
-			return fmt.Errorf("staged %s: %w", seg.Name, err)
+			return stagedError(seg, err)
 		}
 		return nil
 	}
@@ -460,9 +463,39 @@ func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, seal []byte, fn f
 		return fmt.Errorf("staged %s: %w", seg.Name, err)
 	}
 	if err := readRows(rows, fn); err != nil {
-		return fmt.Errorf("staged %s: %w", seg.Name, err)
+		return stagedError(seg, err)
 	}
 	return nil
+}
+
+// rowFnError marks an error that a row callback returned, so that it
+// reaches the caller as the callback said it, without the segment's name.
+type rowFnError struct{ err error }
+
+func (e rowFnError) Error() string { return e.err.Error() }
+func (e rowFnError) Unwrap() error { return e.err }
+
+// passErrors wraps fn so that stagedError can tell its errors apart.
+func passErrors(fn func(key, val []byte, row int64) error) func(key, val []byte, row int64) error {
+	return func(key, val []byte, row int64) error {
+		if err := fn(key, val, row); err != nil {
+			return rowFnError{err}
+		}
+		return nil
+	}
+}
+
+// stagedError is err from reading seg: the callback's own error as it is,
+// a reading error naming the segment.
+func stagedError(seg Segment, err error) error {
+	var fe rowFnError
+	if !errors.As(err, &fe) {
+		return fmt.Errorf("staged %s: %w", seg.Name, err)
+	}
+	for errors.As(err, &fe) { // a reader may hand fn to another
+		err = fe.err
+	}
+	return err
 }
 
 func keyHash(k []byte) [16]byte {

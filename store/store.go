@@ -63,7 +63,7 @@ type Options struct {
 }
 
 // ErrNoStore is returned by Open with MustExist where there is no store.
-var ErrNoStore = errors.New("no store there (a command that writes, such as COPY, creates one)")
+var ErrNoStore = errors.New("no store")
 
 // Exists reports whether dir holds a store: its database, or the
 // rewrite of an interrupted gc that Open finishes.
@@ -94,7 +94,7 @@ func Open(dir string, o ...Options) (*Store, error) {
 		opt.ValueThreshold = 1 << 10
 	}
 	if opt.MustExist && !Exists(dir) {
-		return nil, fmt.Errorf("no store at %s: %w", dir, ErrNoStore)
+		return nil, fmt.Errorf("%w at %s (a command that writes, such as a COPY, creates one)", ErrNoStore, dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)

@@ -393,7 +393,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		// Reads the status files, not the store: a running import holds it.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !store.Exists(g.store) {
-				return fmt.Errorf("no store at %s: %w", g.store, store.ErrNoStore)
+				return fmt.Errorf("%w at %s (a command that writes, such as a COPY, creates one)", store.ErrNoStore, g.store)
 			}
 			w, err := newWriter(statusFormat, stdout)
 			if err != nil {
