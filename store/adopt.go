@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,7 +42,7 @@ type adoptedRow struct {
 }
 
 // ErrDuplicateKey is returned by AdoptKey when two rows share a key.
-var ErrDuplicateKey = fmt.Errorf("duplicate key")
+var ErrDuplicateKey = errors.New("duplicate key")
 
 // AdoptKey starts giving table name, which has no primary key, the
 // primary key columns keys (their columns become NOT NULL). It reads
@@ -69,7 +70,7 @@ func (c *Commit) AdoptKey(name string, keys []string) (*Adoption, error) {
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
 		var r adoptedRow
-		copy(r.id[:], item.Key()[len(prefix):])
+		copy(r.id[:], item.Key()[len(prefix):]) // a hidden row id: commit ts, then ordinal (Commit.PutRow)
 		err := item.Value(func(v []byte) error {
 			key, err := rowKeyOf(schema, pk, v)
 			if err != nil {
