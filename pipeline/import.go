@@ -565,8 +565,8 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		tr.setState("committing")
 		progress.For(p.Job).SetPhase(progress.PhaseCommit)
 		res, err = p.Commit(ctx, st, ro.Name(), started)
-		if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-			err = fmt.Errorf("canceled while committing; nothing was committed: %w (%v)", ctx.Err(), err)
+		if err != nil && ctx.Err() != nil {
+			err = fmt.Errorf("COPY INTO %s: canceled while committing; nothing was committed: %w", im.Table, ctx.Err())
 		}
 		res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
 		tr.finish(res, err)

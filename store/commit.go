@@ -292,16 +292,24 @@ func (c *Commit) Finish() (uint64, error) {
 	return c.ts, nil
 }
 
-// Abort abandons the commit and rolls back whatever it had flushed.
+// Abort abandons the commit. What it had flushed is invisible at once
+// (it is above the head) and is rolled back behind the caller's back, the
+// commit lock held until that is done: the next Begin waits for it, and
+// Close stops it, leaving the rest to the next Open. So abandoning a
+// commit of millions of rows (Ctrl-C) returns at once.
 func (c *Commit) Abort() error {
 	if c.done {
 		return nil
 	}
 	c.done = true
-	defer c.s.commitMu.Unlock()
 	c.read.Discard()
 	c.wb.Cancel()
-	defer c.runOnDone()
-	_, err := c.s.recover()
-	return err
+	c.runOnDone()
+	c.s.rollback.Add(1)
+	go func() {
+		defer c.s.rollback.Done()
+		defer c.s.commitMu.Unlock()
+		_, _ = c.s.recover() // on failure the next Begin or Open tries again
+	}()
+	return nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -34,7 +35,10 @@ type Store struct {
 
 	retention atomic.Pointer[Retention] // nil until GC first runs
 
-	commitMu sync.Mutex // held by the one open Commit
+	commitMu sync.Mutex // held by the one open Commit, or an abandoned one's rollback
+
+	rollback sync.WaitGroup // abandoned commits being rolled back (Commit.Abort)
+	closing  atomic.Bool    // Close stops those rollbacks
 
 	// recovered is the timestamp of an interrupted commit that Open rolled
 	// back, or 0.
@@ -149,7 +153,11 @@ func (s *Store) Dir() string { return s.dir }
 
 // Close closes the store. An open Commit is abandoned; its keys stay
 // invisible and are rolled back at the next Open.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closing.Store(true)
+	s.rollback.Wait()
+	return s.db.Close()
+}
 
 // Head is the timestamp of the newest visible commit (0 for an empty store).
 func (s *Store) Head() uint64 { return s.meta(keyHead) }
@@ -196,21 +204,51 @@ func (s *Store) recover() (uint64, error) {
 	defer wb.Cancel()
 	txn := s.db.NewTransactionAt(math.MaxUint64, false)
 	defer txn.Discard()
-	it := txn.NewIterator(badger.IteratorOptions{AllVersions: true, PrefetchValues: false})
-	defer it.Close()
-	// Versions of a key come newest first: only the first one decides.
+	// The keys written above the head, each once: only their versions are
+	// read, and Badger skips every table whose newest version is older,
+	// so the cost follows the rolled-back commit, not the store.
+	changed := txn.NewIterator(badger.IteratorOptions{AllVersions: true, PrefetchValues: false, SinceTs: head})
+	defer changed.Close()
+	// Their values at the head, found by walking a second iterator along
+	// in key order: a run of keys the commit created is passed in one
+	// seek, where a lookup per key would decode a block for each.
+	atHead := s.db.NewTransactionAt(head, false)
+	defer atHead.Discard()
+	before := atHead.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+	defer before.Close()
 	var last []byte
-	for it.Rewind(); it.Valid(); it.Next() {
-		item := it.Item()
+	n := 0
+	before.Rewind()
+	exhausted := !before.Valid()
+	for changed.Rewind(); changed.Valid(); changed.Next() {
+		if n++; n%4096 == 0 && s.closing.Load() {
+			return 0, errClosing // the next Open starts over
+		}
+		item := changed.Item()
 		k := item.Key()
-		if len(k) > 0 && k[0] == spaceMeta || last != nil && string(k) == string(last) {
+		if len(k) > 0 && k[0] == spaceMeta || last != nil && bytes.Equal(k, last) || item.Version() <= head {
 			continue
 		}
 		last = item.KeyCopy(last[:0])
-		if item.Version() > head {
-			if err := s.restoreAt(wb, last, head); err != nil {
+		// Seek only when the walk is behind; once it has run off the end,
+		// no later key had a value at the head.
+		if !exhausted && bytes.Compare(before.Item().Key(), last) < 0 {
+			before.Seek(last)
+			exhausted = !before.Valid()
+		}
+		key := bytes.Clone(last)
+		if exhausted || !bytes.Equal(before.Item().Key(), last) {
+			if err := wb.Delete(key); err != nil { // no value at the head
 				return 0, err
 			}
+			continue
+		}
+		v, err := before.Item().ValueCopy(nil)
+		if err != nil {
+			return 0, err
+		}
+		if err := wb.Set(key, v); err != nil {
+			return 0, err
 		}
 	}
 	if err := wb.Flush(); err != nil {
@@ -219,24 +257,8 @@ func (s *Store) recover() (uint64, error) {
 	return alloc, s.setMeta(r, keyAlloc, u64(r), keyClean, u64(r))
 }
 
-// restoreAt writes, in wb, key's value at head, or its deletion if it had
-// none then.
-func (s *Store) restoreAt(wb *badger.WriteBatch, key []byte, head uint64) error {
-	old := s.db.NewTransactionAt(head, false)
-	defer old.Discard()
-	item, err := old.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return wb.Delete(append([]byte(nil), key...))
-	}
-	if err != nil {
-		return err
-	}
-	v, err := item.ValueCopy(nil)
-	if err != nil {
-		return err
-	}
-	return wb.Set(append([]byte(nil), key...), v)
-}
+// errClosing stops a rollback when the store closes.
+var errClosing = errors.New("store closing")
 
 // TableInfo is a table's catalog entry.
 type TableInfo struct {

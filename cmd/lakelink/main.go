@@ -160,7 +160,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			return nil, err
 		}
 		if st.Recovered() != 0 {
-			fmt.Fprintf(root.ErrOrStderr(), "lakelink: rolled back commit %d, interrupted when its process died; the store is at commit %d\n", st.Recovered(), st.Head())
+			fmt.Fprintf(root.ErrOrStderr(), "lakelink: rolled back commit %d, left unfinished (interrupted, or its process died); the store is at commit %d\n", st.Recovered(), st.Head())
 		}
 		settled, err := pipeline.RecoverJobs(st)
 		for _, j := range settled {
