@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -193,6 +194,33 @@ func TestExportMaxFileSize(t *testing.T) {
 		}
 		if n := exec(t, s, fmt.Sprintf("SELECT count(*) FROM parquet_scan('%s/*.parquet')", dir))[0].Rows[0][0]; n != int64(20000) {
 			t.Errorf("limit %d: %v rows in the files", limit, n)
+		}
+	}
+}
+
+// An export canceled while it builds the files' HNSW sections stops
+// within a second or two and leaves nothing: no file at the destination
+// and no temporary folder beside it.
+func TestCancelExport(t *testing.T) {
+	s := session(t, "direct")
+	path := writeDocs(t, fixtures.Documents{Rows: 60000, Dim: 32, ContentChars: 20, RowGroupRows: 10000})
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (primary_key = 'id')", path))
+	root := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Exec(ctx, "COPY docs TO '"+root+"/out/' WITH (vector_index = 'hnsw', parallel_workers = 1, hnsw_ef_construction = 400)")
+	took := time.Since(start)
+	if !errors.Is(err, context.DeadlineExceeded) && (err == nil || !strings.Contains(err.Error(), "deadline")) {
+		t.Fatalf("export past its deadline: %v (after %s)", err, took)
+	}
+	if took > 3*time.Second {
+		t.Errorf("the export stopped %s after it started, its deadline 0.8s", took)
+	}
+	left, _ := os.ReadDir(root)
+	for _, e := range left {
+		if files := parquetFiles(t, filepath.Join(root, e.Name())); len(files) > 0 || strings.HasPrefix(e.Name(), ".lakelink-tmp") {
+			t.Errorf("left behind: %s %v", e.Name(), files)
 		}
 	}
 }
