@@ -7,7 +7,15 @@
 // timestamp, which is written last. Readers read at the head, or at any past
 // commit (time travel). Keys at a timestamp above the head are invisible; if a
 // process dies mid-commit, the next Open or Begin rolls those keys back to
-// their value at the head before anything else is written.
+// their value at the head before anything else is written. Commit.Abort
+// does the same in the background, holding the commit lock, so that
+// abandoning a large commit returns at once (Close stops that rollback and
+// the next Open finishes it).
+//
+// A table made without a primary key keeps its rows under hidden row ids
+// (commit timestamp, ordinal). Commit.AdoptKey gives it one in a commit:
+// the table gets a new id and its rows move under their keys, so earlier
+// commits still read the old rows (adopt.go).
 //
 // History is first-class: tags name commits (tag.go), Diff compares two
 // commits, Commit.Revert undoes one commit's row changes in a new one,
