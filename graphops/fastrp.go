@@ -1,6 +1,7 @@
 package graphops
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -44,6 +45,9 @@ type FastRPConfig struct {
 	// read (FastRPEach).
 	MemoryLimit int64
 	ScratchDir  string
+	// Ctx, when set, ends the computation between batches of nodes once
+	// it is done; FastRP then returns its error.
+	Ctx context.Context
 }
 
 func (c FastRPConfig) withDefaults(n int) (FastRPConfig, error) {
@@ -121,6 +125,12 @@ func FastRPEach(g *CSR, cfg FastRPConfig, fn func(node int, row []float32) error
 	cur, next, emb := arrays[0], arrays[1], arrays[2]
 	rows := func(m []float32, i int) []float32 { return m[i*d : (i+1)*d] }
 
+	stopped := func() error {
+		if cfg.Ctx == nil {
+			return nil
+		}
+		return cfg.Ctx.Err()
+	}
 	each := func(fn func(i int)) {
 		var wg sync.WaitGroup
 		batches := make(chan int)
@@ -135,7 +145,7 @@ func FastRPEach(g *CSR, cfg FastRPConfig, fn func(node int, row []float32) error
 				}
 			}()
 		}
-		for start := 0; start < n; start += cfg.BatchNodes {
+		for start := 0; start < n && stopped() == nil; start += cfg.BatchNodes {
 			batches <- start
 		}
 		close(batches)
@@ -182,6 +192,9 @@ func FastRPEach(g *CSR, cfg FastRPConfig, fn func(node int, row []float32) error
 				addNormalized(rows(emb, i), out, float32(w))
 			}
 		})
+		if err := stopped(); err != nil {
+			return err
+		}
 		cur, next = next, cur
 	}
 	for i := range n {

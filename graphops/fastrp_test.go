@@ -1,6 +1,8 @@
 package graphops
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -231,5 +233,21 @@ func TestFastRPConfigErrors(t *testing.T) {
 		if _, err := FastRP(g, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.cfg, err, c.want)
 		}
+	}
+}
+
+// FastRP under a context that has ended computes no further iteration
+// and hands out no row.
+func TestFastRPStopsWithItsContext(t *testing.T) {
+	g := randomGraph(5000, 20000, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rows := 0
+	err := FastRPEach(g, FastRPConfig{Dim: 32, Ctx: ctx}, func(int, []float32) error { rows++; return nil })
+	if !errors.Is(err, context.Canceled) || rows != 0 {
+		t.Errorf("canceled FastRP: %v, %d rows handed out", err, rows)
+	}
+	if err := FastRPEach(g, FastRPConfig{Dim: 32, Ctx: context.Background()}, func(int, []float32) error { rows++; return nil }); err != nil || rows != 5000 {
+		t.Errorf("FastRP: %v, %d rows", err, rows)
 	}
 }

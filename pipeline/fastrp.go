@@ -147,7 +147,9 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 		// stay in memory.
 		start := time.Now()
 		written := 0
-		err = graphops.FastRPEach(csr, job.Config, func(i int, emb []float32) error {
+		cfg := job.Config
+		cfg.Ctx = ctx
+		err = graphops.FastRPEach(csr, cfg, func(i int, emb []float32) error {
 			if i == 0 {
 				res.Compute = time.Since(start)
 			}
