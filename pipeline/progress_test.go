@@ -162,7 +162,7 @@ func TestCancelStopsLongSteps(t *testing.T) {
 					cancel()
 				}
 			}
-			_, err := s.Exec(ctx, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (build_indexes = true, hnsw_m = 8, hnsw_ef_construction = 40)", small))
+			_, err := s.Exec(ctx, fmt.Sprintf("COPY FROM '%s' INTO docs WITH (build_indexes = true, hnsw_m = 16, hnsw_ef_construction = 200)", small))
 			if canceledAt.IsZero() || !errors.Is(err, context.Canceled) {
 				t.Fatalf("canceled in the commit's index build: %v (canceled: %v)", err, !canceledAt.IsZero())
 			}
