@@ -419,11 +419,11 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 }
 
 // writes reports whether a script may change the store, and so may create
-// it: anything but SELECT and SET.
+// it: anything but SELECT, SET and COPY ... TO (an export reads a table).
 func writes(stmts []pipeline.Statement) bool {
 	for _, st := range stmts {
 		switch st.(type) {
-		case pipeline.Select, *pipeline.Select, pipeline.Set, *pipeline.Set:
+		case pipeline.Select, *pipeline.Select, pipeline.Set, *pipeline.Set, pipeline.Export, *pipeline.Export:
 		default:
 			return true
 		}

@@ -674,6 +674,7 @@ func TestCLIReadOnlyCommandsNeedAStore(t *testing.T) {
 	for _, args := range [][]string{
 		{"tables"}, {"sql", "SELECT count(*) FROM documents"}, {"sql", "SET lakelink.hnsw_ef_search = 10; SELECT * FROM lakelink_tags"},
 		{"digest", "documents"}, {"status"}, {"log"}, {"tag", "ls"}, {"jobs"}, {"diff", "1", "2"},
+		{"sql", "COPY documents TO '" + filepath.Join(dir, "out") + "/'"},
 	} {
 		code, out, errs := cli(t, append([]string{"--store", typo}, args...)...)
 		if code == 0 || !strings.Contains(errs, "no store at "+typo) {
