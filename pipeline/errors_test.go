@@ -139,6 +139,9 @@ func TestErrorsNameWhereAndWhat(t *testing.T) {
 	if !errors.As(err, &re) || re.Row != 7 || re.Column != "embedding" || !strings.HasSuffix(re.Object, filepath.Base(path)) {
 		t.Errorf("row error: %#v (%v)", re, err)
 	}
+	if strings.Contains(err.Error(), ".lseg") {
+		t.Errorf("the row error names a staged segment: %v", err)
+	}
 	_, err = s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs2 MAP COLUMNS (nope => id)", path))
 	if err == nil || strings.Contains(err.Error(), "syntax") || !strings.Contains(err.Error(), `no column "nope"`) {
 		t.Errorf("unknown column: %v", err)
