@@ -142,6 +142,13 @@ func TestErrorsNameWhereAndWhat(t *testing.T) {
 	if strings.Contains(err.Error(), ".lseg") {
 		t.Errorf("the row error names a staged segment: %v", err)
 	}
+	// A row the commit itself refuses (an update of a key with no row).
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO keyed (id, title) WITH (primary_key = 'id')", writeDocs(t, fixtures.Documents{Rows: 5, Dim: 4})))
+	_, err = s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO keyed (id, title) WITH (mode = 'update', key_columns = ['id'])",
+		writeDocs(t, fixtures.Documents{Rows: 3, Dim: 4, FirstID: 4})))
+	if !errors.As(err, &re) || re.Column != "id" || re.Value != "5" || strings.Contains(err.Error(), ".lseg") {
+		t.Errorf("update of a missing key: %#v (%v)", re, err)
+	}
 	_, err = s.Exec(context.Background(), fmt.Sprintf("COPY FROM '%s' INTO docs2 MAP COLUMNS (nope => id)", path))
 	if err == nil || strings.Contains(err.Error(), "syntax") || !strings.Contains(err.Error(), `no column "nope"`) {
 		t.Errorf("unknown column: %v", err)

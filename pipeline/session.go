@@ -67,16 +67,6 @@ type Field struct {
 	Value any
 }
 
-// Field returns the value of the named field, or nil.
-func (r Result) Field(name string) any {
-	for _, f := range r.Fields {
-		if f.Name == name {
-			return f.Value
-		}
-	}
-	return nil
-}
-
 // statementKind names a statement for its result's "statement" field.
 func statementKind(st Statement) string {
 	switch x := st.(type) {

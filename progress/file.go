@@ -90,7 +90,7 @@ func Settle(dir string, alive func(job string) bool) ([]Status, error) {
 		if json.Unmarshal(data, &s) != nil || s.Final() {
 			continue
 		}
-		s.Error = fmt.Sprintf("abandoned: its process (%d on %s) ended while the job was %s; nothing was committed, and its staged data was removed", s.Owner.PID, s.Owner.Host, s.State)
+		s.Error = fmt.Sprintf("abandoned: its process (%d on %s) ended while the job was %s; nothing was committed", s.Owner.PID, s.Owner.Host, s.State)
 		s.State, s.Finished = "failed", time.Now().UTC()
 		if err := Write(dir, s); err != nil {
 			return out, err

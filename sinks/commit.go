@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -411,7 +410,6 @@ func (sr *segmentReader) done() error {
 }
 
 func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, val []byte, row int64) error) error {
-	fn = passErrors(fn)
 	if sr.local == "" || seg.InMemory {
 		return eachRow(ctx, sr.bucket, seg, sr.seal, fn)
 	}
@@ -433,8 +431,8 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 		sr.opened = append(sr.opened, data)
 	}
 	sr.mapped += int64(len(data))
-	if err := readRowsFrom(data, fn); err != nil {
-		return stagedError(seg, err)
+	if err := readSegment(seg, fn, func(fn rowFunc) error { return readRowsFrom(data, fn) }); err != nil {
+		return err
 	}
 	return sr.done()
 }
@@ -442,16 +440,12 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 // eachRow calls fn for each row of a staged segment, held in this
 // process's memory or read from the staging bucket.
 func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, seal []byte, fn func(key, val []byte, row int64) error) error {
-	fn = passErrors(fn)
 	if seg.InMemory {
 		data, ok := memStage.get(seg.Name)
 		if !ok {
 			return fmt.Errorf("staged %s: not in this process's memory (was it staged by a worker in another process?)", seg.Name)
 		}
-		if err := readRowsFrom(data, fn); err != nil {
-			return stagedError(seg, err)
-		}
-		return nil
+		return readSegment(seg, fn, func(fn rowFunc) error { return readRowsFrom(data, fn) })
 	}
 	r, err := b.NewReader(ctx, seg.Name, nil)
 	if err != nil {
@@ -462,40 +456,28 @@ func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, seal []byte, fn f
 	if err != nil {
 		return fmt.Errorf("staged %s: %w", seg.Name, err)
 	}
-	if err := readRows(rows, fn); err != nil {
-		return stagedError(seg, err)
-	}
-	return nil
+	return readSegment(seg, fn, func(fn rowFunc) error { return readRows(rows, fn) })
 }
 
-// rowFnError marks an error that a row callback returned, so that it
-// reaches the caller as the callback said it, without the segment's name.
-type rowFnError struct{ err error }
+// rowFunc is called with each row of a staged segment.
+type rowFunc = func(key, val []byte, row int64) error
 
-func (e rowFnError) Error() string { return e.err.Error() }
-func (e rowFnError) Unwrap() error { return e.err }
-
-// passErrors wraps fn so that stagedError can tell its errors apart.
-func passErrors(fn func(key, val []byte, row int64) error) func(key, val []byte, row int64) error {
-	return func(key, val []byte, row int64) error {
-		if err := fn(key, val, row); err != nil {
-			return rowFnError{err}
-		}
+// readSegment reads seg's rows with read, calling fn: an error fn returns
+// comes back as fn said it (a bad row's error names its own object and
+// row); an error of reading names the segment.
+func readSegment(seg Segment, fn rowFunc, read func(rowFunc) error) error {
+	var fnErr error
+	err := read(func(key, val []byte, row int64) error {
+		fnErr = fn(key, val, row)
+		return fnErr
+	})
+	switch {
+	case err == nil:
 		return nil
+	case fnErr != nil:
+		return fnErr
 	}
-}
-
-// stagedError is err from reading seg: the callback's own error as it is,
-// a reading error naming the segment.
-func stagedError(seg Segment, err error) error {
-	var fe rowFnError
-	if !errors.As(err, &fe) {
-		return fmt.Errorf("staged %s: %w", seg.Name, err)
-	}
-	for errors.As(err, &fe) { // a reader may hand fn to another
-		err = fe.err
-	}
-	return err
+	return fmt.Errorf("staged %s: %w", seg.Name, err)
 }
 
 func keyHash(k []byte) [16]byte {

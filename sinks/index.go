@@ -185,7 +185,9 @@ type writtenRows struct {
 	prefix []byte // the hidden ids' commit part (ts:8)
 	first  uint64 // the first written row's id
 	n      uint64 // rows written so far
-	rank   []uint32
+	// rank[w] is how many rows before word w of bits were written: built
+	// by the first Key, which comes after the commit's last set.
+	rank []uint32
 }
 
 // Has reports whether the commit wrote row row of staged segment seg.

@@ -69,6 +69,11 @@ type Options struct {
 // ErrNoStore is returned by Open with MustExist where there is no store.
 var ErrNoStore = errors.New("no store")
 
+// NoStoreAt is ErrNoStore for dir, saying what creates one.
+func NoStoreAt(dir string) error {
+	return fmt.Errorf("%w at %s (a command that writes, such as a COPY, creates one)", ErrNoStore, dir)
+}
+
 // Exists reports whether dir holds a store: its database, or the
 // rewrite of an interrupted gc that Open finishes.
 func Exists(dir string) bool {
@@ -98,7 +103,7 @@ func Open(dir string, o ...Options) (*Store, error) {
 		opt.ValueThreshold = 1 << 10
 	}
 	if opt.MustExist && !Exists(dir) {
-		return nil, fmt.Errorf("%w at %s (a command that writes, such as a COPY, creates one)", ErrNoStore, dir)
+		return nil, NoStoreAt(dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)

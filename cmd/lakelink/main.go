@@ -393,7 +393,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		// Reads the status files, not the store: a running import holds it.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !store.Exists(g.store) {
-				return fmt.Errorf("%w at %s (a command that writes, such as a COPY, creates one)", store.ErrNoStore, g.store)
+				return store.NoStoreAt(g.store)
 			}
 			w, err := newWriter(statusFormat, stdout)
 			if err != nil {
@@ -423,7 +423,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 func writes(stmts []pipeline.Statement) bool {
 	for _, st := range stmts {
 		switch st.(type) {
-		case pipeline.Select, *pipeline.Select, pipeline.Set, *pipeline.Set, pipeline.Export, *pipeline.Export:
+		case pipeline.Select, pipeline.Set, pipeline.Export:
 		default:
 			return true
 		}

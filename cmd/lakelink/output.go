@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -60,11 +61,12 @@ func (w *writer) write(r pipeline.Result) error {
 	if r.Columns == nil {
 		// A statement other than a query: its fields (statement, job,
 		// table, commit, rows, ...) and its message, as one record.
+		fields := append(slices.Clip(r.Fields), pipeline.Field{Name: "message", Value: r.Message})
 		switch w.format {
 		case "json":
 			var b strings.Builder
 			b.WriteByte('{')
-			for _, f := range append(r.Fields, pipeline.Field{Name: "message", Value: r.Message}) {
+			for _, f := range fields {
 				k, _ := json.Marshal(f.Name)
 				v, err := json.Marshal(jsonValue(f.Value))
 				if err != nil {
@@ -83,7 +85,7 @@ func (w *writer) write(r pipeline.Result) error {
 		case "csv":
 			cw := csv.NewWriter(w.w)
 			var names, values []string
-			for _, f := range append(r.Fields, pipeline.Field{Name: "message", Value: r.Message}) {
+			for _, f := range fields {
 				names = append(names, f.Name)
 				values = append(values, text(f.Value, ""))
 			}
