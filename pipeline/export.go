@@ -21,8 +21,9 @@ import (
 )
 
 // Export is COPY (SELECT cols FROM t [AT (...)] [WHERE ...]) TO 'url'
-// [WITH (...)], or COPY t [(cols)] TO 'url' [WITH (...)]. A URL ending in
-// .parquet is one file; any other is a folder of part files.
+// [WITH (...)], or COPY t [(cols)] TO 'url' [WITH (...)], bound: its
+// options typed. A URL ending in .parquet is one file; any other is a
+// folder of part files.
 type Export struct {
 	Query     Select
 	URL       string
@@ -67,35 +68,6 @@ const DefaultMaxFileSize = 256 << 20
 var ExportOptionNames = []string{"format", "compression", "row_group_size", "max_file_size", "partition_by", "vector_format",
 	"dated", "overwrite", "vector_index", "index_metric", "index_columns", "deferred_index", "parallel_workers",
 	"hnsw_m", "hnsw_ef_construction", "ivf_nlist", "ivf_m", "ivf_nbits", "staging", "region", "endpoint", "credentials", "at_tag"}
-
-func (p *parser) export(q Select) (Statement, error) {
-	switch {
-	case q.Count, q.Func != nil:
-		return nil, p.errorf("COPY (SELECT ...) TO exports rows of a table: count(*) and table functions are not exportable")
-	case q.OrderBy != nil || q.Limit >= 0:
-		return nil, p.errorf("COPY (SELECT ...) TO writes rows in key order: ORDER BY and LIMIT are not supported")
-	}
-	for _, it := range q.Items {
-		if it.Vector != nil {
-			return nil, p.errorf("COPY (SELECT ...) TO exports columns: %s is not a column", it.Name())
-		}
-		if it.Alias != "" && !strings.EqualFold(it.Alias, it.Column) {
-			return nil, p.errorf("COPY (SELECT ...) TO: AS renames are not supported (%s AS %s)", it.Column, it.Alias)
-		}
-	}
-	urls, err := p.strings()
-	if err != nil {
-		return nil, err
-	}
-	if len(urls) != 1 {
-		return nil, p.errorf("COPY ... TO takes one destination")
-	}
-	e := Export{Query: q, URL: urls[0]}
-	if err := p.withOptions(func(k string, v any) error { return setExportOption(&e.Options, k, v) }); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
 
 func setExportOption(o *ExportOptions, k string, v any) error {
 	str := func() (string, error) {
@@ -317,7 +289,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 		}
 	}
 	if q.Where != nil {
-		e, err := q.Where.Filter(p.table.Schema)
+		e, err := whereFilter(q.Where, p.table.Schema)
 		if err != nil {
 			return nil, err
 		}

@@ -11,82 +11,71 @@ import (
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 )
 
-// An import filter (WITH filter, or partition_filter) is an expression
-// over partition and data columns, written as in SQL: comparisons (= !=
-// <> < <= > >=), IN (...), BETWEEN a AND b, with AND, OR, NOT and
-// parentheses. The parser turns it into a filter.Expr, with each literal
-// converted to its column's comparison domain.
+// A condition (WITH filter, or partition_filter, on an import; WHERE on
+// SELECT and DELETE) is parsed by package sql, which checks its syntax;
+// here it is typed against a table's columns into a filter.Expr, each
+// literal converted to its column's comparison domain. A typing error
+// names the place in the statement.
 
 // parseFilter parses an import filter over the given columns.
 func parseFilter(src string, types map[string]lake.Type) (filter.Expr, error) {
-	toks, err := lex(src)
-	if err != nil {
-		return filter.Expr{}, fmt.Errorf("filter: %w", err)
-	}
-	p := &parser{toks: toks, src: src}
-	e, err := p.filterOr(types)
-	if err != nil {
-		return filter.Expr{}, fmt.Errorf("filter: %w", err)
-	}
-	if p.peek().kind != tEOF {
-		return filter.Expr{}, fmt.Errorf("filter: %w", p.errorf("unexpected text"))
-	}
-	return e, nil
-}
-
-func (p *parser) filterOr(types map[string]lake.Type) (filter.Expr, error) {
-	l, err := p.filterAnd(types)
-	for err == nil && p.kw("OR") {
-		var r filter.Expr
-		r, err = p.filterAnd(types)
-		l = filter.Or(l, r)
-	}
-	return l, err
-}
-
-func (p *parser) filterAnd(types map[string]lake.Type) (filter.Expr, error) {
-	l, err := p.filterNot(types)
-	for err == nil && p.kw("AND") {
-		var r filter.Expr
-		r, err = p.filterNot(types)
-		l = filter.And(l, r)
-	}
-	return l, err
-}
-
-func (p *parser) filterNot(types map[string]lake.Type) (filter.Expr, error) {
-	if p.kw("NOT") {
-		e, err := p.filterNot(types)
-		return filter.Not(e), err
-	}
-	if p.sym("(") {
-		e, err := p.filterOr(types)
-		if err != nil {
-			return e, err
+	e, err := sql.ParseExpr(src)
+	if err == nil {
+		var fe filter.Expr
+		if fe, err = bindExpr(src, e, types); err == nil {
+			return fe, nil
 		}
-		return e, p.expectSym(")")
 	}
-	return p.filterCmp(types)
+	return filter.Expr{}, fmt.Errorf("filter: %w", err)
 }
 
-func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
-	var none filter.Expr
-	col, err := p.ident("a column")
-	if err != nil {
-		return none, err
+// whereFilter types a WHERE against a table's schema.
+func whereFilter(w *sql.Where, s lake.Schema) (filter.Expr, error) {
+	types := map[string]lake.Type{}
+	for _, c := range s.Columns {
+		types[c.Name] = c.Type
 	}
+	return bindExpr(w.Src, w.Expr, types)
+}
+
+// bindExpr types e, written in src, against columns of the given types.
+func bindExpr(src string, e sql.Expr, types map[string]lake.Type) (filter.Expr, error) {
+	var none filter.Expr
+	switch x := e.(type) {
+	case sql.Logical:
+		l, err := bindExpr(src, x.L, types)
+		if err != nil {
+			return none, err
+		}
+		r, err := bindExpr(src, x.R, types)
+		if err != nil {
+			return none, err
+		}
+		if x.Op == "AND" {
+			return filter.And(l, r), nil
+		}
+		return filter.Or(l, r), nil
+	case sql.Not:
+		inner, err := bindExpr(src, x.X, types)
+		return filter.Not(inner), err
+	case sql.Compare:
+		return bindCompare(src, x, types)
+	}
+	return none, fmt.Errorf("unknown condition %T", e)
+}
+
+func bindCompare(src string, c sql.Compare, types map[string]lake.Type) (filter.Expr, error) {
+	var none filter.Expr
 	var name string
 	var typ lake.Type
 	for n, t := range types {
-		if strings.EqualFold(n, col) {
+		if strings.EqualFold(n, c.Column) {
 			name, typ = n, t
 		}
-	}
-	if types == nil { // checking syntax only: any column, any literal
-		name = col
 	}
 	if name == "" {
 		cols := make([]string, 0, len(types))
@@ -94,81 +83,34 @@ func (p *parser) filterCmp(types map[string]lake.Type) (filter.Expr, error) {
 			cols = append(cols, n)
 		}
 		sort.Strings(cols)
-		return none, p.errorf("%q is not a column that a filter can use (%s)", col, strings.Join(cols, ", "))
+		return none, sql.ErrorAt(src, c.Pos, fmt.Errorf("%q is not a column that a filter can use (%s)", c.Column, strings.Join(cols, ", ")))
 	}
-	lit := func() (filter.Value, error) {
-		v, err := p.literal()
-		if err != nil || types == nil {
-			return filter.Value{D: filter.DomainText}, err
-		}
-		if fv, ok := filterLiteral(typ, v); ok {
-			return fv, nil
-		}
-		return filter.Value{}, p.errorf("%v is not a %s value for %s", v, typ, name)
-	}
-	if p.kw("IS") {
-		e := filter.Expr{Op: filter.OpCmp, Column: name, Cmp: "null", Negate: p.kw("NOT")}
-		return e, p.expectKw("NULL")
-	}
-	if _, ok := filter.DomainOf(typ); types != nil && !ok && typ.Kind != lake.KindUUID && typ.Kind != lake.KindJSONB {
-		return none, p.errorf("%s is %s: a filter can only ask whether it IS NULL", name, typ)
-	}
-	e := filter.Expr{Op: filter.OpCmp, Column: name, Negate: p.kw("NOT")}
-	switch {
-	case p.kw("LIKE"):
-		e.Cmp = "like"
-		t := p.advance()
-		if t.kind != tString {
-			return none, p.errorf("LIKE takes a quoted pattern")
-		}
-		if d, ok := filter.DomainOf(typ); types != nil && (!ok || d != filter.DomainText) && typ.Kind != lake.KindUUID && typ.Kind != lake.KindJSONB {
-			return none, p.errorf("LIKE needs a text column; %s is %s", name, typ)
-		}
-		e.Values = []filter.Value{filter.Text(t.text)}
+	e := filter.Expr{Op: filter.OpCmp, Column: name, Cmp: c.Op, Negate: c.Negate}
+	if c.Op == "null" {
 		return e, nil
-	case p.kw("IN"):
-		e.Cmp = "in"
-		if err := p.expectSym("("); err != nil {
-			return none, err
-		}
-		for {
-			v, err := lit()
-			if err != nil {
-				return none, err
-			}
-			e.Values = append(e.Values, v)
-			if !p.sym(",") {
-				break
-			}
-		}
-		return e, p.expectSym(")")
-	case p.kw("BETWEEN"):
-		e.Cmp = "between"
-		lo, err := lit()
-		if err != nil {
-			return none, err
-		}
-		if err := p.expectKw("AND"); err != nil {
-			return none, err
-		}
-		hi, err := lit()
-		e.Values = []filter.Value{lo, hi}
-		return e, err
-	case e.Negate:
-		return none, p.errorf("expected IN, BETWEEN or LIKE after NOT")
 	}
-	for _, op := range []string{"=", "!=", "<>", "<=", ">=", "<", ">"} {
-		if p.sym(op) {
-			e.Cmp = op
-			if op == "<>" {
-				e.Cmp = "!="
-			}
-			v, err := lit()
-			e.Values = []filter.Value{v}
-			return e, err
-		}
+	if _, ok := filter.DomainOf(typ); !ok && typ.Kind != lake.KindUUID && typ.Kind != lake.KindJSONB {
+		return none, sql.ErrorAt(src, c.Pos, fmt.Errorf("%s is %s: a filter can only ask whether it IS NULL", name, typ))
 	}
-	return none, p.errorf("expected a comparison, IN, BETWEEN, LIKE or IS NULL")
+	if c.Op == "like" {
+		if d, ok := filter.DomainOf(typ); (!ok || d != filter.DomainText) && typ.Kind != lake.KindUUID && typ.Kind != lake.KindJSONB {
+			return none, sql.ErrorAt(src, c.Pos, fmt.Errorf("LIKE needs a text column; %s is %s", name, typ))
+		}
+		pattern, ok := c.Values[0].Value.(string)
+		if !ok {
+			return none, sql.ErrorAt(src, c.Values[0].Pos, fmt.Errorf("LIKE takes a quoted pattern"))
+		}
+		e.Values = []filter.Value{filter.Text(pattern)}
+		return e, nil
+	}
+	for _, v := range c.Values {
+		fv, ok := filterLiteral(typ, v.Value)
+		if !ok {
+			return none, sql.ErrorAt(src, v.Pos, fmt.Errorf("%v is not a %s value for %s", v.Value, typ, name))
+		}
+		e.Values = append(e.Values, fv)
+	}
+	return e, nil
 }
 
 // filterLiteral converts a literal to the comparison domain of a column

@@ -13,9 +13,9 @@ import (
 )
 
 // CreateGraph is CREATE GRAPH [IF NOT EXISTS] g (NODE n (columns), EDGE e
-// (source T REFERENCES n(id), target T REFERENCES n(id), columns), ...):
-// node and edge tables named g.n and g.e. An edge table's first column
-// with REFERENCES is its source, the second its target.
+// (source T REFERENCES n(id), target T REFERENCES n(id), columns), ...)
+// bound: node and edge tables named g.n and g.e. An edge table's first
+// column with REFERENCES is its source, the second its target.
 type CreateGraph struct {
 	Name        string
 	IfNotExists bool
@@ -28,48 +28,6 @@ type GraphTable struct {
 	Name   string
 	Schema lake.Schema
 	refs   []reference
-}
-
-// DropGraph is DROP GRAPH [IF EXISTS] g.
-type DropGraph struct {
-	Name     string
-	IfExists bool
-}
-
-func (p *parser) createGraph() (Statement, error) {
-	cg := CreateGraph{IfNotExists: p.kw("IF", "NOT", "EXISTS")}
-	var err error
-	if cg.Name, err = p.ident("a graph name"); err != nil {
-		return nil, err
-	}
-	if err := p.expectSym("("); err != nil {
-		return nil, err
-	}
-	for {
-		node := p.kw("NODE")
-		if !node && !p.kw("EDGE") {
-			return nil, p.errorf("expected NODE or EDGE")
-		}
-		var t GraphTable
-		if t.Name, err = p.ident("a table name"); err != nil {
-			return nil, err
-		}
-		if t.Schema, t.refs, err = p.tableBody(); err != nil {
-			return nil, err
-		}
-		if node {
-			if len(t.refs) > 0 {
-				return nil, fmt.Errorf("CREATE GRAPH %s: NODE %s: REFERENCES belongs in EDGE tables", cg.Name, t.Name)
-			}
-			cg.Nodes = append(cg.Nodes, t)
-		} else {
-			cg.Edges = append(cg.Edges, t)
-		}
-		if !p.sym(",") {
-			break
-		}
-	}
-	return cg, p.expectSym(")")
 }
 
 // graphInfo checks the declaration and turns it into the store's.
@@ -138,9 +96,6 @@ func (s *Session) dropGraph(dg DropGraph) (Result, error) {
 		return Result{Message: "DROP GRAPH " + dg.Name}, c.DropGraph(dg.Name)
 	})
 }
-
-func (CreateGraph) stmt() {}
-func (DropGraph) stmt()   {}
 
 // Missing-node rules for edge imports (COPY ... WITH (on_missing_node =
 // ...)): an edge whose source or target is no node of its node table at

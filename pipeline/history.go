@@ -13,44 +13,6 @@ import (
 	"github.com/lakelink/lakelink/store"
 )
 
-// AtRef is a SELECT's AT (TAG => 'name' | COMMIT => n | TIMESTAMP => '...'):
-// the commit it reads instead of the head.
-type AtRef struct {
-	Kind  string // "tag", "commit" or "timestamp"
-	Value string
-}
-
-func (a AtRef) String() string {
-	if a.Kind == "commit" {
-		return fmt.Sprintf("AT (COMMIT => %s)", a.Value)
-	}
-	return fmt.Sprintf("AT (%s => '%s')", strings.ToUpper(a.Kind), a.Value)
-}
-
-// atRef parses the clause after AT.
-func (p *parser) atRef() (*AtRef, error) {
-	if err := p.expectSym("("); err != nil {
-		return nil, err
-	}
-	kind, err := p.ident("TAG, COMMIT or TIMESTAMP")
-	if err != nil {
-		return nil, err
-	}
-	a := &AtRef{Kind: strings.ToLower(kind)}
-	if a.Kind != "tag" && a.Kind != "commit" && a.Kind != "timestamp" {
-		return nil, p.errorf("AT takes TAG, COMMIT or TIMESTAMP, not %s", kind)
-	}
-	if err := p.expectSym("=>"); err != nil {
-		return nil, err
-	}
-	t := p.advance()
-	if t.kind != tString && !(a.Kind == "commit" && t.kind == tNumber) {
-		return nil, p.errorf("AT (%s => ...) takes a quoted value%s", strings.ToUpper(a.Kind), map[bool]string{true: " or a commit number"}[a.Kind == "commit"])
-	}
-	a.Value = t.text
-	return a, p.expectSym(")")
-}
-
 // resolve returns the commit that a names.
 func (s *Session) resolve(a AtRef) (uint64, error) {
 	switch a.Kind {

@@ -76,7 +76,7 @@ func TestWhereClauses(t *testing.T) {
 			continue
 		}
 		sel := stmts[0].(Select)
-		e, err := sel.Where.Filter(schema)
+		e, err := whereFilter(sel.Where, schema)
 		if err != nil || e.String() != want || sel.Limit != 5 {
 			t.Errorf("%s: %s (%v), limit %d; want %s", src, e, err, sel.Limit, want)
 		}
@@ -90,7 +90,7 @@ func TestWhereClauses(t *testing.T) {
 	} {
 		stmts, err := Parse("SELECT * FROM t WHERE " + src)
 		if err == nil {
-			_, err = stmts[0].(Select).Where.Filter(schema)
+			_, err = whereFilter(stmts[0].(Select).Where, schema)
 		}
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", src, err, want)

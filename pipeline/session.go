@@ -365,7 +365,7 @@ func rowFilter(w *Where, schema lake.Schema) (func(store.Row) bool, error) {
 	if w == nil {
 		return nil, nil
 	}
-	e, err := w.Filter(schema)
+	e, err := whereFilter(w, schema)
 	if err != nil {
 		return nil, err
 	}

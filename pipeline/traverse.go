@@ -242,50 +242,6 @@ func (s *Session) readAt() uint64 {
 	return s.Store.Head()
 }
 
-// TableFunc is a table function in FROM: neighbors, degree, khop or
-// shortest_path, with literal or $N arguments.
-type TableFunc struct {
-	Name string
-	Args []FuncArg
-}
-
-// FuncArg is one argument: $Param, or a literal.
-type FuncArg struct {
-	Param int
-	Value any
-}
-
-// funcArgs parses the arguments after the function's name.
-func (p *parser) funcArgs() ([]FuncArg, error) {
-	var args []FuncArg
-	if p.sym(")") {
-		return nil, nil
-	}
-	for {
-		t := p.advance()
-		switch t.kind {
-		case tString:
-			args = append(args, FuncArg{Value: t.text})
-		case tNumber:
-			var n int64
-			if _, err := fmt.Sscan(t.text, &n); err != nil {
-				return nil, p.errorf("a whole number")
-			}
-			args = append(args, FuncArg{Value: n})
-		case tParam:
-			var n int
-			fmt.Sscan(t.text, &n)
-			args = append(args, FuncArg{Param: n})
-		default:
-			return nil, p.errorf("expected a quoted value, a number or $N")
-		}
-		if !p.sym(",") {
-			break
-		}
-	}
-	return args, p.expectSym(")")
-}
-
 // tableFunction runs f at commit at: its schema and rows.
 func (s *Session) tableFunction(ctx context.Context, f TableFunc, at uint64) (lake.Schema, []store.Row, error) {
 	name := strings.ToLower(f.Name)

@@ -1,4 +1,4 @@
-package pipeline
+package sql
 
 import (
 	"fmt"
@@ -18,9 +18,10 @@ const (
 )
 
 type token struct {
-	kind tokKind
-	text string // identifiers as written; strings unquoted
-	pos  int
+	kind   tokKind
+	text   string // identifiers as written; strings unquoted
+	pos    int
+	quoted bool // a "quoted" name: never a keyword
 }
 
 func (t token) String() string {
@@ -65,7 +66,7 @@ func lex(src string) ([]token, error) {
 			if j >= len(r) {
 				return nil, syntaxError(r, i, "'", "unterminated string: a ' opens it and none closes it")
 			}
-			out = append(out, token{tString, b.String(), i})
+			out = append(out, token{kind: tString, text: b.String(), pos: i})
 			i = j + 1
 		case c == '"':
 			j := i + 1
@@ -75,14 +76,14 @@ func lex(src string) ([]token, error) {
 			if j >= len(r) {
 				return nil, syntaxError(r, i, `"`, `unterminated quoted name: a " opens it and none closes it`)
 			}
-			out = append(out, token{tIdent, string(r[i+1 : j]), i})
+			out = append(out, token{kind: tIdent, text: string(r[i+1 : j]), pos: i, quoted: true})
 			i = j + 1
 		case unicode.IsLetter(c) || c == '_':
 			j := i
 			for j < len(r) && (unicode.IsLetter(r[j]) || unicode.IsDigit(r[j]) || r[j] == '_' || r[j] == '.') {
 				j++
 			}
-			out = append(out, token{tIdent, string(r[i:j]), i})
+			out = append(out, token{kind: tIdent, text: string(r[i:j]), pos: i})
 			i = j
 		case unicode.IsDigit(c) || (c == '-' || c == '.') && i+1 < len(r) && unicode.IsDigit(r[i+1]):
 			j := i + 1
@@ -90,34 +91,34 @@ func lex(src string) ([]token, error) {
 				(r[j] == '-' || r[j] == '+') && (r[j-1] == 'e' || r[j-1] == 'E')) {
 				j++
 			}
-			out = append(out, token{tNumber, string(r[i:j]), i})
+			out = append(out, token{kind: tNumber, text: string(r[i:j]), pos: i})
 			i = j
 		case c == '$' && i+1 < len(r) && unicode.IsDigit(r[i+1]):
 			j := i + 1
 			for j < len(r) && unicode.IsDigit(r[j]) {
 				j++
 			}
-			out = append(out, token{tParam, string(r[i+1 : j]), i})
+			out = append(out, token{kind: tParam, text: string(r[i+1 : j]), pos: i})
 			i = j
 		default:
 			// pgvector's distance operators, before the two-character
 			// symbols that begin them.
 			for _, s := range []string{"<=>", "<->", "<#>"} {
 				if strings.HasPrefix(string(r[i:min(i+3, len(r))]), s) {
-					out = append(out, token{tSym, s, i})
+					out = append(out, token{kind: tSym, text: s, pos: i})
 					i += 3
 					goto next
 				}
 			}
 			for _, s := range []string{"=>", "::", "<=", ">=", "!=", "<>"} {
 				if strings.HasPrefix(string(r[i:min(i+2, len(r))]), s) {
-					out = append(out, token{tSym, s, i})
+					out = append(out, token{kind: tSym, text: s, pos: i})
 					i += 2
 					goto next
 				}
 			}
 			if strings.ContainsRune("(),;=*[]<>", c) {
-				out = append(out, token{tSym, string(c), i})
+				out = append(out, token{kind: tSym, text: string(c), pos: i})
 				i++
 				break
 			}
@@ -125,5 +126,5 @@ func lex(src string) ([]token, error) {
 		next:
 		}
 	}
-	return append(out, token{tEOF, "", len(r)}), nil
+	return append(out, token{kind: tEOF, pos: len(r)}), nil
 }

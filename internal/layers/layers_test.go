@@ -1,0 +1,155 @@
+// Package layers holds the test that keeps lakelink's packages in their
+// layers: a package imports only packages of its own layer or below, and
+// the foundations link none of the heavy dependencies they must not have.
+// docs/design.md draws the same picture.
+package layers
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/lakelink/lakelink"
+
+// layers lists every package of the module, lowest layer first. A new
+// package must be placed here (the test fails until it is).
+var layers = []struct {
+	name     string
+	packages []string
+}{
+	{"test data and servers, which import no package of the module", []string{
+		"testing/fixtures", "testing/fixtures/arrowfile", "testing/blobtest"}},
+	{"foundations: the language, types, vector and graph kernels, job records", []string{
+		"sql", "lake", "lake/filter", "vectorops", "vectorops/ailk", "graphops", "progress", "testing/conformance/vectorindex"}},
+	{"the store (Badger)", []string{"store"}},
+	{"index lifecycle, Beam plumbing, object-store sources, transforms, runners", []string{
+		"indexes", "internal/beamlake", "sources", "transforms", "runners"}},
+	{"sinks: staging and the commit", []string{"sinks"}},
+	{"the engine: sessions, planning, history", []string{"pipeline"}},
+	{"programs, examples, benchmarks and test kits", []string{
+		"cmd/lakelink", "examples/pipelines/deezer", "examples/pipelines/quickstart", "bench",
+		"testing/conformance", "internal/layers"}},
+}
+
+// banned lists, per package, dependencies it must not link, directly or
+// through anything it imports (prefixes of import paths).
+var banned = map[string][]string{
+	"sql":            {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev", "github.com/apache/arrow-go", module + "/"},
+	"lake":           {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev"},
+	"lake/filter":    {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev"},
+	"progress":       {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev"},
+	"vectorops":      {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev", module + "/store"},
+	"vectorops/ailk": {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev", module + "/store"},
+	"graphops":       {"github.com/apache/beam", "github.com/dgraph-io/badger", "gocloud.dev", module + "/store"},
+	"store":          {"github.com/apache/beam", "gocloud.dev"},
+}
+
+type pkg struct {
+	path    string   // relative to the module
+	imports []string // the module's packages it imports, relative
+	deps    []string // everything it links, full import paths
+}
+
+func list(t *testing.T) map[string]pkg {
+	t.Helper()
+	// go test caches a result against the files a test opens; go list's
+	// reading is not seen, so the test stats every Go file itself.
+	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		t.Fatalf("go list -m: %v", err)
+	}
+	filepath.WalkDir(strings.TrimSpace(string(root)), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+			os.Stat(p)
+		}
+		return nil
+	})
+	// One line a package: path, then its imports, then its dependencies.
+	out, err := exec.Command("go", "list", "-f",
+		`{{.ImportPath}}|{{join .Imports " "}} {{join .TestImports " "}}|{{join .Deps " "}}`, module+"/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	pkgs := map[string]pkg{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 3 {
+			t.Fatalf("go list printed %q", line)
+		}
+		p := pkg{path: rel(f[0]), deps: strings.Fields(f[2])}
+		for _, imp := range strings.Fields(f[1]) {
+			if r := rel(imp); r != imp && r != p.path {
+				p.imports = append(p.imports, r)
+			}
+		}
+		pkgs[p.path] = p
+	}
+	return pkgs
+}
+
+func rel(importPath string) string {
+	if importPath == module {
+		return "."
+	}
+	if r, ok := strings.CutPrefix(importPath, module+"/"); ok {
+		return r
+	}
+	return importPath
+}
+
+func layerOf(p string) int {
+	for i, l := range layers {
+		if slices.Contains(l.packages, p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Every package sits in a layer and imports (in its code and its tests)
+// nothing from a layer above its own.
+func TestPackagesImportOnlyTheirLayerOrBelow(t *testing.T) {
+	for _, p := range list(t) {
+		mine := layerOf(p.path)
+		if mine < 0 {
+			t.Errorf("package %s is in no layer: place it in internal/layers and docs/design.md", p.path)
+			continue
+		}
+		for _, imp := range p.imports {
+			if l := layerOf(imp); l > mine {
+				t.Errorf("%s (%s) imports %s (%s), a layer above it", p.path, layers[mine].name, imp, layers[l].name)
+			}
+		}
+	}
+}
+
+// The foundations stay light: the parser links no Beam, Badger, gocloud
+// or Arrow; the store links no Beam; the vector and graph kernels link no
+// Beam and no store.
+func TestFoundationsLinkNoHeavyDependencies(t *testing.T) {
+	pkgs := list(t)
+	for name, bans := range banned {
+		p, ok := pkgs[name]
+		if !ok {
+			t.Errorf("no package %s", name)
+			continue
+		}
+		for _, b := range bans {
+			var hits []string
+			for _, d := range p.deps {
+				if strings.HasPrefix(d, b) || d == strings.TrimSuffix(b, "/") {
+					hits = append(hits, d)
+				}
+			}
+			if len(hits) > 0 {
+				t.Errorf("%s must not link %s, and links %d package(s) of it: %s", name, path.Clean(b), len(hits), strings.Join(hits[:min(3, len(hits))], ", "))
+			}
+		}
+	}
+}

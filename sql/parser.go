@@ -1,0 +1,883 @@
+package sql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Parse parses a script of statements separated by semicolons. It checks
+// syntax only: names, types and options are bound by the engine, which
+// places its errors with ErrorAt at the nodes' positions.
+func Parse(src string) ([]Statement, error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks, src: src}
+	var out []Statement
+	for {
+		for p.sym(";") {
+		}
+		if p.peek().kind == tEOF {
+			return out, nil
+		}
+		start := p.peek().pos
+		s, err := p.statement()
+		if err != nil {
+			return nil, err
+		}
+		text := strings.TrimSpace(string([]rune(src)[start:p.peek().pos]))
+		switch x := s.(type) {
+		case Copy:
+			x.Text = text
+			s = x
+		case Export:
+			x.Text = text
+			s = x
+		case Delete:
+			x.Statement = text
+			s = x
+		}
+		out = append(out, s)
+		if !p.sym(";") && p.peek().kind != tEOF {
+			return nil, p.errorf("expected ; or end of input")
+		}
+	}
+}
+
+type parser struct {
+	toks []token
+	i    int
+	src  string
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) advance() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+// errorf is a syntax error at the next token.
+func (p *parser) errorf(f string, a ...any) error {
+	t := p.peek()
+	return syntaxError([]rune(p.src), t.pos, t.String(), fmt.Sprintf(f, a...))
+}
+
+// kw consumes the keywords if they are next.
+func (p *parser) kw(words ...string) bool {
+	for k, w := range words {
+		t := p.toks[min(p.i+k, len(p.toks)-1)]
+		if t.kind != tIdent || t.quoted || !strings.EqualFold(t.text, w) {
+			return false
+		}
+	}
+	p.i += len(words)
+	return true
+}
+
+func (p *parser) sym(s string) bool {
+	if t := p.peek(); t.kind == tSym && t.text == s {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) expectKw(w ...string) error {
+	if !p.kw(w...) {
+		return p.errorf("expected %s", strings.Join(w, " "))
+	}
+	return nil
+}
+
+func (p *parser) expectSym(s string) error {
+	if !p.sym(s) {
+		return p.errorf("expected %q", s)
+	}
+	return nil
+}
+
+func (p *parser) ident(what string) (string, error) {
+	t := p.peek()
+	if t.kind != tIdent {
+		return "", p.errorf("expected %s", what)
+	}
+	p.i++
+	return t.text, nil
+}
+
+func (p *parser) statement() (Statement, error) {
+	switch {
+	case p.kw("CREATE", "TABLE"):
+		return p.createTable()
+	case p.kw("ALTER", "TABLE"):
+		return p.alterTable()
+	case p.kw("DROP", "TABLE"):
+		d := DropTable{IfExists: p.kw("IF", "EXISTS")}
+		var err error
+		d.Name, err = p.ident("a table name")
+		return d, err
+	case p.kw("CREATE", "GRAPH"):
+		return p.createGraph()
+	case p.kw("DROP", "GRAPH"):
+		d := DropGraph{IfExists: p.kw("IF", "EXISTS")}
+		var err error
+		d.Name, err = p.ident("a graph name")
+		return d, err
+	case p.kw("CREATE", "INDEX"):
+		return p.createIndex()
+	case p.kw("DROP", "INDEX"):
+		d := DropIndex{IfExists: p.kw("IF", "EXISTS")}
+		var err error
+		d.Name, err = p.ident("an index name")
+		return d, err
+	case p.kw("COPY"):
+		return p.copy()
+	case p.kw("DELETE", "FROM"):
+		d := Delete{}
+		var err error
+		if d.Table, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if p.kw("WHERE") {
+			d.Where, err = p.where()
+		}
+		return d, err
+	case p.kw("SELECT"):
+		return p.selectStmt()
+	case p.kw("SET"):
+		name, err := p.ident("a setting name")
+		if err != nil {
+			return nil, err
+		}
+		if !p.sym("=") && !p.kw("TO") {
+			return nil, p.errorf("expected =")
+		}
+		v, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
+	}
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE or SET")
+}
+
+func (p *parser) createIndex() (Statement, error) {
+	var ci CreateIndex
+	var err error
+	if !p.kw("ON") {
+		if ci.Name, err = p.ident("an index name or ON"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("ON"); err != nil {
+			return nil, err
+		}
+	}
+	if ci.Table, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if p.kw("USING") {
+		if ci.Using, err = p.ident("an index type (hnsw, flat, auto)"); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	if ci.Column, err = p.ident("a column name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectSym(")"); err != nil {
+		return nil, err
+	}
+	ci.Options, err = p.withOptions()
+	return ci, err
+}
+
+func (p *parser) createTable() (Statement, error) {
+	ct := CreateTable{IfNotExists: p.kw("IF", "NOT", "EXISTS"), Pos: p.peek().pos}
+	var err error
+	if ct.Name, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if ct.Columns, ct.PrimaryKey, err = p.tableBody(); err != nil {
+		return nil, err
+	}
+	for _, c := range ct.Columns {
+		if c.References != nil {
+			return nil, fmt.Errorf("CREATE TABLE %s: REFERENCES is for the EDGE tables of CREATE GRAPH", ct.Name)
+		}
+	}
+	return ct, nil
+}
+
+// tableBody parses (col TYPE [constraints], ..., [PRIMARY KEY (a, b)]).
+func (p *parser) tableBody() (cols []ColumnDef, key []string, err error) {
+	if err := p.expectSym("("); err != nil {
+		return nil, nil, err
+	}
+	for {
+		if p.kw("PRIMARY", "KEY") {
+			if err := p.expectSym("("); err != nil {
+				return nil, nil, err
+			}
+			for {
+				k, err := p.ident("a key column")
+				if err != nil {
+					return nil, nil, err
+				}
+				key = append(key, k)
+				if !p.sym(",") {
+					break
+				}
+			}
+			if err := p.expectSym(")"); err != nil {
+				return nil, nil, err
+			}
+		} else {
+			c, err := p.columnDef(true)
+			if err != nil {
+				return nil, nil, err
+			}
+			cols = append(cols, c)
+		}
+		if !p.sym(",") {
+			break
+		}
+	}
+	return cols, key, p.expectSym(")")
+}
+
+// columnDef parses col TYPE and its constraints; keys says whether
+// PRIMARY KEY and REFERENCES may follow.
+func (p *parser) columnDef(keys bool) (ColumnDef, error) {
+	var c ColumnDef
+	var err error
+	if c.Name, err = p.ident("a column name"); err != nil {
+		return c, err
+	}
+	c.TypePos = p.peek().pos
+	if c.Type, err = p.typ(); err != nil {
+		return c, err
+	}
+	for {
+		switch {
+		case p.kw("NOT", "NULL"):
+			c.NotNull = true
+		case p.kw("NULL"):
+		case keys && p.kw("PRIMARY", "KEY"):
+			c.NotNull, c.PrimaryKey = true, true
+		case keys && p.kw("REFERENCES"):
+			r := &Reference{}
+			if r.Table, err = p.ident("a node table after REFERENCES"); err != nil {
+				return c, err
+			}
+			if p.sym("(") {
+				if r.Column, err = p.ident("its id column"); err != nil {
+					return c, err
+				}
+				if err := p.expectSym(")"); err != nil {
+					return c, err
+				}
+			}
+			c.References = r
+		case p.kw("DEFAULT"):
+			at := p.peek().pos
+			v, err := p.literal()
+			if err != nil {
+				return c, err
+			}
+			c.Default = &Literal{Value: v, Pos: at}
+		default:
+			return c, nil
+		}
+	}
+}
+
+func (p *parser) alterTable() (Statement, error) {
+	var a AlterTable
+	var err error
+	if a.Name, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.kw("ADD"):
+		p.kw("COLUMN")
+		a.Action = "add"
+		a.Column, err = p.columnDef(false)
+	case p.kw("DROP"):
+		p.kw("COLUMN")
+		a.Action = "drop"
+		a.IfExists = p.kw("IF", "EXISTS")
+		a.Target, err = p.ident("a column name")
+	case p.kw("RENAME"):
+		p.kw("COLUMN")
+		a.Action = "rename"
+		if a.Target, err = p.ident("a column name"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("TO"); err != nil {
+			return nil, err
+		}
+		a.NewName, err = p.ident("the new column name")
+	default:
+		return nil, p.errorf("expected ADD, DROP or RENAME")
+	}
+	return a, err
+}
+
+// typ reads a type name as written: words, an optional (args), an
+// optional []. Whether it names a type is the engine's to say.
+func (p *parser) typ() (string, error) {
+	var b strings.Builder
+	w, err := p.ident("a type")
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(w)
+	if strings.EqualFold(w, "DOUBLE") && p.kw("PRECISION") {
+		b.WriteString(" PRECISION")
+	}
+	if p.sym("(") {
+		b.WriteString("(")
+		for !p.sym(")") {
+			t := p.advance()
+			if t.kind == tEOF {
+				return "", p.errorf("unclosed type arguments")
+			}
+			b.WriteString(t.text)
+		}
+		b.WriteString(")")
+	}
+	if p.sym("[") {
+		if err := p.expectSym("]"); err != nil {
+			return "", err
+		}
+		b.WriteString("[]")
+	}
+	return b.String(), nil
+}
+
+func (p *parser) strings() ([]string, error) {
+	var out []string
+	for {
+		t := p.peek()
+		if t.kind != tString {
+			return nil, p.errorf("expected a quoted URL or path")
+		}
+		p.i++
+		out = append(out, t.text)
+		if !p.sym(",") {
+			return out, nil
+		}
+	}
+}
+
+func (p *parser) columnList() ([]string, error) {
+	var out []string
+	if !p.sym("(") {
+		return nil, nil
+	}
+	for {
+		c, err := p.ident("a column name")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		if !p.sym(",") {
+			break
+		}
+	}
+	return out, p.expectSym(")")
+}
+
+func (p *parser) copy() (Statement, error) {
+	var c Copy
+	var err error
+	if p.sym("(") { // COPY (SELECT ...) TO 'url'
+		if err := p.expectKw("SELECT"); err != nil {
+			return nil, err
+		}
+		q, err := p.selectStmt()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("TO"); err != nil {
+			return nil, err
+		}
+		return p.export(q.(Select))
+	}
+	if p.kw("FROM") { // COPY FROM 'src' INTO t
+		if c.Sources, err = p.strings(); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("INTO"); err != nil {
+			return nil, err
+		}
+		c.Graph = p.kw("GRAPH")
+		if c.Table, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if c.Columns, err = p.columnList(); err != nil {
+			return nil, err
+		}
+	} else { // COPY t [(cols)] FROM 'src'
+		if c.Table, err = p.ident("FROM or a table name"); err != nil {
+			return nil, err
+		}
+		if c.Columns, err = p.columnList(); err != nil {
+			return nil, err
+		}
+		if p.kw("TO") { // COPY t [(cols)] TO 'url'
+			q := Select{Table: c.Table, Star: len(c.Columns) == 0, Limit: -1}
+			for _, col := range c.Columns {
+				q.Items = append(q.Items, Item{Column: col})
+			}
+			return p.export(q)
+		}
+		if !p.kw("FROM") {
+			return nil, p.errorf("expected FROM or TO")
+		}
+		if c.Sources, err = p.strings(); err != nil {
+			return nil, err
+		}
+	}
+	if p.kw("MAP", "COLUMNS") {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		for {
+			var m ColumnMap
+			if m.Source, err = p.ident("a source column"); err != nil {
+				return nil, err
+			}
+			if err := p.expectSym("=>"); err != nil {
+				return nil, err
+			}
+			if m.Target, err = p.ident("a table column"); err != nil {
+				return nil, err
+			}
+			if p.sym("::") {
+				m.CastPos = p.peek().pos
+				if m.Cast, err = p.typ(); err != nil {
+					return nil, err
+				}
+			}
+			c.Maps = append(c.Maps, m)
+			if !p.sym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+	}
+	c.Options, err = p.withOptions()
+	return c, err
+}
+
+func (p *parser) export(q Select) (Statement, error) {
+	switch {
+	case q.Count, q.Func != nil:
+		return nil, p.errorf("COPY (SELECT ...) TO exports rows of a table: count(*) and table functions are not exportable")
+	case q.OrderBy != nil || q.Limit >= 0:
+		return nil, p.errorf("COPY (SELECT ...) TO writes rows in key order: ORDER BY and LIMIT are not supported")
+	}
+	for _, it := range q.Items {
+		if it.Vector != nil {
+			return nil, p.errorf("COPY (SELECT ...) TO exports columns: %s is not a column", it.Name())
+		}
+		if it.Alias != "" && !strings.EqualFold(it.Alias, it.Column) {
+			return nil, p.errorf("COPY (SELECT ...) TO: AS renames are not supported (%s AS %s)", it.Column, it.Alias)
+		}
+	}
+	urls, err := p.strings()
+	if err != nil {
+		return nil, err
+	}
+	if len(urls) != 1 {
+		return nil, p.errorf("COPY ... TO takes one destination")
+	}
+	e := Export{Query: q, URL: urls[0]}
+	e.Options, err = p.withOptions()
+	return e, err
+}
+
+// withOptions parses an optional WITH (name = value, ...), names in lower
+// case.
+func (p *parser) withOptions() ([]Option, error) {
+	if !p.kw("WITH") {
+		return nil, nil
+	}
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	var out []Option
+	for {
+		at := p.peek().pos
+		k, err := p.ident("an option name")
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectSym("="); err != nil {
+			return nil, err
+		}
+		v, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Option{Name: strings.ToLower(k), Value: v, Pos: at})
+		if !p.sym(",") {
+			break
+		}
+	}
+	return out, p.expectSym(")")
+}
+
+// literal parses a string, number, TRUE/FALSE/NULL, bare word (as a
+// string), or a bracketed list of those.
+func (p *parser) literal() (any, error) {
+	t := p.peek()
+	switch {
+	case t.kind == tString:
+		p.i++
+		return t.text, nil
+	case t.kind == tNumber:
+		p.i++
+		if n, err := strconv.ParseInt(t.text, 10, 64); err == nil {
+			return n, nil
+		}
+		f, err := strconv.ParseFloat(t.text, 64)
+		if err != nil {
+			return nil, p.errorf("bad number")
+		}
+		return f, nil
+	case t.kind == tIdent && t.quoted:
+		p.i++
+		return t.text, nil
+	case t.kind == tIdent:
+		p.i++
+		switch strings.ToUpper(t.text) {
+		case "TRUE":
+			return true, nil
+		case "FALSE":
+			return false, nil
+		case "NULL":
+			return nil, nil
+		}
+		return t.text, nil
+	case p.sym("["):
+		out := []any{}
+		for !p.sym("]") {
+			v, err := p.literal()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			if !p.sym(",") {
+				if err := p.expectSym("]"); err != nil {
+					return nil, err
+				}
+				break
+			}
+		}
+		return out, nil
+	}
+	return nil, p.errorf("expected a value")
+}
+
+func (p *parser) selectStmt() (Statement, error) {
+	s := Select{Limit: -1}
+	if p.kw("count") {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		if err := p.expectSym("*"); err != nil {
+			return nil, err
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		s.Count = true
+	} else {
+		s.Star = p.sym("*")
+		for more := !s.Star || p.sym(","); more; more = p.sym(",") {
+			var it Item
+			e, ok, err := p.vectorExpr()
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				it.Vector = e
+			} else if it.Column, err = p.ident("a column name or a vector comparison"); err != nil {
+				return nil, err
+			}
+			if p.kw("AS") {
+				if it.Alias, err = p.ident("a name after AS"); err != nil {
+					return nil, err
+				}
+			}
+			s.Items = append(s.Items, it)
+		}
+	}
+	if err := p.expectKw("FROM"); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.Table, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if p.sym("(") {
+		f := &TableFunc{Name: s.Table}
+		if f.Args, err = p.funcArgs(); err != nil {
+			return nil, err
+		}
+		s.Func = f
+	}
+	if p.kw("AT") {
+		if s.At, err = p.atRef(); err != nil {
+			return nil, err
+		}
+	}
+	if p.kw("WHERE") {
+		if s.Where, err = p.where(); err != nil {
+			return nil, err
+		}
+	}
+	if p.kw("ORDER", "BY") {
+		o := &OrderBy{}
+		e, ok, err := p.vectorExpr()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			o.Vector = e
+		} else if o.Name, err = p.ident("a column, a name given with AS, or a vector comparison after ORDER BY"); err != nil {
+			return nil, err
+		}
+		if p.kw("DESC") {
+			o.Desc = true
+		} else {
+			p.kw("ASC")
+		}
+		s.OrderBy = o
+	}
+	if p.kw("LIMIT") {
+		t := p.advance()
+		n, err := strconv.Atoi(t.text)
+		if t.kind != tNumber || err != nil || n < 0 {
+			return nil, p.errorf("LIMIT takes a whole number")
+		}
+		s.Limit = n
+	}
+	return s, nil
+}
+
+func (p *parser) createGraph() (Statement, error) {
+	cg := CreateGraph{IfNotExists: p.kw("IF", "NOT", "EXISTS")}
+	var err error
+	if cg.Name, err = p.ident("a graph name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	for {
+		node := p.kw("NODE")
+		if !node && !p.kw("EDGE") {
+			return nil, p.errorf("expected NODE or EDGE")
+		}
+		t := GraphTable{Edge: !node, Pos: p.peek().pos}
+		if t.Name, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if t.Columns, t.PrimaryKey, err = p.tableBody(); err != nil {
+			return nil, err
+		}
+		if node {
+			for _, c := range t.Columns {
+				if c.References != nil {
+					return nil, fmt.Errorf("CREATE GRAPH %s: NODE %s: REFERENCES belongs in EDGE tables", cg.Name, t.Name)
+				}
+			}
+		}
+		cg.Tables = append(cg.Tables, t)
+		if !p.sym(",") {
+			break
+		}
+	}
+	return cg, p.expectSym(")")
+}
+
+// atRef parses the clause after AT.
+func (p *parser) atRef() (*AtRef, error) {
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	kind, err := p.ident("TAG, COMMIT or TIMESTAMP")
+	if err != nil {
+		return nil, err
+	}
+	a := &AtRef{Kind: strings.ToLower(kind)}
+	if a.Kind != "tag" && a.Kind != "commit" && a.Kind != "timestamp" {
+		return nil, p.errorf("AT takes TAG, COMMIT or TIMESTAMP, not %s", kind)
+	}
+	if err := p.expectSym("=>"); err != nil {
+		return nil, err
+	}
+	t := p.peek()
+	if t.kind != tString && !(a.Kind == "commit" && t.kind == tNumber) {
+		return nil, p.errorf("AT (%s => ...) takes a quoted value%s", strings.ToUpper(a.Kind), map[bool]string{true: " or a commit number"}[a.Kind == "commit"])
+	}
+	p.i++
+	a.Value = t.text
+	return a, p.expectSym(")")
+}
+
+// funcArgs parses a table function's arguments after its name and "(".
+func (p *parser) funcArgs() ([]FuncArg, error) {
+	var args []FuncArg
+	if p.sym(")") {
+		return nil, nil
+	}
+	for {
+		t := p.peek()
+		switch t.kind {
+		case tString:
+			args = append(args, FuncArg{Value: t.text})
+		case tNumber:
+			n, err := strconv.ParseInt(t.text, 10, 64)
+			if err != nil {
+				return nil, p.errorf("expected a whole number")
+			}
+			args = append(args, FuncArg{Value: n})
+		case tParam:
+			n, err := strconv.Atoi(t.text)
+			if err != nil || n < 1 {
+				return nil, p.errorf("parameters are numbered from $1")
+			}
+			args = append(args, FuncArg{Param: n})
+		default:
+			return nil, p.errorf("expected a quoted value, a number or $N")
+		}
+		p.i++
+		if !p.sym(",") {
+			break
+		}
+	}
+	return args, p.expectSym(")")
+}
+
+// vectorExpr parses a comparison if one is next: func(col, q) or
+// col OP q (or q OP col). ok is false, and nothing is consumed, when the
+// next tokens are not one.
+func (p *parser) vectorExpr() (e *VectorExpr, ok bool, err error) {
+	t := p.peek()
+	if t.kind == tIdent && p.toks[min(p.i+1, len(p.toks)-1)].text == "(" {
+		name := strings.ToLower(t.text)
+		known := false
+		for _, f := range VectorFuncs {
+			known = known || f == name
+		}
+		if !known {
+			return nil, false, nil
+		}
+		p.i += 2
+		e = &VectorExpr{Func: name}
+		err := p.vectorOperands(e, func() error {
+			if !p.sym(",") {
+				return p.errorf("%s takes a vector column and a query vector", name)
+			}
+			return nil
+		})
+		if err == nil {
+			err = p.expectSym(")")
+		}
+		return e, true, err
+	}
+	// col OP q, or q OP col
+	next := p.toks[min(p.i+1, len(p.toks)-1)]
+	isOp := func(tok token) bool { _, ok := operatorFuncs[tok.text]; return tok.kind == tSym && ok }
+	if !(t.kind == tIdent && isOp(next) || t.kind == tParam || t.kind == tString || t.kind == tSym && t.text == "[") {
+		return nil, false, nil
+	}
+	e = &VectorExpr{}
+	err = p.vectorOperands(e, func() error {
+		op := p.peek()
+		if !isOp(op) {
+			return p.errorf("expected <=>, <-> or <#>")
+		}
+		e.Func = operatorFuncs[op.text]
+		p.i++
+		return nil
+	})
+	return e, true, err
+}
+
+// vectorOperands parses "a SEP b" where one of a and b is a column and the
+// other a query vector, in either order.
+func (p *parser) vectorOperands(e *VectorExpr, sep func() error) error {
+	for side := 0; side < 2; side++ {
+		if side == 1 {
+			if err := sep(); err != nil {
+				return err
+			}
+		}
+		if t := p.peek(); t.kind == tIdent && e.Column == "" {
+			e.Column = t.text
+			p.i++
+			continue
+		}
+		q, err := p.vectorArg()
+		if err != nil {
+			return err
+		}
+		if e.Query.Param != 0 || e.Query.Literal != nil {
+			return p.errorf("compare a vector column with a query vector, not two query vectors")
+		}
+		e.Query = q
+	}
+	if e.Column == "" {
+		return p.errorf("compare a vector column with a query vector")
+	}
+	return nil
+}
+
+// vectorArg parses $N, '[...]' or [...].
+func (p *parser) vectorArg() (VectorArg, error) {
+	t := p.peek()
+	switch {
+	case t.kind == tParam:
+		n, err := strconv.Atoi(t.text)
+		if err != nil || n < 1 {
+			return VectorArg{}, p.errorf("parameters are numbered from $1")
+		}
+		p.i++
+		return VectorArg{Param: n}, nil
+	case t.kind == tString:
+		v, err := ParseVector(t.text)
+		if err != nil {
+			return VectorArg{}, p.errorf("%v", err)
+		}
+		p.i++
+		return VectorArg{Literal: v}, nil
+	case t.kind == tSym && t.text == "[":
+		lit, err := p.literal()
+		if err != nil {
+			return VectorArg{}, err
+		}
+		v, err := VectorOf(lit)
+		if err != nil {
+			return VectorArg{}, p.errorf("%v", err)
+		}
+		return VectorArg{Literal: v}, nil
+	}
+	return VectorArg{}, p.errorf("expected a query vector: $1 or '[0.1, 0.2, ...]'")
+}

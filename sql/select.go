@@ -1,0 +1,248 @@
+package sql
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Select is SELECT count(*) | * | item, ... FROM t [AT (...)] [WHERE
+// condition] [ORDER BY term [ASC|DESC]] [LIMIT n], where an item is a
+// column or a vector comparison (see VectorExpr), each [AS name]. FROM
+// may name a table function instead: FROM f(args).
+type Select struct {
+	Table   string
+	Func    *TableFunc // FROM f(args): a table function instead of a table
+	At      *AtRef     // AT (...): read that commit
+	Count   bool
+	Star    bool   // *, alone or before further items
+	Items   []Item // the items after or instead of *
+	Where   *Where
+	OrderBy *OrderBy
+	Limit   int // -1 for none
+}
+
+// Item is one SELECT item: a column, or a vector comparison.
+type Item struct {
+	Column string
+	Vector *VectorExpr
+	Alias  string // AS name; a comparison without one is named after its function
+}
+
+// Name is the item's result column name.
+func (it Item) Name() string {
+	switch {
+	case it.Alias != "":
+		return it.Alias
+	case it.Vector != nil:
+		return it.Vector.Func
+	}
+	return it.Column
+}
+
+// OrderBy is a SELECT's ORDER BY term: a vector comparison, or a column
+// or item named (by its alias), ascending unless Desc.
+type OrderBy struct {
+	Vector *VectorExpr
+	Name   string
+	Desc   bool
+}
+
+// Similarity search in SELECT: a select item or ORDER BY term may compare
+// a VECTOR column with a query vector, by function or by pgvector's
+// operators:
+//
+//	cosine_similarity(col, q)   cos(col, q)
+//	cosine_distance(col, q)     1 - cos(col, q)       col <=> q
+//	l2_distance(col, q)         Euclidean distance    col <-> q
+//	inner_product(col, q)       col · q
+//	                            -(col · q)            col <#> q
+//
+// q is a parameter ($1) or a vector literal written as in pgvector,
+// '[0.1, 0.2, ...]' (or unquoted [0.1, 0.2, ...]).
+
+// VectorFuncs are the comparison functions, by name.
+var VectorFuncs = []string{"cosine_similarity", "cosine_distance", "l2_distance", "inner_product"}
+
+// operatorFuncs are pgvector's operators as functions; "negative_inner_product"
+// is <#>'s own.
+var operatorFuncs = map[string]string{"<=>": "cosine_distance", "<->": "l2_distance", "<#>": "negative_inner_product"}
+
+// VectorExpr compares a VECTOR column with a query vector.
+type VectorExpr struct {
+	Func   string // one of VectorFuncs, or negative_inner_product
+	Column string
+	Query  VectorArg
+}
+
+// VectorArg is a query vector: a literal, or a parameter given with the
+// statement.
+type VectorArg struct {
+	Param   int       // 1 for $1; 0 for a literal
+	Literal []float32 // the literal's values
+}
+
+// TableFunc is a table function in FROM, with literal or $N arguments.
+type TableFunc struct {
+	Name string
+	Args []FuncArg
+}
+
+// FuncArg is one argument: $Param, or a literal (string or int64).
+type FuncArg struct {
+	Param int
+	Value any
+}
+
+// AtRef is a SELECT's AT (TAG => 'name' | COMMIT => n | TIMESTAMP => '...'):
+// the commit it reads instead of the head.
+type AtRef struct {
+	Kind  string // "tag", "commit" or "timestamp"
+	Value string
+}
+
+func (a AtRef) String() string {
+	if a.Kind == "commit" {
+		return fmt.Sprintf("AT (COMMIT => %s)", a.Value)
+	}
+	return fmt.Sprintf("AT (%s => %s)", strings.ToUpper(a.Kind), Quote(a.Value))
+}
+
+func (a VectorArg) String() string {
+	if a.Param > 0 {
+		return "$" + strconv.Itoa(a.Param)
+	}
+	parts := make([]string, len(a.Literal))
+	for i, x := range a.Literal {
+		parts[i] = strconv.FormatFloat(float64(x), 'g', -1, 32)
+	}
+	return "'[" + strings.Join(parts, ", ") + "]'"
+}
+
+func (e VectorExpr) String() string {
+	if e.Func == "negative_inner_product" {
+		return Ident(e.Column) + " <#> " + e.Query.String()
+	}
+	return e.Func + "(" + Ident(e.Column) + ", " + e.Query.String() + ")"
+}
+
+func (f TableFunc) String() string {
+	args := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		if a.Param > 0 {
+			args[i] = "$" + strconv.Itoa(a.Param)
+		} else {
+			args[i] = Value(a.Value)
+		}
+	}
+	return Ident(f.Name) + "(" + strings.Join(args, ", ") + ")"
+}
+
+func (s Select) String() string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	var items []string
+	if s.Count {
+		items = append(items, "count(*)")
+	}
+	if s.Star {
+		items = append(items, "*")
+	}
+	for _, it := range s.Items {
+		x := Ident(it.Column)
+		if it.Vector != nil {
+			x = it.Vector.String()
+		}
+		if it.Alias != "" {
+			x += " AS " + Ident(it.Alias)
+		}
+		items = append(items, x)
+	}
+	b.WriteString(strings.Join(items, ", ") + " FROM ")
+	if s.Func != nil {
+		b.WriteString(s.Func.String())
+	} else {
+		b.WriteString(Ident(s.Table))
+	}
+	if s.At != nil {
+		b.WriteString(" " + s.At.String())
+	}
+	if s.Where != nil {
+		b.WriteString(" WHERE " + s.Where.Expr.String())
+	}
+	if o := s.OrderBy; o != nil {
+		if o.Vector != nil {
+			b.WriteString(" ORDER BY " + o.Vector.String())
+		} else {
+			b.WriteString(" ORDER BY " + Ident(o.Name))
+		}
+		if o.Desc {
+			b.WriteString(" DESC")
+		}
+	}
+	if s.Limit >= 0 {
+		b.WriteString(" LIMIT " + strconv.Itoa(s.Limit))
+	}
+	return b.String()
+}
+
+// ParseVector reads a vector written as in pgvector or JSON: [0.1, 0.2].
+// Every value must be a finite number.
+func ParseVector(s string) ([]float32, error) {
+	var xs []float64
+	if err := json.Unmarshal([]byte(s), &xs); err != nil {
+		return nil, fmt.Errorf("a vector is written [0.1, 0.2, ...]: %q is not one", truncate(s))
+	}
+	return float32s(xs)
+}
+
+// VectorOf converts a list literal ([]any of int64 and float64) to a
+// vector.
+func VectorOf(v any) ([]float32, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("a vector is a list of numbers")
+	}
+	xs := make([]float64, len(list))
+	for i, e := range list {
+		switch n := e.(type) {
+		case int64:
+			xs[i] = float64(n)
+		case float64:
+			xs[i] = n
+		default:
+			return nil, fmt.Errorf("a vector is a list of numbers, and %v is not one", e)
+		}
+	}
+	return float32s(xs)
+}
+
+func float32s(xs []float64) ([]float32, error) {
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("a vector needs at least one value")
+	}
+	out := make([]float32, len(xs))
+	for i, x := range xs {
+		out[i] = float32(x)
+		if math.IsNaN(x) || math.IsInf(float64(out[i]), 0) {
+			return nil, fmt.Errorf("vector value %d (%g) is not a finite float32", i, x)
+		}
+	}
+	return out, nil
+}
+
+// truncate shortens a long value for an error message to 256 bytes, as
+// lake.Truncate does for row errors.
+func truncate(s string) string {
+	if len(s) <= 256 {
+		return s
+	}
+	cut := 256
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
