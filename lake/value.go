@@ -91,3 +91,15 @@ func Render(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// UUIDFromInt is lakelink's documented mapping of an integer to a UUID: eight
+// zero bytes, then the integer's two's-complement big-endian bytes. So 42 is
+// 00000000-0000-0000-0000-00000000002a; distinct integers give distinct UUIDs
+// and non-negative integers keep their order.
+func UUIDFromInt(n int64) uuid.UUID {
+	var u uuid.UUID
+	for i := 0; i < 8; i++ {
+		u[15-i] = byte(uint64(n) >> (8 * i))
+	}
+	return u
+}

@@ -12,8 +12,8 @@ import (
 
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -84,13 +84,13 @@ type AuditReport struct {
 // name the commit exported), and, for a full export, the digest of the
 // files' rows against the table at that commit. url is the export's
 // folder, or its file for a one-file export.
-func VerifyAudit(ctx context.Context, st *store.Store, url string, opt sources.Options) (AuditReport, error) {
+func VerifyAudit(ctx context.Context, st *store.Store, url string, opt objstore.Options) (AuditReport, error) {
 	var rep AuditReport
-	bucket, key, err := sources.Destination(opt, url)
+	bucket, key, err := objstore.Destination(opt, url)
 	if err != nil {
 		return rep, err
 	}
-	b, done, err := sources.OpenBucket(ctx, bucket)
+	b, done, err := objstore.OpenBucket(ctx, bucket)
 	if err != nil {
 		return rep, err
 	}
@@ -105,7 +105,7 @@ func VerifyAudit(ctx context.Context, st *store.Store, url string, opt sources.O
 	}
 	data, err := b.ReadAll(ctx, manifest)
 	if err != nil {
-		return rep, fmt.Errorf("%s: no audit manifest (%s): %w", sources.Redact(url), manifest, err)
+		return rep, fmt.Errorf("%s: no audit manifest (%s): %w", objstore.Redact(url), manifest, err)
 	}
 	m := &rep.Manifest
 	if err := json.Unmarshal(data, m); err != nil || m.Format != AuditFormat {
@@ -123,7 +123,7 @@ func VerifyAudit(ctx context.Context, st *store.Store, url string, opt sources.O
 		}
 		rep.Files++
 		rep.Bytes += n
-		lake.objs = append(lake.objs, sources.Object{Bucket: bucket, Key: k, Size: n, Name: f.Path})
+		lake.objs = append(lake.objs, objstore.Object{Bucket: bucket, Key: k, Size: n, Name: f.Path})
 	}
 	tag, err := st.Tag(m.Tag)
 	if err != nil {

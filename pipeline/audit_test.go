@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -57,7 +57,7 @@ func TestAuditExportIsReproducible(t *testing.T) {
 			t.Errorf("%s differs between two exports of the tag (%v)", f, err)
 		}
 	}
-	rep, err := pipeline.VerifyAudit(context.Background(), s.Store, dirs[0], sources.Options{})
+	rep, err := pipeline.VerifyAudit(context.Background(), s.Store, dirs[0], objstore.Options{})
 	if err != nil || rep.Rows != 9000 || rep.Digest != tagged || rep.Files != len(files) {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
@@ -66,7 +66,7 @@ func TestAuditExportIsReproducible(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	data[len(data)/2] ^= 1
 	os.WriteFile(p, data, 0o644)
-	if _, err := pipeline.VerifyAudit(context.Background(), s.Store, dirs[1], sources.Options{}); err == nil || !strings.Contains(err.Error(), files[1]) || !strings.Contains(err.Error(), "changed after the export") {
+	if _, err := pipeline.VerifyAudit(context.Background(), s.Store, dirs[1], objstore.Options{}); err == nil || !strings.Contains(err.Error(), files[1]) || !strings.Contains(err.Error(), "changed after the export") {
 		t.Errorf("verify after a flipped byte: %v", err)
 	}
 	// Rows rewritten with checksums to match: file 0 replaced by the same
@@ -96,7 +96,7 @@ func TestAuditExportIsReproducible(t *testing.T) {
 	}
 	raw, _ = json.Marshal(m)
 	os.WriteFile(filepath.Join(dirs[0], "audit.json"), raw, 0o644)
-	if _, err := pipeline.VerifyAudit(context.Background(), s.Store, dirs[0], sources.Options{}); err == nil || !strings.Contains(err.Error(), "digest") {
+	if _, err := pipeline.VerifyAudit(context.Background(), s.Store, dirs[0], objstore.Options{}); err == nil || !strings.Contains(err.Error(), "digest") {
 		t.Errorf("verify after rows were rewritten with matching checksums: %v", err)
 	}
 	if _, err := s.Exec(context.Background(), "COPY src TO '"+root+"/c/' WITH (at_tag = 'nope')"); err == nil || !strings.Contains(err.Error(), "nope") {

@@ -14,7 +14,7 @@ import (
 
 	"gocloud.dev/blob"
 
-	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -53,7 +53,7 @@ type BackupRecord struct {
 func readBackups(ctx context.Context, b *blob.Bucket, prefix string) (BackupManifest, error) {
 	m := BackupManifest{Format: BackupFormat}
 	data, err := b.ReadAll(ctx, prefix+"manifest.json")
-	if sources.IsNotFound(err) {
+	if objstore.IsNotFound(err) {
 		return m, nil
 	}
 	if err != nil {
@@ -67,7 +67,7 @@ func readBackups(ctx context.Context, b *blob.Bucket, prefix string) (BackupMani
 
 // CreateBackup backs the store up to url: incrementally when asked and a
 // backup exists there (else in full).
-func CreateBackup(ctx context.Context, st *store.Store, url string, incremental bool, opt sources.Options) (BackupRecord, error) {
+func CreateBackup(ctx context.Context, st *store.Store, url string, incremental bool, opt objstore.Options) (BackupRecord, error) {
 	b, prefix, m, done, err := openBackups(ctx, url, opt)
 	if err != nil {
 		return BackupRecord{}, err
@@ -116,7 +116,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 // ListBackups lists the backups at url, oldest first.
-func ListBackups(ctx context.Context, url string, opt sources.Options) ([]BackupRecord, error) {
+func ListBackups(ctx context.Context, url string, opt objstore.Options) ([]BackupRecord, error) {
 	_, _, m, done, err := openBackups(ctx, url, opt)
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func ListBackups(ctx context.Context, url string, opt sources.Options) ([]Backup
 
 // openBackups opens a backup location and reads its manifest; call done
 // when finished with the bucket.
-func openBackups(ctx context.Context, url string, opt sources.Options) (*blob.Bucket, string, BackupManifest, func(), error) {
+func openBackups(ctx context.Context, url string, opt objstore.Options) (*blob.Bucket, string, BackupManifest, func(), error) {
 	b, _, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, "", BackupManifest{}, nil, err
@@ -146,7 +146,7 @@ func openBackups(ctx context.Context, url string, opt sources.Options) (*blob.Bu
 // each checked against its SHA-256 first. A target that is not empty is
 // refused unless force, which empties it. key is the store's encryption
 // key, if it has one.
-func RestoreBackup(ctx context.Context, url, from, target string, force bool, key []byte, opt sources.Options) (BackupRecord, error) {
+func RestoreBackup(ctx context.Context, url, from, target string, force bool, key []byte, opt objstore.Options) (BackupRecord, error) {
 	b, prefix, m, done, err := openBackups(ctx, url, opt)
 	if err != nil {
 		return BackupRecord{}, err
@@ -163,7 +163,7 @@ func RestoreBackup(ctx context.Context, url, from, target string, force bool, ke
 		}
 	}
 	if pick < 0 {
-		return BackupRecord{}, fmt.Errorf("no backup at %s%s", sources.Redact(url), map[bool]string{true: " at or before " + from}[from != ""])
+		return BackupRecord{}, fmt.Errorf("no backup at %s%s", objstore.Redact(url), map[bool]string{true: " at or before " + from}[from != ""])
 	}
 	chain := []BackupRecord{m.Backups[pick]}
 	for chain[0].Incremental {

@@ -9,8 +9,8 @@ import (
 
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
-	"github.com/lakelink/lakelink/sources"
 )
 
 // A dated dataset is a folder of export versions, URL/YYYY_MM_DD/HH_mm_SS_sss/,
@@ -63,7 +63,7 @@ func datasetFiles(version string, files []sinks.WrittenFile) []DatasetFile {
 func readManifest(ctx context.Context, b *blob.Bucket, prefix string) (DatasetManifest, error) {
 	m := DatasetManifest{Format: DatasetManifestFormat}
 	data, err := b.ReadAll(ctx, manifestKey(prefix))
-	if sources.IsNotFound(err) {
+	if objstore.IsNotFound(err) {
 		return m, nil
 	}
 	if err != nil {
@@ -99,20 +99,20 @@ func recordVersion(ctx context.Context, b *blob.Bucket, prefix string, v Dataset
 }
 
 // openDataset opens a dataset URL's bucket and its folder prefix.
-func openDataset(ctx context.Context, url string, opt sources.Options) (b *blob.Bucket, bucket, key string, done func(), err error) {
-	bucket, key, err = sources.Destination(opt, url)
+func openDataset(ctx context.Context, url string, opt objstore.Options) (b *blob.Bucket, bucket, key string, done func(), err error) {
+	bucket, key, err = objstore.Destination(opt, url)
 	if err != nil {
 		return nil, "", "", nil, err
 	}
 	if key != "" && key[len(key)-1] != '/' {
 		key += "/"
 	}
-	b, done, err = sources.OpenBucket(ctx, bucket)
+	b, done, err = objstore.OpenBucket(ctx, bucket)
 	return b, bucket, key, done, err
 }
 
 // DatasetVersions lists a dataset's versions, oldest first.
-func DatasetVersions(ctx context.Context, url string, opt sources.Options) ([]DatasetVersion, error) {
+func DatasetVersions(ctx context.Context, url string, opt objstore.Options) ([]DatasetVersion, error) {
 	b, _, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func DatasetVersions(ctx context.Context, url string, opt sources.Options) ([]Da
 // PruneDataset keeps a dataset's newest keep versions and deletes the
 // rest: first from the manifest, then their files, so that no listed
 // version ever lacks a file. It returns the versions removed.
-func PruneDataset(ctx context.Context, url string, keep int, opt sources.Options) ([]DatasetVersion, error) {
+func PruneDataset(ctx context.Context, url string, keep int, opt objstore.Options) ([]DatasetVersion, error) {
 	if keep < 1 {
 		return nil, fmt.Errorf("prune keeps at least one version (--keep %d)", keep)
 	}

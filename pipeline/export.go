@@ -14,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sources"
@@ -53,7 +54,7 @@ type ExportOptions struct {
 	Deferred bool
 	// Parallel is how many ranges the snapshot is read in (default: cores).
 	Parallel int
-	Source   sources.Options // region, endpoint, credentials
+	Source   objstore.Options // region, endpoint, credentials
 	Staging  string
 	// AtTag exports the table as the tag pins it, reproducibly (audit.go):
 	// the same tag gives byte-identical files, listed with their SHA-256 in
@@ -242,11 +243,11 @@ type exportPlan struct {
 func RunExport(ctx context.Context, st *store.Store, ex Export, ro runners.Options, at uint64) (ExportResult, error) {
 	p, err := planExport(ctx, st, ex, ro, at)
 	if err != nil {
-		return ExportResult{}, fmt.Errorf("COPY TO %s: %w", sources.Redact(ex.URL), err)
+		return ExportResult{}, fmt.Errorf("COPY TO %s: %w", objstore.Redact(ex.URL), err)
 	}
 	res, err := p.run(ctx, st, ro)
 	if err != nil {
-		return res, fmt.Errorf("COPY TO %s: %w", sources.Redact(ex.URL), err)
+		return res, fmt.Errorf("COPY TO %s: %w", objstore.Redact(ex.URL), err)
 	}
 	return res, nil
 }
@@ -299,7 +300,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	if err != nil {
 		return nil, err
 	}
-	if p.bucket, p.key, err = sources.Destination(o.Source, ex.URL); err != nil {
+	if p.bucket, p.key, err = objstore.Destination(o.Source, ex.URL); err != nil {
 		return nil, err
 	}
 	single := !o.Dated && !strings.HasSuffix(p.key, "/") && strings.HasSuffix(strings.ToLower(p.key), ".parquet")
@@ -354,7 +355,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	if p.stageOut {
 		p.snap.Staging = p.staging
 		if st.Encrypted() {
-			p.snap.Seal = sources.NewStagingKey()
+			p.snap.Seal = objstore.NewStagingKey()
 		}
 	}
 	folder := p.key
@@ -416,7 +417,7 @@ func (p *exportPlan) checkEmpty(ctx context.Context, single bool) error {
 	if p.ex.Options.Overwrite {
 		return nil
 	}
-	b, done, err := sources.OpenBucket(ctx, p.bucket)
+	b, done, err := objstore.OpenBucket(ctx, p.bucket)
 	if err != nil {
 		return err
 	}
@@ -436,9 +437,9 @@ func (p *exportPlan) checkEmpty(ctx context.Context, single bool) error {
 }
 
 func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Options) (res ExportResult, err error) {
-	res = ExportResult{Job: p.job, Table: p.table.Name, Commit: p.at, URL: sources.Redact(p.ex.URL), Version: p.version}
+	res = ExportResult{Job: p.job, Table: p.table.Name, Commit: p.at, URL: objstore.Redact(p.ex.URL), Version: p.version}
 	defer sinks.Cleanup(context.Background(), p.staging, p.job)
-	b, done, err := sources.OpenBucket(ctx, p.bucket)
+	b, done, err := objstore.OpenBucket(ctx, p.bucket)
 	if err != nil {
 		return res, err
 	}
@@ -587,7 +588,7 @@ func removeObjects(ctx context.Context, b *blob.Bucket, prefix string) error {
 	return errors.Join(errs...)
 }
 
-func notFound(err error) bool { return sources.IsNotFound(err) }
+func notFound(err error) bool { return objstore.IsNotFound(err) }
 
 // ExportMessage is the result line of an export.
 func ExportMessage(r ExportResult) string {

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sinks"
-	"github.com/lakelink/lakelink/sources"
 )
 
 // partition_by writes name=value folders: plain partition columns leave
@@ -206,4 +206,4 @@ func TestFailedExportPublishesNothing(t *testing.T) {
 	}
 }
 
-func pipelineSourceOptions() sources.Options { return sources.Options{} }
+func pipelineSourceOptions() objstore.Options { return objstore.Options{} }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/blobtest"
 )
 
@@ -57,7 +57,7 @@ func TestExportToEveryScheme(t *testing.T) {
 				t.Errorf("digest %s, back from %s %s", a, tc.name, b)
 			}
 			exec(t, s, "COPY src TO '"+tc.base+"/dated'"+with("dated = true"))
-			var opt sources.Options
+			var opt objstore.Options
 			if tc.name == "s3" {
 				opt.Region, opt.Endpoint = "us-east-1", s3.Endpoint
 			}

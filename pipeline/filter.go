@@ -12,7 +12,6 @@ import (
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/sql"
-	"github.com/lakelink/lakelink/store"
 )
 
 // A condition (WITH filter, or partition_filter, on an import; WHERE on
@@ -152,7 +151,7 @@ func filterLiteral(t lake.Type, v any) (filter.Value, bool) {
 		}
 	case filter.DomainTime:
 		if x, ok := v.(string); ok {
-			tm, err := store.ParseTime(x)
+			tm, err := lake.ParseTime(x)
 			if err != nil {
 				return filter.Value{}, false
 			}

@@ -13,8 +13,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/graphops"
+	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
@@ -36,7 +36,7 @@ type relationRow struct {
 	Weight       float64 `parquet:"weight"`
 }
 
-func uid(i int) string { return store.UUIDFromInt(int64(i)).String() }
+func uid(i int) string { return lake.UUIDFromInt(int64(i)).String() }
 
 func writeParquet[T any](t *testing.T, rows []T) string {
 	t.Helper()
@@ -157,7 +157,7 @@ func TestGraphImportAndTraversal(t *testing.T) {
 	for n, d := range dist {
 		if d >= 1 && d <= 2 {
 			want++
-			if !slices.ContainsFunc(reached, func(r pipeline.Reached) bool { return r.ID == store.UUIDFromInt(int64(n)) && r.Depth == d }) {
+			if !slices.ContainsFunc(reached, func(r pipeline.Reached) bool { return r.ID == lake.UUIDFromInt(int64(n)) && r.Depth == d }) {
 				t.Errorf("2-hop: node %d at depth %d missing", n, d)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
@@ -77,7 +78,7 @@ type ImportOptions struct {
 	// all workers reach (default: the store's staging folder).
 	Staging string
 	// Source holds region, endpoint and credentials for bucket URLs.
-	Source sources.Options
+	Source objstore.Options
 	// PartitionColumns are Hive partition columns read from folder names
 	// (year=2024/month=03/...); they become columns of the rows.
 	PartitionColumns []string
@@ -161,7 +162,7 @@ type Plan struct {
 	Mapping transforms.Mapping
 	Staging string
 	// Seal is the job's staging key when the store is encrypted: every
-	// staged row, error and index part is sealed with it (sources.SealBytes).
+	// staged row, error and index part is sealed with it (objstore.SealBytes).
 	Seal []byte
 	// SpillThreshold is the bytes of segments staged in memory before the
 	// rest go to Staging; 0 unless the workers share this process.
@@ -196,7 +197,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if im.Options.Mode == "" {
 		im.Options.Mode = sinks.Append
 	}
-	pats, err := sources.Patterns(im.Options.Source, im.Sources...)
+	pats, err := objstore.Patterns(im.Options.Source, im.Sources...)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +205,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	matched := 0
 	partTypes := map[string]lake.Type{}
 	if len(im.Options.PartitionColumns) > 0 {
-		if partCols, matched, err = sources.InferPartitions(ctx, pats, im.Options.PartitionColumns); err != nil {
+		if partCols, matched, err = objstore.InferPartitions(ctx, pats, im.Options.PartitionColumns); err != nil {
 			return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 		}
 		for _, c := range partCols {
@@ -221,14 +222,14 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	}
 	// The first object that the filter's partition part keeps gives the
 	// source columns.
-	var keep func(sources.Object) (bool, error)
+	var keep func(objstore.Object) (bool, error)
 	if where != nil {
-		keep = func(o sources.Object) (bool, error) {
+		keep = func(o objstore.Object) (bool, error) {
 			ok, _, err := sources.KeepObject(o, partCols, where)
 			return ok, err
 		}
 	}
-	firstObj, found, err := sources.First(ctx, pats, keep)
+	firstObj, found, err := objstore.First(ctx, pats, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +384,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		return nil, err
 	}
 	if st.Encrypted() {
-		p.Seal = sources.NewStagingKey()
+		p.Seal = objstore.NewStagingKey()
 	}
 	return p, nil
 }
@@ -536,12 +537,12 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		}
 		defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
 		defer activeJobs.Delete(p.Job)
-		var remote *sources.ProgressReader
+		var remote *objstore.ProgressReader
 		if sharesMemory(ro) {
 			p.SpillThreshold = im.Options.SpillThreshold
 		} else {
 			p.Read.Progress = p.Staging
-			if remote, err = sources.OpenProgress(ctx, p.Staging, p.Job); err != nil {
+			if remote, err = objstore.OpenProgress(ctx, p.Staging, p.Job); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
@@ -35,7 +36,7 @@ const ParquetScan = "parquet_scan"
 // lakeFiles is the set of objects a parquet_scan reads.
 type lakeFiles struct {
 	pattern string
-	objs    []sources.Object
+	objs    []objstore.Object
 	schema  lake.Schema
 	// parts are the Hive partition columns, the last columns of schema.
 	parts []lake.Column
@@ -52,12 +53,12 @@ func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error)
 	if !ok || pattern == "" {
 		return nil, fmt.Errorf("parquet_scan takes the files' URL or pattern as a string")
 	}
-	objs, err := sources.Match(ctx, pattern)
+	objs, err := objstore.Match(ctx, pattern)
 	if err != nil {
 		return nil, err
 	}
 	if len(objs) == 0 {
-		return nil, fmt.Errorf("parquet_scan: %s matches no object", sources.Redact(pattern))
+		return nil, fmt.Errorf("parquet_scan: %s matches no object", objstore.Redact(pattern))
 	}
 	l := &lakeFiles{pattern: pattern, objs: objs}
 	first, err := sources.OpenParquet(ctx, objs[0])
@@ -103,7 +104,7 @@ func (l *lakeFiles) addPartitions() {
 		}
 		values := make([]string, 0, len(l.objs))
 		for _, o := range l.objs {
-			v, err := sources.PartitionValues(o, []string{name})
+			v, err := objstore.PartitionValues(o, []string{name})
 			if err != nil {
 				values = nil
 				break
@@ -113,7 +114,7 @@ func (l *lakeFiles) addPartitions() {
 		if values == nil {
 			continue
 		}
-		c := lake.Column{Name: name, Type: sources.PartitionType(values)}
+		c := lake.Column{Name: name, Type: objstore.PartitionType(values)}
 		l.parts = append(l.parts, c)
 		l.schema.Columns = append(l.schema.Columns, c)
 	}
@@ -129,13 +130,13 @@ func (l *lakeFiles) partitionRow(i int) ([]any, error) {
 	for k, c := range l.parts {
 		names[k] = c.Name
 	}
-	vals, err := sources.PartitionValues(l.objs[i], names)
+	vals, err := objstore.PartitionValues(l.objs[i], names)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]any, len(l.parts))
 	for k, c := range l.parts {
-		if out[k], err = (sources.PartitionValue{Name: c.Name, Type: c.Type, Value: vals[c.Name]}).Typed(); err != nil {
+		if out[k], err = (objstore.PartitionValue{Name: c.Name, Type: c.Type, Value: vals[c.Name]}).Typed(); err != nil {
 			return nil, fmt.Errorf("object %s: partition %s=%s: %w", l.objs[i].Name, c.Name, vals[c.Name], err)
 		}
 	}

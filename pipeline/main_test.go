@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/sources"
 )
 
 // workerMarksEnv names a folder where a worker process started by Prism
@@ -52,7 +52,7 @@ func putFile(t *testing.T, bucketURL, key, path string) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	b, done, err := sources.OpenBucket(ctx, bucketURL)
+	b, done, err := objstore.OpenBucket(ctx, bucketURL)
 	if err != nil {
 		t.Fatal(err)
 	}

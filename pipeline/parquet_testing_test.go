@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sources"
 )
 
@@ -91,7 +92,7 @@ func importFile(t *testing.T, path string) (int64, error) {
 }
 
 func footerRows(path string) (int64, error) {
-	objs, err := sources.Match(context.Background(), path)
+	objs, err := objstore.Match(context.Background(), path)
 	if err != nil {
 		return 0, err
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
-	"github.com/lakelink/lakelink/sources"
 )
 
 // CreateTable is CREATE TABLE bound: the schema typed.
@@ -253,7 +253,7 @@ func setOption(o *ImportOptions, k string, v any) error {
 
 // setSourceOption sets region, endpoint or credentials, the bucket
 // options that imports and exports share.
-func setSourceOption(o *sources.Options, k, v string) {
+func setSourceOption(o *objstore.Options, k, v string) {
 	switch k {
 	case "region":
 		o.Region = v

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -29,7 +29,7 @@ type tracker struct {
 	notify func(progress.Status)
 	// remote reads the reports of workers in other processes, when the
 	// runner has such workers; reports holds the last read.
-	remote  *sources.ProgressReader
+	remote  *objstore.ProgressReader
 	reports []progress.Report
 	readAt  time.Time
 
@@ -43,7 +43,7 @@ const trackEvery = 100 * time.Millisecond
 
 // track starts publishing a job's progress. remote, when not nil, reads
 // what workers in other processes publish.
-func track(st *store.Store, job, table string, started time.Time, notify func(progress.Status), remote *sources.ProgressReader) *tracker {
+func track(st *store.Store, job, table string, started time.Time, notify func(progress.Status), remote *objstore.ProgressReader) *tracker {
 	t := &tracker{
 		dir: StatusDir(st), counts: progress.For(job), notify: notify, remote: remote,
 		state: progress.Status{Job: job, Table: table, State: "running", Started: started, Owner: progress.Self()},

@@ -13,8 +13,8 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -112,7 +112,7 @@ type CommitResult struct {
 // ReadManifest loads a job's manifest from staging.
 func ReadManifest(ctx context.Context, stagingURL, job string) (Manifest, error) {
 	var m Manifest
-	b, done, err := sources.OpenBucket(ctx, stagingURL)
+	b, done, err := objstore.OpenBucket(ctx, stagingURL)
 	if err != nil {
 		return m, err
 	}
@@ -132,7 +132,7 @@ func ReadManifest(ctx context.Context, stagingURL, job string) (Manifest, error)
 // the rows and the job's error table; it does not finish c.
 func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions) (CommitResult, error) {
 	var res CommitResult
-	b, done, err := sources.OpenBucket(ctx, opt.Staging)
+	b, done, err := objstore.OpenBucket(ctx, opt.Staging)
 	if err != nil {
 		return res, err
 	}
@@ -239,7 +239,7 @@ func Commit(ctx context.Context, c *store.Commit, m Manifest, opt CommitOptions)
 			if err != nil {
 				return res, fmt.Errorf("read staged %s: %w", seg.Name, err)
 			}
-			if data, err = sources.OpenBytes(opt.Seal, data, seg.Name); err != nil {
+			if data, err = objstore.OpenBytes(opt.Seal, data, seg.Name); err != nil {
 				return res, err
 			}
 			var errs []lake.RowError
@@ -423,7 +423,7 @@ func (sr *segmentReader) eachRow(ctx context.Context, seg Segment, fn func(key, 
 		// A sealed segment is opened into memory, which the commit holds
 		// on to like a mapping; the sealed mapping goes at once.
 		sealed := data
-		data, err = sources.OpenBytes(sr.seal, sealed, seg.Name)
+		data, err = objstore.OpenBytes(sr.seal, sealed, seg.Name)
 		_ = unmap(sealed)
 		if err != nil {
 			return err
@@ -452,7 +452,7 @@ func eachRow(ctx context.Context, b *blob.Bucket, seg Segment, seal []byte, fn f
 		return fmt.Errorf("read staged %s: %w", seg.Name, err)
 	}
 	defer r.Close()
-	rows, err := sources.OpenReader(r, seal)
+	rows, err := objstore.OpenReader(r, seal)
 	if err != nil {
 		return fmt.Errorf("staged %s: %w", seg.Name, err)
 	}
@@ -507,7 +507,7 @@ func keyText(s lake.Schema, val []byte) string {
 // memory.
 func Cleanup(ctx context.Context, stagingURL, job string) error {
 	memStage.drop(job)
-	b, done, err := sources.OpenBucket(ctx, stagingURL)
+	b, done, err := objstore.OpenBucket(ctx, stagingURL)
 	if err != nil {
 		return err
 	}

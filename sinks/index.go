@@ -10,8 +10,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
@@ -139,7 +139,7 @@ func (fn *buildPartFn) ProcessElement(ctx context.Context, g PartGroup, emit fun
 // can never be current. Parts left with no live entry are dropped. seal is
 // the job's staging key (StageOptions.Seal), or nil.
 func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging string, seal []byte, index string, written Written) ([][]byte, error) {
-	b, done, err := sources.OpenBucket(ctx, staging)
+	b, done, err := objstore.OpenBucket(ctx, staging)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func ResolveParts(ctx context.Context, c *store.Commit, m Manifest, staging stri
 		if err != nil {
 			return nil, fmt.Errorf("read staged %s: %w", seg.Name, err)
 		}
-		if data, err = sources.OpenBytes(seal, data, seg.Name); err != nil {
+		if data, err = objstore.OpenBytes(seal, data, seg.Name); err != nil {
 			return nil, err
 		}
 		st, err := indexes.UnmarshalStaged(data)

@@ -24,7 +24,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
 )
@@ -75,7 +75,7 @@ func (o IndexOptions) build() (ailk.Options, error) {
 // ParquetOptions configure WriteParquet. They travel to the workers as
 // JSON.
 type ParquetOptions struct {
-	// Bucket is the destination bucket (a sources.OpenBucket URL or a local
+	// Bucket is the destination bucket (a objstore.OpenBucket URL or a local
 	// folder); files are written under Prefix in it.
 	Bucket string `json:"bucket"`
 	Prefix string `json:"prefix"`
@@ -234,7 +234,7 @@ type writeParquetFn struct {
 
 func (fn *writeParquetFn) Setup(ctx context.Context) error {
 	var err error
-	fn.bucket, fn.done, err = sources.OpenBucket(ctx, fn.Opt.Bucket)
+	fn.bucket, fn.done, err = objstore.OpenBucket(ctx, fn.Opt.Bucket)
 	if err != nil {
 		return err
 	}
@@ -450,7 +450,7 @@ func (sr *fileSeries) finish() ([]WrittenFile, error) {
 }
 
 // partition is row i's folders, name=value/..., values escaped as in a
-// URL path (sources.PartitionValues reads them back).
+// URL path (objstore.PartitionValues reads them back).
 func (fn *writeParquetFn) partition(rec arrow.RecordBatch, i int) (string, error) {
 	segs := make([]string, len(fn.Opt.PartitionBy))
 	for k, p := range fn.Opt.PartitionBy {

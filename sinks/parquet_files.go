@@ -18,7 +18,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"gocloud.dev/blob"
 
-	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/vectorops/ailk"
 )
 
@@ -54,7 +54,7 @@ func (fn *fileListFn) ProcessElement(ctx context.Context, _ int, files func(*Wri
 	if err != nil {
 		return err
 	}
-	b, done, err := sources.OpenBucket(ctx, fn.Staging)
+	b, done, err := objstore.OpenBucket(ctx, fn.Staging)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func SortFiles(files []WrittenFile) {
 // ReadFileList reads the list ListFiles wrote; a missing list means the
 // pipeline did not finish.
 func ReadFileList(ctx context.Context, staging, job string) ([]WrittenFile, error) {
-	b, done, err := sources.OpenBucket(ctx, staging)
+	b, done, err := objstore.OpenBucket(ctx, staging)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ type addSectionsFn struct {
 }
 
 func (fn *addSectionsFn) ProcessElement(ctx context.Context, f WrittenFile, emit func(WrittenFile)) error {
-	b, done, err := sources.OpenBucket(ctx, fn.Opt.Bucket)
+	b, done, err := objstore.OpenBucket(ctx, fn.Opt.Bucket)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -29,7 +29,7 @@ func TestSealedStaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := sources.NewStagingKey()
+	key := objstore.NewStagingKey()
 	for _, seal := range [][]byte{key, nil} {
 		opt := StageOptions{Staging: t.TempDir(), Job: "j", Schema: ts, Seal: seal}
 		fn := &stageRowsFn{Opt: opt}
@@ -65,7 +65,7 @@ func TestSealedStaging(t *testing.T) {
 		}{
 			{"the key", key, ""},
 			{"no key", nil, "not a staged segment"},
-			{"another key", sources.NewStagingKey(), "not sealed with this job's key"},
+			{"another key", objstore.NewStagingKey(), "not sealed with this job's key"},
 		} {
 			st, err := store.Open(t.TempDir())
 			if err != nil {

@@ -12,8 +12,8 @@ import (
 
 	_ "github.com/lakelink/lakelink/internal/beamlake"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/transforms"
 )
@@ -35,7 +35,7 @@ type StageOptions struct {
 	// bounds the rows of each part (indexes.SegmentRows).
 	Indexes     []store.IndexDef `json:"indexes,omitempty"`
 	MemoryLimit int64            `json:"memory_limit,omitempty"`
-	// Seal, when set, is the job's staging key (sources.NewStagingKey):
+	// Seal, when set, is the job's staging key (objstore.NewStagingKey):
 	// every staged segment, error list and index part is sealed with it.
 	// The manifest, which holds no row value, is not.
 	Seal []byte `json:"seal,omitempty"`
@@ -54,7 +54,7 @@ func errorsKey(job string, o lake.Origin) string {
 
 // Stage writes batches and their dead letters as staged segments and, when
 // all are written, the job manifest, which also sums the read statistics
-// (sources.ReadStats), and the parts of opt.Indexes that the workers built
+// (objstore.ReadStats), and the parts of opt.Indexes that the workers built
 // over the staged rows. Commit then loads the manifest into the store.
 func Stage(s beam.Scope, opt StageOptions, batches, deadLetters, readStats beam.PCollection) {
 	s = s.Scope("sinks.Stage")
@@ -80,19 +80,19 @@ type staging struct {
 }
 
 func (st *staging) open(ctx context.Context, opt StageOptions) error {
-	b, done, err := sources.OpenBucket(ctx, opt.Staging)
+	b, done, err := objstore.OpenBucket(ctx, opt.Staging)
 	st.bucket, st.done, st.seal = b, done, opt.Seal
 	if err != nil {
 		return err
 	}
-	return sources.PublishProgress(ctx, opt.Job, opt.Staging)
+	return objstore.PublishProgress(ctx, opt.Job, opt.Staging)
 }
 
 // write stores one staged object, sealed with the job's key if it has one.
 // Unlike Bucket.WriteAll it computes no MD5 (which cost more than the
 // whole encode); the drivers that need a checksum compute their own.
 func (st *staging) write(ctx context.Context, key string, data []byte) error {
-	data, err := sources.SealBytes(st.seal, data)
+	data, err := objstore.SealBytes(st.seal, data)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", key, err)
 	}
@@ -193,7 +193,7 @@ func (fn *stageRowsFn) firstErr() error {
 }
 
 // statsSegment carries one object's read statistics into the manifest.
-func statsSegment(st sources.ReadStats) Segment {
+func statsSegment(st objstore.ReadStats) Segment {
 	return Segment{
 		Name:    fmt.Sprintf("object-%06d", st.Index),
 		Origin:  lake.Origin{Object: st.Object, ObjectIndex: st.Index, RowGroup: -1},

@@ -17,14 +17,15 @@ import (
 	_ "github.com/lakelink/lakelink/internal/beamlake"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
 )
 
 // ReadOptions say what ReadParquet reads.
 type ReadOptions struct {
 	// Job names the import; readers of one job share a per-process limit.
-	Job      string    `json:"job"`
-	Patterns []Pattern `json:"patterns"`
+	Job      string             `json:"job"`
+	Patterns []objstore.Pattern `json:"patterns"`
 	// Columns are the file columns to read (all readable ones when empty).
 	Columns   []string `json:"columns"`
 	BatchRows int      `json:"batch_rows"`
@@ -48,37 +49,24 @@ type ReadOptions struct {
 // ObjectRef is one listed object: its rank in the input order, and its
 // partition values.
 type ObjectRef struct {
-	Object     Object           `json:"object"`
-	Index      int              `json:"index"`
-	Partitions []PartitionValue `json:"partitions,omitempty"`
+	Object     objstore.Object           `json:"object"`
+	Index      int                       `json:"index"`
+	Partitions []objstore.PartitionValue `json:"partitions,omitempty"`
 }
 
 // Split is one unit of reading: one row group of one object. An import
 // fans out over splits, so a large file is read by many workers and never
 // held in memory whole.
 type Split struct {
-	Object      Object   `json:"object"`
-	ObjectIndex int      `json:"object_index"`
-	RowGroup    int      `json:"row_group"`
-	Columns     []string `json:"columns"` // columns read from the file
-	BatchRows   int      `json:"batch_rows"`
-	Bytes       int64    `json:"bytes"` // the row group's compressed size
-	Rows        int64    `json:"rows"`  // and its rows
+	Object      objstore.Object `json:"object"`
+	ObjectIndex int             `json:"object_index"`
+	RowGroup    int             `json:"row_group"`
+	Columns     []string        `json:"columns"` // columns read from the file
+	BatchRows   int             `json:"batch_rows"`
+	Bytes       int64           `json:"bytes"` // the row group's compressed size
+	Rows        int64           `json:"rows"`  // and its rows
 	// Partitions are appended to every batch as constant columns.
-	Partitions []PartitionValue `json:"partitions,omitempty"`
-}
-
-// ReadStats count, for one object, what ReadParquet planned to read.
-type ReadStats struct {
-	Index int `json:"index"` // the object's rank in input order
-	// The object read: its name, and its version (File.Version), for the
-	// commit's record of its sources.
-	Object          string `json:"object"`
-	Version         string `json:"version,omitempty"`
-	Objects         int64  `json:"objects"`
-	Bytes           int64  `json:"bytes"`
-	RowGroups       int64  `json:"row_groups"`
-	RowGroupsPruned int64  `json:"row_groups_pruned"` // skipped on statistics
+	Partitions []objstore.PartitionValue `json:"partitions,omitempty"`
 }
 
 // ReadParquet lists the patterns and reads the matching objects into
@@ -125,7 +113,7 @@ func (s *spec) Setup() error {
 			return err
 		}
 	}
-	return PublishProgress(context.Background(), s.opt.Job, s.opt.Progress)
+	return objstore.PublishProgress(context.Background(), s.opt.Job, s.opt.Progress)
 }
 
 // flush publishes the bundle's counts before the bundle ends.
@@ -148,7 +136,7 @@ func partitionFilter(opt ReadOptions) *filter.Expr {
 
 // KeepObject reads an object's partition values and reports whether the
 // partition part of filter can hold for its rows.
-func KeepObject(o Object, partitions []lake.Column, f *filter.Expr) (bool, []PartitionValue, error) {
+func KeepObject(o objstore.Object, partitions []lake.Column, f *filter.Expr) (bool, []objstore.PartitionValue, error) {
 	if len(partitions) == 0 {
 		return true, nil, nil
 	}
@@ -156,14 +144,14 @@ func KeepObject(o Object, partitions []lake.Column, f *filter.Expr) (bool, []Par
 	for i, c := range partitions {
 		names[i] = c.Name
 	}
-	raw, err := PartitionValues(o, names)
+	raw, err := objstore.PartitionValues(o, names)
 	if err != nil {
 		return false, nil, err
 	}
-	pv := make([]PartitionValue, len(partitions))
+	pv := make([]objstore.PartitionValue, len(partitions))
 	typed := map[string]filter.Value{}
 	for i, c := range partitions {
-		pv[i] = PartitionValue{Name: c.Name, Type: c.Type, Value: raw[c.Name]}
+		pv[i] = objstore.PartitionValue{Name: c.Name, Type: c.Type, Value: raw[c.Name]}
 		v, err := pv[i].Typed()
 		if err != nil {
 			return false, nil, fmt.Errorf("object %s: partition %s=%s: %w", o.Name, c.Name, raw[c.Name], err)
@@ -199,7 +187,7 @@ func filterValue(v any) (filter.Value, bool) {
 func CountInputs(ctx context.Context, opt ReadOptions) error {
 	counts := progress.For(opt.Job)
 	pf := partitionFilter(opt)
-	err := List(ctx, opt.Patterns, func(o Object) error {
+	err := objstore.List(ctx, opt.Patterns, func(o objstore.Object) error {
 		keep, _, err := KeepObject(o, opt.Partitions, pf)
 		if err == nil && keep {
 			counts.FilesListed.Add(1)
@@ -219,7 +207,7 @@ type listFn struct{ spec }
 func (fn *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(ObjectRef)) error {
 	pf := partitionFilter(fn.opt)
 	index := 0
-	return List(ctx, fn.opt.Patterns, func(o Object) error {
+	return objstore.List(ctx, fn.opt.Patterns, func(o objstore.Object) error {
 		keep, pv, err := KeepObject(o, fn.opt.Partitions, pf)
 		if err != nil || !keep {
 			return err
@@ -234,11 +222,11 @@ func (fn *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Object
 // the filter does not rule out.
 type splitFn struct{ spec }
 
-func (fn *splitFn) FinishBundle(ctx context.Context, _ func(Split), _ func(ReadStats)) error {
+func (fn *splitFn) FinishBundle(ctx context.Context, _ func(Split), _ func(objstore.ReadStats)) error {
 	return fn.flush(ctx)
 }
 
-func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(Split), stats func(ReadStats)) error {
+func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(Split), stats func(objstore.ReadStats)) error {
 	f, err := OpenParquet(ctx, ref.Object)
 	if err != nil {
 		return err
@@ -247,7 +235,7 @@ func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(
 	if _, err := f.Select(fn.opt.Columns); err != nil {
 		return err
 	}
-	st := ReadStats{Index: ref.Index, Object: f.Object.Name, Version: f.Version, Objects: 1, Bytes: f.Object.Size}
+	st := objstore.ReadStats{Index: ref.Index, Object: f.Object.Name, Version: f.Version, Objects: 1, Bytes: f.Object.Size}
 	var keep []int
 	var sizes []int64
 	for rg := 0; rg < f.NumRowGroups(); rg++ {
@@ -477,17 +465,17 @@ func (fn *readFn) firstErr() error {
 }
 
 func init() {
-	for _, t := range []any{ObjectRef{}, Split{}, ReadStats{}} {
+	for _, t := range []any{ObjectRef{}, Split{}, objstore.ReadStats{}} {
 		beam.RegisterType(reflect.TypeOf(t))
 	}
 	register.DoFn3x1[context.Context, []byte, func(ObjectRef), error](&listFn{})
-	register.DoFn4x1[context.Context, ObjectRef, func(Split), func(ReadStats), error](&splitFn{})
+	register.DoFn4x1[context.Context, ObjectRef, func(Split), func(objstore.ReadStats), error](&splitFn{})
 	register.DoFn3x1[context.Context, Split, func(lake.Batch), error](&readFn{})
 	// Ranges hold byte slices, which Beam's schema inference loops on.
 	beam.RegisterCoder(reflect.TypeOf(SnapshotRange{}), encodeJSON[SnapshotRange], decodeJSON[SnapshotRange])
 	register.DoFn3x1[context.Context, SnapshotRange, func(lake.Batch), error](&snapshotFn{})
 	register.Emitter1[ObjectRef]()
 	register.Emitter1[Split]()
-	register.Emitter1[ReadStats]()
+	register.Emitter1[objstore.ReadStats]()
 	register.Emitter1[lake.Batch]()
 }

@@ -1,8 +1,8 @@
 // Package sources reads data-lake Parquet into lake.Batch values.
 //
-// Match lists the objects that paths, globs (*, ?, [...], **) and bucket
-// URLs (file://, mem://, and any gocloud.dev/blob scheme whose driver is
-// linked in) name, in a deterministic order. OpenParquet reads an object's
+// Objects are found with package objstore (objstore.Match lists what
+// paths, globs and bucket URLs name, in a deterministic order), whichever
+// format they hold. OpenParquet reads an object's
 // footer and describes its columns; File.ReadRowGroup reads one row group
 // with parquet-go's page API straight into Arrow builders, one page per
 // column at a time, so no file is ever held in memory whole. ReadParquet is
@@ -17,7 +17,7 @@
 // the workers share the launcher's process (ShareStore), or from ranges
 // the launcher staged (StageSnapshot) when they do not.
 //
-//	objs, _ := sources.Match(ctx, "lake/docs/*.parquet")
+//	objs, _ := objstore.Match(ctx, "lake/docs/*.parquet")
 //	f, _ := sources.OpenParquet(ctx, objs[0])
 //	cols, _ := f.Select([]string{"id", "embedding"})
 //	err := f.ReadRowGroup(0, cols, 4096, 0, func(b lake.Batch) error { ...; return nil })

@@ -18,12 +18,13 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 )
 
 // File is an open Parquet object: its footer has been read and its columns
 // described; row data is read row group by row group, page by page.
 type File struct {
-	Object Object
+	Object objstore.Object
 	// Version tells this content of the object from another: the
 	// bucket's ETag, else its MD5, else (as for a local file) its
 	// modification time.
@@ -49,33 +50,33 @@ func (f *File) Lookup(key string) (string, bool) { return f.pf.Lookup(key) }
 
 // OpenParquet opens an object and reads its footer. A missing object, a
 // file that is not Parquet or whose footer is damaged is an error naming it.
-func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
+func OpenParquet(ctx context.Context, obj objstore.Object) (f *File, err error) {
 	opened.Add(1)
 	var ra io.ReaderAt
 	var closeFn func() error
 	var version string
 	size := obj.Size
-	if obj.local() {
+	if obj.Local() {
 		fh, err := os.Open(obj.Bucket + "/" + obj.Key)
 		if err != nil {
-			return nil, objectError(obj.Name, err)
+			return nil, objstore.ObjectError(obj.Name, err)
 		}
 		st, err := fh.Stat()
 		if err != nil {
 			fh.Close()
-			return nil, objectError(obj.Name, err)
+			return nil, objstore.ObjectError(obj.Name, err)
 		}
 		ra, closeFn, size = fh, fh.Close, st.Size()
 		version = "mtime " + st.ModTime().UTC().Format(time.RFC3339Nano)
 	} else {
-		b, done, err := openBucket(ctx, obj.Bucket)
+		b, done, err := objstore.OpenBucket(ctx, obj.Bucket)
 		if err != nil {
 			return nil, err
 		}
 		attrs, err := b.Attributes(ctx, obj.Key)
 		if err != nil {
 			done()
-			return nil, objectError(obj.Name, err)
+			return nil, objstore.ObjectError(obj.Name, err)
 		}
 		ra, closeFn, size = &blobReaderAt{ctx: ctx, b: b, key: obj.Key}, func() error { done(); return nil }, attrs.Size
 		switch {
@@ -131,8 +132,8 @@ func OpenParquet(ctx context.Context, obj Object) (f *File, err error) {
 
 // readBuffer is how much of a column chunk one read fetches: a remote
 // read is an HTTP request, so remote objects are read in larger pieces.
-func readBuffer(obj Object) int {
-	if obj.local() {
+func readBuffer(obj objstore.Object) int {
+	if obj.Local() {
 		return 256 << 10
 	}
 	return remoteReadBuffer

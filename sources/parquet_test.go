@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -33,7 +34,7 @@ func TestReadDocumentsRoundTrip(t *testing.T) {
 	if err := fixtures.WriteDocuments(path, cfg); err != nil {
 		t.Fatal(err)
 	}
-	objs, err := sources.Match(context.Background(), filepath.Join(dir, "*.parquet"))
+	objs, err := objstore.Match(context.Background(), filepath.Join(dir, "*.parquet"))
 	if err != nil || len(objs) != 1 {
 		t.Fatalf("match: %v %v", objs, err)
 	}
@@ -98,7 +99,7 @@ func TestBadFilesNameTheObject(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "truncated.parquet"), data[:len(data)/2], 0o644)
 	os.WriteFile(filepath.Join(dir, "text.parquet"), []byte("id,title\n1,hello\n"), 0o644)
 	for _, name := range []string{"truncated.parquet", "text.parquet", "missing.parquet"} {
-		objs, err := sources.Match(context.Background(), filepath.Join(dir, name))
+		objs, err := objstore.Match(context.Background(), filepath.Join(dir, name))
 		if err == nil {
 			_, err = sources.OpenParquet(context.Background(), objs[0])
 		}
@@ -115,12 +116,12 @@ func TestGlobs(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o644)
 	}
 	for pat, want := range map[string]int{"a/*.parquet": 1, "a/**/*.parquet": 3, "a/b/": 2, "a/?.parquet": 1, "a/[xy].parquet": 1} {
-		objs, err := sources.Match(context.Background(), dir+"/"+pat)
+		objs, err := objstore.Match(context.Background(), dir+"/"+pat)
 		if err != nil || len(objs) != want {
 			t.Errorf("%s: %d objects (%v), want %d", pat, len(objs), err, want)
 		}
 	}
-	if _, err := sources.Match(context.Background(), filepath.Join(dir, "none/*.parquet")); err == nil || !strings.Contains(err.Error(), "no objects match") {
+	if _, err := objstore.Match(context.Background(), filepath.Join(dir, "none/*.parquet")); err == nil || !strings.Contains(err.Error(), "no objects match") {
 		t.Errorf("empty glob: %v", err)
 	}
 }
@@ -133,7 +134,7 @@ func TestSharedGraphFiles(t *testing.T) {
 	}
 	want := map[string]int64{"cora/nodes.parquet": 2708, "cora/edges.parquet": 5278, "blogcatalog/nodes.parquet": 10312, "deezer_hu/nodes.parquet": 47538}
 	for name, n := range want {
-		objs, err := sources.Match(context.Background(), filepath.Join(root, name))
+		objs, err := objstore.Match(context.Background(), filepath.Join(root, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +165,7 @@ func TestUint64PastBigint(t *testing.T) {
 	if err := parquet.WriteFile(path, []row{{1}, {1 << 62}, {1<<64 - 1}}); err != nil {
 		t.Fatal(err)
 	}
-	objs, _ := sources.Match(context.Background(), path)
+	objs, _ := objstore.Match(context.Background(), path)
 	f, err := sources.OpenParquet(context.Background(), objs[0])
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -93,7 +94,7 @@ func snapshotKey(job string, i int) string { return fmt.Sprintf("%s/snapshot-%05
 // range is the stored row values in key order, each after its length as
 // a uvarint. Ranges are written in parallel.
 func StageSnapshot(ctx context.Context, st *store.Store, opt SnapshotOptions) error {
-	b, done, err := OpenBucket(ctx, opt.Staging)
+	b, done, err := objstore.OpenBucket(ctx, opt.Staging)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func StageSnapshot(ctx context.Context, st *store.Store, opt SnapshotOptions) er
 				errs[i] = err
 				return
 			}
-			sw, err := SealWriter(w, opt.Seal)
+			sw, err := objstore.SealWriter(w, opt.Seal)
 			if err != nil {
 				w.Close()
 				errs[i] = err
@@ -269,7 +270,7 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 }
 
 func (fn *snapshotFn) readStaged(ctx context.Context, i int, row func([]byte) error) error {
-	bkt, done, err := OpenBucket(ctx, fn.opt.Staging)
+	bkt, done, err := objstore.OpenBucket(ctx, fn.opt.Staging)
 	if err != nil {
 		return err
 	}
@@ -280,7 +281,7 @@ func (fn *snapshotFn) readStaged(ctx context.Context, i int, row func([]byte) er
 		return fmt.Errorf("staged snapshot %s: %w", key, err)
 	}
 	defer rd.Close()
-	opened, err := OpenReader(rd, fn.opt.Seal)
+	opened, err := objstore.OpenReader(rd, fn.opt.Seal)
 	if err != nil {
 		return fmt.Errorf("staged snapshot %s: %w", key, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sources"
 )
 
@@ -60,7 +61,7 @@ func TestEveryParquetType(t *testing.T) {
 	if err := parquet.WriteFile(path, rows); err != nil {
 		t.Fatal(err)
 	}
-	objs, _ := sources.Match(context.Background(), path)
+	objs, _ := objstore.Match(context.Background(), path)
 	f, err := sources.OpenParquet(context.Background(), objs[0])
 	if err != nil {
 		t.Fatal(err)

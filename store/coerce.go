@@ -69,7 +69,7 @@ func Coerce(t lake.Type, v any) (any, error) {
 		case time.Time:
 			return x.UTC(), nil
 		case string:
-			if tm, err := ParseTime(x); err == nil {
+			if tm, err := lake.ParseTime(x); err == nil {
 				if t.Kind == lake.KindDate {
 					return tm.Truncate(24 * time.Hour), nil
 				}
@@ -85,26 +85,10 @@ func Coerce(t lake.Type, v any) (any, error) {
 				return u, nil
 			}
 		case int64:
-			return UUIDFromInt(x), nil
+			return lake.UUIDFromInt(x), nil
 		case int:
-			return UUIDFromInt(int64(x)), nil
+			return lake.UUIDFromInt(int64(x)), nil
 		}
 	}
 	return nil, fmt.Errorf("cannot use %v as %s", v, t)
 }
-
-// UUIDFromInt is lakelink's documented mapping of an integer to a UUID: eight
-// zero bytes, then the integer's two's-complement big-endian bytes. So 42 is
-// 00000000-0000-0000-0000-00000000002a; distinct integers give distinct UUIDs
-// and non-negative integers keep their order.
-func UUIDFromInt(n int64) uuid.UUID {
-	var u uuid.UUID
-	for i := 0; i < 8; i++ {
-		u[15-i] = byte(uint64(n) >> (8 * i))
-	}
-	return u
-}
-
-// ParseTime parses the accepted timestamp and date spellings
-// (lake.ParseTime).
-func ParseTime(s string) (time.Time, error) { return lake.ParseTime(s) }

@@ -266,7 +266,7 @@ func TestEncodeRowRoundTrip(t *testing.T) {
 		{Name: "j", Type: lake.JSONB}, {Name: "v", Type: lake.Vector(2)}, {Name: "a", Type: lake.ArrayOf(lake.BigInt)}, {Name: "n", Type: lake.Text},
 	}}
 	ts := time.Date(2024, 3, 1, 12, 30, 0, 123000, time.UTC)
-	row := store.Row{"x", int64(-7), float32(1.5), 2.25, true, ts, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), store.UUIDFromInt(42),
+	row := store.Row{"x", int64(-7), float32(1.5), 2.25, true, ts, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), lake.UUIDFromInt(42),
 		`{"a":1}`, []float32{0.5, -1}, []any{int64(1), nil, int64(3)}, nil}
 	data, err := store.EncodeRow(s, row)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
 
@@ -245,7 +244,7 @@ func convert(v any, from, to lake.Type) (any, error) {
 			t = x
 		case string:
 			var err error
-			if t, err = store.ParseTime(strings.TrimSpace(x)); err != nil {
+			if t, err = lake.ParseTime(strings.TrimSpace(x)); err != nil {
 				return nil, err
 			}
 		default:
@@ -264,7 +263,7 @@ func convert(v any, from, to lake.Type) (any, error) {
 			}
 			return u, nil
 		case int64:
-			return store.UUIDFromInt(x), nil
+			return lake.UUIDFromInt(x), nil
 		case uuid.UUID:
 			return x, nil
 		}

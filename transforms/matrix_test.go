@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/store"
 )
 
 // matrixTypes are the source and target types of the cast matrix, in the
@@ -163,5 +162,5 @@ func TestCastMatrix(t *testing.T) {
 			}
 		}
 	}
-	_ = store.UUIDFromInt // the integer mapping the UUID cells check
+	_ = lake.UUIDFromInt // the integer mapping the UUID cells check
 }

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -26,7 +26,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
 		ex := pipeline.Export{Query: pipeline.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
 			Options:   pipeline.ExportOptions{Dated: true, Compression: compression, VectorIndex: vectorIndex},
-			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], sources.Redact(args[1]))}
+			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], objstore.Redact(args[1]))}
 		sess := &pipeline.Session{Store: st}
 		commit := st.Head()
 		if at != "" {
@@ -56,12 +56,12 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if err != nil {
 				return err
 			}
-			vs, err := pipeline.DatasetVersions(cmd.Context(), args[0], sources.Options{})
+			vs, err := pipeline.DatasetVersions(cmd.Context(), args[0], objstore.Options{})
 			if err != nil {
 				return err
 			}
 			if len(vs) == 0 {
-				return fmt.Errorf("%s has no versions (no manifest.json)", sources.Redact(args[0]))
+				return fmt.Errorf("%s has no versions (no manifest.json)", objstore.Redact(args[0]))
 			}
 			if !all {
 				vs = vs[len(vs)-1:]
@@ -86,7 +86,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if !cmd.Flags().Changed("keep") {
 				return fmt.Errorf("prune needs --keep N")
 			}
-			gone, err := pipeline.PruneDataset(cmd.Context(), args[0], keep, sources.Options{})
+			gone, err := pipeline.PruneDataset(cmd.Context(), args[0], keep, objstore.Options{})
 			var names []string
 			for _, v := range gone {
 				names = append(names, v.Version)
@@ -108,7 +108,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 func newAuditCmd(query queryCmdFn) *cobra.Command {
 	audit := &cobra.Command{Use: "audit", Short: "Check reproducible exports (COPY t TO URL WITH (at_tag = ...)) against their manifest and the store"}
 	verify := query("verify URL", "Re-check an audit export: every file's SHA-256, the tag, and the files' rows against the table at the tag", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		rep, err := pipeline.VerifyAudit(ctx, st, args[0], sources.Options{})
+		rep, err := pipeline.VerifyAudit(ctx, st, args[0], objstore.Options{})
 		if err != nil {
 			return pipeline.Result{}, err
 		}
@@ -138,7 +138,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	var to string
 	var incremental bool
 	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
-		r, err := pipeline.CreateBackup(ctx, st, to, incremental, sources.Options{})
+		r, err := pipeline.CreateBackup(ctx, st, to, incremental, objstore.Options{})
 		if err != nil {
 			return pipeline.Result{}, err
 		}
@@ -166,7 +166,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if len(args) == 1 {
 				url = args[0]
 			}
-			list, err := pipeline.ListBackups(cmd.Context(), url, sources.Options{})
+			list, err := pipeline.ListBackups(cmd.Context(), url, objstore.Options{})
 			if err != nil {
 				return err
 			}
@@ -209,7 +209,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 					return err
 				}
 			}
-			r, err := pipeline.RestoreBackup(cmd.Context(), url, from, target, force, key, sources.Options{})
+			r, err := pipeline.RestoreBackup(cmd.Context(), url, from, target, force, key, objstore.Options{})
 			if err != nil {
 				return err
 			}

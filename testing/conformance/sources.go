@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -57,12 +57,12 @@ func testListing(t *testing.T, mk MakeHarness) {
 	}
 	sort.Strings(keys)
 	list := func(patterns ...string) ([]string, error) {
-		pats, err := sources.Patterns(sources.Options{}, patterns...)
+		pats, err := objstore.Patterns(objstore.Options{}, patterns...)
 		if err != nil {
 			return nil, err
 		}
 		var got []string
-		err = sources.List(ctx, pats, func(o sources.Object) error {
+		err = objstore.List(ctx, pats, func(o objstore.Object) error {
 			// Names differ by kind (path, URL); the keys under k/ do not.
 			got = append(got, o.Name[strings.LastIndex(o.Name, "/k/")+1:])
 			return nil
@@ -80,10 +80,10 @@ func testListing(t *testing.T, mk MakeHarness) {
 	if err != nil || strings.Join(got, ",") != "k/a/1.parquet,k/a/b/2.parquet" {
 		t.Errorf("overlapping patterns listed %v (%v)", got, err)
 	}
-	pats, _ := sources.Patterns(sources.Options{}, h.URL("k/"))
+	pats, _ := objstore.Patterns(objstore.Options{}, h.URL("k/"))
 	stop := errors.New("enough")
 	n := 0
-	err = sources.List(ctx, pats, func(sources.Object) error {
+	err = objstore.List(ctx, pats, func(objstore.Object) error {
 		if n++; n == 3 {
 			return stop
 		}
@@ -203,7 +203,7 @@ func testErrors(t *testing.T, mk MakeHarness) {
 }
 
 // BucketHarness is a Harness over a bucket (or folder) that
-// sources.OpenBucket opens: Bucket is its URL for writing, KeyURL names a
+// objstore.OpenBucket opens: Bucket is its URL for writing, KeyURL names a
 // key for import and export statements.
 type BucketHarness struct {
 	Bucket string
@@ -212,7 +212,7 @@ type BucketHarness struct {
 
 // Put writes an object into the bucket.
 func (h BucketHarness) Put(ctx context.Context, key string, data []byte) error {
-	b, done, err := sources.OpenBucket(ctx, h.Bucket)
+	b, done, err := objstore.OpenBucket(ctx, h.Bucket)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package sources
+package objstore
 
 import (
 	"context"
@@ -9,8 +9,36 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/azureblob"
+	"gocloud.dev/blob/azureblob" // also registers gocloud's azblob:// opener
 )
+
+// azblob:// containers through gocloud's opener, with its environment
+// credentials; WITH credentials = 'env:NAME' names the environment
+// variable holding the account's connection string, which this file's
+// opener reads. Region and endpoint do not apply (domain and protocol go
+// in the URL).
+func init() {
+	Register(Scheme{Name: "azblob", Shared: true,
+		Options: func(o Options, q url.Values) error {
+			if o.Region != "" || o.Endpoint != "" {
+				return fmt.Errorf("WITH region and endpoint apply to s3:// sources, not azblob:// (give domain and protocol in the URL)")
+			}
+			if o.Credentials != "" {
+				name, ok := strings.CutPrefix(o.Credentials, "env:")
+				if !ok || name == "" {
+					return fmt.Errorf("WITH credentials for azblob:// names an environment variable holding a connection string: 'env:NAME'")
+				}
+				setParam(q, azureConnEnvParam, name)
+			}
+			return nil
+		},
+		Open: func(ctx context.Context, bucketURL string) (*blob.Bucket, error) {
+			if !strings.Contains(bucketURL, azureConnEnvParam+"=") {
+				return blob.OpenBucket(ctx, bucketURL)
+			}
+			return openAzure(bucketURL)
+		}})
+}
 
 // azureConnEnvParam is lakelink's own query parameter of azblob:// bucket
 // URLs: the name of the environment variable that holds the account's

@@ -1,4 +1,4 @@
-package sources
+package objstore
 
 import (
 	"context"
@@ -9,11 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 
-	"gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
-	"gocloud.dev/blob/memblob"
 	"gocloud.dev/gcerrors"
 )
 
@@ -28,7 +24,8 @@ type Object struct {
 	Name string `json:"name"`
 }
 
-func (o Object) local() bool { return !strings.Contains(o.Bucket, "://") }
+// Local reports whether the object is in a local folder (not a bucket URL).
+func (o Object) Local() bool { return !strings.Contains(o.Bucket, "://") }
 
 // location splits a user pattern into a bucket and a key pattern. In a URL
 // the key is taken literally (no percent-decoding: object keys may contain
@@ -110,65 +107,6 @@ func redact(u string) string {
 	return u
 }
 
-var (
-	memMu      sync.Mutex
-	memBuckets = map[string]*blob.Bucket{}
-)
-
-// MemBucket returns the process-wide in-memory bucket for mem://name. The
-// gocloud mem:// opener makes a new empty bucket on every open; lakelink
-// keeps one per name so that a test can write objects and import them.
-// Such buckets are invisible to worker processes.
-func MemBucket(name string) *blob.Bucket {
-	memMu.Lock()
-	defer memMu.Unlock()
-	b, ok := memBuckets[name]
-	if !ok {
-		b = memblob.OpenBucket(nil)
-		memBuckets[name] = b
-	}
-	return b
-}
-
-// OpenBucket opens a local folder (an absolute path) or a bucket URL. Call
-// the returned function to release it.
-func OpenBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error) {
-	return openBucket(ctx, bucket)
-}
-
-func openBucket(ctx context.Context, bucket string) (*blob.Bucket, func(), error) {
-	if !strings.Contains(bucket, "://") {
-		// No metadata sidecars: they cost an MD5 of every byte written, and
-		// lakelink reads nothing from them.
-		b, err := fileblob.OpenBucket(bucket, &fileblob.Options{Metadata: fileblob.MetadataDontWrite, NoTempDir: true})
-		if err != nil {
-			return nil, nil, fmt.Errorf("open folder %s: %w", bucket, err)
-		}
-		return b, func() { b.Close() }, nil
-	}
-	if strings.HasPrefix(bucket, "mem://") {
-		name := strings.TrimPrefix(bucket, "mem://")
-		if i := strings.IndexByte(name, '?'); i >= 0 {
-			name = name[:i]
-		}
-		return MemBucket(name), func() {}, nil
-	}
-	var b *blob.Bucket
-	var err error
-	switch {
-	case strings.HasPrefix(bucket, "gs://") && strings.Contains(bucket, gcsCredentialsParam+"="):
-		b, err = openGCS(ctx, bucket)
-	case strings.HasPrefix(bucket, "azblob://") && strings.Contains(bucket, azureConnEnvParam+"="):
-		b, err = openAzure(bucket)
-	default:
-		b, err = blob.OpenBucket(ctx, bucket)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("open bucket %s: %w", redact(bucket), err)
-	}
-	return b, func() { b.Close() }, nil
-}
-
 // Match lists the objects that the patterns name, in List's order. It
 // holds them all: an import streams the listing instead (List).
 func Match(ctx context.Context, patterns ...string) ([]Object, error) {
@@ -220,7 +158,9 @@ func matchSegments(pat, key []string) bool {
 	return len(key) == 0
 }
 
-func objectError(name string, err error) error {
+// ObjectError names an object in a read error, its URL redacted: not found
+// and access denied in words, anything else wrapped.
+func ObjectError(name string, err error) error {
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
 		return fmt.Errorf("object %s: not found", redact(name))
@@ -260,3 +200,17 @@ func Redact(u string) string { return redact(u) }
 // IsNotFound reports whether a bucket error means the object does not
 // exist.
 func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
+
+// ReadStats count, for one object, what a format's reader planned to read
+// of it; the commit records them as the import's sources.
+type ReadStats struct {
+	Index int `json:"index"` // the object's rank in input order
+	// The object read: its name, and its version (File.Version), for the
+	// commit's record of its sources.
+	Object          string `json:"object"`
+	Version         string `json:"version,omitempty"`
+	Objects         int64  `json:"objects"`
+	Bytes           int64  `json:"bytes"`
+	RowGroups       int64  `json:"row_groups"`
+	RowGroupsPruned int64  `json:"row_groups_pruned"` // skipped on statistics
+}

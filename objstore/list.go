@@ -1,4 +1,4 @@
-package sources
+package objstore
 
 import (
 	"context"
@@ -127,7 +127,7 @@ func First(ctx context.Context, pats []Pattern, keep func(Object) (bool, error))
 // listPattern calls fn for every object of one pattern and returns how
 // many matched.
 func listPattern(ctx context.Context, p Pattern, fn func(Object) error) (int, error) {
-	b, done, err := openBucket(ctx, p.Bucket)
+	b, done, err := OpenBucket(ctx, p.Bucket)
 	if err != nil {
 		return 0, err
 	}
@@ -135,7 +135,7 @@ func listPattern(ctx context.Context, p Pattern, fn func(Object) error) (int, er
 	if p.exact() {
 		attrs, err := b.Attributes(ctx, p.Key)
 		if err != nil {
-			return 0, objectError(p.Text, err)
+			return 0, ObjectError(p.Text, err)
 		}
 		return 1, fn(Object{Bucket: p.Bucket, Key: p.Key, Size: attrs.Size, Name: p.Display + p.Key})
 	}
@@ -161,7 +161,7 @@ func listPattern(ctx context.Context, p Pattern, fn func(Object) error) (int, er
 			return n, nil
 		}
 		if err != nil {
-			return n, objectError(p.Text, err)
+			return n, ObjectError(p.Text, err)
 		}
 		if obj.IsDir {
 			continue
@@ -225,3 +225,6 @@ func walkLocal(root, prefix string, visit func(key string, size int64) error) er
 	}
 	return walk(dir)
 }
+
+// errStop ends a walk (a listing) early without an error.
+var errStop = errors.New("stop")

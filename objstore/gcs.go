@@ -1,4 +1,4 @@
-package sources
+package objstore
 
 import (
 	"context"
@@ -8,10 +8,32 @@ import (
 	"strings"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/gcsblob"
+	"gocloud.dev/blob/gcsblob" // also registers gocloud's gs:// opener
 	"gocloud.dev/gcp"
 	"golang.org/x/oauth2/google"
 )
+
+// gs:// buckets through gocloud's opener, with Google's default
+// credentials; WITH credentials names a service-account (or other Google
+// credentials) JSON file, which this file's opener reads. Region and
+// endpoint do not apply (a GCS emulator is found through
+// STORAGE_EMULATOR_HOST).
+func init() {
+	Register(Scheme{Name: "gs", Shared: true,
+		Options: func(o Options, q url.Values) error {
+			if o.Region != "" || o.Endpoint != "" {
+				return fmt.Errorf("WITH region and endpoint apply to s3:// sources, not gs:// (a GCS emulator is found through STORAGE_EMULATOR_HOST)")
+			}
+			setParam(q, gcsCredentialsParam, o.Credentials)
+			return nil
+		},
+		Open: func(ctx context.Context, bucketURL string) (*blob.Bucket, error) {
+			if !strings.Contains(bucketURL, gcsCredentialsParam+"=") {
+				return blob.OpenBucket(ctx, bucketURL)
+			}
+			return openGCS(ctx, bucketURL)
+		}})
+}
 
 // gcsCredentialsParam is lakelink's own query parameter of gs:// bucket URLs:
 // the path of a service-account (or other Google credentials) JSON file,
