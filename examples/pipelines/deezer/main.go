@@ -36,7 +36,7 @@ func main() {
 
 func run(data, dir string, user int64, dim int) error {
 	if _, err := os.Stat(filepath.Join(data, "edges.parquet")); err != nil {
-		return fmt.Errorf("no deezer_hu data at %s (see ../shared/data/README.md): %w", data, err)
+		return fmt.Errorf("no deezer_hu data at %s (see docs/testing.md): %w", data, err)
 	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "lakelink-deezer-")

@@ -10,7 +10,7 @@ import (
 func TestDeezerExample(t *testing.T) {
 	data := "../../../../shared/data/graphs/deezer_hu"
 	if _, err := os.Stat(data); err != nil {
-		t.Skip("no deezer_hu data: see ../shared/data/README.md")
+		t.Skip("no deezer_hu data: see docs/testing.md")
 	}
 	if testing.Short() {
 		t.Skip("short")
