@@ -17,7 +17,7 @@ var parquetTesting = filepath.Join("..", "..", "shared", "data", "parquet-testin
 
 // Files of data/ that must fail, with what the error says: corrupt on
 // purpose, or beyond the Parquet reader lakelink uses (parquet-go; the
-// README lists these gaps).
+// docs/formats.md lists these gaps).
 var mustFail = map[string]string{
 	"datapage_v1-corrupt-checksum.parquet":           "checksum mismatch",
 	"rle-dict-uncompressed-corrupt-checksum.parquet": "checksum mismatch",

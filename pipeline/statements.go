@@ -45,7 +45,7 @@ type CreateIndex struct {
 // reference is a column's REFERENCES table(column).
 type reference struct{ Column, Table, RefColumn string }
 
-// Options lists the WITH options of COPY, for errors and the README.
+// Options lists the WITH options of COPY, for errors and docs/statements.md.
 var Options = []string{"format", "mode", "batch_size", "on_error", "on_missing_node", "duplicate_edges", "self_loops", "error_table", "max_errors", "primary_key", "key_columns", "detect_vectors", "staging", "region", "endpoint", "credentials", "partition_columns", "partition_filter", "filter", "parallel_workers",
 	"build_indexes", "index_type", "index_metric", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search",
 	"ivf_nlist", "ivf_m", "ivf_nbits", "ivf_nprobe", "ivf_rerank", "index_segment_rows"}

@@ -12,11 +12,11 @@ import (
 )
 
 // matrixTypes are the source and target types of the cast matrix, in the
-// order of the README's table.
+// order of the cast table in docs/statements.md.
 var matrixTypes = []string{"SMALLINT", "INT", "BIGINT", "REAL", "DOUBLE", "BOOLEAN", "TEXT", "TIMESTAMP", "DATE", "UUID", "JSONB", "VECTOR(2)", "REAL[]"}
 
 // castGrid is which casts exist: row = source, column = target, in
-// matrixTypes order. It is the README's cast table; a change to CanCast
+// matrixTypes order. It is the cast table of docs/statements.md; a change to CanCast
 // must change both.
 const castGrid = `
 SMALLINT  YYYYYYY..Y...
