@@ -15,8 +15,11 @@ import (
 type Origin struct {
 	Object      string // the source object's URL or path, as matched
 	ObjectIndex int    // rank of Object among the job's sorted inputs
-	RowGroup    int
-	FirstRow    int64 // ordinal of the first row within the object
+	// RowGroup is the Parquet row group; -1 for a text object, whose rows
+	// are numbered by line: FirstRow is then the first row's line number,
+	// and the batch's rows sit on consecutive lines.
+	RowGroup int
+	FirstRow int64 // ordinal of the first row within the object
 }
 
 // Less orders origins as the rows they start appear in the job's input.
@@ -31,6 +34,9 @@ func (o Origin) Less(p Origin) bool {
 }
 
 func (o Origin) String() string {
+	if o.RowGroup < 0 {
+		return fmt.Sprintf("%s (line %d)", o.Object, o.FirstRow)
+	}
 	return fmt.Sprintf("%s (row group %d, first row %d)", o.Object, o.RowGroup, o.FirstRow)
 }
 

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/transforms"
@@ -138,6 +139,9 @@ func bind(src string, n sql.Statement) (Statement, error) {
 				return nil, sql.ErrorAt(src, o.Pos, err)
 			}
 		}
+		if err := bindFormatOptions(src, x.Options, im.Options.Format, im.Options.FormatOptions, im.Sources); err != nil {
+			return nil, err
+		}
 		return Copy{Import: im}, nil
 	case sql.Export:
 		e := Export{Query: x.Query, URL: x.URL, Statement: x.Text}
@@ -145,6 +149,9 @@ func bind(src string, n sql.Statement) (Statement, error) {
 			if err := setExportOption(&e.Options, o.Name, o.Value); err != nil {
 				return nil, sql.ErrorAt(src, o.Pos, err)
 			}
+		}
+		if err := bindFormatOptions(src, x.Options, e.Options.Format, e.Options.FormatOptions, []string{x.URL}); err != nil {
+			return nil, err
 		}
 		return e, nil
 	}
@@ -179,4 +186,28 @@ func bindColumns(src string, defs []sql.ColumnDef, key []string) (lake.Schema, [
 	}
 	s.PrimaryKey = append(s.PrimaryKey, key...)
 	return s, refs, nil
+}
+
+// bindFormatOptions checks the options that belong to a format against the
+// format the statement reads or writes (format, else the first URL's
+// ending), each at its place in the statement.
+func bindFormatOptions(src string, opts []sql.Option, name string, given map[string]any, urls []string) error {
+	if len(given) == 0 {
+		return nil
+	}
+	if name == "" && len(urls) > 0 {
+		name = format.ForName(urls[0])
+	}
+	f, err := format.Lookup(name)
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		if _, ok := given[o.Name]; ok {
+			if _, err := f.Bind(map[string]any{o.Name: o.Value}); err != nil {
+				return sql.ErrorAt(src, o.Pos, err)
+			}
+		}
+	}
+	return nil
 }

@@ -2,18 +2,21 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
@@ -56,6 +59,10 @@ type ExportOptions struct {
 	Parallel int
 	Source   objstore.Options // region, endpoint, credentials
 	Staging  string
+	// Format is the format written: "" decides by the URL's ending (.csv,
+	// .ndjson), else parquet; FormatOptions are its options as given.
+	Format        string
+	FormatOptions map[string]any
 	// AtTag exports the table as the tag pins it, reproducibly (audit.go):
 	// the same tag gives byte-identical files, listed with their SHA-256 in
 	// the destination's audit.json, which `lakelink audit verify` checks.
@@ -113,9 +120,14 @@ func setExportOption(o *ExportOptions, k string, v any) error {
 	switch k {
 	case "format":
 		s, err := str()
-		if err == nil && !strings.EqualFold(s, "parquet") {
-			err = fmt.Errorf("format %q: exports write parquet", s)
+		if err != nil {
+			return err
 		}
+		f, err := format.Lookup(s)
+		if err == nil && f.NewWriter == nil && f.Name != "parquet" {
+			err = fmt.Errorf("format %s is read, not written", f.Name)
+		}
+		o.Format = f.Name
 		return err
 	case "compression":
 		o.Compression, err = str()
@@ -191,7 +203,14 @@ func setExportOption(o *ExportOptions, k string, v any) error {
 			setSourceOption(&o.Source, k, s)
 		}
 	default:
-		return fmt.Errorf("COPY ... TO: %w", unknownName("option", k, ExportOptionNames))
+		if slices.Contains(format.OptionNames(), k) { // checked against the format once it is known
+			if o.FormatOptions == nil {
+				o.FormatOptions = map[string]any{}
+			}
+			o.FormatOptions[k] = v
+			return nil
+		}
+		return fmt.Errorf("COPY ... TO: %w", unknownName("option", k, append(slices.Clone(ExportOptionNames), format.OptionNames()...)))
 	}
 	return err
 }
@@ -303,12 +322,28 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	if p.bucket, p.key, err = objstore.Destination(o.Source, ex.URL); err != nil {
 		return nil, err
 	}
-	single := !o.Dated && !strings.HasSuffix(p.key, "/") && strings.HasSuffix(strings.ToLower(p.key), ".parquet")
+	fm := o.Format
+	if fm == "" {
+		fm = format.ForName(ex.URL)
+	}
+	p.out = sinks.ParquetOptions{Bucket: p.bucket, Schema: schema, Compression: o.Compression, RowGroupRows: o.RowGroupSize,
+		MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, VectorLayout: o.VectorLayout, CreatedBy: "lakelink",
+		Format: fm}
+	if len(o.FormatOptions) > 0 {
+		b, _ := json.Marshal(o.FormatOptions) // strings, numbers and booleans: cannot fail
+		p.out.FormatOptions = string(b)
+	}
+	if fm == "parquet" {
+		p.out.Format = ""
+	}
+	ff, err := format.Lookup(fm)
+	if err != nil {
+		return nil, err
+	}
+	single := !o.Dated && !strings.HasSuffix(p.key, "/") && ff.Claims(p.key)
 	if !single && p.key != "" && !strings.HasSuffix(p.key, "/") {
 		p.key += "/"
 	}
-	p.out = sinks.ParquetOptions{Bucket: p.bucket, Schema: schema, Compression: o.Compression, RowGroupRows: o.RowGroupSize,
-		MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, VectorLayout: o.VectorLayout, CreatedBy: "lakelink"}
 	for i, part := range p.out.PartitionBy {
 		if c := schema.Index(part.Column); c >= 0 {
 			p.out.PartitionBy[i].Column = schema.Columns[c].Name

@@ -17,6 +17,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
@@ -49,8 +50,13 @@ type Import struct {
 
 // ImportOptions are the WITH options of COPY.
 type ImportOptions struct {
-	Mode      sinks.Mode // append (default), upsert or update
-	BatchSize int        // rows per batch (default 4096)
+	// Format is the registered format of the sources ("" decides by the
+	// first object's name: .csv, .ndjson, else parquet), and
+	// FormatOptions its options as given (format.Format.Bind checks them).
+	Format        string
+	FormatOptions map[string]any
+	Mode          sinks.Mode // append (default), upsert or update
+	BatchSize     int        // rows per batch (default 4096)
 	// OnError is "abort" (fail at the first bad row, commit nothing) or
 	// "continue" (skip bad rows into the error tables). Unset, it is
 	// "abort", unless MaxErrors is set, which implies "continue".
@@ -236,26 +242,24 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if !found {
 		return nil, fmt.Errorf("COPY INTO %s: the filter %q excludes all %d matched objects", im.Table, im.Options.Filter, matched)
 	}
-	first, err := sources.OpenParquet(ctx, firstObj)
+	fm, settings, err := importFormat(im, firstObj)
+	if err != nil {
+		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
+	}
+	desc, err := fm.Inspect(ctx, firstObj, settings)
 	if err != nil {
 		return nil, err
 	}
-	defer first.Close()
-	readable, _ := first.Select(nil)
-	srcSchema := sources.SourceSchema(readable)
-	if len(readable) == 0 {
-		var why []string
-		for _, c := range first.Columns {
-			why = append(why, fmt.Sprintf("%s: %s", c.Name, c.Unsupported))
-		}
-		return nil, fmt.Errorf("object %s: unsupported: no column lakelink can read (%s)", first.Object.Name, strings.Join(why, "; "))
+	srcSchema := desc.Schema
+	if len(srcSchema.Columns) == 0 {
+		return nil, fmt.Errorf("object %s: unsupported: no column lakelink can read (%s)", firstObj.Name, desc.Unreadable)
 	}
 	for _, c := range partCols {
 		if srcSchema.Index(c.Name) >= 0 {
-			return nil, fmt.Errorf("COPY INTO %s: partition column %q is also a column of %s", im.Table, c.Name, first.Object.Name)
+			return nil, fmt.Errorf("COPY INTO %s: partition column %q is also a column of %s", im.Table, c.Name, firstObj.Name)
 		}
 	}
-	fitMemory(&im.Options, first.RowBytes())
+	fitMemory(&im.Options, desc.RowBytes)
 	fileColumns := len(srcSchema.Columns)
 	srcSchema.Columns = append(srcSchema.Columns, partCols...)
 	if im.Options.Filter != "" && where == nil {
@@ -330,7 +334,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			maps = nameMaps(srcSchema)
 			im.Maps = maps
 		}
-		if p.Schema, err = inferTable(first, srcSchema, im.Table, maps, im.Options); err != nil {
+		if p.Schema, err = inferTable(ctx, firstObj, fm.Name, desc, srcSchema, im.Table, maps, im.Options); err != nil {
 			return nil, err
 		}
 	default:
@@ -365,8 +369,8 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			read = append(read, c)
 		}
 	}
-	p.Read = sources.ReadOptions{Job: job, Patterns: pats, Columns: read, BatchRows: im.Options.BatchSize,
-		Workers: im.Options.Workers, Partitions: partCols, Filter: where}
+	p.Read = sources.ReadOptions{Job: job, Format: fm.Name, FormatOptions: im.Options.FormatOptions, Patterns: pats, Columns: read,
+		BatchRows: im.Options.BatchSize, Workers: im.Options.Workers, Partitions: partCols, Filter: where}
 	if p.Indexes, err = workerIndexes(ti, p, im.Options); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
@@ -464,12 +468,16 @@ func nameMaps(src lake.Schema) []transforms.ColumnMap {
 // inferTable derives the schema of a table that COPY creates: the mapped
 // (or all readable) source columns, list<float> columns detected as
 // VECTOR(n), MAP COLUMNS casts applied, and the primary_key option.
-func inferTable(f *sources.File, src lake.Schema, table string, maps []transforms.ColumnMap, opts ImportOptions) (lake.Schema, error) {
+func inferTable(ctx context.Context, obj objstore.Object, formatName string, desc format.Description, src lake.Schema, table string, maps []transforms.ColumnMap, opts ImportOptions) (lake.Schema, error) {
 	var s lake.Schema
-	cols, _ := f.Select(nil)
 	dims := map[string]int{}
-	if opts.DetectVectors {
-		var err error
+	if opts.DetectVectors && formatName == "parquet" {
+		f, err := sources.OpenParquet(ctx, obj)
+		if err != nil {
+			return s, err
+		}
+		defer f.Close()
+		cols, _ := f.Select(nil)
 		if dims, err = f.DetectVectors(cols); err != nil {
 			return s, err
 		}
@@ -482,6 +490,9 @@ func inferTable(f *sources.File, src lake.Schema, table string, maps []transform
 		c := src.Columns[i]
 		if d, ok := dims[c.Name]; ok {
 			return lake.Vector(d), nil
+		}
+		if i < len(desc.Suggested) {
+			return desc.Suggested[i], nil
 		}
 		return c.Type, nil
 	}
@@ -514,12 +525,27 @@ func inferTable(f *sources.File, src lake.Schema, table string, maps []transform
 	return s, nil
 }
 
+// importFormat is the format an import reads (WITH format, else the first
+// object's name ending decides) with its options bound.
+func importFormat(im Import, first objstore.Object) (format.Format, format.Settings, error) {
+	name := im.Options.Format
+	if name == "" {
+		name = format.ForName(first.Name)
+	}
+	f, err := format.Lookup(name)
+	if err != nil {
+		return f, nil, err
+	}
+	settings, err := f.Bind(im.Options.FormatOptions)
+	return f, settings, err
+}
+
 // Build adds the import's transforms to a pipeline scope: read, map, stage.
 func (p *Plan) Build(s beam.Scope) {
-	batches, stats := sources.ReadParquet(s, p.Read)
+	batches, rejected, stats := sources.Read(s, p.Read)
 	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
 	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold,
-		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit, Seal: p.Seal}, mapped, dead, stats)
+		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit, Seal: p.Seal}, mapped, beam.Flatten(s, rejected, dead), stats)
 }
 
 // RunImport plans, runs and commits an import. A failed import commits

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 	"github.com/lakelink/lakelink/vectorops/ailk"
@@ -150,9 +150,9 @@ func TestParquetScanLimitStopsEarly(t *testing.T) {
 	from := fmt.Sprintf("FROM parquet_scan('%s/*.parquet')", dir)
 	opens := func(stmt string) (int64, [][]any) {
 		t.Helper()
-		before := sources.ObjectsOpened()
+		before := objstore.ObjectsOpened()
 		r := exec(t, s, stmt)[0]
-		return sources.ObjectsOpened() - before, r.Rows
+		return objstore.ObjectsOpened() - before, r.Rows
 	}
 	all, rows := opens("SELECT id " + from)
 	if len(rows) != 400 {

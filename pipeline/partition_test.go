@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
@@ -36,19 +36,19 @@ func monthly(t *testing.T) string {
 func TestPartitionPruning(t *testing.T) {
 	root := monthly(t)
 	s := session(t, "direct")
-	before := sources.ObjectsOpened()
+	before := objstore.ObjectsOpened()
 	exec(t, s, fmt.Sprintf(`COPY FROM '%s/**/*.parquet' INTO docs
 		WITH (partition_columns = ['year', 'month'], partition_filter = 'year = 2024 AND month >= 3')`, root))
-	filteredOpens := sources.ObjectsOpened() - before
+	filteredOpens := objstore.ObjectsOpened() - before
 
 	var files []string
 	for m := 3; m <= 12; m++ {
 		files = append(files, "'"+filepath.Join(root, "year=2024", fmt.Sprintf("month=%02d", m), "part-0.parquet")+"'")
 	}
 	s2 := session(t, "direct")
-	before = sources.ObjectsOpened()
+	before = objstore.ObjectsOpened()
 	exec(t, s2, "COPY FROM "+strings.Join(files, ", ")+" INTO docs")
-	exactOpens := sources.ObjectsOpened() - before
+	exactOpens := objstore.ObjectsOpened() - before
 	t.Logf("opens: filtered import %d, the 10 matching files by name %d", filteredOpens, exactOpens)
 	if filteredOpens != exactOpens || exactOpens == 0 {
 		t.Errorf("the filtered import opened %d times, importing the 10 matching files opens %d", filteredOpens, exactOpens)
@@ -186,7 +186,7 @@ func TestFilterOnDataColumns(t *testing.T) {
 
 	root := monthly(t)
 	s = session(t, "direct")
-	before := sources.ObjectsOpened()
+	before := objstore.ObjectsOpened()
 	exec(t, s, fmt.Sprintf(`COPY FROM '%s/**/*.parquet' INTO docs
 		WITH (partition_columns = ['year', 'month'], filter = 'year = 2024 AND month IN (3, 4) AND id < 202403010')`, root))
 	// 10 rows of March (ids 202403000..202403009), none of April; two
@@ -194,7 +194,7 @@ func TestFilterOnDataColumns(t *testing.T) {
 	if n := count(t, s, "docs"); n != 10 {
 		t.Errorf("mixed filter: %d rows, want 10", n)
 	}
-	if opens := sources.ObjectsOpened() - before; opens > 5 {
+	if opens := objstore.ObjectsOpened() - before; opens > 5 {
 		t.Errorf("mixed filter opened %d objects; only March and April 2024 should be read", opens)
 	}
 }

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
@@ -73,9 +75,11 @@ func setOption(o *ImportOptions, k string, v any) error {
 		if err != nil {
 			return err
 		}
-		if !strings.EqualFold(s, "parquet") {
-			return fmt.Errorf("format %q is not supported (only parquet)", s)
+		f, err := format.Lookup(s)
+		if err != nil {
+			return err
 		}
+		o.Format = f.Name
 	case "mode":
 		s, err := str()
 		if err != nil {
@@ -246,7 +250,14 @@ func setOption(o *ImportOptions, k string, v any) error {
 		}
 		setSourceOption(&o.Source, k, s)
 	default:
-		return unknownName("option", k, Options)
+		if slices.Contains(format.OptionNames(), k) { // checked against the format once it is known
+			if o.FormatOptions == nil {
+				o.FormatOptions = map[string]any{}
+			}
+			o.FormatOptions[k] = v
+			return nil
+		}
+		return unknownName("option", k, append(slices.Clone(Options), format.OptionNames()...))
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/vectorops"
@@ -95,6 +96,37 @@ type ParquetOptions struct {
 	Index        *IndexOptions `json:"index,omitempty"`
 	// CreatedBy is the writer's name in the files' footers.
 	CreatedBy string `json:"created_by,omitempty"`
+	// Format is a registered format with a writer (format.Format.NewWriter)
+	// to write instead of Parquet, with its options as given; "" is
+	// Parquet. Compression, row groups, vector layouts and vector indexes
+	// are Parquet's alone.
+	Format string `json:"format,omitempty"`
+	// FormatOptions are the format's options as JSON (an object of
+	// option to value): Beam's schema coder takes no values of any type.
+	FormatOptions string `json:"format_options,omitempty"`
+}
+
+// formatOptions decodes FormatOptions.
+func (o ParquetOptions) formatOptions() (map[string]any, error) {
+	if o.FormatOptions == "" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(o.FormatOptions), &m); err != nil {
+		return nil, fmt.Errorf("sinks: bad format options: %w", err)
+	}
+	return m, nil
+}
+
+// parquet reports whether the files are Parquet.
+func (o ParquetOptions) parquet() bool { return o.Format == "" || o.Format == "parquet" }
+
+// Extension is the ending of the files' names: .parquet, .csv, ...
+func (o ParquetOptions) Extension() string {
+	if o.parquet() {
+		return ".parquet"
+	}
+	return "." + o.Format
 }
 
 // DefaultRowGroupRows is the rows of a row group unless asked otherwise.
@@ -135,6 +167,28 @@ func (o ParquetOptions) Validate() error {
 			return fmt.Errorf("partition_by DATE(%s): the column is %s, not a timestamp", p.Column, t)
 		case t.Kind == lake.KindVector || t.Kind == lake.KindArray || t.Kind == lake.KindJSONB:
 			return fmt.Errorf("partition_by %s: a %s column cannot name a folder", p.Column, t)
+		}
+	}
+	if !o.parquet() {
+		f, err := format.Lookup(o.Format)
+		if err != nil {
+			return err
+		}
+		if f.NewWriter == nil {
+			return fmt.Errorf("format %s is read, not written", f.Name)
+		}
+		raw, err := o.formatOptions()
+		if err != nil {
+			return err
+		}
+		if _, err := f.Bind(raw); err != nil {
+			return err
+		}
+		if o.Index != nil {
+			return fmt.Errorf("vector_index: AILK sections live in Parquet files, not in %s", f.Name)
+		}
+		if o.Compression != "" || o.RowGroupRows != 0 || o.VectorLayout != "" {
+			return fmt.Errorf("compression, row_group_size and vector_format apply to Parquet files, not to %s", f.Name)
 		}
 	}
 	if o.Index != nil {
@@ -387,7 +441,7 @@ func (sr *fileSeries) write(p pendingRows) error {
 	if sr.cur == nil {
 		key := fn.Opt.File
 		if key == "" {
-			key = path.Join(sr.part, fmt.Sprintf("part-%05d-%04d.parquet", sr.rng, sr.seq))
+			key = path.Join(sr.part, fmt.Sprintf("part-%05d-%04d%s", sr.rng, sr.seq, fn.Opt.Extension()))
 		}
 		f, err := fn.open(sr.ctx, key, sr.part, sr.rng, sr.seq)
 		if err != nil {
@@ -406,7 +460,7 @@ func (sr *fileSeries) write(p pendingRows) error {
 	// input, so the same input still gives the same files.
 	for lo := p.lo; lo < p.hi; {
 		step := min(p.hi-lo, firstStep)
-		if size := sr.cur.w.Size(); sr.cur.rows > 0 && size > 0 {
+		if size := sr.cur.size(); sr.cur.rows > 0 && size > 0 {
 			perRow := max(size/sr.cur.rows, 1)
 			step = min(p.hi-lo, max(int((limit-size)/perRow), 1))
 		}
@@ -414,7 +468,7 @@ func (sr *fileSeries) write(p pendingRows) error {
 			return err
 		}
 		lo += step
-		if sr.cur.w.Size() >= limit {
+		if sr.cur.size() >= limit {
 			if err := sr.closeFile(); err != nil {
 				return err
 			}
@@ -502,6 +556,7 @@ type parquetFile struct {
 	labels  [][]uint64
 	build   ailk.Options
 	aborted bool
+	other   format.Writer // a format other than Parquet: its writer
 }
 
 type hashCount struct {
@@ -521,6 +576,9 @@ func (h *hashCount) Write(p []byte) (int, error) {
 }
 
 func (fn *writeParquetFn) open(ctx context.Context, key, part string, rng, seq int) (*parquetFile, error) {
+	if !fn.Opt.parquet() {
+		return fn.openOther(ctx, key, part, rng, seq)
+	}
 	schema, err := parquetSchema(fn.columns, fn.Opt.VectorLayout)
 	if err != nil {
 		return nil, err
@@ -580,9 +638,62 @@ func (fn *writeParquetFn) open(ctx context.Context, key, part string, rng, seq i
 // schema (JSON), which a later import may consult.
 const SchemaMetaKey = "lakelink.schema"
 
+// openOther starts a file of another format than Parquet: its writer
+// streams into the bucket.
+func (fn *writeParquetFn) openOther(ctx context.Context, key, part string, rng, seq int) (*parquetFile, error) {
+	fm, err := format.Lookup(fn.Opt.Format)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := fn.Opt.formatOptions()
+	if err != nil {
+		return nil, err
+	}
+	settings, err := fm.Bind(raw)
+	if err != nil {
+		return nil, err
+	}
+	f := &parquetFile{key: key, part: part, rng: rng, seq: seq, bucket: fn.bucket, prefix: fn.Opt.Prefix}
+	full := path.Join(fn.Opt.Prefix, key)
+	if f.out, err = fn.bucket.NewWriter(ctx, full, nil); err != nil {
+		return nil, fmt.Errorf("export %s: %w", full, err)
+	}
+	f.hash = hashCount{w: f.out, h: sha256.New()}
+	if f.other, err = fm.NewWriter(&f.hash, lake.Schema{Columns: fn.columns}, settings); err != nil {
+		f.out.Close()
+		return nil, fmt.Errorf("export %s: %w", full, err)
+	}
+	return f, nil
+}
+
+// size is the bytes written to the file so far.
+func (f *parquetFile) size() int64 {
+	if f.other != nil {
+		return f.hash.n
+	}
+	return f.w.Size()
+}
+
 // encode appends rows to the Parquet writer. Rows share one backing array
 // per batch, which the writer copies from.
 func (f *parquetFile) encode(rec arrow.RecordBatch, cols []int, lo, hi int) error {
+	if f.other != nil {
+		arrs := make([]arrow.Array, len(cols))
+		fields := make([]arrow.Field, len(cols))
+		for k, c := range cols {
+			arrs[k] = rec.Column(c)
+			fields[k] = rec.Schema().Field(c)
+		}
+		proj := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, rec.NumRows())
+		defer proj.Release()
+		part := proj.NewSlice(int64(lo), int64(hi))
+		defer part.Release()
+		if err := f.other.Write(lake.Batch{Record: part}); err != nil {
+			return fmt.Errorf("export %s: %w", f.key, err)
+		}
+		f.rows += int64(hi - lo)
+		return nil
+	}
 	f.buf = f.buf[:0]
 	f.arena = f.arena[:0]
 	if f.rowValues > 0 {
@@ -629,6 +740,17 @@ func (f *parquetFile) encode(rec arrow.RecordBatch, cols []int, lo, hi int) erro
 func (f *parquetFile) close(ctx context.Context) (WrittenFile, error) {
 	full := path.Join(f.prefix, f.key)
 	wf := WrittenFile{Key: f.key, Partition: f.part, Rows: f.rows, Range: f.rng, Seq: f.seq}
+	if f.other != nil {
+		if err := f.other.Close(); err != nil {
+			f.out.Close()
+			return wf, fmt.Errorf("export %s: %w", full, err)
+		}
+		if err := f.out.Close(); err != nil {
+			return wf, fmt.Errorf("export %s: %w", full, err)
+		}
+		wf.Bytes, wf.SHA256 = f.hash.n, hex.EncodeToString(f.hash.h.Sum(nil))
+		return wf, nil
+	}
 	if err := f.w.Close(); err != nil {
 		f.abort()
 		return wf, fmt.Errorf("export %s: %w", full, err)

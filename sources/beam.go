@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/lakelink/lakelink/format"
 	_ "github.com/lakelink/lakelink/internal/beamlake"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
@@ -21,8 +23,12 @@ import (
 	"github.com/lakelink/lakelink/progress"
 )
 
-// ReadOptions say what ReadParquet reads.
+// ReadOptions say what Read reads.
 type ReadOptions struct {
+	// Format names the registered format of the objects ("" is parquet),
+	// and FormatOptions are its WITH options, as given.
+	Format        string         `json:"format,omitempty"`
+	FormatOptions map[string]any `json:"format_options,omitempty"`
 	// Job names the import; readers of one job share a per-process limit.
 	Job      string             `json:"job"`
 	Patterns []objstore.Pattern `json:"patterns"`
@@ -54,44 +60,48 @@ type ObjectRef struct {
 	Partitions []objstore.PartitionValue `json:"partitions,omitempty"`
 }
 
-// Split is one unit of reading: one row group of one object. An import
-// fans out over splits, so a large file is read by many workers and never
-// held in memory whole.
-type Split struct {
-	Object      objstore.Object `json:"object"`
-	ObjectIndex int             `json:"object_index"`
-	RowGroup    int             `json:"row_group"`
-	Columns     []string        `json:"columns"` // columns read from the file
-	BatchRows   int             `json:"batch_rows"`
-	Bytes       int64           `json:"bytes"` // the row group's compressed size
-	Rows        int64           `json:"rows"`  // and its rows
-	// Partitions are appended to every batch as constant columns.
-	Partitions []objstore.PartitionValue `json:"partitions,omitempty"`
-}
+// Split is one unit of reading: a row group of a Parquet object, or a
+// whole object of a text format (format.Split).
+type Split = format.Split
 
-// ReadParquet lists the patterns and reads the matching objects into
-// batches. It is the source of every import pipeline:
+// Read lists the patterns and reads the matching objects, of the format
+// opt.Format names, into batches. It is the source of every import
+// pipeline:
 //
-//	batches, stats := sources.ReadParquet(s, opt)
+//	batches, stats := sources.Read(s, opt)
 //
-// Listing, footers and row groups are three stages with a reshuffle
-// between each, so that a runner can spread objects and row groups over
-// its workers; only one listing page is in memory at a time. stats holds
-// one ReadStats per object.
-func ReadParquet(s beam.Scope, opt ReadOptions) (batches, stats beam.PCollection) {
-	s = s.Scope("sources.ReadParquet")
+// Listing, planning (Parquet footers: one split per row group the filter
+// keeps) and reading are three stages with a reshuffle between each, so
+// that a runner can spread objects and splits over its workers; only one
+// listing page is in memory at a time. Listing, Hive partitions and the
+// filter work the same for every format. rejected holds the records the
+// format could not make rows of (lake.ErrorBatch, dead letters as the
+// mapping's are); stats holds one ReadStats per object.
+func Read(s beam.Scope, opt ReadOptions) (batches, rejected, stats beam.PCollection) {
+	s = s.Scope("sources.Read")
 	sp := newSpec(opt)
 	objects := beam.ParDo(s, &listFn{spec: sp}, beam.Impulse(s))
 	splits, stats := beam.ParDo2(s, &splitFn{spec: sp}, beam.Reshuffle(s, objects))
-	return beam.ParDo(s, &readFn{spec: sp}, beam.Reshuffle(s, splits)), stats
+	batches, rejected = beam.ParDo2(s, &readFn{spec: sp}, beam.Reshuffle(s, splits))
+	return batches, rejected, stats
+}
+
+// ReadParquet is Read of Parquet objects, which reject no record: a bad
+// value is found by the mapping (transforms.MapColumns).
+func ReadParquet(s beam.Scope, opt ReadOptions) (batches, stats beam.PCollection) {
+	opt.Format = "parquet"
+	batches, _, stats = Read(s, opt)
+	return batches, stats
 }
 
 // spec carries ReadOptions to the DoFns as JSON text: Beam's type
 // registry walks a DoFn's fields and cannot describe the recursive
 // filter.Expr.
 type spec struct {
-	Options string `json:"options"`
-	opt     ReadOptions
+	Options  string `json:"options"`
+	opt      ReadOptions
+	format   format.Format
+	settings format.Settings
 }
 
 func newSpec(opt ReadOptions) spec {
@@ -104,10 +114,17 @@ func (s *spec) Setup() error {
 	// Decode into fresh options: on the direct runner s.opt shares its
 	// slices with the launcher's copy, which the launcher still reads.
 	var opt ReadOptions
-	if err := json.Unmarshal([]byte(s.Options), &opt); err != nil {
+	var err error
+	if err = json.Unmarshal([]byte(s.Options), &opt); err != nil {
 		return fmt.Errorf("sources: bad read options: %w", err)
 	}
 	s.opt = opt
+	if s.format, err = format.Lookup(cmp.Or(opt.Format, "parquet")); err != nil {
+		return err
+	}
+	if s.settings, err = s.format.Bind(opt.FormatOptions); err != nil {
+		return err
+	}
 	if s.opt.Filter != nil {
 		if err := s.opt.Filter.Validate(); err != nil {
 			return err
@@ -227,43 +244,16 @@ func (fn *splitFn) FinishBundle(ctx context.Context, _ func(Split), _ func(objst
 }
 
 func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(Split), stats func(objstore.ReadStats)) error {
-	f, err := OpenParquet(ctx, ref.Object)
+	splits, st, err := fn.format.Plan(ctx, ref.Object, format.PlanRequest{ObjectIndex: ref.Index, Columns: fn.opt.Columns,
+		BatchRows: fn.opt.BatchRows, Filter: fn.opt.Filter, Partitions: ref.Partitions, Settings: fn.settings})
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if _, err := f.Select(fn.opt.Columns); err != nil {
-		return err
-	}
-	st := objstore.ReadStats{Index: ref.Index, Object: f.Object.Name, Version: f.Version, Objects: 1, Bytes: f.Object.Size}
-	var keep []int
-	var sizes []int64
-	for rg := 0; rg < f.NumRowGroups(); rg++ {
-		if fn.opt.Filter != nil && !fn.opt.Filter.MayMatch(func(col string) (filter.Range, bool) {
-			for _, p := range ref.Partitions {
-				if p.Name == col {
-					v, err := p.Typed()
-					fv, ok := filterValue(v)
-					if err != nil || !ok {
-						return filter.Range{AllNull: err == nil}, err == nil
-					}
-					return filter.Range{Min: fv, Max: fv}, true
-				}
-			}
-			return f.RowGroupRange(rg, col)
-		}) {
-			st.RowGroupsPruned++
-			continue
-		}
-		keep = append(keep, rg)
-		sizes = append(sizes, f.RowGroupBytes(rg))
-	}
-	st.RowGroups = int64(len(keep))
 	// Registered before any split is emitted: a fused reader may finish
 	// one before this returns.
-	progress.For(fn.opt.Job).Planned(ref.Index, f.Object.Size, sizes)
-	for i, rg := range keep {
-		emit(Split{Object: f.Object, ObjectIndex: ref.Index, RowGroup: rg, Columns: fn.opt.Columns, BatchRows: fn.opt.BatchRows, Bytes: sizes[i], Rows: f.RowGroupRows(rg), Partitions: ref.Partitions})
+	planned(fn.opt.Job, ref.Index, ref.Object.Size, splits)
+	for _, sp := range splits {
+		emit(sp)
 	}
 	stats(st)
 	return nil
@@ -277,7 +267,7 @@ func (fn *splitFn) ProcessElement(ctx context.Context, ref ObjectRef, emit func(
 type readFn struct {
 	spec
 	rowFilter *filter.Expr // Filter, when it names file columns
-	results   chan lake.Batch
+	results   chan readItem
 	readers   sync.WaitGroup
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -319,9 +309,24 @@ func (fn *readFn) slots() chan struct{} {
 	return ch.(chan struct{})
 }
 
-func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.Batch)) error {
+// readItem is what a reader goroutine hands the emitting one: a batch, or
+// a record the format rejected.
+type readItem struct {
+	batch    lake.Batch
+	rejected *lake.ErrorBatch
+}
+
+func (it readItem) out(emit func(lake.Batch), reject func(lake.ErrorBatch)) {
+	if it.rejected != nil {
+		reject(*it.rejected)
+	} else {
+		emit(it.batch)
+	}
+}
+
+func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.Batch), reject func(lake.ErrorBatch)) error {
 	if fn.results == nil {
-		fn.results = make(chan lake.Batch, max(fn.opt.Workers, 1))
+		fn.results = make(chan readItem, max(fn.opt.Workers, 1))
 		fn.ctx, fn.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	}
 	slots := fn.slots()
@@ -332,8 +337,8 @@ func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.B
 		select {
 		case slots <- struct{}{}:
 			acquired = true
-		case b := <-fn.results:
-			emit(b)
+		case it := <-fn.results:
+			it.out(emit, reject)
 		}
 	}
 	fn.readers.Add(1)
@@ -354,15 +359,15 @@ func (fn *readFn) ProcessElement(ctx context.Context, sp Split, emit func(lake.B
 	}()
 	for {
 		select {
-		case b := <-fn.results:
-			emit(b)
+		case it := <-fn.results:
+			it.out(emit, reject)
 		default:
 			return fn.firstErr()
 		}
 	}
 }
 
-func (fn *readFn) FinishBundle(ctx context.Context, emit func(lake.Batch)) error {
+func (fn *readFn) FinishBundle(ctx context.Context, emit func(lake.Batch), reject func(lake.ErrorBatch)) error {
 	if fn.results == nil {
 		return nil
 	}
@@ -370,14 +375,14 @@ func (fn *readFn) FinishBundle(ctx context.Context, emit func(lake.Batch)) error
 	go func() { fn.readers.Wait(); close(done) }()
 	for finished := false; !finished; {
 		select {
-		case b := <-fn.results:
-			emit(b)
+		case it := <-fn.results:
+			it.out(emit, reject)
 		case <-done:
 			finished = true
 		}
 	}
 	for len(fn.results) > 0 {
-		emit(<-fn.results)
+		(<-fn.results).out(emit, reject)
 	}
 	err := fn.firstErr()
 	fn.cancel()
@@ -392,25 +397,25 @@ func (fn *readFn) FinishBundle(ctx context.Context, emit func(lake.Batch)) error
 // and counts into the job's progress the share of the row group's bytes
 // that each batch's rows stand for; it returns the bytes so counted.
 func (fn *readFn) read(sp Split) (counted int64, err error) {
-	f, err := OpenParquet(fn.ctx, sp.Object)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	cols, err := f.Select(sp.Columns)
-	if err != nil {
-		return 0, err
-	}
 	counts := progress.For(fn.opt.Job)
 	send := func(b lake.Batch) error {
 		select {
-		case fn.results <- b:
+		case fn.results <- readItem{batch: b}:
 			return nil
 		case <-fn.ctx.Done():
 			return fn.ctx.Err()
 		}
 	}
-	err = f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, func(b lake.Batch) error {
+	reject := func(e lake.RowError) error {
+		eb := lake.ErrorBatch{Origin: lake.Origin{Object: e.Object, ObjectIndex: sp.ObjectIndex, RowGroup: e.RowGroup, FirstRow: e.Row}, Errors: []lake.RowError{e}}
+		select {
+		case fn.results <- readItem{rejected: &eb}:
+			return nil
+		case <-fn.ctx.Done():
+			return fn.ctx.Err()
+		}
+	}
+	err = fn.format.Read(fn.ctx, sp, fn.settings, func(b lake.Batch) error {
 		if sp.Rows > 0 {
 			share := sp.Bytes * int64(b.Rows()) / sp.Rows
 			counts.BytesRead.Add(share)
@@ -439,7 +444,7 @@ func (fn *readFn) read(sp Split) (counted int64, err error) {
 			}
 		}
 		return nil
-	})
+	}, reject)
 	return counted, err
 }
 
@@ -470,7 +475,7 @@ func init() {
 	}
 	register.DoFn3x1[context.Context, []byte, func(ObjectRef), error](&listFn{})
 	register.DoFn4x1[context.Context, ObjectRef, func(Split), func(objstore.ReadStats), error](&splitFn{})
-	register.DoFn3x1[context.Context, Split, func(lake.Batch), error](&readFn{})
+	register.DoFn4x1[context.Context, Split, func(lake.Batch), func(lake.ErrorBatch), error](&readFn{})
 	// Ranges hold byte slices, which Beam's schema inference loops on.
 	beam.RegisterCoder(reflect.TypeOf(SnapshotRange{}), encodeJSON[SnapshotRange], decodeJSON[SnapshotRange])
 	register.DoFn3x1[context.Context, SnapshotRange, func(lake.Batch), error](&snapshotFn{})
@@ -478,4 +483,5 @@ func init() {
 	register.Emitter1[Split]()
 	register.Emitter1[objstore.ReadStats]()
 	register.Emitter1[lake.Batch]()
+	register.Emitter1[lake.ErrorBatch]()
 }

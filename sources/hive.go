@@ -2,7 +2,6 @@ package sources
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,11 +39,3 @@ func withPartitions(rec arrow.RecordBatch, parts []objstore.PartitionValue) (arr
 	}
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(n)), nil
 }
-
-// opened counts the objects this process has opened for reading.
-var opened atomic.Int64
-
-// ObjectsOpened is the number of objects this process has opened for
-// reading (footers and row groups alike): a figure for progress reports,
-// and how tests show that pruned objects are never touched.
-func ObjectsOpened() int64 { return opened.Load() }

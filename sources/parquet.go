@@ -51,7 +51,7 @@ func (f *File) Lookup(key string) (string, bool) { return f.pf.Lookup(key) }
 // OpenParquet opens an object and reads its footer. A missing object, a
 // file that is not Parquet or whose footer is damaged is an error naming it.
 func OpenParquet(ctx context.Context, obj objstore.Object) (f *File, err error) {
-	opened.Add(1)
+	objstore.NoteOpened()
 	var ra io.ReaderAt
 	var closeFn func() error
 	var version string

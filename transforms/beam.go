@@ -10,12 +10,8 @@ import (
 	"github.com/lakelink/lakelink/lake"
 )
 
-// ErrorBatch is the dead-letter output of one input batch: the rows it
-// rejected, in input order.
-type ErrorBatch struct {
-	Origin lake.Origin     `json:"origin"`
-	Errors []lake.RowError `json:"errors"`
-}
+// ErrorBatch is the dead-letter output of one input batch (lake.ErrorBatch).
+type ErrorBatch = lake.ErrorBatch
 
 // MapColumns applies a mapping to every batch. It returns the mapped batches
 // and the dead-letter collection of ErrorBatch.

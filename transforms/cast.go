@@ -44,7 +44,8 @@ func CanCast(from, to lake.Type) bool {
 			from.Kind == lake.KindArray && from.ElemType().IsNumeric()
 	case lake.KindArray:
 		return from.Kind == lake.KindArray && CanCast(from.ElemType(), to.ElemType()) ||
-			from.Kind == lake.KindVector && to.ElemType().IsNumeric()
+			from.Kind == lake.KindVector && to.ElemType().IsNumeric() ||
+			from.Kind == lake.KindText && CanCast(lake.Text, to.ElemType())
 	}
 	return false
 }
@@ -294,7 +295,23 @@ func convert(v any, from, to lake.Type) (any, error) {
 				}
 				out[i] = float32(f)
 			}
-		case string: // FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY: little-endian float32s
+		case string:
+			// Text as pgvector and JSON write it, [0.1, 0.2] (CSV, NDJSON);
+			// else FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY: little-endian
+			// float32s (binary that reads as such a list is not met).
+			if t := strings.TrimSpace(x); strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+				var xs []float64
+				if err := json.Unmarshal([]byte(t), &xs); err == nil {
+					out = make([]float32, len(xs))
+					for i, f := range xs {
+						out[i] = float32(f)
+						if math.IsNaN(f) || math.IsInf(float64(out[i]), 0) {
+							return nil, fmt.Errorf("vector value %d (%g) is not a finite float32", i, f)
+						}
+					}
+					break
+				}
+			}
 			if len(x)%4 != 0 {
 				return nil, fmt.Errorf("binary vector of %d bytes is not a whole number of float32s", len(x))
 			}
@@ -309,6 +326,7 @@ func convert(v any, from, to lake.Type) (any, error) {
 		return out, nil
 	case lake.KindArray:
 		var in []any
+		var ef lake.Type
 		switch x := v.(type) {
 		case []any:
 			in = x
@@ -316,15 +334,25 @@ func convert(v any, from, to lake.Type) (any, error) {
 			for _, f := range x {
 				in = append(in, f)
 			}
+		case string: // a JSON array, as CSV and NDJSON write one: ["a", null]
+			var err error
+			if in, err = jsonArray(x); err != nil {
+				return nil, err
+			}
+			ef = lake.Text
 		}
 		out := make([]any, len(in))
-		var ef lake.Type
-		if from.Kind == lake.KindArray {
+		switch {
+		case ef.Kind == lake.KindText:
+		case from.Kind == lake.KindArray:
 			ef = from.ElemType()
-		} else {
+		default:
 			ef = lake.Real
 		}
 		for i, e := range in {
+			if e == nil {
+				continue // a NULL element
+			}
 			c, err := convert(e, ef, to.ElemType())
 			if err != nil {
 				return nil, fmt.Errorf("element %d: %w", i, err)
@@ -334,6 +362,32 @@ func convert(v any, from, to lake.Type) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("cannot cast %s to %s", from, to)
+}
+
+// jsonArray reads a JSON array of scalars as text values (numbers and
+// booleans as written, strings unquoted, null as nil).
+func jsonArray(s string) ([]any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var raw []any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("not a JSON array: %q", lake.Truncate(s))
+	}
+	out := make([]any, len(raw))
+	for i, e := range raw {
+		switch x := e.(type) {
+		case nil:
+		case string:
+			out[i] = x
+		case json.Number:
+			out[i] = x.String()
+		case bool:
+			out[i] = strconv.FormatBool(x)
+		default:
+			return nil, fmt.Errorf("element %d is not a scalar: %q", i, lake.Truncate(s))
+		}
+	}
+	return out, nil
 }
 
 func toInt(v any) (int64, error) {

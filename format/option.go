@@ -1,0 +1,176 @@
+package format
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind is the type of an option's value.
+type Kind uint8
+
+const (
+	String Kind = iota // any text
+	Char               // one character (a delimiter, a quote)
+	Bool               // true or false
+	Int                // a whole number
+)
+
+func (k Kind) String() string {
+	return [...]string{"text", "one character", "true or false", "a whole number"}[k]
+}
+
+// Option declares one WITH option: its name, type, default, limits and
+// help. The declaration is the only place an option is described: it
+// validates values (Bind), suggests names for typos, and documents the
+// option (Table).
+type Option struct {
+	Name    string
+	Kind    Kind
+	Default any      // a string, bool or int64, of Kind
+	Min     int64    // Int: the least value
+	Max     int64    // Int: the largest value (0: no limit)
+	OneOf   []string // String: the values it takes (nil: any)
+	Help    string   // one line, for help and docs
+}
+
+func (o Option) check() error {
+	if o.Name == "" || o.Help == "" {
+		return fmt.Errorf("an option needs a name and help: %+v", o)
+	}
+	if _, err := o.value(o.Default); err != nil {
+		return fmt.Errorf("option %s: its default: %w", o.Name, err)
+	}
+	return nil
+}
+
+// value checks v (as the parser gives it: string, int64, bool) against
+// the declaration and returns it as the option's kind.
+func (o Option) value(v any) (any, error) {
+	switch o.Kind {
+	case String, Char:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s takes %s", o.Name, o.Kind)
+		}
+		if o.Kind == Char && utf8.RuneCountInString(s) != 1 {
+			return nil, fmt.Errorf("%s takes one character, not %q", o.Name, s)
+		}
+		if o.OneOf != nil && !slices.Contains(o.OneOf, strings.ToLower(s)) {
+			return nil, fmt.Errorf("%s takes %s, not %q", o.Name, strings.Join(o.OneOf, ", "), s)
+		}
+		if o.OneOf != nil {
+			s = strings.ToLower(s)
+		}
+		return s, nil
+	case Bool:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("%s takes true or false", o.Name)
+		}
+		return b, nil
+	case Int:
+		var n int64
+		switch x := v.(type) {
+		case int64:
+			n = x
+		case int:
+			n = int64(x)
+		case float64: // decoded from JSON, as options reach workers
+			if x != float64(int64(x)) {
+				return nil, fmt.Errorf("%s takes a whole number", o.Name)
+			}
+			n = int64(x)
+		case string:
+			var err error
+			if n, err = strconv.ParseInt(x, 10, 64); err != nil {
+				return nil, fmt.Errorf("%s takes a whole number", o.Name)
+			}
+		default:
+			return nil, fmt.Errorf("%s takes a whole number", o.Name)
+		}
+		if n < o.Min || o.Max > 0 && n > o.Max {
+			if o.Max > 0 {
+				return nil, fmt.Errorf("%s must be between %d and %d", o.Name, o.Min, o.Max)
+			}
+			return nil, fmt.Errorf("%s must be at least %d", o.Name, o.Min)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("%s: unknown kind", o.Name)
+}
+
+// Settings are a format's options as bound: every declared option, given
+// or by default.
+type Settings map[string]any
+
+// String returns a String or Char option's value.
+func (s Settings) String(name string) string { v, _ := s[name].(string); return v }
+
+// Bool returns a Bool option's value.
+func (s Settings) Bool(name string) bool { v, _ := s[name].(bool); return v }
+
+// Int returns an Int option's value.
+func (s Settings) Int(name string) int64 { v, _ := s[name].(int64); return v }
+
+// Bind checks raw option values (name → value as parsed) against the
+// format's declarations and fills in defaults. An option the format does
+// not declare is an error that names the nearest one it does.
+func (f Format) Bind(raw map[string]any) (Settings, error) {
+	s := Settings{}
+	for _, o := range f.Options {
+		s[o.Name] = o.Default
+	}
+	names := make([]string, 0, len(raw))
+	for k := range raw {
+		names = append(names, k)
+	}
+	slices.Sort(names) // the first bad one, always the same
+	for _, k := range names {
+		i := slices.IndexFunc(f.Options, func(o Option) bool { return o.Name == k })
+		if i < 0 {
+			known := make([]string, len(f.Options))
+			for j, o := range f.Options {
+				known[j] = o.Name
+			}
+			return nil, fmt.Errorf("format %s takes no option %s (it takes %s)", f.Name, k, orNone(known))
+		}
+		v, err := f.Options[i].value(raw[k])
+		if err != nil {
+			return nil, err
+		}
+		s[k] = v
+	}
+	return s, nil
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// Table prints the options of every format as a Markdown table: what
+// docs/formats.md shows (a test keeps the two equal).
+func Table() string {
+	var b strings.Builder
+	b.WriteString("| format | option | type | default | what it does |\n|---|---|---|---|---|\n")
+	for _, n := range Names() {
+		f, _ := Lookup(n)
+		for _, o := range f.Options {
+			def := fmt.Sprint(o.Default)
+			if s, ok := o.Default.(string); ok {
+				def = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+			}
+			kind := o.Kind.String()
+			if o.OneOf != nil {
+				kind = strings.Join(o.OneOf, ", ")
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", n, o.Name, kind, def, o.Help)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,149 @@
+package format
+
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lakelink/lakelink/lake"
+)
+
+// Text formats (CSV, NDJSON) read every column as TEXT and suggest the
+// types a new table should take from what the values look like; the
+// mapping's casts then convert the text, and a value that does not
+// convert is a row error naming its line and column. Their batches
+// number rows by line (lake.Origin.RowGroup < 0).
+
+// TextBatcher collects text records into batches of TEXT columns whose
+// rows sit on consecutive lines, and hands each full batch to emit.
+type TextBatcher struct {
+	Object      string
+	ObjectIndex int
+	Columns     []string // the columns a batch holds, in order
+	BatchRows   int
+	Emit        func(lake.Batch) error
+
+	builders []*array.StringBuilder
+	first    int64 // line of the batch's first row
+	next     int64 // the line a row must be on to join the batch
+	rows     int
+}
+
+// Add appends a record that sits on line; values[i] is column i's value,
+// nil for NULL. A record that does not sit on the line after the last
+// one starts a new batch.
+func (t *TextBatcher) Add(line int64, values []*string) error {
+	if t.rows > 0 && (line != t.next || t.rows >= max(t.BatchRows, 1)) {
+		if err := t.Flush(); err != nil {
+			return err
+		}
+	}
+	if t.builders == nil {
+		t.builders = make([]*array.StringBuilder, len(t.Columns))
+		for i := range t.builders {
+			t.builders[i] = array.NewStringBuilder(memory.DefaultAllocator)
+		}
+	}
+	if t.rows == 0 {
+		t.first = line
+	}
+	for i, b := range t.builders {
+		if v := values[i]; v != nil {
+			b.Append(*v)
+		} else {
+			b.AppendNull()
+		}
+	}
+	t.rows++
+	t.next = line + 1
+	return nil
+}
+
+// Flush emits the rows collected so far as one batch.
+func (t *TextBatcher) Flush() error {
+	if t.rows == 0 {
+		return nil
+	}
+	fields := make([]arrow.Field, len(t.Columns))
+	cols := make([]arrow.Array, len(t.Columns))
+	for i, name := range t.Columns {
+		fields[i] = lake.Column{Name: name, Type: lake.Text}.Field()
+		cols[i] = t.builders[i].NewArray()
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(t.rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	t.rows = 0
+	return t.Emit(lake.Batch{Origin: lake.Origin{Object: t.Object, ObjectIndex: t.ObjectIndex, RowGroup: -1, FirstRow: t.first}, Record: rec})
+}
+
+var (
+	intText  = regexp.MustCompile(`^[-+]?[0-9]+$`)
+	dateText = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	timeText = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}`)
+	uuidText = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// Suggest is the type that every one of values (NULLs left out) can be
+// read as: BIGINT, DOUBLE PRECISION, BOOLEAN, DATE, TIMESTAMP, UUID,
+// JSONB for JSON objects, VECTOR(n) for JSON arrays of n numbers, else
+// TEXT (also when all are NULL).
+func Suggest(values []string) lake.Type {
+	if len(values) == 0 {
+		return lake.Text
+	}
+	all := func(ok func(string) bool) bool {
+		for _, v := range values {
+			if !ok(v) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case all(func(v string) bool {
+		_, err := strconv.ParseInt(v, 10, 64)
+		return err == nil && intText.MatchString(v)
+	}):
+		return lake.BigInt
+	case all(func(v string) bool {
+		_, err := strconv.ParseFloat(v, 64)
+		return err == nil && !strings.ContainsAny(v, "xXnN_")
+	}):
+		return lake.Double
+	case all(func(v string) bool { return strings.EqualFold(v, "true") || strings.EqualFold(v, "false") }):
+		return lake.Boolean
+	case all(func(v string) bool { _, err := lake.ParseTime(v); return err == nil && dateText.MatchString(v) }):
+		return lake.Date
+	case all(func(v string) bool {
+		_, err := lake.ParseTime(v)
+		return err == nil && (timeText.MatchString(v) || dateText.MatchString(v))
+	}):
+		return lake.Timestamp // dates among times: a midnight written as its day
+	case all(uuidText.MatchString):
+		return lake.UUID
+	case all(func(v string) bool { return strings.HasPrefix(strings.TrimSpace(v), "{") && json.Valid([]byte(v)) }):
+		return lake.JSONB
+	}
+	dim := -1
+	if all(func(v string) bool {
+		if !strings.HasPrefix(strings.TrimSpace(v), "[") {
+			return false
+		}
+		var xs []float64
+		if json.Unmarshal([]byte(v), &xs) != nil || len(xs) == 0 || dim >= 0 && len(xs) != dim {
+			return false
+		}
+		dim = len(xs)
+		return true
+	}) {
+		return lake.Vector(dim)
+	}
+	return lake.Text
+}
