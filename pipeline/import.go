@@ -540,17 +540,49 @@ func importFormat(im Import, first objstore.Object) (format.Format, format.Setti
 	return f, settings, err
 }
 
-// Build adds the import's transforms to a pipeline scope: read, map, stage.
+// Build adds the import's transforms to a pipeline scope: read, map,
+// stage. A program that adds steps of its own calls the three parts
+// itself (RunComposed).
 func (p *Plan) Build(s beam.Scope) {
-	batches, rejected, stats := sources.Read(s, p.Read)
-	mapped, dead := transforms.MapColumns(s, p.Mapping, batches)
+	batches, rejected, stats := p.Source(s)
+	mapped, dead := p.Map(s, batches)
+	p.Sink(s, mapped, stats, rejected, dead)
+}
+
+// Source reads the import's objects: batches of the source columns, the
+// records the format rejected, and per-object read statistics.
+func (p *Plan) Source(s beam.Scope) (batches, rejected, stats beam.PCollection) {
+	return sources.Read(s, p.Read)
+}
+
+// Map turns source batches into batches of the table's schema; rows that
+// do not convert go to deadLetters (lake.ErrorBatch).
+func (p *Plan) Map(s beam.Scope, batches beam.PCollection) (mapped, deadLetters beam.PCollection) {
+	return transforms.MapColumns(s, p.Mapping, batches)
+}
+
+// Sink stages batches of the table's schema (with the workers' index
+// parts) for the commit, with the read statistics and any number of
+// dead-letter collections, which become the job's error rows.
+func (p *Plan) Sink(s beam.Scope, batches, stats beam.PCollection, deadLetters ...beam.PCollection) {
+	dead := beam.Flatten(s, deadLetters...)
 	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold,
-		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit, Seal: p.Seal}, mapped, beam.Flatten(s, rejected, dead), stats)
+		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit, Seal: p.Seal}, batches, dead, stats)
 }
 
 // RunImport plans, runs and commits an import. A failed import commits
 // nothing.
 func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Options) (ImportResult, error) {
+	return RunComposed(ctx, st, im, ro, nil)
+}
+
+// RunComposed is RunImport with a pipeline the caller builds: build gets
+// the root scope and the plan, and wires p.Source, p.Map and p.Sink with
+// steps of its own between them (nil: p.Build). Everything else is as for
+// COPY: the job record and its progress, the memory limit, the workers'
+// index parts, and the one commit with graph checks and the error table.
+// The batches given to p.Sink must have the table's schema (p.Schema).
+func RunComposed(ctx context.Context, st *store.Store, im Import, ro runners.Options, build func(s beam.Scope, p *Plan)) (ImportResult, error) {
 	started := time.Now().UTC()
 	if err := checkMemory(im.Options); err != nil {
 		return ImportResult{}, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
@@ -578,7 +610,11 @@ func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Optio
 		go func() { _ = sources.CountInputs(countCtx, p.Read) }()
 		planned := time.Now()
 		bp, s := beam.NewPipelineWithRoot()
-		p.Build(s)
+		if build == nil {
+			p.Build(s)
+		} else {
+			build(s, p)
+		}
 		if err := runners.Execute(ctx, bp, ro); err != nil {
 			if ctx.Err() != nil {
 				// The runner's own error may only say that it stopped.

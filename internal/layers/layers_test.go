@@ -33,7 +33,7 @@ var layers = []struct {
 	{"sinks: staging and the commit", []string{"sinks"}},
 	{"the engine: sessions, planning, history", []string{"pipeline"}},
 	{"programs, examples, benchmarks and test kits", []string{
-		"cmd/lakelink", "examples/pipelines/deezer", "examples/pipelines/quickstart", "examples/readme", "bench",
+		"cmd/lakelink", "examples/pipelines/deezer", "examples/pipelines/quickstart", "examples/pipelines/compose", "examples/readme", "bench",
 		"testing/conformance", "internal/layers"}},
 }
 
