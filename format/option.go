@@ -174,3 +174,25 @@ func Table() string {
 	}
 	return b.String()
 }
+
+// Help lists the options of every format as plain text, for a command's
+// help: a line a format, then one an option.
+func Help() string {
+	var b strings.Builder
+	for _, n := range Names() {
+		f, _ := Lookup(n)
+		if len(f.Options) == 0 {
+			fmt.Fprintf(&b, "  %s: no options\n", n)
+			continue
+		}
+		fmt.Fprintf(&b, "  %s:\n", n)
+		for _, o := range f.Options {
+			def := fmt.Sprint(o.Default)
+			if s, ok := o.Default.(string); ok {
+				def = "'" + s + "'"
+			}
+			fmt.Fprintf(&b, "    %-17s %s (default %s)\n", o.Name, o.Help, def)
+		}
+	}
+	return b.String()
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	formats "github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
@@ -178,7 +179,16 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	sqlCmd := &cobra.Command{
 		Use:   "sql [-f FILE | 'STATEMENTS']",
 		Short: "Run statements: CREATE/ALTER/DROP TABLE, CREATE/DROP GRAPH, CREATE/DROP INDEX, COPY, SELECT, SET",
-		Args:  cobra.MaximumNArgs(1),
+		Long: "Run statements, separated by semicolons (docs/statements.md has them all).\n\n" +
+			"COPY FROM ... WITH options:\n  " + strings.Join(pipeline.Options, ", ") + "\n\n" +
+			"COPY ... TO ... WITH options:\n  " + strings.Join(pipeline.ExportOptionNames, ", ") + "\n\n" +
+			"Formats (format = '...'; else by the object's ending) and their options, for imports and exports:\n" + formats.Help(),
+		Example: `  lakelink sql "COPY FROM 'lake/docs/*.parquet' INTO docs WITH (primary_key = 'id')"
+  lakelink sql "COPY FROM 's3://lake/events/*.csv?region=eu-west-1' INTO events WITH (delimiter = ';', on_error = 'continue')"
+  lakelink sql --param 1=@query.json "SELECT id, embedding <=> \$1 AS d FROM docs ORDER BY d LIMIT 10"
+  lakelink sql "COPY docs TO 'exports/docs/' WITH (format = 'ndjson')"
+  lakelink sql -f script.sql`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var script string
 			switch {

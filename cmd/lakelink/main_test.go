@@ -754,3 +754,32 @@ func TestCLIHabits(t *testing.T) {
 		}
 	}
 }
+
+// sql --help lists every format's options from their declarations, and a
+// CSV file imports and exports from the command line.
+func TestCLICSVAndHelp(t *testing.T) {
+	code, out, _ := cli(t, "sql", "--help")
+	for _, want := range []string{"csv:", "ndjson:", "max_record_bytes", "the first record names the columns"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("sql --help lacks %q:\n%s", want, out)
+		}
+	}
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(csv, []byte("id;kind;v\n1;a;[1,2]\n2;b;[3,4]\n3;c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	code, _, errOut := cli(t, "--store", store, "sql", "COPY FROM '"+csv+"' INTO events WITH (delimiter = ';', primary_key = 'id')")
+	if code == 0 || !strings.Contains(errOut, "events.csv: line 4: 2 fields where the header has 3") {
+		t.Errorf("a ragged line under on_error = 'abort': exit %d, %s", code, errOut)
+	}
+	code, out, errOut = cli(t, "--store", store, "sql", "COPY FROM '"+csv+"' INTO events WITH (delimiter = ';', primary_key = 'id', on_error = 'continue'); COPY events TO '"+filepath.Join(dir, "out.ndjson")+"'")
+	if code != 0 || !strings.Contains(out, "COPY 2 rows") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out.ndjson"))
+	if err != nil || string(b) != "{\"id\":1,\"kind\":\"a\",\"v\":[1,2]}\n{\"id\":2,\"kind\":\"b\",\"v\":[3,4]}\n" {
+		t.Errorf("out.ndjson: %q %v", b, err)
+	}
+}
