@@ -33,6 +33,18 @@ import (
 // it, and files without a usable section are scanned.
 const ParquetScan = "parquet_scan"
 
+func init() {
+	RegisterTableFunction(TableFunction{Name: ParquetScan, MinArgs: 1, MaxArgs: 1, Present: true,
+		Signature: "parquet_scan('url or pattern')",
+		Open: func(ctx context.Context, s *Session, args []any, _ uint64) (Relation, error) {
+			files, err := s.openLake(ctx, TableFunc{Name: ParquetScan, Args: []FuncArg{{Value: args[0]}}})
+			if err != nil {
+				return Relation{}, err
+			}
+			return Relation{Schema: files.schema, Scan: files.scan, files: files}, nil
+		}})
+}
+
 // lakeFiles is the set of objects a parquet_scan reads.
 type lakeFiles struct {
 	pattern string

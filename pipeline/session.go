@@ -381,10 +381,24 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	if s.At != 0 {
 		at = s.At
 	}
-	virtual := strings.EqualFold(q.Table, StatusTable) || strings.EqualFold(q.Table, TagsTable) || strings.EqualFold(q.Table, CommitsTable)
+	// A table function, or a virtual table named without parentheses
+	// when no table has its name.
+	call := q.Func
+	if call == nil {
+		if _, ok := lookupTableFunction(q.Table); ok {
+			if _, err := s.Store.Table(q.Table, s.Store.Head()); err != nil {
+				call = &TableFunc{Name: q.Table}
+			}
+		}
+	}
+	virtual := call != nil
+	var fn TableFunction
+	if call != nil {
+		fn, _ = lookupTableFunction(call.Name)
+	}
 	if q.At != nil {
-		if virtual {
-			return Result{}, fmt.Errorf("%s %s: %s", q.Table, q.At, errNoAt)
+		if virtual && fn.Present {
+			return Result{}, fmt.Errorf("%s %s: %s", fn.Name, q.At, errNoAt)
 		}
 		var err error
 		if at, err = s.resolve(*q.At); err != nil {
@@ -394,52 +408,14 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	var ti store.TableInfo
 	var err error
 	var scan func(table string, at uint64, fn func(store.Row) error) error = s.Store.Scan
-	var files *lakeFiles // FROM parquet_scan(...)
-	if q.Func != nil && strings.EqualFold(q.Func.Name, ParquetScan) {
-		if q.At != nil {
-			return Result{}, fmt.Errorf("%s %s: files have no commits to read at", ParquetScan, q.At)
-		}
-		virtual = true
-		if files, err = s.openLake(context.Background(), *q.Func); err != nil {
+	var files *lakeFiles // FROM parquet_scan(...): files with indexes of their own
+	if call != nil {
+		var rel Relation
+		if _, rel, err = s.openRelation(ctx, *call, at); err != nil {
 			return Result{}, err
 		}
-		ti.Schema = files.schema
-		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return files.scan(ctx, fn) }
-	} else if q.Func != nil {
-		virtual = true
-		var rows []store.Row
-		if ti.Schema, rows, err = s.tableFunction(ctx, *q.Func, at); err != nil {
-			return Result{}, err
-		}
-		scan = func(_ string, _ uint64, fn func(store.Row) error) error {
-			for _, r := range rows {
-				if err := fn(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	} else if strings.EqualFold(q.Table, CommitsTable) {
-		ti.Schema = CommitsSchema
-		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return commitRows(s.Store, "", fn) }
-	} else if strings.EqualFold(q.Table, TagsTable) {
-		ti.Schema = TagsSchema
-		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return tagRows(s.Store, fn) }
-	} else if strings.EqualFold(q.Table, StatusTable) {
-		// Read from the status files, which running jobs update.
-		ti.Schema = StatusSchema
-		scan = func(_ string, _ uint64, fn func(store.Row) error) error {
-			all, err := progress.Read(StatusDir(s.Store))
-			if err != nil {
-				return err
-			}
-			for _, st := range all {
-				if err := fn(StatusRow(st)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
+		ti.Schema, files = rel.Schema, rel.files
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return rel.Scan(ctx, fn) }
 	} else if ti, err = s.Store.Table(q.Table, at); err != nil {
 		return Result{}, err
 	}

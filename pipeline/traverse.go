@@ -242,48 +242,34 @@ func (s *Session) readAt() uint64 {
 	return s.Store.Head()
 }
 
-// tableFunction runs f at commit at: its schema and rows.
-func (s *Session) tableFunction(ctx context.Context, f TableFunc, at uint64) (lake.Schema, []store.Row, error) {
-	name := strings.ToLower(f.Name)
-	arity := map[string][2]int{"neighbors": {2, 4}, "degree": {2, 4}, "khop": {3, 5}, "shortest_path": {3, 4}, "diff": {2, 3}}
-	n, known := arity[name]
-	if !known {
-		return lake.Schema{}, nil, fmt.Errorf("unknown table function %s (neighbors, degree, khop, shortest_path, diff, parquet_scan)", f.Name)
-	}
-	if len(f.Args) < n[0] || len(f.Args) > n[1] {
-		return lake.Schema{}, nil, fmt.Errorf("%s takes %d to %d arguments, not %d", name, n[0], n[1], len(f.Args))
-	}
-	vals := make([]any, n[1])
-	for i, a := range f.Args {
-		vals[i] = a.Value
-		if a.Param > 0 {
-			v, ok := s.Params[a.Param]
-			if !ok {
-				return lake.Schema{}, nil, fmt.Errorf("%s: no value for $%d", name, a.Param)
-			}
-			vals[i] = v
+// The graph traversals and diff, as table functions.
+func init() {
+	graphFn := func(name string) func(ctx context.Context, s *Session, args []any, at uint64) (Relation, error) {
+		return func(ctx context.Context, s *Session, args []any, at uint64) (Relation, error) {
+			schema, rows, err := s.graphFunction(ctx, name, args, at)
+			return rowsRelation(schema, rows), err
 		}
 	}
-	str := func(i int) string {
-		if vals[i] == nil {
-			return ""
-		}
-		return fmt.Sprint(vals[i])
-	}
-	num := func(i int) (int, error) {
-		switch v := vals[i].(type) {
-		case nil:
-			return 0, nil
-		case int64:
-			return int(v), nil
-		case int:
-			return v, nil
-		}
-		return 0, fmt.Errorf("%s: argument %d must be a whole number", name, i+1)
-	}
-	if name == "diff" {
-		return s.diff(ctx, str(0), str(1), str(2))
-	}
+	RegisterTableFunction(TableFunction{Name: "neighbors", MinArgs: 2, MaxArgs: 4, Open: graphFn("neighbors"),
+		Signature: "neighbors(graph, id [, direction [, edge_table]])"})
+	RegisterTableFunction(TableFunction{Name: "degree", MinArgs: 2, MaxArgs: 4, Open: graphFn("degree"),
+		Signature: "degree(graph, id [, direction [, edge_table]])"})
+	RegisterTableFunction(TableFunction{Name: "khop", MinArgs: 3, MaxArgs: 5, Open: graphFn("khop"),
+		Signature: "khop(graph, id, k [, direction [, limit]])"})
+	RegisterTableFunction(TableFunction{Name: "shortest_path", MinArgs: 3, MaxArgs: 4, Open: graphFn("shortest_path"),
+		Signature: "shortest_path(graph, from, to [, direction])"})
+	RegisterTableFunction(TableFunction{Name: "diff", MinArgs: 2, MaxArgs: 3,
+		Signature: "diff(from, to [, table])",
+		Open: func(ctx context.Context, s *Session, args []any, _ uint64) (Relation, error) {
+			schema, rows, err := s.diff(ctx, argText(args, 0), argText(args, 1), argText(args, 2))
+			return rowsRelation(schema, rows), err
+		}})
+}
+
+// graphFunction runs a traversal at commit at: its schema and rows.
+func (s *Session) graphFunction(ctx context.Context, name string, vals []any, at uint64) (lake.Schema, []store.Row, error) {
+	str := func(i int) string { return argText(vals, i) }
+	num := func(i int) (int, error) { return argInt(name, vals, i) }
 	graph := str(0)
 	g, err := s.Store.Graph(graph, at)
 	if err != nil {
