@@ -16,10 +16,11 @@ const (
 	Char               // one character (a delimiter, a quote)
 	Bool               // true or false
 	Int                // a whole number
+	Columns            // column names: 'a', 'a, b' or ['a', 'b']
 )
 
 func (k Kind) String() string {
-	return [...]string{"text", "one character", "true or false", "a whole number"}[k]
+	return [...]string{"text", "one character", "true or false", "a whole number", "column names"}[k]
 }
 
 // Option declares one WITH option: its name, type, default, limits and
@@ -34,11 +35,56 @@ type Option struct {
 	Max     int64    // Int: the largest value (0: no limit)
 	OneOf   []string // String: the values it takes (nil: any)
 	Help    string   // one line, for help and docs
+	// DefaultText, when set, is how docs and help name the default when
+	// no value stands for it ("one per core", "the primary key").
+	DefaultText string
+}
+
+// Check checks a value as the parser gives it against the declaration
+// and returns it as the option's kind: string, bool, int64 or []string.
+func (o Option) Check(v any) (any, error) { return o.value(v) }
+
+// DefaultString is the default as docs and help show it.
+func (o Option) DefaultString() string {
+	switch d := o.Default.(type) {
+	case nil:
+		if o.DefaultText != "" {
+			return o.DefaultText
+		}
+		return "none"
+	case string:
+		if o.DefaultText != "" {
+			return o.DefaultText
+		}
+		return "'" + strings.ReplaceAll(d, "'", "''") + "'"
+	}
+	if o.DefaultText != "" {
+		return o.DefaultText
+	}
+	return fmt.Sprint(o.Default)
+}
+
+// TypeString is the values the option takes, as docs and help show them.
+func (o Option) TypeString() string {
+	if o.OneOf != nil {
+		q := make([]string, len(o.OneOf))
+		for i, v := range o.OneOf {
+			q[i] = "'" + v + "'"
+		}
+		return strings.Join(q, ", ")
+	}
+	if o.Kind == Int && o.Max > 0 {
+		return fmt.Sprintf("%d to %d", o.Min, o.Max)
+	}
+	return o.Kind.String()
 }
 
 func (o Option) check() error {
 	if o.Name == "" || o.Help == "" {
 		return fmt.Errorf("an option needs a name and help: %+v", o)
+	}
+	if o.Default == nil {
+		return nil
 	}
 	if _, err := o.value(o.Default); err != nil {
 		return fmt.Errorf("option %s: its default: %w", o.Name, err)
@@ -59,12 +105,41 @@ func (o Option) value(v any) (any, error) {
 			return nil, fmt.Errorf("%s takes one character, not %q", o.Name, s)
 		}
 		if o.OneOf != nil && !slices.Contains(o.OneOf, strings.ToLower(s)) {
-			return nil, fmt.Errorf("%s takes %s, not %q", o.Name, strings.Join(o.OneOf, ", "), s)
+			q := make([]string, len(o.OneOf))
+			for i, v := range o.OneOf {
+				q[i] = "'" + v + "'"
+			}
+			list := strings.Join(q, ", ")
+			if n := len(q); n > 1 {
+				list = strings.Join(q[:n-1], ", ") + " or " + q[n-1]
+			}
+			return nil, fmt.Errorf("%s must be %s, not %q", o.Name, list, s)
 		}
 		if o.OneOf != nil {
 			s = strings.ToLower(s)
 		}
 		return s, nil
+	case Columns:
+		var out []string
+		switch x := v.(type) {
+		case string:
+			for _, part := range strings.Split(x, ",") {
+				out = append(out, strings.TrimSpace(part))
+			}
+		case []any:
+			for _, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s takes column names", o.Name)
+				}
+				out = append(out, s)
+			}
+		case []string:
+			out = x
+		default:
+			return nil, fmt.Errorf("%s takes a column name or a list", o.Name)
+		}
+		return out, nil
 	case Bool:
 		b, ok := v.(bool)
 		if !ok {
@@ -161,15 +236,7 @@ func Table() string {
 	for _, n := range Names() {
 		f, _ := Lookup(n)
 		for _, o := range f.Options {
-			def := fmt.Sprint(o.Default)
-			if s, ok := o.Default.(string); ok {
-				def = "'" + strings.ReplaceAll(s, "'", "''") + "'"
-			}
-			kind := o.Kind.String()
-			if o.OneOf != nil {
-				kind = strings.Join(o.OneOf, ", ")
-			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", n, o.Name, kind, def, o.Help)
+			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", n, o.Name, o.TypeString(), o.DefaultString(), o.Help)
 		}
 	}
 	return b.String()
@@ -187,11 +254,7 @@ func Help() string {
 		}
 		fmt.Fprintf(&b, "  %s:\n", n)
 		for _, o := range f.Options {
-			def := fmt.Sprint(o.Default)
-			if s, ok := o.Default.(string); ok {
-				def = "'" + s + "'"
-			}
-			fmt.Fprintf(&b, "    %-17s %s (default %s)\n", o.Name, o.Help, def)
+			fmt.Fprintf(&b, "    %-17s %s (default %s)\n", o.Name, o.Help, o.DefaultString())
 		}
 	}
 	return b.String()

@@ -153,7 +153,7 @@ func TestStatementErrorsBeforeDataMoves(t *testing.T) {
 		"COPY FROM '" + path + "' INTO t MAP COLUMNS (id => missing)":             `no column "missing"`,
 		"COPY FROM '" + path + "' INTO t MAP COLUMNS (id => id, embedding => d)":  "cannot cast",
 		"COPY FROM '" + path + "' INTO t MAP COLUMNS (embedding => v::VECTOR(8))": "column \"v\" is VECTOR(4)",
-		"COPY FROM '" + path + "' INTO t WITH (mode = 'merge')":                   "not supported",
+		"COPY FROM '" + path + "' INTO t WITH (mode = 'merge')":                   "mode must be 'append', 'upsert' or 'update'",
 		"SELECT * FROM nosuch": "does not exist",
 		"SELEC 1":              "syntax error",
 		"COPY FROM '" + filepath.Dir(path) + "/none-*.parquet' INTO t": "no objects match",

@@ -1,0 +1,181 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sinks"
+)
+
+// copyOption declares one WITH option of COPY ... FROM, once: the
+// declaration (name, kind, default, limits, help) checks the value and
+// documents the option (setOption, Options, `lakelink sql --help`, the
+// table in docs/statements.md, which a test keeps equal), and set puts
+// the checked value (string, bool, int64 or []string) in place.
+type copyOption struct {
+	format.Option
+	set func(o *ImportOptions, v any) error
+}
+
+// indexOption sets one of an import's index options (hnsw_m, ...).
+func indexOption(o *ImportOptions, name string, v any) error {
+	if o.IndexOptions == nil {
+		o.IndexOptions = map[string]int{}
+	}
+	o.IndexOptions[strings.TrimPrefix(name, "index_")] = int(v.(int64))
+	return nil
+}
+
+var copyOptions = []copyOption{
+	{format.Option{Name: "format", Kind: format.String, Help: "the objects' format: parquet, csv, ndjson (docs/formats.md)",
+		DefaultText: "by the first object's ending, else 'parquet'"},
+		func(o *ImportOptions, v any) error {
+			f, err := format.Lookup(v.(string))
+			o.Format = f.Name
+			return err
+		}},
+	{format.Option{Name: "mode", Kind: format.String, OneOf: []string{"append", "upsert", "update"}, Default: "append",
+		Help: "'append': a key already present (or repeated in the input) is a row error; 'upsert': new keys are inserted, existing rows replaced; " +
+			"'update': only the columns the COPY feeds change, in existing rows, and a key with no row is a row error. " +
+			"In upsert and update a key repeated in the input takes its last row in input order (object, then row), on every runner"},
+		func(o *ImportOptions, v any) error { o.Mode = sinks.Mode(v.(string)); return nil }},
+	{format.Option{Name: "key_columns", Kind: format.Columns, DefaultText: "the primary key",
+		Help: "the columns that identify rows: the table's primary key (or the key of a table COPY creates); on a table made without a key, the import first makes them its primary key"},
+		func(o *ImportOptions, v any) error { o.KeyColumns = v.([]string); return nil }},
+	{format.Option{Name: "primary_key", Kind: format.Columns, DefaultText: "none (rows keep input order)",
+		Help: "the key of a table COPY creates"},
+		func(o *ImportOptions, v any) error { o.PrimaryKey = v.([]string); return nil }},
+	{format.Option{Name: "batch_size", Kind: format.Int, Min: 1, Max: 1 << 20, Default: int64(4096), Help: "rows per batch"},
+		func(o *ImportOptions, v any) error { o.BatchSize = int(v.(int64)); return nil }},
+	{format.Option{Name: "on_error", Kind: format.String, OneOf: []string{"abort", "continue"},
+		DefaultText: "'abort'; 'continue' when max_errors is given",
+		Help:        "'abort' fails at the first bad row and commits nothing; 'continue' skips bad rows into the error tables"},
+		func(o *ImportOptions, v any) error { o.OnError = v.(string); return nil }},
+	{format.Option{Name: "max_errors", Kind: format.Int, DefaultText: "no limit",
+		Help: "fail, committing nothing (rows or errors), past this many bad rows"},
+		func(o *ImportOptions, v any) error { o.MaxErrors = v.(int64); return nil }},
+	{format.Option{Name: "error_table", Kind: format.String, DefaultText: "none (errors stay in the job's list, `lakelink errors JOB`)",
+		Help: "also write each rejected row's error as a row of this ordinary table (job_id, source, row_group, row, column, value, reason, at), created if missing, in the job's commit"},
+		func(o *ImportOptions, v any) error {
+			if !lake.ValidName(v.(string)) {
+				return fmt.Errorf("error_table: invalid table name %q", v)
+			}
+			o.ErrorTable = v.(string)
+			return nil
+		}},
+	{format.Option{Name: "on_missing_node", Kind: format.String, OneOf: []string{MissingNodeError, MissingNodeSkip, MissingNodeCreate}, Default: MissingNodeError,
+		Help: "what an edge import does with an edge whose source or target is no node: a row error, skip the edge, or create the node"},
+		func(o *ImportOptions, v any) error { o.OnMissingNode = v.(string); return nil }},
+	{format.Option{Name: "duplicate_edges", Kind: format.String, OneOf: []string{"keep", "skip"}, Default: "skip",
+		Help: "whether an adjacency list's repeated targets make repeated edges"},
+		func(o *ImportOptions, v any) error { o.DuplicateEdges = v.(string); return nil }},
+	{format.Option{Name: "self_loops", Kind: format.String, OneOf: []string{"keep", "skip"}, Default: "keep",
+		Help: "whether an adjacency list's edges from a node to itself are kept"},
+		func(o *ImportOptions, v any) error { o.SelfLoops = v.(string); return nil }},
+	{format.Option{Name: "detect_vectors", Kind: format.Bool, Default: true,
+		Help: "a list-of-float Parquet column whose values have one length n becomes VECTOR(n) in a table COPY creates"},
+		func(o *ImportOptions, v any) error { o.DetectVectors = v.(bool); return nil }},
+	{format.Option{Name: "staging", Kind: format.String, DefaultText: "<store>/staging",
+		Help: "the folder or bucket URL where workers stage segments"},
+		func(o *ImportOptions, v any) error { o.Staging = v.(string); return nil }},
+	{format.Option{Name: "region", Kind: format.String, DefaultText: "the AWS default chain", Help: "S3 region"},
+		func(o *ImportOptions, v any) error { setSourceOption(&o.Source, "region", v.(string)); return nil }},
+	{format.Option{Name: "endpoint", Kind: format.String, DefaultText: "AWS",
+		Help: "an S3-compatible server, e.g. 'http://127.0.0.1:7070' (path-style addressing)"},
+		func(o *ImportOptions, v any) error { setSourceOption(&o.Source, "endpoint", v.(string)); return nil }},
+	{format.Option{Name: "credentials", Kind: format.String, DefaultText: "the driver's default chain",
+		Help: "S3: an AWS profile name; GCS: the path of a service-account JSON file; Azure: 'env:NAME', the environment variable holding a connection string"},
+		func(o *ImportOptions, v any) error { setSourceOption(&o.Source, "credentials", v.(string)); return nil }},
+	{format.Option{Name: "partition_columns", Kind: format.Columns, DefaultText: "none",
+		Help: "Hive partition folders (year=2024/month=03/) whose values become columns"},
+		func(o *ImportOptions, v any) error {
+			for _, c := range v.([]string) {
+				if !lake.ValidName(c) {
+					return fmt.Errorf("invalid partition column name %q", c)
+				}
+			}
+			o.PartitionColumns = append(o.PartitionColumns, v.([]string)...)
+			return nil
+		}},
+	{format.Option{Name: "filter", Kind: format.String, DefaultText: "all rows",
+		Help: "which rows to import, over partition and data columns: 'year = 2024 AND month >= 3'"}, setFilter},
+	{format.Option{Name: "partition_filter", Kind: format.String, DefaultText: "all rows", Help: "the same as filter"}, setFilter},
+	{format.Option{Name: "parallel_workers", Kind: format.Int, Min: 1, Max: 1024, DefaultText: "one per core",
+		Help: "splits (row groups, objects) each worker process reads at once"},
+		func(o *ImportOptions, v any) error { o.Workers = int(v.(int64)); return nil }},
+	{format.Option{Name: "build_indexes", Kind: format.Bool, Default: false,
+		Help: "declare an index on every VECTOR column that has none, built in the job's commit (an indexed table's indexes are always kept up to date)"},
+		func(o *ImportOptions, v any) error { o.BuildIndexes = v.(bool); return nil }},
+	{format.Option{Name: "index_type", Kind: format.String, OneOf: []string{"hnsw", "ivfpq", "flat", "auto"}, Default: "hnsw",
+		Help: "the kind of the indexes build_indexes declares ('flat': exact scans; 'auto' picks by size)"},
+		func(o *ImportOptions, v any) error { o.IndexType = v.(string); return nil }},
+	{format.Option{Name: "index_metric", Kind: format.String, Default: "cosine", Help: "their metric: 'cosine', 'l2' or 'ip'"},
+		func(o *ImportOptions, v any) error { o.IndexMetric = v.(string); return nil }},
+	{format.Option{Name: "hnsw_m", Kind: format.Int, Default: int64(16), Help: "HNSW: neighbours per node (2 to 256)"}, nil},
+	{format.Option{Name: "hnsw_ef_construction", Kind: format.Int, Default: int64(200), Help: "HNSW: candidates kept while inserting"}, nil},
+	{format.Option{Name: "hnsw_ef_search", Kind: format.Int, Default: int64(200), Help: "HNSW: candidates kept while searching"}, nil},
+	{format.Option{Name: "ivf_nlist", Kind: format.Int, DefaultText: "√n", Help: "IVF-PQ: clusters"}, nil},
+	{format.Option{Name: "ivf_m", Kind: format.Int, DefaultText: "dim/4", Help: "IVF-PQ: codes per vector (must divide the dimension)"}, nil},
+	{format.Option{Name: "ivf_nbits", Kind: format.Int, Default: int64(8), Help: "IVF-PQ: bits per code (1 to 8)"}, nil},
+	{format.Option{Name: "ivf_nprobe", Kind: format.Int, DefaultText: "max(24, nlist/8)", Help: "IVF-PQ: clusters a search visits"}, nil},
+	{format.Option{Name: "ivf_rerank", Kind: format.Int, Default: int64(20), Help: "IVF-PQ: candidates re-ranked exactly per result"}, nil},
+	{format.Option{Name: "index_segment_rows", Kind: format.Int, DefaultText: "512 MB of vectors, or a quarter of import_memory_limit",
+		Help: "the most rows one index part covers (segment_rows in CREATE INDEX)"}, nil},
+}
+
+func setFilter(o *ImportOptions, v any) error {
+	if o.Filter != "" {
+		return fmt.Errorf("give one of filter and partition_filter (they are the same option)")
+	}
+	o.Filter = v.(string)
+	return nil
+}
+
+// Options lists the WITH options of COPY ... FROM, as declared.
+var Options = func() []string {
+	out := make([]string, len(copyOptions))
+	for i, o := range copyOptions {
+		out[i] = o.Name
+	}
+	return out
+}()
+
+// setOption checks one WITH option of COPY ... FROM against its
+// declaration and sets it. A format's options are kept for the format to
+// check (bindFormatOptions); an unknown name gets the nearest known one.
+func setOption(o *ImportOptions, k string, v any) error {
+	i := slices.IndexFunc(copyOptions, func(d copyOption) bool { return d.Name == k })
+	if i < 0 {
+		if slices.Contains(format.OptionNames(), k) { // checked against the format once it is known
+			if o.FormatOptions == nil {
+				o.FormatOptions = map[string]any{}
+			}
+			o.FormatOptions[k] = v
+			return nil
+		}
+		return unknownName("option", k, append(slices.Clone(Options), format.OptionNames()...))
+	}
+	d := copyOptions[i]
+	val, err := d.Check(v)
+	if err != nil {
+		return err
+	}
+	if d.set == nil {
+		return indexOption(o, k, val)
+	}
+	return d.set(o, val)
+}
+
+// CopyOptionsTable prints COPY's options as a Markdown table: what
+// docs/statements.md shows (a test keeps the two equal).
+func CopyOptionsTable() string {
+	var b strings.Builder
+	b.WriteString("| option | values | default | what it does |\n|---|---|---|---|\n")
+	for _, o := range copyOptions {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", o.Name, o.TypeString(), o.DefaultString(), o.Help)
+	}
+	return b.String()
+}
