@@ -12,11 +12,11 @@ import (
 type Kind uint8
 
 const (
-	String Kind = iota // any text
-	Char               // one character (a delimiter, a quote)
-	Bool               // true or false
-	Int                // a whole number
-	Columns            // column names: 'a', 'a, b' or ['a', 'b']
+	String  Kind = iota // any text
+	Char                // one character (a delimiter, a quote)
+	Bool                // true or false
+	Int                 // a whole number
+	Columns             // column names: 'a', 'a, b' or ['a', 'b']
 )
 
 func (k Kind) String() string {
