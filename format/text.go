@@ -1,6 +1,7 @@
 package format
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 )
 
 // Text formats (CSV, NDJSON) read every column as TEXT and suggest the
@@ -18,6 +20,24 @@ import (
 // mapping's casts then convert the text, and a value that does not
 // convert is a row error naming its line and column. Their batches
 // number rows by line (lake.Origin.RowGroup < 0).
+
+// WholeObject is the Plan of a format that reads an object from start to
+// end: one split, RowGroup -1 (rows numbered by line).
+func WholeObject(_ context.Context, obj objstore.Object, req PlanRequest) ([]Split, objstore.ReadStats, error) {
+	sp := Split{Object: obj, ObjectIndex: req.ObjectIndex, RowGroup: -1, Columns: req.Columns, BatchRows: req.BatchRows,
+		Bytes: obj.Size, Partitions: req.Partitions}
+	return []Split{sp}, objstore.ReadStats{Index: req.ObjectIndex, Object: obj.Name, Objects: 1, Bytes: obj.Size, RowGroups: 1}, nil
+}
+
+// TextOptions are the options every text format takes: how many records
+// suggest a new table's types, and the longest record read (what of
+// lines: "records", "lines").
+func TextOptions(what string) []Option {
+	return []Option{
+		{Name: "sample_rows", Kind: Int, Default: int64(1000), Min: 1, Max: 1 << 20, Help: what + " read to suggest the types of a table COPY creates"},
+		{Name: "max_record_bytes", Kind: Int, Default: int64(16 << 20), Min: 1 << 10, Max: 1 << 30, Help: "the longest of the " + what + " read; a longer one fails the object"},
+	}
+}
 
 // TextBatcher collects text records into batches of TEXT columns whose
 // rows sit on consecutive lines, and hands each full batch to emit.

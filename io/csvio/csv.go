@@ -36,17 +36,15 @@ func init() {
 	format.Register(format.Format{
 		Name:       "csv",
 		Extensions: []string{".csv"},
-		Options: []format.Option{
+		Options: append([]format.Option{
 			{Name: "header", Kind: format.Bool, Default: true, Help: "the first record names the columns (else they are column1, column2, ...)"},
-			{Name: "delimiter", Kind: format.Char, Default: ",", Help: "the character between fields ('\\t' is not an escape: give a tab itself)"},
+			{Name: "delimiter", Kind: format.Char, Default: ",", Help: "the character between fields (a tab is given as itself: there are no escapes in a quoted string)"},
 			{Name: "quote", Kind: format.Char, Default: `"`, Help: "the character that quotes a field holding delimiters, quotes or line breaks"},
 			{Name: "escape", Kind: format.Char, Default: `"`, Help: "the character before a quote inside a quoted field; equal to quote, a quote is doubled"},
 			{Name: "null", Kind: format.String, Default: "", Help: "the unquoted text that is NULL (a quoted field is never NULL)"},
-			{Name: "sample_rows", Kind: format.Int, Default: int64(1000), Min: 1, Max: 1 << 20, Help: "records read to suggest the types of a table COPY creates"},
-			{Name: "max_record_bytes", Kind: format.Int, Default: int64(16 << 20), Min: 1 << 10, Max: 1 << 30, Help: "the longest record read; a longer one fails the object"},
-		},
+		}, format.TextOptions("records")...),
 		Inspect:   inspect,
-		Plan:      plan,
+		Plan:      format.WholeObject,
 		Read:      read,
 		NewWriter: newWriter,
 	})
@@ -216,12 +214,6 @@ func inspect(ctx context.Context, obj objstore.Object, s format.Settings) (forma
 		d.RowBytes = bytes/int64(rows) + 16*int64(len(o.columns))
 	}
 	return d, nil
-}
-
-func plan(_ context.Context, obj objstore.Object, req format.PlanRequest) ([]format.Split, objstore.ReadStats, error) {
-	sp := format.Split{Object: obj, ObjectIndex: req.ObjectIndex, RowGroup: -1, Columns: req.Columns, BatchRows: req.BatchRows,
-		Bytes: obj.Size, Partitions: req.Partitions}
-	return []format.Split{sp}, objstore.ReadStats{Index: req.ObjectIndex, Object: obj.Name, Objects: 1, Bytes: obj.Size, RowGroups: 1}, nil
 }
 
 func read(ctx context.Context, sp format.Split, s format.Settings, emit func(lake.Batch) error, reject func(lake.RowError) error) error {

@@ -1,45 +1,19 @@
 package csvio_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/conformance"
 )
 
-func session(t *testing.T) *pipeline.Session {
-	t.Helper()
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &pipeline.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
-}
-
-func write(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func rows(t *testing.T, s *pipeline.Session, q string) [][]any {
-	t.Helper()
-	res, err := s.Exec(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return res[len(res)-1].Rows
-}
+var (
+	session = conformance.Session
+	write   = conformance.WriteFile
+	rows    = conformance.Query
+)
 
 // Delimiter, quote, escape, header and null change how records split, and
 // the values read back exactly; types follow the values.
@@ -92,50 +66,12 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	for _, c := range []struct {
-		name, content string
-		abort         string // the error under on_error = 'abort'
-		rejected      string // the error table's row under 'continue': line, column, reason; "" if the import fails anyway
-	}{
-		{"ragged.csv", good + "2,b,extra\n3,c\n", "ragged.csv: line 3: 3 fields where the header has 2", "3||3 fields where the header has 2"},
-		{"utf8.csv", good + "2,b\xffd\n", `utf8.csv: line 3, column "name": invalid UTF-8`, "3|name|invalid UTF-8"},
-		{"afterquote.csv", good + "2,\"b\"x\n", "afterquote.csv: line 3: text after the closing quote", "3||text after the closing quote of a quoted field"},
-		{"typed.csv", good + "x,b\n", `typed.csv: line 3, column "id": not an integer`, "3|id|not an integer"},
-		{"unclosed.csv", good + "2,\"b\n3,c\n", "unclosed.csv: line 3: a quoted field opened on this record never closes", ""},
-		{"huge.csv", "", "huge.csv: line 3: a record longer than 16777216 bytes", ""},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			s := session(t)
-			rows(t, s, "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT)")
-			head := s.Store.Head()
-			p := huge
-			if c.content != "" {
-				p = write(t, c.name, c.content)
-			}
-			_, err := s.Exec(context.Background(), "COPY FROM '"+p+"' INTO t")
-			if err == nil || !strings.Contains(err.Error(), c.abort) {
-				t.Errorf("abort: %v, want %q", err, c.abort)
-			}
-			if s.Store.Head() != head {
-				t.Errorf("a failed import committed")
-			}
-			_, err = s.Exec(context.Background(), "COPY FROM '"+p+"' INTO t WITH (on_error = 'continue', error_table = 'errs')")
-			if c.rejected == "" {
-				if err == nil || s.Store.Head() != head {
-					t.Errorf("continue: %v (committed: %v)", err, s.Store.Head() != head)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("continue: %v", err)
-			}
-			errs := rows(t, s, "SELECT row, column, reason FROM errs")
-			if len(errs) != 1 || render(errs[0][0])+"|"+render(errs[0][1])+"|"+render(errs[0][2]) != c.rejected {
-				t.Errorf("error table %v, want %s", errs, c.rejected)
-			}
-			if got := rows(t, s, "SELECT id, name FROM t WHERE id = 1"); len(got) != 1 {
-				t.Errorf("the good row is missing: %v", got)
-			}
-		})
-	}
+	conformance.RunBadInput(t, []conformance.BadInput{
+		{Path: write(t, "ragged.csv", good+"2,b,extra\n"), Abort: "ragged.csv: line 3: 3 fields where the header has 2", Rejected: "3||3 fields where the header has 2"},
+		{Path: write(t, "utf8.csv", good+"2,b\xffd\n"), Abort: `utf8.csv: line 3, column "name": invalid UTF-8`, Rejected: "3|name|invalid UTF-8"},
+		{Path: write(t, "afterquote.csv", good+"2,\"b\"x\n"), Abort: "afterquote.csv: line 3: text after the closing quote", Rejected: "3||text after the closing quote of a quoted field"},
+		{Path: write(t, "typed.csv", good+"x,b\n"), Abort: `typed.csv: line 3, column "id": not an integer`, Rejected: "3|id|not an integer"},
+		{Path: write(t, "unclosed.csv", good+"2,\"b\n3,c\n"), Abort: "unclosed.csv: line 3: a quoted field opened on this record never closes", Rejected: ""},
+		{Path: huge, Abort: "huge.csv: line 3: a record longer than 16777216 bytes", Rejected: ""},
+	})
 }

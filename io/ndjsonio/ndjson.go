@@ -37,14 +37,11 @@ func init() {
 	format.Register(format.Format{
 		Name:       "ndjson",
 		Extensions: []string{".ndjson", ".jsonl", ".ldjson"},
-		Options: []format.Option{
-			{Name: "sample_rows", Kind: format.Int, Default: int64(1000), Min: 1, Max: 1 << 20, Help: "lines read to suggest the types of a table COPY creates"},
-			{Name: "max_record_bytes", Kind: format.Int, Default: int64(16 << 20), Min: 1 << 10, Max: 1 << 30, Help: "the longest line read; a longer one fails the object"},
-		},
-		Inspect:   inspect,
-		Plan:      plan,
-		Read:      read,
-		NewWriter: newWriter,
+		Options:    format.TextOptions("lines"),
+		Inspect:    inspect,
+		Plan:       format.WholeObject,
+		Read:       read,
+		NewWriter:  newWriter,
 	})
 }
 
@@ -256,12 +253,6 @@ func suggest(vals []field) lake.Type {
 		}
 	}
 	return lake.Text
-}
-
-func plan(_ context.Context, obj objstore.Object, req format.PlanRequest) ([]format.Split, objstore.ReadStats, error) {
-	sp := format.Split{Object: obj, ObjectIndex: req.ObjectIndex, RowGroup: -1, Columns: req.Columns, BatchRows: req.BatchRows,
-		Bytes: obj.Size, Partitions: req.Partitions}
-	return []format.Split{sp}, objstore.ReadStats{Index: req.ObjectIndex, Object: obj.Name, Objects: 1, Bytes: obj.Size, RowGroups: 1}, nil
 }
 
 func read(ctx context.Context, sp format.Split, s format.Settings, emit func(lake.Batch) error, reject func(lake.RowError) error) error {

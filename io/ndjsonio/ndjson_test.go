@@ -1,45 +1,20 @@
 package ndjsonio_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/lakelink/lakelink/pipeline"
-	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/conformance"
 )
 
-func session(t *testing.T) *pipeline.Session {
-	t.Helper()
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &pipeline.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
-}
-
-func write(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func rows(t *testing.T, s *pipeline.Session, q string) [][]any {
-	t.Helper()
-	res, err := s.Exec(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return res[len(res)-1].Rows
-}
+var (
+	session = conformance.Session
+	write   = conformance.WriteFile
+	rows    = conformance.Query
+)
 
 // A new table takes the JSON values' types; keys come in first-seen
 // order, a missing key is NULL, a repeated key's last value wins, blank
@@ -80,50 +55,12 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	for _, c := range []struct {
-		name, content string
-		abort         string
-		rejected      string // line|column|reason, or "" when the import fails anyway
-	}{
-		{"notjson.ndjson", good + "{\"id\": 2,\n", "notjson.ndjson: line 2: invalid JSON", "2||invalid JSON: the line ends inside the object"},
-		{"array.ndjson", good + "[1, 2]\n", "array.ndjson: line 2: not a JSON object", "2||not a JSON object"},
-		{"utf8.ndjson", good + "{\"id\": 2, \"name\": \"b\xff\"}\n", "utf8.ndjson: line 2: invalid UTF-8", "2||invalid UTF-8"},
-		{"trailing.ndjson", good + "{\"id\": 2} {\"id\": 3}\n", "trailing.ndjson: line 2: text after the object", "2||text after the object"},
-		{"typed.ndjson", good + "{\"id\": \"x\"}\n", `typed.ndjson: line 2, column "id": not an integer`, "2|id|not an integer"},
-		{"huge.ndjson", "", "huge.ndjson: line 2: longer than 16777216 bytes", ""},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			s := session(t)
-			rows(t, s, "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT)")
-			head := s.Store.Head()
-			p := huge
-			if c.content != "" {
-				p = write(t, c.name, c.content)
-			}
-			_, err := s.Exec(context.Background(), "COPY FROM '"+p+"' INTO t")
-			if err == nil || !strings.Contains(err.Error(), c.abort) {
-				t.Errorf("abort: %v, want %q", err, c.abort)
-			}
-			if s.Store.Head() != head {
-				t.Errorf("a failed import committed")
-			}
-			_, err = s.Exec(context.Background(), "COPY FROM '"+p+"' INTO t WITH (on_error = 'continue', error_table = 'errs')")
-			if c.rejected == "" {
-				if err == nil || s.Store.Head() != head {
-					t.Errorf("continue: %v (committed: %v)", err, s.Store.Head() != head)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("continue: %v", err)
-			}
-			errs := rows(t, s, "SELECT row, column, reason FROM errs")
-			if len(errs) != 1 || fmt.Sprintf("%v|%v|%v", errs[0][0], errs[0][1], errs[0][2]) != c.rejected {
-				t.Errorf("error table %v, want %s", errs, c.rejected)
-			}
-			if got := rows(t, s, "SELECT id FROM t"); len(got) != 1 {
-				t.Errorf("rows %v, want the good one", got)
-			}
-		})
-	}
+	conformance.RunBadInput(t, []conformance.BadInput{
+		{Path: write(t, "notjson.ndjson", good+"{\"id\": 2,\n"), Abort: "notjson.ndjson: line 2: invalid JSON", Rejected: "2||invalid JSON: the line ends inside the object"},
+		{Path: write(t, "array.ndjson", good+"[1, 2]\n"), Abort: "array.ndjson: line 2: not a JSON object", Rejected: "2||not a JSON object"},
+		{Path: write(t, "utf8.ndjson", good+"{\"id\": 2, \"name\": \"b\xff\"}\n"), Abort: "utf8.ndjson: line 2: invalid UTF-8", Rejected: "2||invalid UTF-8"},
+		{Path: write(t, "trailing.ndjson", good+"{\"id\": 2} {\"id\": 3}\n"), Abort: "trailing.ndjson: line 2: text after the object", Rejected: "2||text after the object"},
+		{Path: write(t, "typed.ndjson", good+"{\"id\": \"x\"}\n"), Abort: `typed.ndjson: line 2, column "id": not an integer`, Rejected: "2|id|not an integer"},
+		{Path: huge, Abort: "huge.ndjson: line 2: longer than 16777216 bytes", Rejected: ""},
+	})
 }
