@@ -30,7 +30,7 @@ func indexOption(o *ImportOptions, name string, v any) error {
 }
 
 var copyOptions = []copyOption{
-	{format.Option{Name: "format", Kind: format.String, Help: "the objects' format: parquet, csv, ndjson (docs/formats.md)",
+	{format.Option{Name: "format", Kind: format.String, Help: "the objects' format, by name (docs/formats.md lists them)",
 		DefaultText: "by the first object's ending, else 'parquet'"},
 		func(o *ImportOptions, v any) error {
 			f, err := format.Lookup(v.(string))
