@@ -35,7 +35,7 @@ func ParseSize(s string) (int64, error) {
 }
 
 // minMemoryLimit is the smallest import_memory_limit accepted: below it
-// the store's own write buffers (DESIGN §4) leave nothing for the import.
+// the store's own write buffers leave nothing for the import.
 const minMemoryLimit = 128 << 20
 
 // applySettings fills the options a COPY left unset from the session's

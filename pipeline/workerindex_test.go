@@ -14,7 +14,7 @@ import (
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
-// Imports build their index parts in the workers (DESIGN §5): in runs of
+// Imports build their index parts in the workers (docs/design.md): in runs of
 // at most index_segment_rows staged rows, on the direct runner and in
 // Prism's worker processes; the commit stores them as one segment of
 // several parts, and searches through them agree with exact scans. An

@@ -1,5 +1,5 @@
 // Package sinks writes batches into the store from any runner, in two
-// phases (DESIGN §5):
+// phases (docs/design.md, "An import"):
 //
 //  1. Workers encode rows and write staged segments to a staging bucket.
 //     A segment's name is a function of the job and of its batch's origin,

@@ -16,7 +16,7 @@ import (
 // in a key of its own that commits roll back like any other, and loaded
 // at Open, so it holds across restarts. Badger's own discard timestamp is
 // never set: one timestamp cannot keep the tagged commits below it, and
-// Badger does not persist it (DESIGN §4).
+// Badger does not persist it.
 //
 // Invariant: a read at a commit below Horizon and not in Kept is refused
 // with ErrCollected; every other commit reads exactly as before GC.

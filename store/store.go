@@ -52,7 +52,8 @@ func (s *Store) Recovered() uint64 { return s.recovered }
 // Options tune a store. The zero value is the default.
 type Options struct {
 	// ValueThreshold: values up to this size live in the LSM tree, larger ones
-	// in the value log. At or below 1 KiB keeps bulk writes fast (DESIGN §4).
+	// in the value log. At or below 1 KiB keeps bulk writes fast (2 KiB rows
+	// went in at 95k rows/s so, and at 12-23k rows/s with Badger's default).
 	ValueThreshold int64
 	// SyncWrites makes every commit durable against power loss, not only
 	// against the process dying.
@@ -122,7 +123,7 @@ func Open(dir string, o ...Options) (*Store, error) {
 			return nil, fmt.Errorf("open store %s: an encryption key has 16, 24 or 32 bytes (AES-128, -192, -256), not %d", dir, len(opt.EncryptionKey))
 		}
 		// Encryption needs an index cache, or Badger fails at its first
-		// table flush (DESIGN §4).
+		// table flush.
 		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(64 << 20)
 	}
 	if err := finishSwap(dir); err != nil {

@@ -20,7 +20,7 @@ func StartGCS(t *testing.T) *GCS {
 	bin := binary(t, "fake-gcs-server", "LAKELINK_FAKE_GCS_SERVER")
 	port := freePort(t)
 	addr := loopback(port)
-	// Without -public-host every read answers NotFound (DESIGN §10).
+	// Without -public-host every read answers NotFound.
 	start(t, addr, nil, bin, "-scheme", "http", "-host", "127.0.0.1", "-port", fmt.Sprint(port),
 		"-public-host", addr, "-backend", "memory", "-log-level", "error")
 	t.Setenv("STORAGE_EMULATOR_HOST", addr)
