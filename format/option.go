@@ -2,6 +2,7 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,10 +18,11 @@ const (
 	Bool                // true or false
 	Int                 // a whole number
 	Columns             // column names: 'a', 'a, b' or ['a', 'b']
+	Size                // bytes: a whole number, or text such as '256MB'
 )
 
 func (k Kind) String() string {
-	return [...]string{"text", "one character", "true or false", "a whole number", "column names"}[k]
+	return [...]string{"text", "one character", "true or false", "a whole number", "column names", "a size ('256MB')"}[k]
 }
 
 // Option declares one WITH option: its name, type, default, limits and
@@ -140,6 +142,25 @@ func (o Option) value(v any) (any, error) {
 			return nil, fmt.Errorf("%s takes a column name or a list", o.Name)
 		}
 		return out, nil
+	case Size:
+		var n int64
+		switch x := v.(type) {
+		case int64:
+			n = x
+		case float64:
+			n = int64(x)
+		case string:
+			var err error
+			if n, err = ParseSize(x); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.Name, err)
+			}
+		default:
+			return nil, fmt.Errorf("%s takes a size such as '256MB'", o.Name)
+		}
+		if n < max(o.Min, 1) {
+			return nil, fmt.Errorf("%s must be positive", o.Name)
+		}
+		return n, nil
 	case Bool:
 		b, ok := v.(bool)
 		if !ok {
@@ -258,4 +279,26 @@ func Help() string {
 		}
 	}
 	return b.String()
+}
+
+// ParseSize reads a byte size: a whole number of bytes, or a number with
+// kB, MB, GB or TB (powers of 1024, as in PostgreSQL; KiB, MiB, GiB and
+// TiB are accepted too).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = strings.TrimSpace(t[:i]), strings.ToLower(strings.TrimSpace(t[i:]))
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 512MB or 2GB)", s)
+	}
+	mult := map[string]float64{"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "k": 1 << 10, "mb": 1 << 20, "mib": 1 << 20, "m": 1 << 20,
+		"gb": 1 << 30, "gib": 1 << 30, "g": 1 << 30, "tb": 1 << 40, "tib": 1 << 40, "t": 1 << 40}[unit]
+	if mult == 0 || f*mult > math.MaxInt64/2 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 512MB or 2GB)", s)
+	}
+	return int64(f * mult), nil
 }

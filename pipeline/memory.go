@@ -2,37 +2,19 @@ package pipeline
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/runners"
 )
 
 // ParseSize reads a byte size as SET takes it: a whole number of bytes,
-// or a number with kB, MB, GB or TB (powers of 1024, as in PostgreSQL;
-// KiB, MiB, GiB and TiB are accepted too).
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	num, unit := t, ""
-	if i >= 0 {
-		num, unit = strings.TrimSpace(t[:i]), strings.ToLower(strings.TrimSpace(t[i:]))
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 512MB or 2GB)", s)
-	}
-	mult := map[string]float64{"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "k": 1 << 10, "mb": 1 << 20, "mib": 1 << 20, "m": 1 << 20,
-		"gb": 1 << 30, "gib": 1 << 30, "g": 1 << 30, "tb": 1 << 40, "tib": 1 << 40, "t": 1 << 40}[unit]
-	if mult == 0 || f*mult > math.MaxInt64/2 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 512MB or 2GB)", s)
-	}
-	return int64(f * mult), nil
-}
+// or a number with kB, MB, GB or TB (format.ParseSize).
+func ParseSize(s string) (int64, error) { return format.ParseSize(s) }
 
 // minMemoryLimit is the smallest import_memory_limit accepted: below it
 // the store's own write buffers leave nothing for the import.

@@ -179,3 +179,137 @@ func CopyOptionsTable() string {
 	}
 	return b.String()
 }
+
+// exportOption declares one WITH option of COPY ... TO, once, as
+// copyOption does for imports.
+type exportOption struct {
+	format.Option
+	set func(o *ExportOptions, v any) error
+}
+
+// exportIndexOption sets one of an export's AILK index options.
+func exportIndexOption(o *ExportOptions, name string, v any) error {
+	if o.IndexOptions == nil {
+		o.IndexOptions = map[string]int{}
+	}
+	o.IndexOptions[name] = int(v.(int64))
+	return nil
+}
+
+var exportOptions = []exportOption{
+	{format.Option{Name: "format", Kind: format.String, Help: "the format written, by name (docs/formats.md lists them)",
+		DefaultText: "by the URL's ending, else 'parquet'"},
+		func(o *ExportOptions, v any) error {
+			f, err := format.Lookup(v.(string))
+			if err == nil && f.NewWriter == nil && f.Name != "parquet" {
+				err = fmt.Errorf("format %s is read, not written", f.Name)
+			}
+			o.Format = f.Name
+			return err
+		}},
+	{format.Option{Name: "compression", Kind: format.String, OneOf: []string{"snappy", "zstd", "gzip", "none", "uncompressed"}, Default: "snappy",
+		Help: "Parquet: the pages' compression"},
+		func(o *ExportOptions, v any) error { o.Compression = v.(string); return nil }},
+	{format.Option{Name: "row_group_size", Kind: format.Int, Min: 1, Default: int64(sinks.DefaultRowGroupRows), Help: "Parquet: rows per row group"},
+		func(o *ExportOptions, v any) error { o.RowGroupSize = v.(int64); return nil }},
+	{format.Option{Name: "max_file_size", Kind: format.Size, DefaultText: "256MB (a folder); no limit (one file)",
+		Help: "a file closes when the writer's estimate of its size reaches it (rows go in steps sized from the file's bytes per row so far, so a file ends within a step of the limit); the footer and AILK sections come on top"},
+		func(o *ExportOptions, v any) error { o.MaxFileSize = v.(int64); return nil }},
+	{format.Option{Name: "partition_by", Kind: format.Columns, DefaultText: "none",
+		Help: "Hive folders col=value/ts_date=2024-05-01/ by columns or DATE(ts): plain partition columns leave the files (their values are in the path), DATE(ts) keeps ts; NULL is __HIVE_DEFAULT_PARTITION__; values are path-escaped"},
+		func(o *ExportOptions, v any) error {
+			o.PartitionBy = nil
+			for _, c := range v.([]string) {
+				part := sinks.Partition{Column: strings.TrimSpace(c)}
+				if up := strings.ToUpper(part.Column); strings.HasPrefix(up, "DATE(") && strings.HasSuffix(up, ")") {
+					part = sinks.Partition{Column: strings.TrimSpace(part.Column[5 : len(part.Column)-1]), Date: true}
+				}
+				if !validName(part.Column) {
+					return fmt.Errorf("partition_by: %q is not a column name or DATE(column)", c)
+				}
+				o.PartitionBy = append(o.PartitionBy, part)
+			}
+			return nil
+		}},
+	{format.Option{Name: "vector_format", Kind: format.String, OneOf: []string{"list", "fixed_size_list", "fixed_len_byte_array"}, Default: "list",
+		Help: "Parquet: 'list' is LIST<FLOAT>; 'fixed_size_list' the same plus the ARROW:schema entry, so that Arrow reads fixed_size_list<float>[n]; 'fixed_len_byte_array' n little-endian float32s per value"},
+		func(o *ExportOptions, v any) error { o.VectorLayout = v.(string); return nil }},
+	{format.Option{Name: "dated", Kind: format.Bool, Default: false,
+		Help: "write a new version URL/YYYY_MM_DD/HH_mm_SS_sss/ (UTC), listed in URL/manifest.json"},
+		func(o *ExportOptions, v any) error { o.Dated = v.(bool); return nil }},
+	{format.Option{Name: "overwrite", Kind: format.Bool, Default: false, Help: "replace what a non-dated destination holds (otherwise a non-empty destination is an error)"},
+		func(o *ExportOptions, v any) error { o.Overwrite = v.(bool); return nil }},
+	{format.Option{Name: "vector_index", Kind: format.String, OneOf: []string{"none", "hnsw", "ivfpq", "flat"}, Default: "none",
+		Help: "Parquet: embed an AILK section per vector column, searchable in place (index_columns, index_metric and the hnsw_ and ivf_ options tune it)"},
+		func(o *ExportOptions, v any) error { o.VectorIndex = v.(string); return nil }},
+	{format.Option{Name: "index_metric", Kind: format.String, DefaultText: "the column's index metric, else 'cosine'", Help: "the AILK index's metric"},
+		func(o *ExportOptions, v any) error { o.IndexMetric = v.(string); return nil }},
+	{format.Option{Name: "index_columns", Kind: format.Columns, DefaultText: "every vector column", Help: "the columns the AILK sections index"},
+		func(o *ExportOptions, v any) error { o.IndexColumns = v.([]string); return nil }},
+	{format.Option{Name: "deferred_index", Kind: format.Bool, Default: false, Help: "write plain Parquet first, then rewrite each file with its sections (sinks.AddSections)"},
+		func(o *ExportOptions, v any) error { o.Deferred = v.(bool); return nil }},
+	{format.Option{Name: "parallel_workers", Kind: format.Int, Min: 1, DefaultText: "one per core (one with at_tag)",
+		Help: "ranges the snapshot is read and written in"},
+		func(o *ExportOptions, v any) error { o.Parallel = int(v.(int64)); return nil }},
+	{format.Option{Name: "hnsw_m", Kind: format.Int, Min: 1, Default: int64(16), Help: "AILK HNSW: neighbours per node"}, nil},
+	{format.Option{Name: "hnsw_ef_construction", Kind: format.Int, Min: 1, Default: int64(200), Help: "AILK HNSW: candidates kept while inserting"}, nil},
+	{format.Option{Name: "ivf_nlist", Kind: format.Int, Min: 1, DefaultText: "√n", Help: "AILK IVF-PQ: clusters"}, nil},
+	{format.Option{Name: "ivf_m", Kind: format.Int, Min: 1, DefaultText: "dim/4", Help: "AILK IVF-PQ: codes per vector"}, nil},
+	{format.Option{Name: "ivf_nbits", Kind: format.Int, Min: 1, Default: int64(8), Help: "AILK IVF-PQ: bits per code"}, nil},
+	{format.Option{Name: "staging", Kind: format.String, DefaultText: "<store>/staging", Help: "where a snapshot for workers in other processes is staged"},
+		func(o *ExportOptions, v any) error { o.Staging = v.(string); return nil }},
+	{format.Option{Name: "region", Kind: format.String, DefaultText: "the AWS default chain", Help: "S3 region"},
+		func(o *ExportOptions, v any) error { setSourceOption(&o.Source, "region", v.(string)); return nil }},
+	{format.Option{Name: "endpoint", Kind: format.String, DefaultText: "AWS", Help: "an S3-compatible server"},
+		func(o *ExportOptions, v any) error { setSourceOption(&o.Source, "endpoint", v.(string)); return nil }},
+	{format.Option{Name: "credentials", Kind: format.String, DefaultText: "the driver's default chain", Help: "as for imports"},
+		func(o *ExportOptions, v any) error { setSourceOption(&o.Source, "credentials", v.(string)); return nil }},
+	{format.Option{Name: "at_tag", Kind: format.String, DefaultText: "none",
+		Help: "export the table as the tag pins it, reproducibly: byte-identical files, listed with their SHA-256 in audit.json"},
+		func(o *ExportOptions, v any) error { o.AtTag = v.(string); return nil }},
+}
+
+// ExportOptionNames lists the options an export takes, as declared.
+var ExportOptionNames = func() []string {
+	out := make([]string, len(exportOptions))
+	for i, o := range exportOptions {
+		out[i] = o.Name
+	}
+	return out
+}()
+
+// setExportOption checks one WITH option of COPY ... TO against its
+// declaration and sets it; a format's options are kept for the format.
+func setExportOption(o *ExportOptions, k string, v any) error {
+	i := slices.IndexFunc(exportOptions, func(d exportOption) bool { return d.Name == k })
+	if i < 0 {
+		if slices.Contains(format.OptionNames(), k) { // checked against the format once it is known
+			if o.FormatOptions == nil {
+				o.FormatOptions = map[string]any{}
+			}
+			o.FormatOptions[k] = v
+			return nil
+		}
+		return fmt.Errorf("COPY ... TO: %w", unknownName("option", k, append(slices.Clone(ExportOptionNames), format.OptionNames()...)))
+	}
+	d := exportOptions[i]
+	val, err := d.Check(v)
+	if err != nil {
+		return err
+	}
+	if d.set == nil {
+		return exportIndexOption(o, k, val)
+	}
+	return d.set(o, val)
+}
+
+// ExportOptionsTable prints the export options as a Markdown table, for
+// docs/exports.md (a test keeps the two equal).
+func ExportOptionsTable() string {
+	var b strings.Builder
+	b.WriteString("| option | values | default | what it does |\n|---|---|---|---|\n")
+	for _, o := range exportOptions {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", o.Name, o.TypeString(), o.DefaultString(), o.Help)
+	}
+	return b.String()
+}
