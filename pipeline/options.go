@@ -10,15 +10,19 @@ import (
 	"github.com/lakelink/lakelink/sinks"
 )
 
-// copyOption declares one WITH option of COPY ... FROM, once: the
+// declared is one WITH option of a statement, declared once: the
 // declaration (name, kind, default, limits, help) checks the value and
-// documents the option (setOption, Options, `lakelink sql --help`, the
-// table in docs/statements.md, which a test keeps equal), and set puts
-// the checked value (string, bool, int64 or []string) in place.
-type copyOption struct {
+// documents the option (the statement's option list, `lakelink sql
+// --help`, the tables in docs/, which tests keep equal), and set puts the
+// checked value (string, bool, int64 or []string) in place in the
+// statement's options T. A nil set is an index option (hnsw_m, ...).
+type declared[T any] struct {
 	format.Option
-	set func(o *ImportOptions, v any) error
+	set func(o *T, v any) error
 }
+
+// copyOption declares a WITH option of COPY ... FROM.
+type copyOption = declared[ImportOptions]
 
 // indexOption sets one of an import's index options (hnsw_m, ...).
 func indexOption(o *ImportOptions, name string, v any) error {
@@ -135,57 +139,64 @@ func setFilter(o *ImportOptions, v any) error {
 }
 
 // Options lists the WITH options of COPY ... FROM, as declared.
-var Options = func() []string {
-	out := make([]string, len(copyOptions))
-	for i, o := range copyOptions {
-		out[i] = o.Name
-	}
-	return out
-}()
+var Options = names(copyOptions)
 
 // setOption checks one WITH option of COPY ... FROM against its
-// declaration and sets it. A format's options are kept for the format to
-// check (bindFormatOptions); an unknown name gets the nearest known one.
+// declaration and sets it.
 func setOption(o *ImportOptions, k string, v any) error {
-	i := slices.IndexFunc(copyOptions, func(d copyOption) bool { return d.Name == k })
-	if i < 0 {
-		if slices.Contains(format.OptionNames(), k) { // checked against the format once it is known
-			if o.FormatOptions == nil {
-				o.FormatOptions = map[string]any{}
-			}
-			o.FormatOptions[k] = v
-			return nil
-		}
-		return unknownName("option", k, append(slices.Clone(Options), format.OptionNames()...))
-	}
-	d := copyOptions[i]
-	val, err := d.Check(v)
-	if err != nil {
-		return err
-	}
-	if d.set == nil {
-		return indexOption(o, k, val)
-	}
-	return d.set(o, val)
+	return apply(copyOptions, o, &o.FormatOptions, indexOption, k, v)
 }
 
 // CopyOptionsTable prints COPY's options as a Markdown table: what
 // docs/statements.md shows (a test keeps the two equal).
-func CopyOptionsTable() string {
+func CopyOptionsTable() string { return table(copyOptions) }
+
+// names lists declared options' names, in order.
+func names[T any](decls []declared[T]) []string {
+	out := make([]string, len(decls))
+	for i, d := range decls {
+		out[i] = d.Name
+	}
+	return out
+}
+
+// apply checks option k against its declaration and sets it in o. A
+// format's options are kept in formatOptions for the format to check once
+// it is known (bindFormatOptions); an unknown name gets the nearest known.
+func apply[T any](decls []declared[T], o *T, formatOptions *map[string]any, index func(*T, string, any) error, k string, v any) error {
+	i := slices.IndexFunc(decls, func(d declared[T]) bool { return d.Name == k })
+	if i < 0 {
+		if slices.Contains(format.OptionNames(), k) {
+			if *formatOptions == nil {
+				*formatOptions = map[string]any{}
+			}
+			(*formatOptions)[k] = v
+			return nil
+		}
+		return unknownName("option", k, append(names(decls), format.OptionNames()...))
+	}
+	val, err := decls[i].Check(v)
+	if err != nil {
+		return err
+	}
+	if decls[i].set == nil {
+		return index(o, k, val)
+	}
+	return decls[i].set(o, val)
+}
+
+// table prints declared options as a Markdown table.
+func table[T any](decls []declared[T]) string {
 	var b strings.Builder
 	b.WriteString("| option | values | default | what it does |\n|---|---|---|---|\n")
-	for _, o := range copyOptions {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", o.Name, o.TypeString(), o.DefaultString(), o.Help)
+	for _, d := range decls {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Name, d.TypeString(), d.DefaultString(), d.Help)
 	}
 	return b.String()
 }
 
-// exportOption declares one WITH option of COPY ... TO, once, as
-// copyOption does for imports.
-type exportOption struct {
-	format.Option
-	set func(o *ExportOptions, v any) error
-}
+// exportOption declares a WITH option of COPY ... TO.
+type exportOption = declared[ExportOptions]
 
 // exportIndexOption sets one of an export's AILK index options.
 func exportIndexOption(o *ExportOptions, name string, v any) error {
@@ -270,46 +281,14 @@ var exportOptions = []exportOption{
 }
 
 // ExportOptionNames lists the options an export takes, as declared.
-var ExportOptionNames = func() []string {
-	out := make([]string, len(exportOptions))
-	for i, o := range exportOptions {
-		out[i] = o.Name
-	}
-	return out
-}()
+var ExportOptionNames = names(exportOptions)
 
 // setExportOption checks one WITH option of COPY ... TO against its
-// declaration and sets it; a format's options are kept for the format.
+// declaration and sets it.
 func setExportOption(o *ExportOptions, k string, v any) error {
-	i := slices.IndexFunc(exportOptions, func(d exportOption) bool { return d.Name == k })
-	if i < 0 {
-		if slices.Contains(format.OptionNames(), k) { // checked against the format once it is known
-			if o.FormatOptions == nil {
-				o.FormatOptions = map[string]any{}
-			}
-			o.FormatOptions[k] = v
-			return nil
-		}
-		return fmt.Errorf("COPY ... TO: %w", unknownName("option", k, append(slices.Clone(ExportOptionNames), format.OptionNames()...)))
-	}
-	d := exportOptions[i]
-	val, err := d.Check(v)
-	if err != nil {
-		return err
-	}
-	if d.set == nil {
-		return exportIndexOption(o, k, val)
-	}
-	return d.set(o, val)
+	return apply(exportOptions, o, &o.FormatOptions, exportIndexOption, k, v)
 }
 
 // ExportOptionsTable prints the export options as a Markdown table, for
 // docs/exports.md (a test keeps the two equal).
-func ExportOptionsTable() string {
-	var b strings.Builder
-	b.WriteString("| option | values | default | what it does |\n|---|---|---|---|\n")
-	for _, o := range exportOptions {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", o.Name, o.TypeString(), o.DefaultString(), o.Help)
-	}
-	return b.String()
-}
+func ExportOptionsTable() string { return table(exportOptions) }
