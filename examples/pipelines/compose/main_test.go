@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/lake"
@@ -177,6 +179,70 @@ func TestComposedEqualsCopy(t *testing.T) {
 					t.Errorf("%s: composed %s\n COPY %s", c.what, c.a, c.b)
 				}
 			}
+		})
+	}
+}
+
+// passThrough is a step that changes nothing: what a composed import into
+// an edge table adds to COPY is only the program's own pipeline.
+type passThrough struct{}
+
+func (*passThrough) ProcessElement(b lake.Batch, emit func(lake.Batch)) { emit(b) }
+
+func init() { register.DoFn2x0[lake.Batch, func(lake.Batch)](&passThrough{}) }
+
+// A composed import into a graph's edge table checks endpoints as COPY
+// does: an edge to a missing node is the same row error, and the edges,
+// the error table and the degrees are equal, on direct and Prism PROCESS.
+func TestComposedGraphChecksEqualCopy(t *testing.T) {
+	dir := t.TempDir()
+	nodes, edges := filepath.Join(dir, "n.csv"), filepath.Join(dir, "e.csv")
+	os.WriteFile(nodes, []byte("id\n1\n2\n3\n4\n"), 0o644)
+	os.WriteFile(edges, []byte("src,dst\n1,2\n1,3\n2,9\n3,4\n4,1\n"), 0o644)
+	const graph = "CREATE GRAPH g (NODE n (id BIGINT PRIMARY KEY), EDGE e (src BIGINT REFERENCES n(id), dst BIGINT REFERENCES n(id)))"
+	for _, ro := range []runners.Options{{Runner: "direct"}, {Runner: "prism", Environment: "process"}} {
+		t.Run(ro.Runner+ro.Environment, func(t *testing.T) {
+			ctx := context.Background()
+			results := map[string]string{}
+			for _, how := range []string{"composed", "copy"} {
+				st, err := store.Open(t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := &pipeline.Session{Store: st, Runner: ro}
+				if _, err := s.Exec(ctx, graph+"; COPY FROM '"+nodes+"' INTO GRAPH g.n"); err != nil {
+					t.Fatal(err)
+				}
+				opts := pipeline.DefaultImportOptions()
+				opts.OnError, opts.ErrorTable = "continue", "import_errors"
+				if how == "composed" {
+					_, err = pipeline.RunComposed(ctx, st, pipeline.Import{Sources: []string{edges}, Table: "g.e", Graph: true, Options: opts}, ro,
+						func(s beam.Scope, p *pipeline.Plan) {
+							batches, rejected, stats := p.Source(s)
+							mapped, dead := p.Map(s, batches)
+							p.Sink(s, beam.ParDo(s, &passThrough{}, mapped), stats, rejected, dead)
+						})
+				} else {
+					_, err = s.Exec(ctx, "COPY FROM '"+edges+"' INTO GRAPH g.e WITH (on_error = 'continue', error_table = 'import_errors')")
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", how, err)
+				}
+				d, err := st.Digest("g.e", st.Head())
+				if err != nil {
+					t.Fatal(err)
+				}
+				errs, err := s.Exec(ctx, "SELECT row, column, reason FROM import_errors; SELECT * FROM degree('g', 1, 'both')")
+				if err != nil {
+					t.Fatal(err)
+				}
+				results[how] = fmt.Sprint(d, errs[0].Rows, errs[1].Rows)
+				st.Close()
+			}
+			if results["composed"] != results["copy"] || !strings.Contains(results["copy"], "9") {
+				t.Errorf("composed %s\n     COPY %s", results["composed"], results["copy"])
+			}
+			t.Log(results["copy"])
 		})
 	}
 }
