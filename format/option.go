@@ -144,17 +144,14 @@ func (o Option) value(v any) (any, error) {
 		return out, nil
 	case Size:
 		var n int64
-		switch x := v.(type) {
-		case int64:
-			n = x
-		case float64:
-			n = int64(x)
-		case string:
+		if x, ok := v.(string); ok {
 			var err error
 			if n, err = ParseSize(x); err != nil {
 				return nil, fmt.Errorf("%s: %w", o.Name, err)
 			}
-		default:
+		} else if whole, err := (Option{Name: o.Name, Kind: Int, Min: math.MinInt64}).value(v); err == nil {
+			n = whole.(int64)
+		} else {
 			return nil, fmt.Errorf("%s takes a size such as '256MB'", o.Name)
 		}
 		if n < max(o.Min, 1) {

@@ -1,10 +1,10 @@
 // Package pipeline turns lakelink's specs into Beam pipelines and runs
 // them: an Import (COPY FROM ... INTO) is planned against the store and its
 // inputs (Prepare: everything that can fail before data moves), built into
-// a Beam graph (Plan.Build: sources.ReadParquet → transforms.MapColumns →
+// a Beam graph (Plan.Build: sources.Read → transforms.MapColumns →
 // sinks.Stage), run on a runner, and committed into the store as one commit
-// (Plan.Commit). It also holds the statement language (Parse) and a Session
-// that executes statements:
+// (Plan.Commit). It binds the statements that package sql parses (Parse)
+// and holds the Session that executes them:
 //
 //	CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [PRIMARY KEY], ...)
 //	DROP TABLE [IF EXISTS] t

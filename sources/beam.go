@@ -86,14 +86,6 @@ func Read(s beam.Scope, opt ReadOptions) (batches, rejected, stats beam.PCollect
 	return batches, rejected, stats
 }
 
-// ReadParquet is Read of Parquet objects, which reject no record: a bad
-// value is found by the mapping (transforms.MapColumns).
-func ReadParquet(s beam.Scope, opt ReadOptions) (batches, stats beam.PCollection) {
-	opt.Format = "parquet"
-	batches, _, stats = Read(s, opt)
-	return batches, stats
-}
-
 // spec carries ReadOptions to the DoFns as JSON text: Beam's type
 // registry walks a DoFn's fields and cannot describe the recursive
 // filter.Expr.

@@ -5,9 +5,9 @@
 // format they hold. OpenParquet reads an object's
 // footer and describes its columns; File.ReadRowGroup reads one row group
 // with parquet-go's page API straight into Arrow builders, one page per
-// column at a time, so no file is ever held in memory whole. ReadParquet is
-// the Beam transform over Splits (one per row group), so a large file is
-// read by many workers.
+// column at a time, so no file is ever held in memory whole. Read is the
+// Beam transform over any registered format's splits (for Parquet one per
+// row group), so a large file is read by many workers.
 //
 // Columns come in their natural lakelink types; list<float> columns are
 // arrays, which DetectVectors recognises as embeddings (VECTOR(n)).

@@ -2,8 +2,6 @@ package csvio_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/lakelink/lakelink/testing/conformance"
@@ -56,16 +54,7 @@ func render(v any) string {
 // import.
 func TestBadInput(t *testing.T) {
 	good := "id,name\n1,a\n"
-	huge := filepath.Join(t.TempDir(), "huge.csv")
-	f, err := os.Create(huge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(good)
-	if err := f.Truncate(1 << 30); err != nil { // a 1 GB line of NUL bytes, sparse on disk
-		t.Fatal(err)
-	}
-	f.Close()
+	huge := conformance.HugeLine(t, "huge.csv", good)
 	conformance.RunBadInput(t, []conformance.BadInput{
 		{Path: write(t, "ragged.csv", good+"2,b,extra\n"), Abort: "ragged.csv: line 3: 3 fields where the header has 2", Rejected: "3||3 fields where the header has 2"},
 		{Path: write(t, "utf8.csv", good+"2,b\xffd\n"), Abort: `utf8.csv: line 3, column "name": invalid UTF-8`, Rejected: "3|name|invalid UTF-8"},

@@ -2,8 +2,6 @@ package ndjsonio_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,16 +43,7 @@ func TestTypesFromJSON(t *testing.T) {
 // they go to the error table, while a line of a gigabyte fails the import.
 func TestBadInput(t *testing.T) {
 	good := `{"id": 1, "name": "a"}` + "\n"
-	huge := filepath.Join(t.TempDir(), "huge.ndjson")
-	f, err := os.Create(huge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(good)
-	if err := f.Truncate(1 << 30); err != nil { // a 1 GB line of NUL bytes, sparse on disk
-		t.Fatal(err)
-	}
-	f.Close()
+	huge := conformance.HugeLine(t, "huge.ndjson", good)
 	conformance.RunBadInput(t, []conformance.BadInput{
 		{Path: write(t, "notjson.ndjson", good+"{\"id\": 2,\n"), Abort: "notjson.ndjson: line 2: invalid JSON", Rejected: "2||invalid JSON: the line ends inside the object"},
 		{Path: write(t, "array.ndjson", good+"[1, 2]\n"), Abort: "array.ndjson: line 2: not a JSON object", Rejected: "2||not a JSON object"},

@@ -32,6 +32,26 @@ func Query(t *testing.T, s *pipeline.Session, statements string) [][]any {
 	return res[len(res)-1].Rows
 }
 
+// HugeLine writes an object that starts with head and goes on for a
+// gigabyte without a line break (NUL bytes, sparse on disk): what a
+// format must refuse without reading it all.
+func HugeLine(t *testing.T, name, head string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(head); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // WriteFile writes content to a new file of that name and returns its
 // path.
 func WriteFile(t *testing.T, name, content string) string {
