@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
@@ -72,7 +73,7 @@ func BenchmarkExport200k(b *testing.B) {
 	peer, why := duckPeer(b)
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
-		ex := pipeline.Export{Query: pipeline.Select{Table: "documents", Star: true, Limit: -1}, URL: dir + "/plain/"}
+		ex := pipeline.Export{Query: engine.Select{Table: "documents", Star: true, Limit: -1}, URL: dir + "/plain/"}
 		start := time.Now()
 		res, err := pipeline.RunExport(context.Background(), st, ex, runners.Options{}, st.Head())
 		dur := time.Since(start)
@@ -98,7 +99,7 @@ func BenchmarkExport200k(b *testing.B) {
 		// DuckDB reads what lakelink wrote: every row, every vector value.
 		// The AILK files hold the first 20k rows: building their indexes
 		// is not what this benchmark measures.
-		stmts, err := pipeline.Parse("COPY (SELECT * FROM documents WHERE id < 20000) TO '" + dir + "/ailk/' WITH (vector_index = 'ivfpq', max_file_size = '8MB')")
+		stmts, err := engine.Parse("COPY (SELECT * FROM documents WHERE id < 20000) TO '" + dir + "/ailk/' WITH (vector_index = 'ivfpq', max_file_size = '8MB')")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/graphops"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -106,7 +106,7 @@ func BenchmarkGraphImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer st.Close()
-		s := &pipeline.Session{Store: st}
+		s := &engine.Session{Store: st}
 		target := "plain"
 		if graph {
 			target = "deezer.friends"

@@ -11,6 +11,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
@@ -74,7 +75,7 @@ func BenchmarkGC(b *testing.B) {
 			b.Fatal(err)
 		}
 		importInto(b, st, path, rows)
-		s := &pipeline.Session{Store: st}
+		s := &engine.Session{Store: st}
 		if _, err := s.CreateTag("first", 0, ""); err != nil {
 			b.Fatal(err)
 		}

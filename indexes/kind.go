@@ -7,7 +7,7 @@ import (
 	"github.com/lakelink/lakelink/vectorops"
 )
 
-// Index types.
+// The kinds registered here (kinds.go holds their definitions).
 const (
 	HNSW  = "hnsw"
 	IVFPQ = "ivfpq"
@@ -17,10 +17,6 @@ const (
 	Auto = "auto"
 )
 
-// Structured reports whether an index type keeps parts (HNSW, IVF-PQ or
-// auto); a flat index keeps none.
-func Structured(typ string) bool { return typ == HNSW || typ == IVFPQ || typ == Auto }
-
 // autoHNSWRows is the most vectors an auto index puts in an HNSW part per
 // two cores: HNSW builds on one core at about 1,400 384-d vectors/s here
 // (200k in about 2.5 minutes), while IVF-PQ trains and encodes on every
@@ -28,10 +24,10 @@ func Structured(typ string) bool { return typ == HNSW || typ == IVFPQ || typ == 
 // the limit is an eighth.
 const autoHNSWRows = 200_000
 
-// Kind is the structure of a part of n vectors of index d: d's type, or
-// for an auto index HNSW up to autoHNSWRows per two cores of the machine
-// that builds it, IVF-PQ past that.
-func Kind(d store.IndexDef, n int) string {
+// PartKind is the structure of a part of n vectors of index d: d's type,
+// or for an auto index HNSW up to autoHNSWRows per two cores of the
+// machine that builds it, IVF-PQ past that.
+func PartKind(d store.IndexDef, n int) string {
 	if d.Type != Auto {
 		return d.Type
 	}

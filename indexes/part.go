@@ -1,7 +1,6 @@
 package indexes
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -109,19 +108,13 @@ func (b *Builder) BuildWith(vb vectorops.Build) ([]byte, error) {
 	for i := range labels {
 		labels[i] = uint64(i)
 	}
-	var blob []byte
-	if Kind(b.def, n) == IVFPQ {
-		x, err := vectorops.BuildIVFPQWith(vb, b.dim, b.metric, IVFPQConfig(b.def), labels, b.vecs)
-		if err != nil {
-			return nil, fmt.Errorf("index %s: %w", b.def.Name, err)
-		}
-		blob, _ = x.MarshalBinary()
-	} else {
-		h := vectorops.NewHNSW(b.dim, b.metric, HNSWConfig(b.def))
-		if err := h.AddBatchWith(vb, labels, b.vecs, 0); err != nil {
-			return nil, fmt.Errorf("index %s: %w", b.def.Name, err)
-		}
-		blob, _ = h.MarshalBinary()
+	k, ok := Lookup(b.def.Type)
+	if !ok || !k.Parts() {
+		return nil, fmt.Errorf("index %s: a %s index keeps no parts", b.def.Name, b.def.Type)
+	}
+	blob, err := k.Build(vb, b.def, b.dim, b.metric, b.vecs)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", b.def.Name, err)
 	}
 	out := make([]byte, 0, partHead+len(b.head)+len(blob))
 	out = append(out, partMagic...)
@@ -170,12 +163,7 @@ func DecodePart(b []byte) (*Part, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(b[off:], []byte("LLIV")) {
-		p.Index, err = vectorops.UnmarshalIVFPQ(b[off:])
-	} else {
-		p.Index, err = vectorops.UnmarshalHNSW(b[off:])
-	}
-	if err != nil {
+	if p.Index, err = decode(b[off:]); err != nil {
 		return nil, err
 	}
 	if p.Index.Len() != len(p.Keys) {

@@ -192,7 +192,7 @@ func RestoreBackup(ctx context.Context, url, from, target string, force bool, ke
 	// nothing; then stream them again into the store.
 	var readers []io.Reader
 	for _, r := range chain {
-		n, sum, err := hashObject(ctx, b, prefix+r.File)
+		n, sum, err := HashObject(ctx, b, prefix+r.File)
 		if err != nil {
 			return r, fmt.Errorf("backup %s: %w", r.Version, err)
 		}

@@ -1,22 +1,19 @@
-// Package pipeline turns lakelink's specs into Beam pipelines and runs
-// them: an Import (COPY FROM ... INTO) is planned against the store and its
-// inputs (Prepare: everything that can fail before data moves), built into
-// a Beam graph (Plan.Build: sources.Read → transforms.MapColumns →
-// sinks.Stage), run on a runner, and committed into the store as one commit
-// (Plan.Commit). It binds the statements that package sql parses (Parse)
-// and holds the Session that executes them:
+// Package pipeline turns imports and exports into Beam pipelines and runs
+// them. An Import (what COPY FROM ... INTO binds to) is planned against
+// the store and its inputs (Prepare: everything that can fail before data
+// moves), built into a Beam graph (Plan.Build: sources.Read →
+// transforms.MapColumns → sinks.Stage), run on a runner, and committed
+// into the store as one commit (Plan.Commit), with its index parts, graph
+// endpoint checks, error table, job record and progress. RunComposed lets
+// a Go program put steps of its own into that graph and keep the rest.
 //
-//	CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [PRIMARY KEY], ...)
-//	DROP TABLE [IF EXISTS] t
-//	COPY FROM 'url'[, ...] INTO t [(cols)] [MAP COLUMNS (src => dst[::TYPE], ...)] [WITH (k = v, ...)]
-//	SELECT count(*) | * | cols FROM t [AT (TAG => 'x')] [WHERE ...] [ORDER BY ...] [LIMIT n]
-//	DELETE FROM t [WHERE ...]
-//	COPY t TO 'url' [WITH (...)]
-//	SET name = value
+// An Export (COPY t TO) reads a snapshot and writes files in any format
+// that has a writer, with dataset versions and audit records.
 //
-// A Session also keeps the history: CreateTag, Diff, Revert (a commit
-// that undoes another's row changes) and GC (retention: the versions only
-// old, untagged commits read are collected).
+// The options of both are declared once (options.go): the declarations
+// check values, suggest names and make the docs' option tables. The
+// statements themselves are parsed by package sql and bound and run by
+// package engine.
 //
-// See ExampleSession_Exec.
+// See ExampleRunComposed.
 package pipeline

@@ -20,6 +20,7 @@ import (
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sources"
+	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -28,7 +29,7 @@ import (
 // options typed. A URL ending in .parquet is one file; any other is a
 // folder of part files.
 type Export struct {
-	Query     Select
+	Query     sql.Select
 	URL       string
 	Options   ExportOptions
 	Statement string
@@ -135,7 +136,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	}
 	if q.At != nil {
 		var err error
-		if p.at, err = (&Session{Store: st}).resolve(*q.At); err != nil {
+		if p.at, err = ResolveAt(st, *q.At); err != nil {
 			return nil, err
 		}
 	}
@@ -165,7 +166,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 		}
 	}
 	if q.Where != nil {
-		e, err := whereFilter(q.Where, p.table.Schema)
+		e, err := WhereFilter(q.Where, p.table.Schema)
 		if err != nil {
 			return nil, err
 		}
@@ -483,7 +484,7 @@ func notFound(err error) bool { return objstore.IsNotFound(err) }
 
 // ExportMessage is the result line of an export.
 func ExportMessage(r ExportResult) string {
-	msg := fmt.Sprintf("COPY %d rows from %s (commit %d) to %s: %d file(s), %s", r.Rows, r.Table, r.Commit, r.URL, len(r.Files), humanBytes(r.Bytes))
+	msg := fmt.Sprintf("COPY %d rows from %s (commit %d) to %s: %d file(s), %s", r.Rows, r.Table, r.Commit, r.URL, len(r.Files), HumanBytes(r.Bytes))
 	if r.Version != "" {
 		msg += fmt.Sprintf("; version %s in manifest.json", r.Version)
 	}
@@ -493,7 +494,7 @@ func ExportMessage(r ExportResult) string {
 	return msg
 }
 
-func humanBytes(n int64) string {
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))

@@ -32,8 +32,8 @@ func parseFilter(src string, types map[string]lake.Type) (filter.Expr, error) {
 	return filter.Expr{}, fmt.Errorf("filter: %w", err)
 }
 
-// whereFilter types a WHERE against a table's schema.
-func whereFilter(w *sql.Where, s lake.Schema) (filter.Expr, error) {
+// WhereFilter types a WHERE against a table's schema.
+func WhereFilter(w *sql.Where, s lake.Schema) (filter.Expr, error) {
 	types := map[string]lake.Type{}
 	for _, c := range s.Columns {
 		types[c.Name] = c.Type

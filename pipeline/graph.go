@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,91 +10,6 @@ import (
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/transforms"
 )
-
-// CreateGraph is CREATE GRAPH [IF NOT EXISTS] g (NODE n (columns), EDGE e
-// (source T REFERENCES n(id), target T REFERENCES n(id), columns), ...)
-// bound: node and edge tables named g.n and g.e. An edge table's first
-// column with REFERENCES is its source, the second its target.
-type CreateGraph struct {
-	Name        string
-	IfNotExists bool
-	Nodes       []GraphTable
-	Edges       []GraphTable
-}
-
-// GraphTable is one NODE or EDGE table of CREATE GRAPH.
-type GraphTable struct {
-	Name   string
-	Schema lake.Schema
-	refs   []reference
-}
-
-// graphInfo checks the declaration and turns it into the store's.
-func (cg CreateGraph) graphInfo() (store.GraphInfo, map[string]lake.Schema, error) {
-	g := store.GraphInfo{Name: cg.Name}
-	schemas := map[string]lake.Schema{}
-	bad := func(f string, a ...any) error {
-		return fmt.Errorf("CREATE GRAPH %s: %s", cg.Name, fmt.Sprintf(f, a...))
-	}
-	for _, t := range append(append([]GraphTable(nil), cg.Nodes...), cg.Edges...) {
-		if _, dup := schemas[strings.ToLower(t.Name)]; dup {
-			return g, nil, bad("two tables named %s", t.Name)
-		}
-		schemas[strings.ToLower(t.Name)] = t.Schema
-	}
-	for _, n := range cg.Nodes {
-		g.Nodes = append(g.Nodes, strings.ToLower(n.Name))
-	}
-	for _, e := range cg.Edges {
-		if len(e.refs) != 2 {
-			return g, nil, bad("EDGE %s needs two columns with REFERENCES (its source, then its target), not %d", e.Name, len(e.refs))
-		}
-		for _, r := range e.refs {
-			node, ok := schemas[strings.ToLower(r.Table)]
-			if !ok || !g.IsNode(r.Table) {
-				return g, nil, bad("EDGE %s: %s references %s, which is no NODE table of the graph", e.Name, r.Column, r.Table)
-			}
-			if r.RefColumn != "" && (len(node.PrimaryKey) != 1 || !strings.EqualFold(node.PrimaryKey[0], r.RefColumn)) {
-				return g, nil, bad("EDGE %s: %s references %s(%s), which is not that table's PRIMARY KEY", e.Name, r.Column, r.Table, r.RefColumn)
-			}
-		}
-		g.Edges = append(g.Edges, store.EdgeDef{Table: strings.ToLower(e.Name), Source: e.refs[0].Column, Target: e.refs[1].Column,
-			SourceNode: strings.ToLower(e.refs[0].Table), TargetNode: strings.ToLower(e.refs[1].Table)})
-	}
-	return g, schemas, nil
-}
-
-func (s *Session) createGraph(cg CreateGraph) (Result, error) {
-	if _, err := s.Store.Graph(cg.Name, s.Store.Head()); err == nil && cg.IfNotExists {
-		return Result{Message: fmt.Sprintf("graph %s exists", cg.Name)}, nil
-	}
-	g, schemas, err := cg.graphInfo()
-	if err != nil {
-		return Result{}, err
-	}
-	return s.inCommit("CREATE GRAPH "+cg.Name, func(c *store.Commit) (Result, error) {
-		if _, err := c.CreateGraph(g, schemas); err != nil {
-			return Result{}, err
-		}
-		var names []string
-		for _, n := range g.Nodes {
-			names = append(names, g.TableName(n))
-		}
-		for _, e := range g.Edges {
-			names = append(names, g.TableName(e.Table))
-		}
-		return Result{Message: fmt.Sprintf("CREATE GRAPH %s: %s", g.Name, strings.Join(names, ", "))}, nil
-	})
-}
-
-func (s *Session) dropGraph(dg DropGraph) (Result, error) {
-	if _, err := s.Store.Graph(dg.Name, s.Store.Head()); errors.Is(err, store.ErrNotFound) && dg.IfExists {
-		return Result{Message: fmt.Sprintf("graph %s does not exist", dg.Name)}, nil
-	}
-	return s.inCommit("DROP GRAPH "+dg.Name, func(c *store.Commit) (Result, error) {
-		return Result{Message: "DROP GRAPH " + dg.Name}, c.DropGraph(dg.Name)
-	})
-}
 
 // Missing-node rules for edge imports (COPY ... WITH (on_missing_node =
 // ...)): an edge whose source or target is no node of its node table at
@@ -108,8 +22,8 @@ const (
 	MissingNodeCreate = "create"
 )
 
-// edgeHook is the commit's RowHook for a graph's edge table.
-type edgeHook struct {
+// EdgeHook is the commit's RowHook for a graph's edge table.
+type EdgeHook struct {
 	table            store.TableInfo
 	src, dst         int // endpoint columns
 	srcNode, dstNode store.TableInfo
@@ -124,8 +38,8 @@ type edgeHook struct {
 	lastSrc, lastDst []byte
 }
 
-func newEdgeHook(c *store.Commit, g store.GraphInfo, e store.EdgeDef, t store.TableInfo, onMissing string) (*edgeHook, error) {
-	h := &edgeHook{table: t, src: t.Schema.Index(e.Source), dst: t.Schema.Index(e.Target), onMissing: onMissing, known: map[string]bool{}}
+func NewEdgeHook(c *store.Commit, g store.GraphInfo, e store.EdgeDef, t store.TableInfo, onMissing string) (*EdgeHook, error) {
+	h := &EdgeHook{table: t, src: t.Schema.Index(e.Source), dst: t.Schema.Index(e.Target), onMissing: onMissing, known: map[string]bool{}}
 	if h.onMissing == "" {
 		h.onMissing = MissingNodeError
 	}
@@ -143,20 +57,20 @@ func newEdgeHook(c *store.Commit, g store.GraphInfo, e store.EdgeDef, t store.Ta
 }
 
 // endpoints returns the row's source and target ids and their keys.
-func (h *edgeHook) endpoints(val []byte) (row store.Row, sk, tk []byte, err error) {
+func (h *EdgeHook) endpoints(val []byte) (row store.Row, sk, tk []byte, err error) {
 	if row, err = store.DecodeRow(h.table.Schema, val); err != nil {
 		return nil, nil, nil, err
 	}
-	sk, tk, err = h.keys(row)
+	sk, tk, err = h.Keys(row)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return row, sk, tk, nil
 }
 
-// keys returns the keys of an edge row's source and target, nil when an
+// Keys returns the keys of an edge row's source and target, nil when an
 // end is NULL.
-func (h *edgeHook) keys(row store.Row) (sk, tk []byte, err error) {
+func (h *EdgeHook) Keys(row store.Row) (sk, tk []byte, err error) {
 	if row[h.src] == nil || row[h.dst] == nil {
 		return nil, nil, nil
 	}
@@ -171,7 +85,7 @@ func nodeKey(node store.TableInfo, key []byte) string {
 	return string(binary.BigEndian.AppendUint32(nil, node.ID)) + string(key)
 }
 
-func (h *edgeHook) exists(c *store.Commit, node store.TableInfo, key []byte) (bool, error) {
+func (h *EdgeHook) exists(c *store.Commit, node store.TableInfo, key []byte) (bool, error) {
 	k := nodeKey(node, key)
 	if ok, seen := h.known[k]; seen {
 		return ok, nil
@@ -183,7 +97,7 @@ func (h *edgeHook) exists(c *store.Commit, node store.TableInfo, key []byte) (bo
 	return ok, err
 }
 
-func (h *edgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err error) {
+func (h *EdgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err error) {
 	row, sk, tk, err := h.endpoints(val)
 	if err != nil {
 		return v, err
@@ -239,7 +153,7 @@ func (h *edgeHook) Check(c *store.Commit, val []byte) (v sinks.Verdict, err erro
 
 // Written records the edge's adjacency; an edge row rewritten (by its
 // primary key) first loses the adjacency of its old endpoints.
-func (h *edgeHook) Written(c *store.Commit, key, val []byte) error {
+func (h *EdgeHook) Written(c *store.Commit, key, val []byte) error {
 	if len(h.table.Schema.PrimaryKey) > 0 {
 		old, err := c.Get(h.table, key)
 		if err != nil {
@@ -286,12 +200,12 @@ func checkGraphTarget(st *store.Store, im Import) error {
 		return fmt.Errorf("COPY INTO %s: %w (CREATE GRAPH declares it)", im.Table, err)
 	}
 	if _, edge := gi.Edge(t); !edge && !gi.IsNode(t) {
-		return fmt.Errorf("COPY INTO %s: graph %s has no table %s (nodes %s; edges %s)", im.Table, g, t, strings.Join(gi.Nodes, ", "), strings.Join(edgeNames(gi), ", "))
+		return fmt.Errorf("COPY INTO %s: graph %s has no table %s (nodes %s; edges %s)", im.Table, g, t, strings.Join(gi.Nodes, ", "), strings.Join(EdgeNames(gi), ", "))
 	}
 	return nil
 }
 
-func edgeNames(g store.GraphInfo) []string {
+func EdgeNames(g store.GraphInfo) []string {
 	var out []string
 	for _, e := range g.Edges {
 		out = append(out, e.Table)
@@ -314,7 +228,7 @@ func importHook(c *store.Commit, ti store.TableInfo, o ImportOptions) (sinks.Row
 	if !ok {
 		return nil, nil
 	}
-	return newEdgeHook(c, gi, e, ti, o.OnMissingNode)
+	return NewEdgeHook(c, gi, e, ti, o.OnMissingNode)
 }
 
 // edgeOf returns the edge table that an import targets, if it does.

@@ -284,7 +284,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			activeJobs.Delete(job) // p itself is nil by now
 		}
 	}()
-	if _, _, err := checkIndexSpec(im.Options.IndexType, im.Options.IndexMetric, im.Options.IndexOptions); err != nil {
+	if _, _, err := indexes.Check(im.Options.IndexType, im.Options.IndexMetric, im.Options.IndexOptions); err != nil {
 		return nil, fmt.Errorf("COPY INTO %s: %w", im.Table, err)
 	}
 	keys := im.Options.KeyColumns
@@ -787,7 +787,7 @@ func declaredIndexes(t store.TableInfo, o ImportOptions) ([]store.IndexDef, erro
 		if col.Type.Kind != lake.KindVector || slices.ContainsFunc(t.Indexes, func(d store.IndexDef) bool { return strings.EqualFold(d.Column, col.Name) }) {
 			continue
 		}
-		d, err := newIndexDef(t, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
+		d, err := NewIndexDef(t, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
 		if err != nil {
 			return nil, err
 		}
@@ -840,13 +840,13 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 	}
 	if p.AdoptKey != nil {
 		// The rows moved under new keys: no segment covers them.
-		return compactIndexes(ctx, progress.For(p.Job), c, ti)
+		return CompactIndexes(ctx, progress.For(p.Job), c, ti)
 	}
 	for _, d := range ti.Indexes {
 		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
 			return nil, err
 		} else if n >= maxSegments {
-			return compactIndexes(ctx, progress.For(p.Job), c, ti)
+			return CompactIndexes(ctx, progress.For(p.Job), c, ti)
 		}
 	}
 	fresh := added
@@ -860,5 +860,5 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, p.Seal, d.Name, written)
 		return parts, err == nil, err
 	}
-	return indexCommit(ctx, progress.For(p.Job), c, ti, fresh, staged)
+	return IndexCommit(ctx, progress.For(p.Job), c, ti, fresh, staged)
 }

@@ -20,9 +20,9 @@ func ParseSize(s string) (int64, error) { return format.ParseSize(s) }
 // the store's own write buffers leave nothing for the import.
 const minMemoryLimit = 128 << 20
 
-// applySettings fills the options a COPY left unset from the session's
+// ApplySettings fills the options a COPY left unset from the session's
 // SET values.
-func applySettings(o *ImportOptions, settings map[string]string) error {
+func ApplySettings(o *ImportOptions, settings map[string]string) error {
 	if v, ok := settings["lakelink.import_memory_limit"]; ok && o.MemoryLimit == 0 {
 		n, err := ParseSize(v)
 		if err != nil {

@@ -6,8 +6,11 @@ import (
 	"strings"
 
 	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/sql"
 )
 
 // declared is one WITH option of a statement, declared once: the
@@ -33,7 +36,7 @@ func indexOption(o *ImportOptions, name string, v any) error {
 	return nil
 }
 
-var copyOptions = []copyOption{
+var copyOptions = append([]copyOption{
 	{format.Option{Name: "format", Kind: format.String, Help: "the objects' format, by name (docs/formats.md lists them)",
 		DefaultText: "by the first object's ending, else 'parquet'"},
 		func(o *ImportOptions, v any) error {
@@ -113,21 +116,27 @@ var copyOptions = []copyOption{
 	{format.Option{Name: "build_indexes", Kind: format.Bool, Default: false,
 		Help: "declare an index on every VECTOR column that has none, built in the job's commit (an indexed table's indexes are always kept up to date)"},
 		func(o *ImportOptions, v any) error { o.BuildIndexes = v.(bool); return nil }},
-	{format.Option{Name: "index_type", Kind: format.String, OneOf: []string{"hnsw", "ivfpq", "flat", "auto"}, Default: "hnsw",
+	{format.Option{Name: "index_type", Kind: format.String, OneOf: indexes.Kinds(), Default: indexes.HNSW,
 		Help: "the kind of the indexes build_indexes declares ('flat': exact scans; 'auto' picks by size)"},
 		func(o *ImportOptions, v any) error { o.IndexType = v.(string); return nil }},
 	{format.Option{Name: "index_metric", Kind: format.String, Default: "cosine", Help: "their metric: 'cosine', 'l2' or 'ip'"},
 		func(o *ImportOptions, v any) error { o.IndexMetric = v.(string); return nil }},
-	{format.Option{Name: "hnsw_m", Kind: format.Int, Default: int64(16), Help: "HNSW: neighbours per node (2 to 256)"}, nil},
-	{format.Option{Name: "hnsw_ef_construction", Kind: format.Int, Default: int64(200), Help: "HNSW: candidates kept while inserting"}, nil},
-	{format.Option{Name: "hnsw_ef_search", Kind: format.Int, Default: int64(200), Help: "HNSW: candidates kept while searching"}, nil},
-	{format.Option{Name: "ivf_nlist", Kind: format.Int, DefaultText: "√n", Help: "IVF-PQ: clusters"}, nil},
-	{format.Option{Name: "ivf_m", Kind: format.Int, DefaultText: "dim/4", Help: "IVF-PQ: codes per vector (must divide the dimension)"}, nil},
-	{format.Option{Name: "ivf_nbits", Kind: format.Int, Default: int64(8), Help: "IVF-PQ: bits per code (1 to 8)"}, nil},
-	{format.Option{Name: "ivf_nprobe", Kind: format.Int, DefaultText: "max(24, nlist/8)", Help: "IVF-PQ: clusters a search visits"}, nil},
-	{format.Option{Name: "ivf_rerank", Kind: format.Int, Default: int64(20), Help: "IVF-PQ: candidates re-ranked exactly per result"}, nil},
-	{format.Option{Name: "index_segment_rows", Kind: format.Int, DefaultText: "512 MB of vectors, or a quarter of import_memory_limit",
-		Help: "the most rows one index part covers (segment_rows in CREATE INDEX)"}, nil},
+}, indexCopyOptions()...)
+
+// indexCopyOptions are the index options COPY takes for the indexes that
+// build_indexes declares, as the index kinds declare them (indexes.Options);
+// segment_rows is index_segment_rows here.
+func indexCopyOptions() []copyOption {
+	var out []copyOption
+	for _, o := range indexes.Options() {
+		if o.Name == indexes.SegmentRowsOption.Name {
+			o.Name = "index_" + o.Name
+			o.DefaultText = "512 MB of vectors, or a quarter of import_memory_limit"
+			o.Help = "the most rows one index part covers (segment_rows in CREATE INDEX)"
+		}
+		out = append(out, copyOption{o, nil})
+	}
+	return out
 }
 
 func setFilter(o *ImportOptions, v any) error {
@@ -141,9 +150,9 @@ func setFilter(o *ImportOptions, v any) error {
 // Options lists the WITH options of COPY ... FROM, as declared.
 var Options = names(copyOptions)
 
-// setOption checks one WITH option of COPY ... FROM against its
+// SetCopyOption checks one WITH option of COPY ... FROM against its
 // declaration and sets it.
-func setOption(o *ImportOptions, k string, v any) error {
+func SetCopyOption(o *ImportOptions, k string, v any) error {
 	return apply(copyOptions, o, &o.FormatOptions, indexOption, k, v)
 }
 
@@ -173,7 +182,7 @@ func apply[T any](decls []declared[T], o *T, formatOptions *map[string]any, inde
 			(*formatOptions)[k] = v
 			return nil
 		}
-		return unknownName("option", k, append(names(decls), format.OptionNames()...))
+		return sql.Unknown("option", k, append(names(decls), format.OptionNames()...))
 	}
 	val, err := decls[i].Check(v)
 	if err != nil {
@@ -283,12 +292,25 @@ var exportOptions = []exportOption{
 // ExportOptionNames lists the options an export takes, as declared.
 var ExportOptionNames = names(exportOptions)
 
-// setExportOption checks one WITH option of COPY ... TO against its
+// SetExportOption checks one WITH option of COPY ... TO against its
 // declaration and sets it.
-func setExportOption(o *ExportOptions, k string, v any) error {
+func SetExportOption(o *ExportOptions, k string, v any) error {
 	return apply(exportOptions, o, &o.FormatOptions, exportIndexOption, k, v)
 }
 
 // ExportOptionsTable prints the export options as a Markdown table, for
 // docs/exports.md (a test keeps the two equal).
 func ExportOptionsTable() string { return table(exportOptions) }
+
+// setSourceOption sets region, endpoint or credentials, the bucket
+// options that imports and exports share.
+func setSourceOption(o *objstore.Options, k, v string) {
+	switch k {
+	case "region":
+		o.Region = v
+	case "endpoint":
+		o.Endpoint = v
+	default:
+		o.Credentials = v
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures/arrowfile"
 )
@@ -81,7 +81,7 @@ func TestVectorStorageConventions(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			s := &pipeline.Session{Store: st}
+			s := &engine.Session{Store: st}
 			sql := "COPY FROM '" + filepath.Join(dir, tc.file) + "' INTO v " + tc.maps + " WITH (primary_key = 'id')"
 			if _, err := s.Exec(context.Background(), sql); err != nil {
 				t.Fatal(err)

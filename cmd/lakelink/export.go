@@ -9,13 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
 
-type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
+type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (engine.Result, error)) *cobra.Command
 
 // newExportCmd is `lakelink export dataset|ls|prune`: dated exports of a
 // table, URL/YYYY_MM_DD/HH_mm_SS_sss/ with URL/manifest.json.
@@ -23,23 +24,23 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	export := &cobra.Command{Use: "export", Short: "Dated exports of tables to Parquet folders with a manifest: dataset, ls, prune"}
 
 	var compression, vectorIndex, at string
-	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		ex := pipeline.Export{Query: pipeline.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
+	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		ex := pipeline.Export{Query: engine.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
 			Options:   pipeline.ExportOptions{Dated: true, Compression: compression, VectorIndex: vectorIndex},
 			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], objstore.Redact(args[1]))}
-		sess := &pipeline.Session{Store: st}
+		sess := &engine.Session{Store: st}
 		commit := st.Head()
 		if at != "" {
 			var err error
 			if commit, err = sess.Resolve(at); err != nil {
-				return pipeline.Result{}, fmt.Errorf("--at: %w", err)
+				return engine.Result{}, fmt.Errorf("--at: %w", err)
 			}
 		}
 		res, err := pipeline.RunExport(ctx, st, ex, runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}, commit)
 		if err != nil {
-			return pipeline.Result{}, err
+			return engine.Result{}, err
 		}
-		return pipeline.Result{Message: pipeline.ExportMessage(res)}, nil
+		return engine.Result{Message: pipeline.ExportMessage(res)}, nil
 	})
 	dataset.Flags().StringVar(&compression, "compression", "", "snappy (default), zstd, gzip or none")
 	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq or flat")
@@ -66,7 +67,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if !all {
 				vs = vs[len(vs)-1:]
 			}
-			res := pipeline.Result{Columns: []string{"version", "created", "table", "commit", "rows", "bytes", "files"}}
+			res := engine.Result{Columns: []string{"version", "created", "table", "commit", "rows", "bytes", "files"}}
 			for i := len(vs) - 1; i >= 0; i-- {
 				v := vs[i]
 				res.Rows = append(res.Rows, []any{v.Version, v.Created, v.Table, int64(v.Commit), v.Rows, v.Bytes, int64(len(v.Files))})
@@ -107,10 +108,10 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 // newAuditCmd is `lakelink audit verify URL`.
 func newAuditCmd(query queryCmdFn) *cobra.Command {
 	audit := &cobra.Command{Use: "audit", Short: "Check reproducible exports (COPY t TO URL WITH (at_tag = ...)) against their manifest and the store"}
-	verify := query("verify URL", "Re-check an audit export: every file's SHA-256, the tag, and the files' rows against the table at the tag", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		rep, err := pipeline.VerifyAudit(ctx, st, args[0], objstore.Options{})
+	verify := query("verify URL", "Re-check an audit export: every file's SHA-256, the tag, and the files' rows against the table at the tag", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		rep, err := engine.VerifyAudit(ctx, st, args[0], objstore.Options{})
 		if err != nil {
-			return pipeline.Result{}, err
+			return engine.Result{}, err
 		}
 		m := rep.Manifest
 		msg := fmt.Sprintf("ok: %d file(s), %d bytes, SHA-256 as listed; %s at tag %s (commit %d)", rep.Files, rep.Bytes, m.Table, m.Tag, m.Commit)
@@ -119,7 +120,7 @@ func newAuditCmd(query queryCmdFn) *cobra.Command {
 		} else {
 			msg += "; a partial export (a SELECT): its rows are not compared with the table"
 		}
-		return pipeline.Result{Message: msg}, nil
+		return engine.Result{Message: msg}, nil
 	})
 	audit.AddCommand(verify)
 	return audit
@@ -137,16 +138,16 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	backup := &cobra.Command{Use: "backup", Short: "Back the store up to a folder or bucket (dated, with a manifest) and restore it"}
 	var to string
 	var incremental bool
-	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
+	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
 		r, err := pipeline.CreateBackup(ctx, st, to, incremental, objstore.Options{})
 		if err != nil {
-			return pipeline.Result{}, err
+			return engine.Result{}, err
 		}
 		kind := "full"
 		if r.Incremental {
 			kind = fmt.Sprintf("incremental (commits %d to %d, after %s)", r.Since, r.Head, r.Base)
 		}
-		return pipeline.Result{Message: fmt.Sprintf("backup %s: %s, %d bytes, up to commit %d", r.Version, kind, r.Bytes, r.Head)}, nil
+		return engine.Result{Message: fmt.Sprintf("backup %s: %s, %d bytes, up to commit %d", r.Version, kind, r.Bytes, r.Head)}, nil
 	})
 	create.Flags().StringVar(&to, "to", defaultBackups(), "where backups go: a folder or bucket URL (or $LAKELINK_BACKUP_URL)")
 	create.Flags().BoolVar(&incremental, "incremental", false, "only the commits since the last backup there")
@@ -173,7 +174,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if !all && len(list) > 0 {
 				list = list[len(list)-1:]
 			}
-			res := pipeline.Result{Columns: []string{"version", "created", "kind", "since", "head", "bytes", "encrypted"}}
+			res := engine.Result{Columns: []string{"version", "created", "kind", "since", "head", "bytes", "encrypted"}}
 			for i := len(list) - 1; i >= 0; i-- {
 				r := list[i]
 				kind := "full"

@@ -8,13 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/graphops"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
 // queryCmd makes a command that reads the store and prints one result.
-type queryCmd func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command
+type queryCmd func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (engine.Result, error)) *cobra.Command
 
 // newGraphCmd is `lakelink graph`: FastRP embeddings and traversal.
 // memoryLimit is the global --memory-limit: past it FastRP works in mapped
@@ -26,31 +27,31 @@ func newGraphCmd(query queryCmd, memoryLimit *string) *cobra.Command {
 	var dim int
 	var normalization, self float64
 	var seed uint64
-	fastrp := query("fastrp GRAPH", "Compute FastRP node embeddings into a VECTOR column of the node table, in one commit", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+	fastrp := query("fastrp GRAPH", "Compute FastRP node embeddings into a VECTOR column of the node table, in one commit", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		o, err := graphops.ParseOrientation(orientation)
 		if err != nil {
-			return pipeline.Result{}, err
+			return engine.Result{}, err
 		}
 		var ws []float64
 		for _, w := range strings.Split(weights, ",") {
 			f, err := strconv.ParseFloat(strings.TrimSpace(w), 64)
 			if err != nil {
-				return pipeline.Result{}, fmt.Errorf("--weights: %q is not a number", w)
+				return engine.Result{}, fmt.Errorf("--weights: %q is not a number", w)
 			}
 			ws = append(ws, f)
 		}
 		var limit int64
 		if *memoryLimit != "" {
 			if limit, err = pipeline.ParseSize(*memoryLimit); err != nil {
-				return pipeline.Result{}, fmt.Errorf("--memory-limit: %w", err)
+				return engine.Result{}, fmt.Errorf("--memory-limit: %w", err)
 			}
 		}
-		res, err := (&pipeline.Session{Store: st}).FastRP(ctx, pipeline.FastRPJob{Graph: args[0], Node: node, Edge: edge, Column: column, Orientation: o,
+		res, err := (&engine.Session{Store: st}).FastRP(ctx, engine.FastRPJob{Graph: args[0], Node: node, Edge: edge, Column: column, Orientation: o,
 			Config: graphops.FastRPConfig{Dim: dim, IterationWeights: ws, NormalizationStrength: normalization, SelfInfluence: self, Seed: seed, MemoryLimit: limit}})
 		if err != nil {
-			return pipeline.Result{}, err
+			return engine.Result{}, err
 		}
-		return pipeline.Result{Message: fmt.Sprintf("FastRP: %d nodes, %d edges, %d-d embeddings in column %s (computed in %s; commit %d)",
+		return engine.Result{Message: fmt.Sprintf("FastRP: %d nodes, %d edges, %d-d embeddings in column %s (computed in %s; commit %d)",
 			res.Nodes, res.Edges, dim, res.Column, res.Compute.Round(1e6), res.Commit)}, nil
 	})
 	f := fastrp.Flags()
@@ -67,14 +68,14 @@ func newGraphCmd(query queryCmd, memoryLimit *string) *cobra.Command {
 	var dir, edgeTable string
 	var k, limit int
 	sql := func(use, short string, nargs cobra.PositionalArgs, stmt func(args []string) string) *cobra.Command {
-		return query(use, short, nargs, func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-			s := &pipeline.Session{Store: st, Params: map[int]any{}}
+		return query(use, short, nargs, func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+			s := &engine.Session{Store: st, Params: map[int]any{}}
 			for i, a := range args[1:] {
 				s.Params[i+1] = a
 			}
 			res, err := s.Exec(ctx, stmt(args))
 			if err != nil {
-				return pipeline.Result{}, err
+				return engine.Result{}, err
 			}
 			return res[0], nil
 		})

@@ -24,7 +24,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lakelink/lakelink/engine"
 	formats "github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
@@ -182,7 +184,8 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		Long: "Run statements, separated by semicolons (docs/statements.md has them all).\n\n" +
 			"COPY FROM ... WITH options:\n  " + strings.Join(pipeline.Options, ", ") + "\n\n" +
 			"COPY ... TO ... WITH options:\n  " + strings.Join(pipeline.ExportOptionNames, ", ") + "\n\n" +
-			"Formats (format = '...'; else by the object's ending) and their options, for imports and exports:\n" + formats.Help(),
+			"Formats (format = '...'; else by the object's ending) and their options, for imports and exports:\n" + formats.Help() + "\n" +
+			"Index kinds (CREATE INDEX ... USING kind, COPY's index_type) and their options (CREATE INDEX also takes them without the prefix):\n" + indexes.Help(),
 		Example: `  lakelink sql "COPY FROM 'lake/docs/*.parquet' INTO docs WITH (primary_key = 'id')"
   lakelink sql "COPY FROM 's3://lake/events/*.csv?region=eu-west-1' INTO events WITH (delimiter = ';', on_error = 'continue')"
   lakelink sql --param 1=@query.json "SELECT id, embedding <=> \$1 AS d FROM docs ORDER BY d LIMIT 10"
@@ -212,7 +215,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if strings.TrimSpace(script) == "" {
 				return errors.New("no statements: give them as an argument, with -f FILE, or on standard input (-f -)")
 			}
-			stmts, err := pipeline.Parse(script)
+			stmts, err := engine.Parse(script)
 			if err != nil {
 				return err
 			}
@@ -229,7 +232,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
+			sess := &engine.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
 				Progress: progressBar(progressTo, g.progressEvery), Params: values}
 			if sqlAt != "" {
 				if sess.At, err = sess.Resolve(sqlAt); err != nil {
@@ -260,7 +263,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	sqlCmd.Flags().StringArrayVar(&params, "param", nil, "a statement parameter: N=VALUE for $N, or N=@FILE to read VALUE from FILE (a vector is written [0.1, 0.2, ...]); repeatable")
 
 	// query makes a command that reads the store and prints one result.
-	query := func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error)) *cobra.Command {
+	query := func(use, short string, nargs cobra.PositionalArgs, run func(ctx context.Context, st *store.Store, args []string) (engine.Result, error)) *cobra.Command {
 		var format string
 		c := &cobra.Command{Use: use, Short: short, Args: nargs, RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := newWriter(format, stdout)
@@ -282,8 +285,8 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return c
 	}
 
-	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
-		res := pipeline.Result{Columns: []string{"table", "rows", "schema", "indexes"}}
+	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+		res := engine.Result{Columns: []string{"table", "rows", "schema", "indexes"}}
 		ts, err := st.Tables(st.Head())
 		for _, t := range ts {
 			n, err := st.Count(t.Name, st.Head())
@@ -299,84 +302,84 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return res, err
 	})
 
-	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		return (&pipeline.Session{Store: st}).Compact(ctx, args[0])
+	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		return (&engine.Session{Store: st}).Compact(ctx, args[0])
 	})
 
 	var digestAt string
-	digestCmd := query("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+	digestCmd := query("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		at := st.Head()
 		if digestAt != "" {
 			var err error
-			if at, err = (&pipeline.Session{Store: st}).Resolve(digestAt); err != nil {
-				return pipeline.Result{}, fmt.Errorf("--at: %w", err)
+			if at, err = (&engine.Session{Store: st}).Resolve(digestAt); err != nil {
+				return engine.Result{}, fmt.Errorf("--at: %w", err)
 			}
 		}
 		d, err := st.Digest(args[0], at)
-		return pipeline.Result{Message: d}, err
+		return engine.Result{Message: d}, err
 	})
 	digestCmd.Flags().StringVar(&digestAt, "at", "", "a tag, commit number or time")
 
-	logCmd := query("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+	logCmd := query("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		table := ""
 		if len(args) == 1 {
 			table = args[0]
 		}
-		return (&pipeline.Session{Store: st}).Log(table)
+		return (&engine.Session{Store: st}).Log(table)
 	})
 
-	diffCmd := query("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times", cobra.RangeArgs(2, 3), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+	diffCmd := query("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times", cobra.RangeArgs(2, 3), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		table := ""
 		if len(args) == 3 {
 			table = args[2]
 		}
-		return (&pipeline.Session{Store: st}).Diff(ctx, args[0], args[1], table)
+		return (&engine.Session{Store: st}).Diff(ctx, args[0], args[1], table)
 	})
 
-	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		return (&pipeline.Session{Store: st}).Revert(ctx, args[0])
+	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		return (&engine.Session{Store: st}).Revert(ctx, args[0])
 	})
 
 	keepDays, gcDryRun := 0, false
 	var gcCmd *cobra.Command
-	gcCmd = query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
+	gcCmd = query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
 		if !gcCmd.Flags().Changed("keep-days") {
-			return pipeline.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
+			return engine.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
 		}
-		return (&pipeline.Session{Store: st}).GC(ctx, keepDays, gcDryRun)
+		return (&engine.Session{Store: st}).GC(ctx, keepDays, gcDryRun)
 	})
 	gcCmd.Flags().IntVar(&keepDays, "keep-days", 0, "keep every moment of the last N days readable (and every tagged commit); required")
 	gcCmd.Flags().BoolVar(&gcDryRun, "dry-run", false, "only list the commits gc would collect")
 
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
 	var tagMsg string
-	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
+	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		var commit uint64
 		if len(args) == 2 {
 			n, err := strconv.ParseUint(args[1], 10, 64)
 			if err != nil {
-				return pipeline.Result{}, fmt.Errorf("commit %q is not a number", args[1])
+				return engine.Result{}, fmt.Errorf("commit %q is not a number", args[1])
 			}
 			commit = n
 		}
-		t, err := (&pipeline.Session{Store: st}).CreateTag(args[0], commit, tagMsg)
-		return pipeline.Result{Message: fmt.Sprintf("tag %s: commit %d", t.Name, t.Commit)}, err
+		t, err := (&engine.Session{Store: st}).CreateTag(args[0], commit, tagMsg)
+		return engine.Result{Message: fmt.Sprintf("tag %s: commit %d", t.Name, t.Commit)}, err
 	})
 	tagCreate.Flags().StringVarP(&tagMsg, "message", "m", "", "why the commit is tagged")
-	tagLs := query("ls", "List tags", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
-		res, err := (&pipeline.Session{Store: st}).Exec(ctx, "SELECT * FROM "+pipeline.TagsTable)
+	tagLs := query("ls", "List tags", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+		res, err := (&engine.Session{Store: st}).Exec(ctx, "SELECT * FROM "+engine.TagsTable)
 		if err != nil {
-			return pipeline.Result{}, err
+			return engine.Result{}, err
 		}
 		return res[0], nil
 	})
-	tagDelete := query("delete NAME", "Delete a tag (reads at earlier commits still see it)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		return pipeline.Result{Message: "deleted tag " + args[0]}, (&pipeline.Session{Store: st}).DeleteTag(args[0])
+	tagDelete := query("delete NAME", "Delete a tag (reads at earlier commits still see it)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		return engine.Result{Message: "deleted tag " + args[0]}, (&engine.Session{Store: st}).DeleteTag(args[0])
 	})
 	tagCmd.AddCommand(tagCreate, tagLs, tagDelete)
 
-	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (pipeline.Result, error) {
-		res := pipeline.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
+	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		res := engine.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
 		if _, err := st.JobRecord(args[0]); err != nil {
 			return res, err
 		}
@@ -387,8 +390,8 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return res, err
 	})
 
-	jobsCmd := query("jobs", "List import jobs", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (pipeline.Result, error) {
-		res := pipeline.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
+	jobsCmd := query("jobs", "List import jobs", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+		res := engine.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
 		jobs, err := st.Jobs()
 		for _, j := range jobs {
 			res.Rows = append(res.Rows, []any{j.ID, j.Table, j.Rows, j.Errors, int64(j.Commit), j.Runner, j.Finished})
@@ -413,12 +416,12 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res := pipeline.Result{}
-			for _, c := range pipeline.StatusSchema.Columns {
+			res := engine.Result{}
+			for _, c := range engine.StatusSchema.Columns {
 				res.Columns = append(res.Columns, c.Name)
 			}
 			for _, s := range all {
-				res.Rows = append(res.Rows, pipeline.StatusRow(s))
+				res.Rows = append(res.Rows, engine.StatusRow(s))
 			}
 			return w.write(res)
 		},
@@ -430,10 +433,10 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 
 // writes reports whether a script may change the store, and so may create
 // it: anything but SELECT, SET and COPY ... TO (an export reads a table).
-func writes(stmts []pipeline.Statement) bool {
+func writes(stmts []engine.Statement) bool {
 	for _, st := range stmts {
 		switch st.(type) {
-		case pipeline.Select, pipeline.Set, pipeline.Export:
+		case engine.Select, engine.Set, pipeline.Export:
 		default:
 			return true
 		}

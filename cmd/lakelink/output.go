@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/pipeline"
 )
 
 type writer struct {
@@ -57,11 +57,11 @@ func jsonValue(v any) any {
 	return v
 }
 
-func (w *writer) write(r pipeline.Result) error {
+func (w *writer) write(r engine.Result) error {
 	if r.Columns == nil {
 		// A statement other than a query: its fields (statement, job,
 		// table, commit, rows, ...) and its message, as one record.
-		fields := append(slices.Clip(r.Fields), pipeline.Field{Name: "message", Value: r.Message})
+		fields := append(slices.Clip(r.Fields), engine.Field{Name: "message", Value: r.Message})
 		switch w.format {
 		case "json":
 			var b strings.Builder

@@ -9,7 +9,7 @@ import (
 	"log"
 	"os"
 
-	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
@@ -25,7 +25,7 @@ func main() {
 	}
 	defer st.Close()
 
-	s := &pipeline.Session{Store: st, Runner: runners.Options{Runner: "direct"}} // or "prism"
+	s := &engine.Session{Store: st, Runner: runners.Options{Runner: "direct"}} // or "prism"
 	if _, err := s.Exec(ctx, `
 		COPY FROM 'lake/docs/*.parquet' INTO documents
 		MAP COLUMNS (id => id, title => title, embedding => embedding::VECTOR(384))

@@ -31,7 +31,8 @@ var layers = []struct {
 	{"index lifecycle, Beam plumbing, object-store sources, transforms, runners", []string{
 		"indexes", "internal/beamlake", "sources", "transforms", "runners", "io/csvio", "io/ndjsonio"}},
 	{"sinks: staging and the commit", []string{"sinks"}},
-	{"the engine: sessions, planning, history", []string{"pipeline"}},
+	{"planning: imports and exports as Beam pipelines, the launcher's commit", []string{"pipeline"}},
+	{"the engine: sessions, statements, SELECT and search, table functions, history", []string{"engine"}},
 	{"programs, examples, benchmarks and test kits", []string{
 		"cmd/lakelink", "examples/pipelines/deezer", "examples/pipelines/quickstart", "examples/pipelines/compose", "examples/readme", "bench",
 		"testing/conformance", "internal/layers"}},

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -19,7 +19,7 @@ func Example() {
 	os.WriteFile(csv, []byte("id,title,embedding\n1,\"lakes, rivers\",\"[0.1, 0.2]\"\n2,seas,\"[0.3, 0.4]\"\n"), 0o644)
 	st, _ := store.Open(filepath.Join(dir, "store"))
 	defer st.Close()
-	s := &pipeline.Session{Store: st}
+	s := &engine.Session{Store: st}
 	res, err := s.Exec(context.Background(), "COPY FROM '"+csv+"' INTO docs WITH (primary_key = 'id'); SELECT * FROM docs")
 	if err != nil {
 		fmt.Println(err)

@@ -8,25 +8,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
 
 // Session opens a fresh store for a test, on the direct runner.
-func Session(t *testing.T) *pipeline.Session {
+func Session(t *testing.T) *engine.Session {
 	t.Helper()
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &pipeline.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
+	return &engine.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
 }
 
 // Query runs statements and returns the last one's rows; an error fails
 // the test.
-func Query(t *testing.T, s *pipeline.Session, statements string) [][]any {
+func Query(t *testing.T, s *engine.Session, statements string) [][]any {
 	t.Helper()
 	res := run(t, s, statements)
 	return res[len(res)-1].Rows

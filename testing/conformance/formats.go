@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 )
 
 // RunFormatTests is the conformance suite of a registered format: every
@@ -105,7 +105,7 @@ func testFormatMissing(t *testing.T, f format.Format, mk MakeHarness) {
 
 // count is SELECT count(*) FROM what (a table, and a WHERE if wanted).
 func count(t *testing.T, s interface {
-	Exec(context.Context, string) ([]pipeline.Result, error)
+	Exec(context.Context, string) ([]engine.Result, error)
 }, what string) int64 {
 	t.Helper()
 	res, err := s.Exec(context.Background(), "SELECT count(*) FROM "+what)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
@@ -22,14 +23,14 @@ func RunSinkTests(t *testing.T, mk MakeHarness) {
 	t.Run("SearchFilesInPlace", func(t *testing.T) { testSinkSearch(t, mk) })
 }
 
-func sinkSession(t *testing.T, rows int) *pipeline.Session {
+func sinkSession(t *testing.T, rows int) *engine.Session {
 	t.Helper()
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &pipeline.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
+	s := &engine.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
 	run(t, s, "CREATE TABLE src "+EveryTypeDDL)
 	if err := FillEveryType(st, "src", rows); err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func sinkSession(t *testing.T, rows int) *pipeline.Session {
 	return s
 }
 
-func run(t *testing.T, s *pipeline.Session, sql string) []pipeline.Result {
+func run(t *testing.T, s *engine.Session, sql string) []engine.Result {
 	t.Helper()
 	res, err := s.Exec(context.Background(), sql)
 	if err != nil {
@@ -46,7 +47,7 @@ func run(t *testing.T, s *pipeline.Session, sql string) []pipeline.Result {
 	return res
 }
 
-func digestOf(t *testing.T, s *pipeline.Session, table string) string {
+func digestOf(t *testing.T, s *engine.Session, table string) string {
 	t.Helper()
 	d, err := s.Store.Digest(table, s.Store.Head())
 	if err != nil {

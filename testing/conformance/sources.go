@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
@@ -116,7 +116,7 @@ func importDigest(t *testing.T, pattern, with string) (string, []int64) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := &pipeline.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
+	s := &engine.Session{Store: st, Runner: runners.Options{Runner: "direct"}}
 	if _, err := s.Exec(context.Background(), "COPY FROM '"+pattern+"' INTO docs "+with); err != nil {
 		t.Fatalf("import %s: %v", pattern, err)
 	}
@@ -189,7 +189,7 @@ func testErrors(t *testing.T, mk MakeHarness) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &pipeline.Session{Store: st}
+		s := &engine.Session{Store: st}
 		_, err = s.Exec(ctx, "COPY FROM '"+h.URL(key)+"' INTO docs")
 		name := key[strings.LastIndexByte(key, '/')+1:]
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -21,6 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
@@ -57,7 +58,7 @@ func main() {
 // Run imports source into docs through the program's own step.
 func Run(ctx context.Context, st *store.Store, source string, ro runners.Options) (pipeline.ImportResult, error) {
 	if _, err := st.Table("docs", st.Head()); err != nil { // a new store: make the table
-		s := &pipeline.Session{Store: st, Runner: ro}
+		s := &engine.Session{Store: st, Runner: ro}
 		if _, err := s.Exec(ctx, Table); err != nil {
 			return pipeline.ImportResult{}, err
 		}

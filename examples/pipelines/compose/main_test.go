@@ -14,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
@@ -90,14 +91,14 @@ type outcome struct {
 func observe(t *testing.T, st *store.Store, res pipeline.ImportResult) outcome {
 	t.Helper()
 	ctx := context.Background()
-	s := &pipeline.Session{Store: st}
+	s := &engine.Session{Store: st}
 	var o outcome
 	var err error
 	if o.digest, err = st.Digest("docs", st.Head()); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range [][]float32{{1, 0, 0, 0, 0, 0, 0, 0}, {0.5, -1, 2, 0, 1, 1, -0.5, 3}, {0, 0, 0, 1, 1, 0, 0, 0}} {
-		r, err := s.Search(ctx, pipeline.Search{Table: "docs", Column: "embedding", Query: q, K: 5, Columns: []string{"id"}})
+		r, err := s.Search(ctx, engine.Search{Table: "docs", Column: "embedding", Query: q, K: 5, Columns: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +155,7 @@ func TestComposedEqualsCopy(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer copied.Close()
-			s := &pipeline.Session{Store: copied, Runner: ro}
+			s := &engine.Session{Store: copied, Runner: ro}
 			if _, err := s.Exec(ctx, Table); err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +210,7 @@ func TestComposedGraphChecksEqualCopy(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s := &pipeline.Session{Store: st, Runner: ro}
+				s := &engine.Session{Store: st, Runner: ro}
 				if _, err := s.Exec(ctx, graph+"; COPY FROM '"+nodes+"' INTO GRAPH g.n"); err != nil {
 					t.Fatal(err)
 				}

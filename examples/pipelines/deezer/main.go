@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/graphops"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -51,7 +51,7 @@ func run(data, dir string, user int64, dim int) error {
 		return err
 	}
 	defer st.Close()
-	s := &pipeline.Session{Store: st}
+	s := &engine.Session{Store: st}
 	ctx := context.Background()
 	start := time.Now()
 	res, err := s.Exec(ctx, fmt.Sprintf(`
@@ -70,7 +70,7 @@ func run(data, dir string, user int64, dim int) error {
 	fmt.Printf("imported in %s\n", time.Since(start).Round(time.Millisecond))
 
 	// Friendships are mutual and stored once each: follow them both ways.
-	f, err := s.FastRP(ctx, pipeline.FastRPJob{Graph: "deezer", Orientation: graphops.Undirected,
+	f, err := s.FastRP(ctx, engine.FastRPJob{Graph: "deezer", Orientation: graphops.Undirected,
 		Config: graphops.FastRPConfig{Dim: dim, IterationWeights: []float64{0, 1, 1}, NormalizationStrength: -0.5, Seed: 42}})
 	if err != nil {
 		return err

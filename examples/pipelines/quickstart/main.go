@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
@@ -59,7 +59,7 @@ func run(rows int, dir, runner string) error {
 		return err
 	}
 	defer st.Close()
-	sess := &pipeline.Session{Store: st, Runner: runners.Options{Runner: runner}}
+	sess := &engine.Session{Store: st, Runner: runners.Options{Runner: runner}}
 	ctx := context.Background()
 
 	start := time.Now()

@@ -1,0 +1,70 @@
+package indexes
+
+import (
+	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/vectorops"
+)
+
+// The kinds lakelink has: exact scans (flat), graphs (hnsw), quantized
+// clusters (ivfpq), and auto, which builds whichever of the two suits a
+// part's size. A kind of one's own registers the same way.
+
+// hnswOptions and ivfpqOptions are the structures' options, declared once
+// for CREATE INDEX, COPY (build_indexes) and the docs.
+var (
+	hnswOptions = []format.Option{
+		{Name: "hnsw_m", Kind: format.Int, Min: 2, Max: 256, Default: int64(16), Help: "HNSW: neighbours per node"},
+		{Name: "hnsw_ef_construction", Kind: format.Int, Min: 1, Max: 1 << 16, Default: int64(200), Help: "HNSW: candidates kept while inserting"},
+		{Name: "hnsw_ef_search", Kind: format.Int, Min: 1, Max: 1 << 16, Default: int64(200), Help: "HNSW: candidates kept while searching"},
+	}
+	ivfpqOptions = []format.Option{
+		{Name: "ivf_nlist", Kind: format.Int, Min: 1, Max: 1 << 20, DefaultText: "√n", Help: "IVF-PQ: clusters"},
+		{Name: "ivf_m", Kind: format.Int, Min: 1, Max: 1 << 16, DefaultText: "dim/4", Help: "IVF-PQ: codes per vector (must divide the dimension)"},
+		{Name: "ivf_nbits", Kind: format.Int, Min: 1, Max: 8, Default: int64(8), Help: "IVF-PQ: bits per code"},
+		{Name: "ivf_nprobe", Kind: format.Int, Min: 1, Max: 1 << 16, DefaultText: "max(24, nlist/8)", Help: "IVF-PQ: clusters a search visits"},
+		{Name: "ivf_rerank", Kind: format.Int, Min: 1, Max: 1 << 16, Default: int64(20), Help: "IVF-PQ: candidates re-ranked exactly per result"},
+	}
+)
+
+func buildHNSW(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error) {
+	h := vectorops.NewHNSW(dim, metric, HNSWConfig(d))
+	if err := h.AddBatchWith(vb, positions(len(vecs)), vecs, 0); err != nil {
+		return nil, err
+	}
+	return h.MarshalBinary()
+}
+
+func buildIVFPQ(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error) {
+	x, err := vectorops.BuildIVFPQWith(vb, dim, metric, IVFPQConfig(d), positions(len(vecs)), vecs)
+	if err != nil {
+		return nil, err
+	}
+	return x.MarshalBinary()
+}
+
+func positions(n int) []uint64 {
+	labels := make([]uint64, n)
+	for i := range labels {
+		labels[i] = uint64(i)
+	}
+	return labels
+}
+
+func init() {
+	Register(Kind{Name: Flat, Help: "no structure: searches scan the rows exactly"})
+	Register(Kind{Name: HNSW, Prefix: "hnsw_", Options: hnswOptions, Build: buildHNSW,
+		Help:  "a navigable small-world graph per part: the highest recall",
+		Magic: "LLHN", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalHNSW(b) }})
+	Register(Kind{Name: IVFPQ, Prefix: "ivf_", Options: ivfpqOptions, Build: buildIVFPQ,
+		Help:  "clusters of product-quantized codes per part, re-ranked exactly: small, and fast to build",
+		Magic: "LLIV", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalIVFPQ(b) }})
+	Register(Kind{Name: Auto, Options: append(append([]format.Option{}, hnswOptions...), ivfpqOptions...),
+		Help: "hnsw for parts up to 200,000 vectors per two cores, ivfpq past that; exact scans while it holds at most 2,000",
+		Build: func(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error) {
+			if PartKind(d, len(vecs)) == IVFPQ {
+				return buildIVFPQ(vb, d, dim, metric, vecs)
+			}
+			return buildHNSW(vb, d, dim, metric, vecs)
+		}})
+}
