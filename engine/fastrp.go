@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/lakelink/lakelink/graphops"
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -184,7 +184,7 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 		if err != nil {
 			return Result{}, err
 		}
-		if _, err := pipeline.IndexCommit(ctx, nil, c, ti, nil, nil); err != nil {
+		if _, err := indexes.Commit(ctx, nil, c, ti, nil, nil); err != nil {
 			return Result{}, err
 		}
 		res.Commit = c.TS()

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
@@ -280,7 +281,7 @@ type lakeFile struct {
 
 // search finds the k rows nearest to the query by the metric (nearest
 // first), through the files' sections where they can, and returns them.
-func (l *lakeFiles) search(ctx context.Context, sc scorer, metric string, k int, p searchParams) ([]store.Row, lakeStats, error) {
+func (l *lakeFiles) search(ctx context.Context, sc scorer, metric string, k int, p indexes.SearchParams) ([]store.Row, lakeStats, error) {
 	m, err := vectorops.ParseMetric(metric)
 	if err != nil {
 		return nil, lakeStats{}, err
@@ -351,9 +352,9 @@ func (l *lakeFiles) search(ctx context.Context, sc scorer, metric string, k int,
 		if lf.sec != nil && lf.sec.Kind != ailk.Flat {
 			idx, err := ailk.Index(lf.f, *lf.sec)
 			if err == nil {
-				param := p.ef
+				param := p.EF
 				if lf.sec.Kind == ailk.IVFPQ {
-					param = p.nprobe
+					param = p.NProbe
 				}
 				res, err := idx.Search(sc.query, k, param, nil)
 				if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
@@ -42,7 +43,7 @@ func (s *Session) Revert(ctx context.Context, ref string) (Result, error) {
 			if err != nil {
 				return Result{}, err
 			}
-			if _, err := pipeline.IndexCommit(ctx, nil, c, t, nil, nil); err != nil {
+			if _, err := indexes.Commit(ctx, nil, c, t, nil, nil); err != nil {
 				return Result{}, fmt.Errorf("revert %d: indexing the rows of %s: %w", ts, name, err)
 			}
 			ch := changes[name]

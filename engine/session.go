@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/pipeline"
@@ -493,7 +494,7 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 				return Result{}, err
 			}
 			v := s.Store.View(at)
-			found, plan, err := searchIndex(s.Store, v, ti, d, byVector.query, q.Limit, sp, where)
+			found, plan, err := indexes.Search(s.Store, v, ti, d, byVector.query, q.Limit, sp, where)
 			v.Close()
 			if err != nil {
 				return Result{}, err
@@ -556,13 +557,13 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 
 // searchSettings are the session's index search settings (SET
 // lakelink.hnsw_ef_search, lakelink.ivf_nprobe).
-func (s *Session) searchSettings() (searchParams, error) {
+func (s *Session) searchSettings() (indexes.SearchParams, error) {
 	ef, err := s.intSetting("lakelink.hnsw_ef_search")
 	if err != nil {
-		return searchParams{}, err
+		return indexes.SearchParams{}, err
 	}
 	nprobe, err := s.intSetting("lakelink.ivf_nprobe")
-	return searchParams{ef: ef, nprobe: nprobe}, err
+	return indexes.SearchParams{EF: ef, NProbe: nprobe}, err
 }
 
 // rankFound projects the rows a search found and keeps the best limit by

@@ -146,7 +146,7 @@ type ImportResult struct {
 	// (SpillThreshold) instead of going to the staging folder.
 	StagedInMemory int64
 	// Indexes says how the commit indexed the rows, per index.
-	Indexes []IndexBuild
+	Indexes []indexes.Built
 	// KeyAdopted is the primary key the import gave a table made without
 	// one (key_columns), and KeyAdoptedRows how many of its rows moved
 	// under their keys unchanged (the others the import replaced).
@@ -787,7 +787,7 @@ func declaredIndexes(t store.TableInfo, o ImportOptions) ([]store.IndexDef, erro
 		if col.Type.Kind != lake.KindVector || slices.ContainsFunc(t.Indexes, func(d store.IndexDef) bool { return strings.EqualFold(d.Column, col.Name) }) {
 			continue
 		}
-		d, err := NewIndexDef(t, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
+		d, err := indexes.NewDef(t, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
 		if err != nil {
 			return nil, err
 		}
@@ -827,7 +827,7 @@ func workerIndexes(t store.TableInfo, p *Plan, o ImportOptions) ([]store.IndexDe
 // a segment for this commit's rows, from the parts the workers built
 // (written says which of the staged rows the commit wrote) when they
 // built it as the table declares it now.
-func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInfo, m sinks.Manifest, written sinks.Written) ([]IndexBuild, error) {
+func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInfo, m sinks.Manifest, written sinks.Written) ([]indexes.Built, error) {
 	added, err := declaredIndexes(ti, p.Import.Options)
 	if err != nil {
 		return nil, err
@@ -840,13 +840,13 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 	}
 	if p.AdoptKey != nil {
 		// The rows moved under new keys: no segment covers them.
-		return CompactIndexes(ctx, progress.For(p.Job), c, ti)
+		return indexes.Compact(ctx, progress.For(p.Job), c, ti)
 	}
 	for _, d := range ti.Indexes {
 		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
 			return nil, err
-		} else if n >= maxSegments {
-			return CompactIndexes(ctx, progress.For(p.Job), c, ti)
+		} else if n >= indexes.MaxSegments {
+			return indexes.Compact(ctx, progress.For(p.Job), c, ti)
 		}
 	}
 	fresh := added
@@ -860,5 +860,5 @@ func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInf
 		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, p.Seal, d.Name, written)
 		return parts, err == nil, err
 	}
-	return IndexCommit(ctx, progress.For(p.Job), c, ti, fresh, staged)
+	return indexes.Commit(ctx, progress.For(p.Job), c, ti, fresh, staged)
 }

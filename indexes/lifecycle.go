@@ -1,4 +1,4 @@
-package pipeline
+package indexes
 
 import (
 	"context"
@@ -6,15 +6,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
 
-// NewIndexDef checks an index declaration against the table.
-func NewIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[string]int) (store.IndexDef, error) {
+// NewDef checks an index declaration against the table.
+func NewDef(t store.TableInfo, name, column, typ, metric string, opts map[string]int) (store.IndexDef, error) {
 	i := t.Schema.Index(column)
 	if i < 0 {
 		return store.IndexDef{}, fmt.Errorf("table %s has no column %q", t.Name, column)
@@ -23,7 +22,7 @@ func NewIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[s
 	if col.Type.Kind != lake.KindVector {
 		return store.IndexDef{}, fmt.Errorf("index on %s: column %s is %s; vector indexes need a VECTOR column", t.Name, col.Name, col.Type)
 	}
-	typ, metric, err := indexes.Check(typ, metric, opts)
+	typ, metric, err := Check(typ, metric, opts)
 	if err != nil {
 		return store.IndexDef{}, err
 	}
@@ -39,12 +38,12 @@ func NewIndexDef(t store.TableInfo, name, column, typ, metric string, opts map[s
 	return store.IndexDef{Name: name, Column: col.Name, Type: typ, Metric: metric, Options: opts}, nil
 }
 
-// stagedParts returns the parts that the workers built for index d over
+// StagedParts returns the parts that the workers built for index d over
 // the rows of this commit, resolved for it; ok is false when they built
 // none for d as it is declared now, and the commit builds them itself.
-type stagedParts func(d store.IndexDef) (parts [][]byte, ok bool, err error)
+type StagedParts func(d store.IndexDef) (parts [][]byte, ok bool, err error)
 
-// IndexCommit stores, for every structured index of the table, a segment
+// Commit stores, for every structured index of the table, a segment
 // over the rows that the commit wrote (from the workers' parts when staged
 // has them), or over all rows for the indexes in fresh (declared by this
 // commit). A commit that writes rows of an indexed table calls it before
@@ -52,8 +51,8 @@ type stagedParts func(d store.IndexDef) (parts [][]byte, ok bool, err error)
 //
 // ctx ends the builds it makes itself; counts, when not nil (an import's
 // job), follows them.
-func IndexCommit(ctx context.Context, counts *progress.Counters, c *store.Commit, t store.TableInfo, fresh []store.IndexDef, staged stagedParts) ([]IndexBuild, error) {
-	var out []IndexBuild
+func Commit(ctx context.Context, counts *progress.Counters, c *store.Commit, t store.TableInfo, fresh []store.IndexDef, staged StagedParts) ([]Built, error) {
+	var out []Built
 	var v *store.View
 	defer func() {
 		if v != nil {
@@ -61,7 +60,7 @@ func IndexCommit(ctx context.Context, counts *progress.Counters, c *store.Commit
 		}
 	}()
 	for _, d := range t.Indexes {
-		if !indexes.Structured(d.Type) {
+		if !Structured(d.Type) {
 			continue
 		}
 		own := !slices.ContainsFunc(fresh, func(f store.IndexDef) bool { return f.Name == d.Name })
@@ -88,9 +87,9 @@ func IndexCommit(ctx context.Context, counts *progress.Counters, c *store.Commit
 				return nil, err
 			}
 		}
-		out = append(out, IndexBuild{Index: d.Name, Parts: len(parts), ByWorkers: built})
+		out = append(out, Built{Index: d.Name, Parts: len(parts), ByWorkers: built})
 		if len(parts) > 0 {
-			if err := c.PutIndexSegment(t, d.Name, indexes.EncodeSegment(parts)); err != nil {
+			if err := c.PutIndexSegment(t, d.Name, EncodeSegment(parts)); err != nil {
 				return nil, err
 			}
 		}
@@ -98,25 +97,25 @@ func IndexCommit(ctx context.Context, counts *progress.Counters, c *store.Commit
 	return out, nil
 }
 
-// IndexBuild says how a commit indexed its rows: the parts it stored for
+// Built says how a commit indexed its rows: the parts it stored for
 // an index, and whether the import's workers built them.
-type IndexBuild struct {
+type Built struct {
 	Index     string
 	Parts     int
 	ByWorkers bool
 }
 
 // buildParts indexes the vector column of the rows that rows yields, in
-// parts of at most indexes.SegmentRows rows.
+// parts of at most SegmentRows rows.
 func buildParts(ctx context.Context, counts *progress.Counters, d store.IndexDef, schema lake.Schema, rows func(fn func(pk, value []byte, version uint64) error) error) ([][]byte, error) {
-	b, err := indexes.NewBuilder(d, schema)
+	b, err := NewBuilder(d, schema)
 	if err != nil {
 		return nil, err
 	}
 	if counts == nil {
 		counts = &progress.Counters{}
 	}
-	limit := indexes.SegmentRows(d, schema.Columns[schema.Index(d.Column)].Type.Dim, 0)
+	limit := SegmentRows(d, schema.Columns[schema.Index(d.Column)].Type.Dim, 0)
 	var parts [][]byte
 	flush := func() error {
 		counts.IndexTotal.Add(int64(b.Len()))
@@ -141,18 +140,18 @@ func buildParts(ctx context.Context, counts *progress.Counters, d store.IndexDef
 	return parts, err
 }
 
-// maxSegments is how many segments an index may have before the commit
+// MaxSegments is how many segments an index may have before the commit
 // that would add one more compacts it instead: one segment over all rows
 // replaces them, so searches stay one graph walk per few imports.
-const maxSegments = 8
+const MaxSegments = 8
 
-// CompactIndexes replaces the segments of every structured index of the
+// Compact replaces the segments of every structured index of the
 // table by one over its current rows, in commit c (which has written its
 // own rows, if any).
-func CompactIndexes(ctx context.Context, counts *progress.Counters, c *store.Commit, t store.TableInfo) ([]IndexBuild, error) {
+func Compact(ctx context.Context, counts *progress.Counters, c *store.Commit, t store.TableInfo) ([]Built, error) {
 	var fresh []store.IndexDef
 	for _, d := range t.Indexes {
-		if !indexes.Structured(d.Type) {
+		if !Structured(d.Type) {
 			continue
 		}
 		if err := c.DropIndexSegments(t, d.Name); err != nil {
@@ -160,5 +159,5 @@ func CompactIndexes(ctx context.Context, counts *progress.Counters, c *store.Com
 		}
 		fresh = append(fresh, d)
 	}
-	return IndexCommit(ctx, counts, c, t, fresh, nil)
+	return Commit(ctx, counts, c, t, fresh, nil)
 }
