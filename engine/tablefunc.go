@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
@@ -146,14 +147,14 @@ func argInt(name string, args []any, i int) (int, error) {
 func init() {
 	RegisterTableFunction(TableFunction{Name: CommitsTable, Signature: CommitsTable, Present: true,
 		Open: func(_ context.Context, s *Session, _ []any, _ uint64) (Relation, error) {
-			return Relation{Schema: CommitsSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {
-				return commitRows(s.Store, "", fn)
+			return Relation{Schema: history.CommitsSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {
+				return history.Commits(s.Store, "", fn)
 			}}, nil
 		}})
 	RegisterTableFunction(TableFunction{Name: TagsTable, Signature: TagsTable, Present: true,
 		Open: func(_ context.Context, s *Session, _ []any, _ uint64) (Relation, error) {
-			return Relation{Schema: TagsSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {
-				return tagRows(s.Store, fn)
+			return Relation{Schema: history.TagsSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {
+				return history.Tags(s.Store, fn)
 			}}, nil
 		}})
 	RegisterTableFunction(TableFunction{Name: StatusTable, Signature: StatusTable, Present: true,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
@@ -262,7 +263,7 @@ func init() {
 	RegisterTableFunction(TableFunction{Name: "diff", MinArgs: 2, MaxArgs: 3,
 		Signature: "diff(from, to [, table])",
 		Open: func(ctx context.Context, s *Session, args []any, _ uint64) (Relation, error) {
-			schema, rows, err := s.diff(ctx, argText(args, 0), argText(args, 1), argText(args, 2))
+			schema, rows, err := history.Diff(ctx, s.Store, argText(args, 0), argText(args, 1), argText(args, 2))
 			return rowsRelation(schema, rows), err
 		}})
 }

@@ -118,7 +118,7 @@ func Register(f Format) {
 		panic(fmt.Sprintf("format: %q registered twice, without a name, or without Inspect, Plan and Read", f.Name))
 	}
 	for _, o := range f.Options {
-		if err := o.check(); err != nil {
+		if err := o.Validate(); err != nil {
 			panic(fmt.Sprintf("format %s: %v", f.Name, err))
 		}
 	}

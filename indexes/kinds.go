@@ -1,7 +1,7 @@
 package indexes
 
 import (
-	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/option"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
@@ -13,17 +13,17 @@ import (
 // hnswOptions and ivfpqOptions are the structures' options, declared once
 // for CREATE INDEX, COPY (build_indexes) and the docs.
 var (
-	hnswOptions = []format.Option{
-		{Name: "hnsw_m", Kind: format.Int, Min: 2, Max: 256, Default: int64(16), Help: "HNSW: neighbours per node"},
-		{Name: "hnsw_ef_construction", Kind: format.Int, Min: 1, Max: 1 << 16, Default: int64(200), Help: "HNSW: candidates kept while inserting"},
-		{Name: "hnsw_ef_search", Kind: format.Int, Min: 1, Max: 1 << 16, Default: int64(200), Help: "HNSW: candidates kept while searching"},
+	hnswOptions = []option.Option{
+		{Name: "hnsw_m", Kind: option.Int, Min: 2, Max: 256, Default: int64(16), Help: "HNSW: neighbours per node"},
+		{Name: "hnsw_ef_construction", Kind: option.Int, Min: 1, Max: 1 << 16, Default: int64(200), Help: "HNSW: candidates kept while inserting"},
+		{Name: "hnsw_ef_search", Kind: option.Int, Min: 1, Max: 1 << 16, Default: int64(200), Help: "HNSW: candidates kept while searching"},
 	}
-	ivfpqOptions = []format.Option{
-		{Name: "ivf_nlist", Kind: format.Int, Min: 1, Max: 1 << 20, DefaultText: "√n", Help: "IVF-PQ: clusters"},
-		{Name: "ivf_m", Kind: format.Int, Min: 1, Max: 1 << 16, DefaultText: "dim/4", Help: "IVF-PQ: codes per vector (must divide the dimension)"},
-		{Name: "ivf_nbits", Kind: format.Int, Min: 1, Max: 8, Default: int64(8), Help: "IVF-PQ: bits per code"},
-		{Name: "ivf_nprobe", Kind: format.Int, Min: 1, Max: 1 << 16, DefaultText: "max(24, nlist/8)", Help: "IVF-PQ: clusters a search visits"},
-		{Name: "ivf_rerank", Kind: format.Int, Min: 1, Max: 1 << 16, Default: int64(20), Help: "IVF-PQ: candidates re-ranked exactly per result"},
+	ivfpqOptions = []option.Option{
+		{Name: "ivf_nlist", Kind: option.Int, Min: 1, Max: 1 << 20, DefaultText: "√n", Help: "IVF-PQ: clusters"},
+		{Name: "ivf_m", Kind: option.Int, Min: 1, Max: 1 << 16, DefaultText: "dim/4", Help: "IVF-PQ: codes per vector (must divide the dimension)"},
+		{Name: "ivf_nbits", Kind: option.Int, Min: 1, Max: 8, Default: int64(8), Help: "IVF-PQ: bits per code"},
+		{Name: "ivf_nprobe", Kind: option.Int, Min: 1, Max: 1 << 16, DefaultText: "max(24, nlist/8)", Help: "IVF-PQ: clusters a search visits"},
+		{Name: "ivf_rerank", Kind: option.Int, Min: 1, Max: 1 << 16, Default: int64(20), Help: "IVF-PQ: candidates re-ranked exactly per result"},
 	}
 )
 
@@ -59,7 +59,7 @@ func init() {
 	Register(Kind{Name: IVFPQ, Prefix: "ivf_", Options: ivfpqOptions, Build: buildIVFPQ,
 		Help:  "clusters of product-quantized codes per part, re-ranked exactly: small, and fast to build",
 		Magic: "LLIV", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalIVFPQ(b) }})
-	Register(Kind{Name: Auto, Options: append(append([]format.Option{}, hnswOptions...), ivfpqOptions...),
+	Register(Kind{Name: Auto, Options: append(append([]option.Option{}, hnswOptions...), ivfpqOptions...),
 		Help: "hnsw for parts up to 200,000 vectors per two cores, ivfpq past that; exact scans while it holds at most 2,000",
 		Build: func(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error) {
 			if PartKind(d, len(vecs)) == IVFPQ {

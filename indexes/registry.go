@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/option"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
@@ -32,7 +32,7 @@ type Kind struct {
 	// Options are the options the kind takes, by their stored names. They
 	// are declared once: the declaration checks values (limits), suggests
 	// names and makes the docs' and help's tables.
-	Options []format.Option
+	Options []option.Option
 	// Build builds the structure of one part over vecs (dim values each,
 	// labelled by position) under vb, for index d; nil for a kind that
 	// keeps no parts (flat), whose searches scan the rows.
@@ -49,7 +49,7 @@ func (k Kind) Parts() bool { return k.Build != nil }
 
 // SegmentRowsOption is the option every kind that keeps parts takes: the
 // most rows one part covers (SegmentRows).
-var SegmentRowsOption = format.Option{Name: "segment_rows", Kind: format.Int, Min: 1, Max: 1 << 30,
+var SegmentRowsOption = option.Option{Name: "segment_rows", Kind: option.Int, Min: 1, Max: 1 << 30,
 	DefaultText: "512 MB of vectors", Help: "the most rows one part of the index covers"}
 
 var (
@@ -70,6 +70,11 @@ func Register(k Kind) {
 	}
 	if (k.Magic == "") != (k.Decode == nil) || len(k.Magic) != 0 && len(k.Magic) != 4 {
 		panic("indexes: kind " + k.Name + " needs a four-byte Magic with its Decode")
+	}
+	for _, o := range k.Options {
+		if err := o.Validate(); err != nil {
+			panic("indexes: kind " + k.Name + ": " + err.Error())
+		}
 	}
 	kinds[k.Name] = k
 }
@@ -104,11 +109,11 @@ func Structured(typ string) bool {
 // Options returns the declarations of every index option, by stored
 // name: each kind's in the order it declares them (kinds by name), then
 // segment_rows.
-func Options() []format.Option {
+func Options() []option.Option {
 	mu.RLock()
 	defer mu.RUnlock()
 	seen := map[string]bool{SegmentRowsOption.Name: true}
-	var out []format.Option
+	var out []option.Option
 	for _, name := range sortedKinds() {
 		for _, o := range kinds[name].Options {
 			if !seen[o.Name] {

@@ -16,6 +16,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
@@ -136,7 +137,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	}
 	if q.At != nil {
 		var err error
-		if p.at, err = ResolveAt(st, *q.At); err != nil {
+		if p.at, err = history.ResolveAt(st, *q.At); err != nil {
 			return nil, err
 		}
 	}

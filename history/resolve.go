@@ -1,8 +1,10 @@
-package pipeline
+package history
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lakelink/lakelink/sql"
@@ -50,4 +52,36 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (2006-01-02T15:04:05Z, '2006-01-02 15:04:05' in UTC, or 2006-01-02)", s)
+}
+
+// Resolve returns the commit that ref names: a tag, else "head" (the
+// newest commit), else a commit number, else a time (the newest commit at
+// or before it). It is what `--at` on the command line takes.
+func Resolve(st *store.Store, ref string) (uint64, error) {
+	if strings.EqualFold(ref, "head") {
+		if _, err := st.Tag(ref); err != nil {
+			return st.Head(), nil
+		}
+	}
+	if _, err := st.Tag(ref); err == nil {
+		return ResolveAt(st, sql.AtRef{Kind: "tag", Value: ref})
+	}
+	if _, err := strconv.ParseUint(ref, 10, 64); err == nil {
+		return ResolveAt(st, sql.AtRef{Kind: "commit", Value: ref})
+	}
+	if _, err := ParseTime(ref); err == nil {
+		return ResolveAt(st, sql.AtRef{Kind: "timestamp", Value: ref})
+	}
+	return 0, fmt.Errorf("%q is no tag, commit number or time", ref)
+}
+
+// Author names who makes a change: given, else $LAKELINK_AUTHOR, else
+// $USER, else "unknown".
+func Author(given string) string {
+	for _, a := range []string{given, os.Getenv("LAKELINK_AUTHOR"), os.Getenv("USER")} {
+		if a != "" {
+			return a
+		}
+	}
+	return "unknown"
 }
