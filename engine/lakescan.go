@@ -9,10 +9,10 @@ import (
 	"strings"
 
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
@@ -74,7 +74,7 @@ func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error)
 		return nil, fmt.Errorf("parquet_scan: %s matches no object", objstore.Redact(pattern))
 	}
 	l := &lakeFiles{pattern: pattern, objs: objs}
-	first, err := sources.OpenParquet(ctx, objs[0])
+	first, err := parquetio.Open(ctx, objs[0])
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +86,8 @@ func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error)
 		l.addPartitions()
 		return l, nil
 	}
-	l.schema = sources.SourceSchema(first.Columns)
-	var cand []sources.ColumnInfo
+	l.schema = parquetio.SourceSchema(first.Columns)
+	var cand []parquetio.ColumnInfo
 	for _, c := range first.Columns {
 		if c.Unsupported == "" {
 			cand = append(cand, c)
@@ -169,7 +169,7 @@ func (l *lakeFiles) scan(ctx context.Context, fn func(store.Row) error) error {
 // scanFile calls fn with the rows of file i, or only with those whose
 // ordinals are in want (nil for all).
 func (l *lakeFiles) scanFile(ctx context.Context, i int, want map[int64]bool, fn func(store.Row) error) error {
-	f, err := sources.OpenParquet(ctx, l.objs[i])
+	f, err := parquetio.Open(ctx, l.objs[i])
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ type candidate struct {
 // lakeFile is one file of a search and what its section offers.
 type lakeFile struct {
 	i     int
-	f     *sources.File
+	f     *parquetio.File
 	sec   *ailk.Info
 	bound float32
 }
@@ -296,7 +296,7 @@ func (l *lakeFiles) search(ctx context.Context, sc scorer, metric string, k int,
 		}
 	}()
 	for i, obj := range l.objs {
-		f, err := sources.OpenParquet(ctx, obj)
+		f, err := parquetio.Open(ctx, obj)
 		if err != nil {
 			return nil, st, err
 		}

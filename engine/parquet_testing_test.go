@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/sources"
 )
 
 // parquetTesting is the Apache parquet-testing checkout in ../shared/data.
@@ -96,7 +96,7 @@ func footerRows(path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := sources.OpenParquet(context.Background(), objs[0])
+	f, err := parquetio.Open(context.Background(), objs[0])
 	if err != nil {
 		return 0, err
 	}

@@ -68,6 +68,11 @@ type Description struct {
 	RowBytes int64
 	// Unreadable says why no column can be read, when none can.
 	Unreadable string
+	// Vectors, when set, finds the list columns that hold embeddings (a
+	// list of floats of one length in every row) and gives their
+	// dimensions. It reads data, so it is asked only when an import
+	// creates a table (COPY's detect_vectors).
+	Vectors func(ctx context.Context) (map[string]int, error)
 }
 
 // PlanRequest is what Plan needs besides the object.
@@ -198,3 +203,7 @@ func OptionNames() []string {
 	slices.Sort(out)
 	return out
 }
+
+// DefaultBatchRows is the rows a batch holds when an import gives no
+// batch size.
+const DefaultBatchRows = 4096

@@ -120,7 +120,7 @@ type ImportOptions struct {
 
 // DefaultImportOptions are the options of a COPY without WITH.
 func DefaultImportOptions() ImportOptions {
-	return ImportOptions{Mode: sinks.Append, BatchSize: sources.DefaultBatchRows, MaxErrors: -1, DetectVectors: true}
+	return ImportOptions{Mode: sinks.Append, BatchSize: format.DefaultBatchRows, MaxErrors: -1, DetectVectors: true}
 }
 
 // ErrorTableSchema is the schema of a COPY's error_table: one row per
@@ -198,7 +198,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	}
 	im.Maps = edgesTarget(st, im)
 	if im.Options.BatchSize <= 0 {
-		im.Options.BatchSize = sources.DefaultBatchRows
+		im.Options.BatchSize = format.DefaultBatchRows
 	}
 	if im.Options.Mode == "" {
 		im.Options.Mode = sinks.Append
@@ -334,7 +334,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			maps = nameMaps(srcSchema)
 			im.Maps = maps
 		}
-		if p.Schema, err = inferTable(ctx, firstObj, fm.Name, desc, srcSchema, im.Table, maps, im.Options); err != nil {
+		if p.Schema, err = inferTable(ctx, desc, srcSchema, im.Table, maps, im.Options); err != nil {
 			return nil, err
 		}
 	default:
@@ -468,17 +468,12 @@ func nameMaps(src lake.Schema) []transforms.ColumnMap {
 // inferTable derives the schema of a table that COPY creates: the mapped
 // (or all readable) source columns, list<float> columns detected as
 // VECTOR(n), MAP COLUMNS casts applied, and the primary_key option.
-func inferTable(ctx context.Context, obj objstore.Object, formatName string, desc format.Description, src lake.Schema, table string, maps []transforms.ColumnMap, opts ImportOptions) (lake.Schema, error) {
+func inferTable(ctx context.Context, desc format.Description, src lake.Schema, table string, maps []transforms.ColumnMap, opts ImportOptions) (lake.Schema, error) {
 	var s lake.Schema
 	dims := map[string]int{}
-	if opts.DetectVectors && formatName == "parquet" {
-		f, err := sources.OpenParquet(ctx, obj)
-		if err != nil {
-			return s, err
-		}
-		defer f.Close()
-		cols, _ := f.Select(nil)
-		if dims, err = f.DetectVectors(cols); err != nil {
+	if opts.DetectVectors && desc.Vectors != nil {
+		var err error
+		if dims, err = desc.Vectors(ctx); err != nil {
 			return s, err
 		}
 	}

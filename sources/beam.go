@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -165,7 +164,7 @@ func KeepObject(o objstore.Object, partitions []lake.Column, f *filter.Expr) (bo
 		if err != nil {
 			return false, nil, fmt.Errorf("object %s: partition %s=%s: %w", o.Name, c.Name, raw[c.Name], err)
 		}
-		if fv, ok := filterValue(v); ok {
+		if fv, ok := filter.PartitionValue(v); ok {
 			typed[c.Name] = fv
 		}
 	}
@@ -173,19 +172,6 @@ func KeepObject(o objstore.Object, partitions []lake.Column, f *filter.Expr) (bo
 		return false, nil, nil
 	}
 	return true, pv, nil
-}
-
-// filterValue converts a typed partition value; false for NULL.
-func filterValue(v any) (filter.Value, bool) {
-	switch x := v.(type) {
-	case int64:
-		return filter.Int(x), true
-	case time.Time:
-		return filter.Time(x), true
-	case string:
-		return filter.Text(x), true
-	}
-	return filter.Value{}, false
 }
 
 // CountInputs lists the patterns as the pipeline will, counting into the

@@ -29,7 +29,7 @@ var layers = []struct {
 		"sql", "option", "lake", "lake/filter", "vectorops", "vectorops/ailk", "graphops", "progress", "testing/conformance/vectorindex"}},
 	{"the store (Badger) and object stores (gocloud buckets)", []string{"store", "objstore", "objstore/objstoretest", "format"}},
 	{"index lifecycle, Beam plumbing, object-store sources, transforms, runners", []string{
-		"indexes", "history", "internal/beamlake", "sources", "transforms", "runners", "io/csvio", "io/ndjsonio"}},
+		"indexes", "history", "internal/beamlake", "sources", "transforms", "runners", "io/csvio", "io/ndjsonio", "io/parquetio"}},
 	{"sinks: staging and the commit", []string{"sinks"}},
 	{"planning: imports and exports as Beam pipelines, the launcher's commit", []string{"pipeline"}},
 	{"the engine: sessions, statements, SELECT and search, table functions, history", []string{"engine"}},
@@ -56,9 +56,10 @@ var banned = map[string][]string{
 	"sinks": {module + "/sources"},
 	// A format is plain Go over objstore and lake; the Beam transforms that
 	// run it are shared (sources.Read, sinks.WriteParquet).
-	"format":      {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
-	"io/csvio":    {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
-	"io/ndjsonio": {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
+	"format":       {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
+	"io/csvio":     {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
+	"io/ndjsonio":  {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
+	"io/parquetio": {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
 	// History (tags, log, diff, revert, gc) runs over the store alone.
 	"history": {"github.com/apache/beam", "gocloud.dev"},
 	// Transforms work on batches; what they need of values is in lake.

@@ -68,6 +68,22 @@ func Text(s string) Value    { return Value{D: DomainText, S: s} }
 func Time(t time.Time) Value { return Value{D: DomainTime, I: t.UnixMicro()} }
 func Bool(b bool) Value      { return Int(map[bool]int64{false: 0, true: 1}[b]) }
 func micros(us int64) Value  { return Value{D: DomainTime, I: us} }
+
+// PartitionValue is the value of a typed Hive partition value (BIGINT,
+// DATE or TIMESTAMP, TEXT: objstore.PartitionValue's Value); false for
+// NULL (Hive's default partition).
+func PartitionValue(v any) (Value, bool) {
+	switch x := v.(type) {
+	case int64:
+		return Int(x), true
+	case time.Time:
+		return Time(x), true
+	case string:
+		return Text(x), true
+	}
+	return Value{}, false
+}
+
 func (v Value) float() float64 {
 	if v.D == DomainFloat {
 		return v.F

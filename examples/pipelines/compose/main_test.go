@@ -15,11 +15,11 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -43,7 +43,7 @@ type equivalent struct {
 
 func writeEquivalent(t *testing.T, src, dst string) {
 	t.Helper()
-	f, err := sources.OpenParquet(context.Background(), objstore.Object{Bucket: filepath.Dir(src), Key: filepath.Base(src), Name: src})
+	f, err := parquetio.Open(context.Background(), objstore.Object{Bucket: filepath.Dir(src), Key: filepath.Base(src), Name: src})
 	if err != nil {
 		t.Fatal(err)
 	}

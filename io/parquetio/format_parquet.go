@@ -1,4 +1,4 @@
-package sources
+package parquetio
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/progress"
 )
 
 // Parquet, registered as a format: footers describe objects, row groups
@@ -26,13 +25,22 @@ func init() {
 }
 
 func inspectParquet(ctx context.Context, obj objstore.Object, _ format.Settings) (format.Description, error) {
-	f, err := OpenParquet(ctx, obj)
+	f, err := Open(ctx, obj)
 	if err != nil {
 		return format.Description{}, err
 	}
 	defer f.Close()
 	readable, _ := f.Select(nil)
-	d := format.Description{Schema: SourceSchema(readable), RowBytes: f.RowBytes()}
+	d := format.Description{Schema: SourceSchema(readable), RowBytes: f.RowBytes(),
+		Vectors: func(ctx context.Context) (map[string]int, error) {
+			f, err := Open(ctx, obj)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			cols, _ := f.Select(nil)
+			return f.DetectVectors(cols)
+		}}
 	if len(readable) == 0 {
 		var why []string
 		for _, c := range f.Columns {
@@ -44,7 +52,7 @@ func inspectParquet(ctx context.Context, obj objstore.Object, _ format.Settings)
 }
 
 func planParquet(ctx context.Context, obj objstore.Object, req format.PlanRequest) ([]format.Split, objstore.ReadStats, error) {
-	f, err := OpenParquet(ctx, obj)
+	f, err := Open(ctx, obj)
 	if err != nil {
 		return nil, objstore.ReadStats{}, err
 	}
@@ -59,7 +67,7 @@ func planParquet(ctx context.Context, obj objstore.Object, req format.PlanReques
 			for _, p := range req.Partitions {
 				if p.Name == col {
 					v, err := p.Typed()
-					fv, ok := filterValue(v)
+					fv, ok := filter.PartitionValue(v)
 					if err != nil || !ok {
 						return filter.Range{AllNull: err == nil}, err == nil
 					}
@@ -79,7 +87,7 @@ func planParquet(ctx context.Context, obj objstore.Object, req format.PlanReques
 }
 
 func readParquet(ctx context.Context, sp format.Split, _ format.Settings, emit func(lake.Batch) error, _ func(lake.RowError) error) error {
-	f, err := OpenParquet(ctx, sp.Object)
+	f, err := Open(ctx, sp.Object)
 	if err != nil {
 		return err
 	}
@@ -89,13 +97,4 @@ func readParquet(ctx context.Context, sp format.Split, _ format.Settings, emit f
 		return err
 	}
 	return f.ReadRowGroup(sp.RowGroup, cols, sp.BatchRows, sp.ObjectIndex, emit)
-}
-
-// planned registers a split plan's sizes with the job's progress.
-func planned(job string, objectIndex int, size int64, splits []format.Split) {
-	sizes := make([]int64, len(splits))
-	for i, s := range splits {
-		sizes[i] = s.Bytes
-	}
-	progress.For(job).Planned(objectIndex, size, sizes)
 }

@@ -1,4 +1,4 @@
-package sources_test
+package parquetio_test
 
 import (
 	"context"
@@ -10,13 +10,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
-func readAll(t *testing.T, f *sources.File, cols []sources.ColumnInfo, batch int) []lake.Batch {
+func readAll(t *testing.T, f *parquetio.File, cols []parquetio.ColumnInfo, batch int) []lake.Batch {
 	t.Helper()
 	var out []lake.Batch
 	for rg := 0; rg < f.NumRowGroups(); rg++ {
@@ -38,7 +38,7 @@ func TestReadDocumentsRoundTrip(t *testing.T) {
 	if err != nil || len(objs) != 1 {
 		t.Fatalf("match: %v %v", objs, err)
 	}
-	f, err := sources.OpenParquet(context.Background(), objs[0])
+	f, err := parquetio.Open(context.Background(), objs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestReadDocumentsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sources.SourceSchema(cols).String(); got != "(id BIGINT, title TEXT, content TEXT, embedding REAL[])" {
+	if got := parquetio.SourceSchema(cols).String(); got != "(id BIGINT, title TEXT, content TEXT, embedding REAL[])" {
 		t.Errorf("schema %s", got)
 	}
 	vec, err := f.DetectVectors(cols)
@@ -101,7 +101,7 @@ func TestBadFilesNameTheObject(t *testing.T) {
 	for _, name := range []string{"truncated.parquet", "text.parquet", "missing.parquet"} {
 		objs, err := objstore.Match(context.Background(), filepath.Join(dir, name))
 		if err == nil {
-			_, err = sources.OpenParquet(context.Background(), objs[0])
+			_, err = parquetio.Open(context.Background(), objs[0])
 		}
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: error %v does not name the object", name, err)
@@ -138,7 +138,7 @@ func TestSharedGraphFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := sources.OpenParquet(context.Background(), objs[0])
+		f, err := parquetio.Open(context.Background(), objs[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestUint64PastBigint(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs, _ := objstore.Match(context.Background(), path)
-	f, err := sources.OpenParquet(context.Background(), objs[0])
+	f, err := parquetio.Open(context.Background(), objs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sources_test
+package parquetio_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 
+	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/sources"
 )
 
 // everyType has a column of each Parquet type the README's "Parquet types
@@ -62,7 +62,7 @@ func TestEveryParquetType(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs, _ := objstore.Match(context.Background(), path)
-	f, err := sources.OpenParquet(context.Background(), objs[0])
+	f, err := parquetio.Open(context.Background(), objs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

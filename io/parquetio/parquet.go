@@ -1,4 +1,4 @@
-package sources
+package parquetio
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 )
@@ -48,9 +49,9 @@ func (f *File) Parquet() *parquet.File { return f.pf }
 // Lookup returns a footer key-value metadata entry.
 func (f *File) Lookup(key string) (string, bool) { return f.pf.Lookup(key) }
 
-// OpenParquet opens an object and reads its footer. A missing object, a
+// Open opens an object and reads its footer. A missing object, a
 // file that is not Parquet or whose footer is damaged is an error naming it.
-func OpenParquet(ctx context.Context, obj objstore.Object) (f *File, err error) {
+func Open(ctx context.Context, obj objstore.Object) (f *File, err error) {
 	objstore.NoteOpened()
 	var ra io.ReaderAt
 	var closeFn func() error
@@ -214,7 +215,7 @@ func (f *File) ReadRowGroup(rg int, cols []ColumnInfo, batchRows int, objectInde
 		return fmt.Errorf("object %s: no row group %d", f.Object.Name, rg)
 	}
 	if batchRows <= 0 {
-		batchRows = DefaultBatchRows
+		batchRows = format.DefaultBatchRows
 	}
 	var base int64
 	for _, g := range f.pf.RowGroups()[:rg] {
@@ -230,9 +231,6 @@ func (f *File) ReadRowGroup(rg int, cols []ColumnInfo, batchRows int, objectInde
 	}
 	return nil
 }
-
-// DefaultBatchRows is the batch size when none is given.
-const DefaultBatchRows = 4096
 
 // DetectVectors finds the list-of-float columns among cols whose non-null
 // values, in the first row group's first rows, have one length n of at

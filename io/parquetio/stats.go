@@ -1,4 +1,4 @@
-package sources
+package parquetio
 
 import (
 	"encoding/binary"
