@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -93,7 +93,7 @@ func (r nodeRef) check(v *store.View, key []byte, row store.Row) error {
 // graphRole says what table t is in its graph: an edge table (its hook,
 // which finds a row's endpoint keys) or a node table (the edge tables
 // that reference it). Both are nil for a table outside a graph.
-func graphRole(c *store.Commit, t store.TableInfo) (*pipeline.EdgeHook, []nodeRef, error) {
+func graphRole(c *store.Commit, t store.TableInfo) (*storeio.EdgeHook, []nodeRef, error) {
 	gname, tname, dotted := store.SplitGraphTable(t.Name)
 	if !dotted {
 		return nil, nil, nil
@@ -103,7 +103,7 @@ func graphRole(c *store.Commit, t store.TableInfo) (*pipeline.EdgeHook, []nodeRe
 		return nil, nil, nil // a dotted name without its graph
 	}
 	if e, ok := g.Edge(tname); ok {
-		h, err := pipeline.NewEdgeHook(c, g, e, t, "")
+		h, err := storeio.NewEdgeHook(c, g, e, t, "")
 		return h, nil, err
 	}
 	var refs []nodeRef

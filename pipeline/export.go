@@ -17,10 +17,10 @@ import (
 
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/history"
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
-	"github.com/lakelink/lakelink/sources"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 )
@@ -104,7 +104,7 @@ type exportPlan struct {
 	job      string
 	at       uint64
 	table    store.TableInfo
-	snap     sources.SnapshotOptions
+	snap     storeio.ReadOptions
 	out      sinks.ParquetOptions
 	bucket   string // the destination bucket
 	key      string // the destination key: a folder (ending in /) or a file
@@ -131,7 +131,7 @@ func RunExport(ctx context.Context, st *store.Store, ex Export, ro runners.Optio
 
 func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Options, at uint64) (*exportPlan, error) {
 	q, o := ex.Query, ex.Options
-	p := &exportPlan{ex: ex, job: newJobID(), at: at}
+	p := &exportPlan{ex: ex, job: storeio.NewJobID(), at: at}
 	if q.At != nil && o.AtTag != "" {
 		return nil, fmt.Errorf("give at_tag or AT (...), not both")
 	}
@@ -155,7 +155,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	if p.table, err = st.Table(q.Table, p.at); err != nil {
 		return nil, err
 	}
-	p.snap = sources.SnapshotOptions{Job: p.job, Store: st.Dir(), Table: p.table.Name, At: p.at, Schema: p.table.Schema}
+	p.snap = storeio.ReadOptions{Job: p.job, Store: st.Dir(), Table: p.table.Name, At: p.at, Schema: p.table.Schema}
 	if !q.Star || len(q.Items) > 0 {
 		if q.Star {
 			for _, c := range p.table.Schema.Columns {
@@ -345,14 +345,14 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 		}
 	}()
 	if p.stageOut {
-		if err := sources.StageSnapshot(ctx, st, p.snap); err != nil {
+		if err := storeio.StageSnapshot(ctx, st, p.snap); err != nil {
 			return res, err
 		}
 	} else {
-		defer sources.ShareStore(st)()
+		defer storeio.ShareStore(st)()
 	}
 	bp, s := beam.NewPipelineWithRoot()
-	batches := sources.ReadSnapshot(s, p.snap)
+	batches := storeio.Read(s, p.snap)
 	var files beam.PCollection
 	if p.out.Index != nil && p.ex.Options.Deferred {
 		plain := p.out

@@ -2,23 +2,19 @@ package pipeline
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/objstore"
@@ -121,40 +117,6 @@ type ImportOptions struct {
 // DefaultImportOptions are the options of a COPY without WITH.
 func DefaultImportOptions() ImportOptions {
 	return ImportOptions{Mode: sinks.Append, BatchSize: format.DefaultBatchRows, MaxErrors: -1, DetectVectors: true}
-}
-
-// ErrorTableSchema is the schema of a COPY's error_table: one row per
-// rejected row, with where it came from and why.
-var ErrorTableSchema = lake.Schema{Columns: []lake.Column{
-	{Name: "job_id", Type: lake.Text, NotNull: true}, {Name: "source", Type: lake.Text}, {Name: "row_group", Type: lake.BigInt},
-	{Name: "row", Type: lake.BigInt}, {Name: "column", Type: lake.Text}, {Name: "value", Type: lake.Text},
-	{Name: "reason", Type: lake.Text}, {Name: "at", Type: lake.Timestamp},
-}}
-
-// ImportResult reports a finished import.
-type ImportResult struct {
-	Job     string
-	Table   string
-	Commit  uint64
-	Rows    int64
-	Errors  int64
-	Created bool // the import created the table
-	// What was read: objects, their bytes, row groups read and row groups
-	// skipped on their statistics.
-	Objects, Bytes, RowGroups, RowGroupsPruned int64
-	// StagedInMemory is how many bytes of segments stayed in memory
-	// (SpillThreshold) instead of going to the staging folder.
-	StagedInMemory int64
-	// Indexes says how the commit indexed the rows, per index.
-	Indexes []indexes.Built
-	// KeyAdopted is the primary key the import gave a table made without
-	// one (key_columns), and KeyAdoptedRows how many of its rows moved
-	// under their keys unchanged (the others the import replaced).
-	KeyAdopted     []string
-	KeyAdoptedRows int64
-	// Where the time went: planning (listing, footers), the pipeline (read,
-	// map, stage) and the commit into the store.
-	PlanTime, PipelineTime, CommitTime time.Duration
 }
 
 // Plan is an import checked against the store and the input: everything
@@ -276,12 +238,12 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		where = &e
 	}
 
-	job := newJobID()
+	job := storeio.NewJobID()
 	p = &Plan{Import: im, Job: job}
-	activeJobs.Store(job, true)
+	storeio.Hold(job)
 	defer func() {
 		if err != nil {
-			activeJobs.Delete(job) // p itself is nil by now
+			storeio.Release(job) // p itself is nil by now
 		}
 	}()
 	if _, _, err := indexes.Check(im.Options.IndexType, im.Options.IndexMetric, im.Options.IndexOptions); err != nil {
@@ -391,13 +353,6 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 		p.Seal = objstore.NewStagingKey()
 	}
 	return p, nil
-}
-
-// sameSchema compares two schemas, storage layout and defaults included.
-func sameSchema(a, b lake.Schema) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
 }
 
 // sameNames compares two column lists, ignoring case.
@@ -556,15 +511,6 @@ func (p *Plan) Map(s beam.Scope, batches beam.PCollection) (mapped, deadLetters 
 	return transforms.MapColumns(s, p.Mapping, batches)
 }
 
-// Sink stages batches of the table's schema (with the workers' index
-// parts) for the commit, with the read statistics and any number of
-// dead-letter collections, which become the job's error rows.
-func (p *Plan) Sink(s beam.Scope, batches, stats beam.PCollection, deadLetters ...beam.PCollection) {
-	dead := beam.Flatten(s, deadLetters...)
-	sinks.Stage(s, sinks.StageOptions{Staging: p.Staging, Job: p.Job, Schema: p.Schema, SpillThreshold: p.SpillThreshold,
-		Indexes: p.Indexes, MemoryLimit: p.Import.Options.MemoryLimit, Seal: p.Seal}, batches, dead, stats)
-}
-
 // RunImport plans, runs and commits an import. A failed import commits
 // nothing.
 func RunImport(ctx context.Context, st *store.Store, im Import, ro runners.Options) (ImportResult, error) {
@@ -589,7 +535,7 @@ func RunComposed(ctx context.Context, st *store.Store, im Import, ro runners.Opt
 			return err
 		}
 		defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
-		defer activeJobs.Delete(p.Job)
+		defer storeio.Release(p.Job)
 		var remote *objstore.ProgressReader
 		if sharesMemory(ro) {
 			p.SpillThreshold = im.Options.SpillThreshold
@@ -633,164 +579,6 @@ func RunComposed(ctx context.Context, st *store.Store, im Import, ro runners.Opt
 	return res, err
 }
 
-// Commit loads the staged job into the store as one commit.
-func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, started time.Time) (ImportResult, error) {
-	res := ImportResult{Job: p.Job, Table: p.Import.Table, Created: p.Create}
-	m, err := sinks.ReadManifest(ctx, p.Staging, p.Job)
-	if err != nil {
-		return res, err
-	}
-	res.Objects, res.Bytes, res.RowGroups, res.RowGroupsPruned = m.Totals()
-	res.StagedInMemory = m.InMemory()
-	c, err := st.Begin(fmt.Sprintf("COPY INTO %s (job %s)", p.Import.Table, p.Job))
-	if err != nil {
-		return res, err
-	}
-	c.SetJob(p.Job)
-	c.SetAuthor(p.Import.Author)
-	c.SetStatement(p.Import.Statement)
-	c.AddSources(m.Sources()...)
-	ok := false
-	defer func() {
-		if !ok {
-			c.Abort()
-		}
-	}()
-	var ti store.TableInfo
-	if p.Create {
-		ti, err = c.CreateTable(p.Import.Table, p.Schema)
-	} else {
-		ti, err = c.Table(p.Import.Table)
-		want := ti.Schema
-		if err == nil && p.AdoptKey != nil {
-			want, err = store.AdoptedSchema(ti.Schema, p.AdoptKey)
-		}
-		if err == nil && (!sameSchema(want, p.Schema) || p.AdoptKey != nil && len(ti.Schema.PrimaryKey) > 0) {
-			err = fmt.Errorf("table %q changed while the import ran; run it again", p.Import.Table)
-		}
-	}
-	if err != nil {
-		return res, err
-	}
-	var adoption *store.Adoption
-	if p.AdoptKey != nil {
-		if adoption, err = c.AdoptKey(ti.Name, p.AdoptKey); err != nil {
-			return res, fmt.Errorf("COPY INTO %s: key_columns: %w", p.Import.Table, err)
-		}
-		ti = adoption.Table
-		res.KeyAdopted = p.AdoptKey
-	}
-	maxErr := p.Import.Options.MaxErrors
-	abort := p.Import.Options.OnError == "abort" || p.Import.Options.OnError == "" && maxErr < 0
-	if abort {
-		maxErr = 0
-	}
-	var errTable *store.TableInfo
-	if name := p.Import.Options.ErrorTable; name != "" {
-		et, err := c.Table(name)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			et, err = c.CreateTable(name, ErrorTableSchema)
-		case err == nil && et.Schema.String() != ErrorTableSchema.String():
-			err = fmt.Errorf("error_table %q exists with other columns %s; an error table has %s", name, et.Schema, ErrorTableSchema)
-		}
-		if err != nil {
-			return res, err
-		}
-		errTable = &et
-	}
-	window := int64(64 << 20)
-	if lim := p.Import.Options.MemoryLimit; lim > 0 {
-		window = min(window, lim/8)
-	}
-	hook, err := importHook(c, ti, p.Import.Options)
-	if err != nil {
-		return res, err
-	}
-	opts := sinks.CommitOptions{Hook: hook, Staging: p.Staging, Seal: p.Seal, Job: p.Job, Table: ti, Mode: p.Import.Options.Mode, MaxErrors: maxErr, Abort: abort, ErrorTable: errTable, UpdateColumns: p.Mapping.Fed(), TableIsNew: p.Create, MappedWindow: window, TrackWritten: len(p.Indexes) > 0}
-	if adoption != nil {
-		opts.Existing = adoption
-	}
-	cr, err := sinks.Commit(ctx, c, m, opts)
-	if err != nil {
-		return res, err
-	}
-	res.Rows, res.Errors = cr.Rows, cr.Errors
-	progress.For(p.Job).SetPhase(progress.PhaseCommitIx)
-	if adoption != nil {
-		if res.KeyAdoptedRows, err = adoption.Finish(); err != nil {
-			return res, fmt.Errorf("COPY INTO %s: key_columns: %w", p.Import.Table, err)
-		}
-	}
-	if res.Indexes, err = p.indexRows(ctx, c, ti, m, cr.Written); err != nil {
-		return res, fmt.Errorf("COPY INTO %s: %w", p.Import.Table, err)
-	}
-	names := make([]string, len(p.Read.Patterns))
-	for i, pat := range p.Read.Patterns {
-		names[i] = pat.Text
-	}
-	if err := c.PutJob(store.Job{
-		ID: p.Job, Kind: "import", Statement: p.Import.Statement, Table: p.Import.Table, Sources: names, Objects: res.Objects,
-		Runner: runner, Rows: cr.Rows, Errors: cr.Errors, Commit: c.TS(),
-		Started: started.Format(time.RFC3339), Finished: time.Now().UTC().Format(time.RFC3339),
-	}); err != nil {
-		return res, err
-	}
-	if err := ctx.Err(); err != nil {
-		return res, err // the last moment to stop: Finish makes it visible
-	}
-	progress.For(p.Job).SetPhase(progress.PhaseFlushing)
-	if res.Commit, err = c.Finish(); err != nil {
-		return res, err
-	}
-	ok = true
-	return res, nil
-}
-
-// activeJobs are the jobs of this process that may have staged data.
-var activeJobs sync.Map
-
-// removeOrphanStaging deletes job folders in a store's staging folder that
-// belong to no job of this process. Only the process holding the store
-// imports into its staging folder, so those jobs' processes died.
-func removeOrphanStaging(staging string) {
-	entries, err := os.ReadDir(staging)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if _, active := activeJobs.Load(e.Name()); e.IsDir() && !active {
-			_ = os.RemoveAll(filepath.Join(staging, e.Name()))
-		}
-	}
-}
-
-func newJobID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
-}
-
-// declaredIndexes are the indexes that build_indexes declares on table t:
-// one on every VECTOR column that has none.
-func declaredIndexes(t store.TableInfo, o ImportOptions) ([]store.IndexDef, error) {
-	if !o.BuildIndexes {
-		return nil, nil
-	}
-	var added []store.IndexDef
-	for _, col := range t.Schema.Columns {
-		if col.Type.Kind != lake.KindVector || slices.ContainsFunc(t.Indexes, func(d store.IndexDef) bool { return strings.EqualFold(d.Column, col.Name) }) {
-			continue
-		}
-		d, err := indexes.NewDef(t, "", col.Name, o.IndexType, o.IndexMetric, o.IndexOptions)
-		if err != nil {
-			return nil, err
-		}
-		added = append(added, d)
-	}
-	return added, nil
-}
-
 // workerIndexes are the indexes the workers build (Plan.Indexes); t is the
 // table at planning, unless p creates it.
 func workerIndexes(t store.TableInfo, p *Plan, o ImportOptions) ([]store.IndexDef, error) {
@@ -798,7 +586,7 @@ func workerIndexes(t store.TableInfo, p *Plan, o ImportOptions) ([]store.IndexDe
 	if p.Create {
 		t = store.TableInfo{Name: p.Import.Table, Schema: p.Schema}
 		var err error
-		if defs, err = declaredIndexes(t, o); err != nil {
+		if defs, err = storeio.DeclaredIndexes(t, writeOptions(o)); err != nil {
 			return nil, err
 		}
 	}
@@ -816,44 +604,42 @@ func workerIndexes(t store.TableInfo, p *Plan, o ImportOptions) ([]store.IndexDe
 	return out, nil
 }
 
-// indexRows declares the indexes that build_indexes asks for and indexes
-// the rows the commit wrote: a new index on a table with rows covers
-// every row, an existing one (or any on a table this import creates) gets
-// a segment for this commit's rows, from the parts the workers built
-// (written says which of the staged rows the commit wrote) when they
-// built it as the table declares it now.
-func (p *Plan) indexRows(ctx context.Context, c *store.Commit, ti store.TableInfo, m sinks.Manifest, written sinks.Written) ([]indexes.Built, error) {
-	added, err := declaredIndexes(ti, p.Import.Options)
-	if err != nil {
-		return nil, err
+// ImportResult reports a finished import.
+type ImportResult = storeio.Result
+
+// ErrorTableSchema is the schema of a COPY's error_table: one row per
+// rejected row, with where it came from and why.
+var ErrorTableSchema = storeio.ErrorTableSchema
+
+// Target is what the plan writes into the store and how (io/storeio).
+func (p *Plan) Target() storeio.Target {
+	names := make([]string, len(p.Read.Patterns))
+	for i, pat := range p.Read.Patterns {
+		names[i] = pat.Text
 	}
-	if len(added) > 0 {
-		all := append(append([]store.IndexDef(nil), ti.Indexes...), added...)
-		if ti, err = c.SetIndexes(ti.Name, all); err != nil {
-			return nil, err
-		}
-	}
-	if p.AdoptKey != nil {
-		// The rows moved under new keys: no segment covers them.
-		return indexes.Compact(ctx, progress.For(p.Job), c, ti)
-	}
-	for _, d := range ti.Indexes {
-		if n, err := c.IndexSegmentCount(ti, d.Name); err != nil {
-			return nil, err
-		} else if n >= indexes.MaxSegments {
-			return indexes.Compact(ctx, progress.For(p.Job), c, ti)
-		}
-	}
-	fresh := added
-	if p.Create {
-		fresh = nil // the commit's rows are all the rows
-	}
-	staged := func(d store.IndexDef) ([][]byte, bool, error) {
-		if !slices.ContainsFunc(p.Indexes, func(w store.IndexDef) bool { return reflect.DeepEqual(w, d) }) {
-			return nil, false, nil
-		}
-		parts, err := sinks.ResolveParts(ctx, c, m, p.Staging, p.Seal, d.Name, written)
-		return parts, err == nil, err
-	}
-	return indexes.Commit(ctx, progress.For(p.Job), c, ti, fresh, staged)
+	return storeio.Target{Job: p.Job, Table: p.Import.Table, Schema: p.Schema, Create: p.Create, AdoptKey: p.AdoptKey,
+		Staging: p.Staging, Seal: p.Seal, SpillThreshold: p.SpillThreshold, Indexes: p.Indexes, UpdateColumns: p.Mapping.Fed(),
+		Sources: names, Author: p.Import.Author, Statement: p.Import.Statement,
+		Options: writeOptions(p.Import.Options)}
+}
+
+// writeOptions are the options of an import that its commit applies.
+func writeOptions(o ImportOptions) storeio.Options {
+	return storeio.Options{Mode: o.Mode, OnError: o.OnError, MaxErrors: o.MaxErrors, ErrorTable: o.ErrorTable,
+		MemoryLimit: o.MemoryLimit, OnMissingNode: o.OnMissingNode, BuildIndexes: o.BuildIndexes,
+		IndexType: o.IndexType, IndexMetric: o.IndexMetric, IndexOptions: o.IndexOptions}
+}
+
+// Sink stages batches of the table's schema (with the workers' index
+// parts) for the commit, with the read statistics and any number of
+// dead-letter collections, which become the job's error rows
+// (storeio.Write).
+func (p *Plan) Sink(s beam.Scope, batches, stats beam.PCollection, deadLetters ...beam.PCollection) {
+	storeio.Write(s, p.Target(), batches, stats, deadLetters...)
+}
+
+// Commit loads the staged job into the store as one commit
+// (storeio.Commit).
+func (p *Plan) Commit(ctx context.Context, st *store.Store, runner string, started time.Time) (ImportResult, error) {
+	return storeio.Commit(ctx, st, p.Target(), runner, started)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/sinks"
@@ -73,7 +74,7 @@ var copyOptions = append([]copyOption{
 			o.ErrorTable = v.(string)
 			return nil
 		}},
-	{format.Option{Name: "on_missing_node", Kind: format.String, OneOf: []string{MissingNodeError, MissingNodeSkip, MissingNodeCreate}, Default: MissingNodeError,
+	{format.Option{Name: "on_missing_node", Kind: format.String, OneOf: []string{storeio.MissingNodeError, storeio.MissingNodeSkip, storeio.MissingNodeCreate}, Default: storeio.MissingNodeError,
 		Help: "what an edge import does with an edge whose source or target is no node: a row error, skip the edge, or create the node"},
 		func(o *ImportOptions, v any) error { o.OnMissingNode = v.(string); return nil }},
 	{format.Option{Name: "duplicate_edges", Kind: format.String, OneOf: []string{"keep", "skip"}, Default: "skip",

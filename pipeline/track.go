@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
@@ -135,9 +136,8 @@ func pruneStatus(dir string) {
 // jobs it settled.
 func RecoverJobs(st *store.Store) ([]progress.Status, error) {
 	settled, err := progress.Settle(StatusDir(st), func(job string) bool {
-		_, mine := activeJobs.Load(job)
-		return mine
+		return storeio.Held(job)
 	})
-	removeOrphanStaging(filepath.Join(st.Dir(), "staging"))
+	storeio.RemoveOrphanStaging(filepath.Join(st.Dir(), "staging"))
 	return settled, err
 }

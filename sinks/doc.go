@@ -15,7 +15,7 @@
 // written for the launcher to publish, and AddSections indexes files after
 // the fact. An export pipeline is
 //
-//	batches := sources.ReadSnapshot(s, snapshot)
+//	batches := storeio.Read(s, snapshot)
 //	files := sinks.WriteParquet(s, sinks.ParquetOptions{Bucket: dir, Prefix: "tmp", Schema: schema}, batches)
 //	sinks.ListFiles(s, staging, job, files)
 package sinks

@@ -454,9 +454,6 @@ func init() {
 	register.DoFn3x1[context.Context, []byte, func(ObjectRef), error](&listFn{})
 	register.DoFn4x1[context.Context, ObjectRef, func(Split), func(objstore.ReadStats), error](&splitFn{})
 	register.DoFn4x1[context.Context, Split, func(lake.Batch), func(lake.ErrorBatch), error](&readFn{})
-	// Ranges hold byte slices, which Beam's schema inference loops on.
-	beam.RegisterCoder(reflect.TypeOf(SnapshotRange{}), encodeJSON[SnapshotRange], decodeJSON[SnapshotRange])
-	register.DoFn3x1[context.Context, SnapshotRange, func(lake.Batch), error](&snapshotFn{})
 	register.Emitter1[ObjectRef]()
 	register.Emitter1[Split]()
 	register.Emitter1[objstore.ReadStats]()

@@ -30,7 +30,7 @@ var layers = []struct {
 	{"the store (Badger) and object stores (gocloud buckets)", []string{"store", "objstore", "objstore/objstoretest", "format"}},
 	{"index lifecycle, Beam plumbing, object-store sources, transforms, runners", []string{
 		"indexes", "history", "internal/beamlake", "sources", "transforms", "runners", "io/csvio", "io/ndjsonio", "io/parquetio"}},
-	{"sinks: staging and the commit", []string{"sinks"}},
+	{"sinks: staging and the commit; the store as a Beam IO", []string{"sinks", "io/storeio"}},
 	{"planning: imports and exports as Beam pipelines, the launcher's commit", []string{"pipeline"}},
 	{"the engine: sessions, statements, SELECT and search, table functions, history", []string{"engine"}},
 	{"programs, examples, benchmarks and test kits", []string{

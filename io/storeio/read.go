@@ -1,4 +1,4 @@
-package sources
+package storeio
 
 import (
 	"bufio"
@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"io"
+	"reflect"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,9 +22,9 @@ import (
 	"github.com/lakelink/lakelink/store"
 )
 
-// SnapshotOptions say which rows of which store snapshot ReadSnapshot
+// ReadOptions say which rows of which store snapshot Read
 // reads. They travel to the workers as JSON.
-type SnapshotOptions struct {
+type ReadOptions struct {
 	Job   string `json:"job"`
 	Store string `json:"store"` // the store's directory
 	Table string `json:"table"`
@@ -52,8 +54,8 @@ type SnapshotRange struct {
 	Range store.KeyRange `json:"range"`
 }
 
-// OutputSchema is the schema of the batches ReadSnapshot emits.
-func (o SnapshotOptions) OutputSchema() (lake.Schema, []int, error) {
+// OutputSchema is the schema of the batches Read emits.
+func (o ReadOptions) OutputSchema() (lake.Schema, []int, error) {
 	plain := o.Schema.Plain()
 	if o.Columns == nil {
 		cols := make([]int, len(plain.Columns))
@@ -93,7 +95,7 @@ func snapshotKey(job string, i int) string { return fmt.Sprintf("%s/snapshot-%05
 // workers that cannot open the store (another process holds it). A staged
 // range is the stored row values in key order, each after its length as
 // a uvarint. Ranges are written in parallel.
-func StageSnapshot(ctx context.Context, st *store.Store, opt SnapshotOptions) error {
+func StageSnapshot(ctx context.Context, st *store.Store, opt ReadOptions) error {
 	b, done, err := objstore.OpenBucket(ctx, opt.Staging)
 	if err != nil {
 		return err
@@ -141,12 +143,12 @@ func StageSnapshot(ctx context.Context, st *store.Store, opt SnapshotOptions) er
 	return errors.Join(errs...)
 }
 
-// ReadSnapshot reads rows of a store snapshot as batches, one range per
+// Read reads rows of a store snapshot as batches, one range per
 // element, in parallel across workers. Batches carry the snapshot as their
 // origin: Object is "table@commit", ObjectIndex the range, FirstRow the
 // ordinal of the batch's first row within its range.
-func ReadSnapshot(s beam.Scope, opt SnapshotOptions) beam.PCollection {
-	s = s.Scope("sources.ReadSnapshot")
+func Read(s beam.Scope, opt ReadOptions) beam.PCollection {
+	s = s.Scope("sources.Read")
 	rs := make([]SnapshotRange, len(opt.Ranges))
 	for i, r := range opt.Ranges {
 		rs[i] = SnapshotRange{Index: i, Range: r}
@@ -163,7 +165,7 @@ func ReadSnapshot(s beam.Scope, opt SnapshotOptions) beam.PCollection {
 // is recursive).
 type snapshotFn struct {
 	Options string `json:"options"`
-	opt     SnapshotOptions
+	opt     ReadOptions
 }
 
 func (fn *snapshotFn) Setup() error {
@@ -314,4 +316,11 @@ func decodeJSON[T any](b []byte) (T, error) {
 	var v T
 	err := json.Unmarshal(b, &v)
 	return v, err
+}
+
+func init() {
+	// Ranges hold byte slices, which Beam's schema inference loops on.
+	beam.RegisterCoder(reflect.TypeOf(SnapshotRange{}), encodeJSON[SnapshotRange], decodeJSON[SnapshotRange])
+	register.DoFn3x1[context.Context, SnapshotRange, func(lake.Batch), error](&snapshotFn{})
+	register.Emitter1[lake.Batch]()
 }
