@@ -7,8 +7,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -17,8 +17,8 @@ import (
 // name the commit exported), and, for a full export, the digest of the
 // files' rows against the table at that commit. url is the export's
 // folder, or its file for a one-file export.
-func VerifyAudit(ctx context.Context, st *store.Store, url string, opt objstore.Options) (pipeline.AuditReport, error) {
-	var rep pipeline.AuditReport
+func VerifyAudit(ctx context.Context, st *store.Store, url string, opt objstore.Options) (datasets.AuditReport, error) {
+	var rep datasets.AuditReport
 	bucket, key, err := objstore.Destination(opt, url)
 	if err != nil {
 		return rep, err
@@ -41,13 +41,13 @@ func VerifyAudit(ctx context.Context, st *store.Store, url string, opt objstore.
 		return rep, fmt.Errorf("%s: no audit manifest (%s): %w", objstore.Redact(url), manifest, err)
 	}
 	m := &rep.Manifest
-	if err := json.Unmarshal(data, m); err != nil || m.Format != pipeline.AuditFormat {
+	if err := json.Unmarshal(data, m); err != nil || m.Format != datasets.AuditFormat {
 		return rep, fmt.Errorf("%s is not an audit manifest (%v)", manifest, err)
 	}
 	lake := &lakeFiles{pattern: url}
 	for _, f := range m.Files {
 		k := path.Join(folder, f.Path)
-		n, sum, err := pipeline.HashObject(ctx, b, k)
+		n, sum, err := datasets.HashObject(ctx, b, k)
 		if err != nil {
 			return rep, fmt.Errorf("file %s: %w", f.Path, err)
 		}

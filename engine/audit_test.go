@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -84,7 +84,7 @@ func TestAuditExportIsReproducible(t *testing.T) {
 		t.Fatal("file 0 is the same at the tag and at the head")
 	}
 	os.WriteFile(filepath.Join(dirs[0], files[0]), forged, 0o644)
-	var m pipeline.AuditManifest
+	var m datasets.AuditManifest
 	raw, _ := os.ReadFile(filepath.Join(dirs[0], "audit.json"))
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)

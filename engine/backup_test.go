@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -36,7 +36,7 @@ func TestBackupRestore(t *testing.T) {
 		return out
 	}
 	backups := filepath.Join(t.TempDir(), "backups")
-	full, err := pipeline.CreateBackup(ctx, s.Store, backups, false, objstore.Options{})
+	full, err := datasets.CreateBackup(ctx, s.Store, backups, false, objstore.Options{})
 	if err != nil || full.Head != s.Store.Head() || full.Incremental {
 		t.Fatalf("full backup %+v %v", full, err)
 	}
@@ -52,7 +52,7 @@ func TestBackupRestore(t *testing.T) {
 	c.Put(ti, pk, v)
 	c.Finish()
 	fillEveryType(t, s, "third", 50)
-	inc, err := pipeline.CreateBackup(ctx, s.Store, backups, true, objstore.Options{})
+	inc, err := datasets.CreateBackup(ctx, s.Store, backups, true, objstore.Options{})
 	if err != nil || !inc.Incremental || inc.Base != full.Version || inc.Since != full.Head+1 {
 		t.Fatalf("incremental backup %+v %v", inc, err)
 	}
@@ -64,7 +64,7 @@ func TestBackupRestore(t *testing.T) {
 		head uint64
 	}{{full.Version, atFull, full.Head}, {"", atInc, inc.Head}} {
 		target := filepath.Join(t.TempDir(), "restored")
-		rec, err := pipeline.RestoreBackup(ctx, backups, tc.from, target, false, nil, objstore.Options{})
+		rec, err := datasets.RestoreBackup(ctx, backups, tc.from, target, false, nil, objstore.Options{})
 		if err != nil {
 			t.Fatalf("restore %q: %v", tc.from, err)
 		}
@@ -87,14 +87,14 @@ func TestBackupRestore(t *testing.T) {
 			t.Errorf("tag after restore: %v %v", tag, err)
 		}
 		st.Close()
-		if _, err := pipeline.RestoreBackup(ctx, backups, "", target, false, nil, objstore.Options{}); err == nil || !strings.Contains(err.Error(), "not empty") {
+		if _, err := datasets.RestoreBackup(ctx, backups, "", target, false, nil, objstore.Options{}); err == nil || !strings.Contains(err.Error(), "not empty") {
 			t.Errorf("restore over a store: %v", err)
 		}
-		if _, err := pipeline.RestoreBackup(ctx, backups, "", target, true, nil, objstore.Options{}); err != nil {
+		if _, err := datasets.RestoreBackup(ctx, backups, "", target, true, nil, objstore.Options{}); err != nil {
 			t.Errorf("restore --force: %v", err)
 		}
 	}
-	list, _ := pipeline.ListBackups(ctx, backups, objstore.Options{})
+	list, _ := datasets.ListBackups(ctx, backups, objstore.Options{})
 	if len(list) != 2 {
 		t.Errorf("%d backups listed", len(list))
 	}
@@ -104,7 +104,7 @@ func TestBackupRestore(t *testing.T) {
 	data[len(data)/2] ^= 1
 	os.WriteFile(p, data, 0o644)
 	target := filepath.Join(t.TempDir(), "damaged")
-	if _, err := pipeline.RestoreBackup(ctx, backups, "", target, false, nil, objstore.Options{}); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+	if _, err := datasets.RestoreBackup(ctx, backups, "", target, false, nil, objstore.Options{}); err == nil || !strings.Contains(err.Error(), "SHA-256") {
 		t.Errorf("damaged backup: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(target, "db")); err == nil {

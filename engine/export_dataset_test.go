@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sinks"
 )
 
@@ -104,7 +104,7 @@ func TestDatedExports(t *testing.T) {
 	}
 	time.Sleep(5 * time.Millisecond)
 	exec(t, s, "COPY (SELECT id, name FROM src WHERE id >= 100) TO '"+dir+"/' WITH (dated = true)")
-	vs, err := pipeline.DatasetVersions(context.Background(), dir, pipelineSourceOptions())
+	vs, err := datasets.Versions(context.Background(), dir, pipelineSourceOptions())
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("versions %v %v", vs, err)
 	}
@@ -136,7 +136,7 @@ func TestDatedExports(t *testing.T) {
 	if len(vs[0].Files) < 2 {
 		t.Errorf("max_file_size 20KB gave %d file(s)", len(vs[0].Files))
 	}
-	gone, err := pipeline.PruneDataset(context.Background(), dir, 1, pipelineSourceOptions())
+	gone, err := datasets.Prune(context.Background(), dir, 1, pipelineSourceOptions())
 	if err != nil || len(gone) != 1 || gone[0].Version != vs[0].Version {
 		t.Fatalf("prune: %v %v", gone, err)
 	}
@@ -170,7 +170,7 @@ func TestFailedExportPublishesNothing(t *testing.T) {
 	if string(before) != string(after) {
 		t.Errorf("the manifest changed")
 	}
-	var m pipeline.DatasetManifest
+	var m datasets.Manifest
 	json.Unmarshal(after, &m)
 	entries, _ := filepath.Glob(filepath.Join(dated, "*", "*"))
 	if len(m.Versions) != 1 || len(entries) != 1 {

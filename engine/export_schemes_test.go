@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/testing/blobtest"
 )
 
@@ -64,7 +64,7 @@ func TestExportToEveryScheme(t *testing.T) {
 			if tc.name == "azblob" {
 				opt.Credentials = "env:LAKE_CONN"
 			}
-			vs, err := pipeline.DatasetVersions(ctx, tc.base+"/dated", opt)
+			vs, err := datasets.Versions(ctx, tc.base+"/dated", opt)
 			if err != nil || len(vs) != 1 || vs[0].Rows != 500 {
 				t.Errorf("dated versions %+v %v", vs, err)
 			}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -15,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"gocloud.dev/blob"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/io/storeio"
@@ -341,7 +341,7 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 	// dated export removes its unlisted version folder.
 	defer func() {
 		if err != nil || p.version == "" {
-			removePrefix(context.Background(), b, p.bucket, p.out.Prefix+"/")
+			objstore.RemovePrefix(context.Background(), b, p.bucket, p.out.Prefix+"/")
 		}
 	}()
 	if p.stageOut {
@@ -387,7 +387,7 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 		}
 	}
 	if p.version != "" {
-		err = recordVersion(ctx, b, p.key, DatasetVersion{Version: p.version, Created: time.Now().UTC().Format(time.RFC3339Nano),
+		err = datasets.RecordVersion(ctx, b, p.key, datasets.Version{Version: p.version, Created: time.Now().UTC().Format(time.RFC3339Nano),
 			Table: p.table.Name, Commit: p.at, Statement: p.ex.Statement, Rows: res.Rows, Bytes: res.Bytes, Files: datasetFiles(p.version, list)})
 	}
 	return res, err
@@ -405,7 +405,7 @@ func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.
 			if err := b.Delete(ctx, p.key); err != nil && !notFound(err) {
 				return err
 			}
-		} else if err := removePrefix(ctx, b, p.bucket, p.key); err != nil {
+		} else if err := objstore.RemovePrefix(ctx, b, p.bucket, p.key); err != nil {
 			return err
 		}
 	}
@@ -440,45 +440,6 @@ func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.
 		}
 	}
 	return nil
-}
-
-// removePrefix deletes every object under prefix; in a local folder
-// bucket, the folders left empty go too.
-func removePrefix(ctx context.Context, b *blob.Bucket, bucket, prefix string) error {
-	err := removeObjects(ctx, b, prefix)
-	if !strings.Contains(bucket, "://") {
-		removeEmptyDirs(filepath.Join(bucket, filepath.FromSlash(prefix)))
-	}
-	return err
-}
-
-// removeEmptyDirs removes root and the folders under it that hold no file.
-func removeEmptyDirs(root string) {
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			removeEmptyDirs(filepath.Join(root, e.Name()))
-		}
-	}
-	_ = os.Remove(root) // fails, as it should, unless empty
-}
-
-func removeObjects(ctx context.Context, b *blob.Bucket, prefix string) error {
-	it := b.List(&blob.ListOptions{Prefix: prefix})
-	var errs []error
-	for {
-		obj, err := it.Next(ctx)
-		if err != nil {
-			break
-		}
-		if err := b.Delete(ctx, obj.Key); err != nil && !notFound(err) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 func notFound(err error) bool { return objstore.IsNotFound(err) }

@@ -43,6 +43,11 @@ type keepFunc func(key []byte, v, newer uint64) bool
 // carried versions are left out while they are deletions: with nothing
 // older, the key reads as absent anyway.
 func (s *Store) versionStream(ctx context.Context, at, since uint64, keep keepFunc, send func(*z.Buffer) error) error {
+	if at == 0 {
+		// A store without commits has no versions; Badger's stream reads
+		// at 0 as "not managed" and panics.
+		return nil
+	}
 	st := s.db.NewStreamAt(at)
 	st.LogPrefix = "lakelink versions"
 	if since > 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
@@ -57,7 +58,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if err != nil {
 				return err
 			}
-			vs, err := pipeline.DatasetVersions(cmd.Context(), args[0], objstore.Options{})
+			vs, err := datasets.Versions(cmd.Context(), args[0], objstore.Options{})
 			if err != nil {
 				return err
 			}
@@ -87,7 +88,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if !cmd.Flags().Changed("keep") {
 				return fmt.Errorf("prune needs --keep N")
 			}
-			gone, err := pipeline.PruneDataset(cmd.Context(), args[0], keep, objstore.Options{})
+			gone, err := datasets.Prune(cmd.Context(), args[0], keep, objstore.Options{})
 			var names []string
 			for _, v := range gone {
 				names = append(names, v.Version)
@@ -139,7 +140,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	var to string
 	var incremental bool
 	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
-		r, err := pipeline.CreateBackup(ctx, st, to, incremental, objstore.Options{})
+		r, err := datasets.CreateBackup(ctx, st, to, incremental, objstore.Options{})
 		if err != nil {
 			return engine.Result{}, err
 		}
@@ -167,7 +168,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if len(args) == 1 {
 				url = args[0]
 			}
-			list, err := pipeline.ListBackups(cmd.Context(), url, objstore.Options{})
+			list, err := datasets.ListBackups(cmd.Context(), url, objstore.Options{})
 			if err != nil {
 				return err
 			}
@@ -210,7 +211,7 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 					return err
 				}
 			}
-			r, err := pipeline.RestoreBackup(cmd.Context(), url, from, target, force, key, objstore.Options{})
+			r, err := datasets.RestoreBackup(cmd.Context(), url, from, target, force, key, objstore.Options{})
 			if err != nil {
 				return err
 			}

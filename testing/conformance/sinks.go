@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
 )
@@ -104,7 +104,7 @@ func testSinkDated(t *testing.T, mk MakeHarness) {
 	ctx := context.Background()
 	run(t, s, "COPY src TO '"+h.URL("dataset")+"' WITH (dated = true)")
 	run(t, s, "COPY (SELECT id, name FROM src WHERE id < 100) TO '"+h.URL("dataset/")+"' WITH (dated = true)")
-	vs, err := pipeline.DatasetVersions(ctx, h.URL("dataset"), objstore.Options{})
+	vs, err := datasets.Versions(ctx, h.URL("dataset"), objstore.Options{})
 	if err != nil || len(vs) != 2 || vs[0].Rows != 300 || vs[1].Rows != 100 || vs[0].Commit != s.Store.Head() {
 		t.Fatalf("versions %+v, %v", vs, err)
 	}
@@ -115,7 +115,7 @@ func testSinkDated(t *testing.T, mk MakeHarness) {
 			}
 		}
 	}
-	if gone, err := pipeline.PruneDataset(ctx, h.URL("dataset"), 1, objstore.Options{}); err != nil || len(gone) != 1 {
+	if gone, err := datasets.Prune(ctx, h.URL("dataset"), 1, objstore.Options{}); err != nil || len(gone) != 1 {
 		t.Fatalf("prune: %v %v", gone, err)
 	}
 	keys := objects(t, h, "dataset/")

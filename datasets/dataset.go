@@ -1,16 +1,14 @@
-package pipeline
+package datasets
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"sort"
 
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/sinks"
 )
 
 // A dated dataset is a folder of export versions, URL/YYYY_MM_DD/HH_mm_SS_sss/,
@@ -21,29 +19,29 @@ import (
 // The manifest is replaced whole on every change; two exports to one
 // dataset at the same moment race, and the later write wins.
 
-// DatasetManifestFormat names the manifest's layout.
-const DatasetManifestFormat = "lakelink.dataset/1"
+// ManifestFormat names the manifest's layout.
+const ManifestFormat = "lakelink.dataset/1"
 
-// DatasetManifest is URL/manifest.json.
-type DatasetManifest struct {
-	Format   string           `json:"format"`
-	Versions []DatasetVersion `json:"versions"` // oldest first
+// Manifest is URL/manifest.json.
+type Manifest struct {
+	Format   string    `json:"format"`
+	Versions []Version `json:"versions"` // oldest first
 }
 
-// DatasetVersion is one export in a dataset.
-type DatasetVersion struct {
-	Version   string        `json:"version"` // its folder, YYYY_MM_DD/HH_mm_SS_sss
-	Created   string        `json:"created"` // RFC 3339, UTC
-	Table     string        `json:"table"`
-	Commit    uint64        `json:"commit"` // the store commit exported
-	Statement string        `json:"statement,omitempty"`
-	Rows      int64         `json:"rows"`
-	Bytes     int64         `json:"bytes"`
-	Files     []DatasetFile `json:"files"`
+// Version is one export in a dataset.
+type Version struct {
+	Version   string `json:"version"` // its folder, YYYY_MM_DD/HH_mm_SS_sss
+	Created   string `json:"created"` // RFC 3339, UTC
+	Table     string `json:"table"`
+	Commit    uint64 `json:"commit"` // the store commit exported
+	Statement string `json:"statement,omitempty"`
+	Rows      int64  `json:"rows"`
+	Bytes     int64  `json:"bytes"`
+	Files     []File `json:"files"`
 }
 
-// DatasetFile is one file of a version; Path is relative to the dataset.
-type DatasetFile struct {
+// File is one file of a version; Path is relative to the dataset.
+type File struct {
 	Path   string `json:"path"`
 	Rows   int64  `json:"rows"`
 	Bytes  int64  `json:"bytes"`
@@ -52,16 +50,8 @@ type DatasetFile struct {
 
 func manifestKey(prefix string) string { return prefix + "manifest.json" }
 
-func datasetFiles(version string, files []sinks.WrittenFile) []DatasetFile {
-	out := make([]DatasetFile, len(files))
-	for i, f := range files {
-		out[i] = DatasetFile{Path: path.Join(version, f.Key), Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256}
-	}
-	return out
-}
-
-func readManifest(ctx context.Context, b *blob.Bucket, prefix string) (DatasetManifest, error) {
-	m := DatasetManifest{Format: DatasetManifestFormat}
+func readManifest(ctx context.Context, b *blob.Bucket, prefix string) (Manifest, error) {
+	m := Manifest{Format: ManifestFormat}
 	data, err := b.ReadAll(ctx, manifestKey(prefix))
 	if objstore.IsNotFound(err) {
 		return m, nil
@@ -72,13 +62,13 @@ func readManifest(ctx context.Context, b *blob.Bucket, prefix string) (DatasetMa
 	if err := json.Unmarshal(data, &m); err != nil {
 		return m, fmt.Errorf("%s: %w", manifestKey(prefix), err)
 	}
-	if m.Format != DatasetManifestFormat {
-		return m, fmt.Errorf("%s: format %q, not %s", manifestKey(prefix), m.Format, DatasetManifestFormat)
+	if m.Format != ManifestFormat {
+		return m, fmt.Errorf("%s: format %q, not %s", manifestKey(prefix), m.Format, ManifestFormat)
 	}
 	return m, nil
 }
 
-func writeManifest(ctx context.Context, b *blob.Bucket, prefix string, m DatasetManifest) error {
+func writeManifest(ctx context.Context, b *blob.Bucket, prefix string, m Manifest) error {
 	sort.Slice(m.Versions, func(i, j int) bool { return m.Versions[i].Version < m.Versions[j].Version })
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -87,9 +77,9 @@ func writeManifest(ctx context.Context, b *blob.Bucket, prefix string, m Dataset
 	return b.WriteAll(ctx, manifestKey(prefix), append(data, '\n'), &blob.WriterOptions{ContentType: "application/json"})
 }
 
-// recordVersion adds a version to the dataset's manifest: the moment it is
+// RecordVersion adds a version to the dataset's manifest: the moment it is
 // published.
-func recordVersion(ctx context.Context, b *blob.Bucket, prefix string, v DatasetVersion) error {
+func RecordVersion(ctx context.Context, b *blob.Bucket, prefix string, v Version) error {
 	m, err := readManifest(ctx, b, prefix)
 	if err != nil {
 		return err
@@ -111,8 +101,8 @@ func openDataset(ctx context.Context, url string, opt objstore.Options) (b *blob
 	return b, bucket, key, done, err
 }
 
-// DatasetVersions lists a dataset's versions, oldest first.
-func DatasetVersions(ctx context.Context, url string, opt objstore.Options) ([]DatasetVersion, error) {
+// Versions lists a dataset's versions, oldest first.
+func Versions(ctx context.Context, url string, opt objstore.Options) ([]Version, error) {
 	b, _, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, err
@@ -122,10 +112,10 @@ func DatasetVersions(ctx context.Context, url string, opt objstore.Options) ([]D
 	return m.Versions, err
 }
 
-// PruneDataset keeps a dataset's newest keep versions and deletes the
+// Prune keeps a dataset's newest keep versions and deletes the
 // rest: first from the manifest, then their files, so that no listed
 // version ever lacks a file. It returns the versions removed.
-func PruneDataset(ctx context.Context, url string, keep int, opt objstore.Options) ([]DatasetVersion, error) {
+func Prune(ctx context.Context, url string, keep int, opt objstore.Options) ([]Version, error) {
 	if keep < 1 {
 		return nil, fmt.Errorf("prune keeps at least one version (--keep %d)", keep)
 	}
@@ -139,13 +129,13 @@ func PruneDataset(ctx context.Context, url string, keep int, opt objstore.Option
 		return nil, err
 	}
 	cut := len(m.Versions) - keep
-	gone := append([]DatasetVersion(nil), m.Versions[:cut]...)
+	gone := append([]Version(nil), m.Versions[:cut]...)
 	m.Versions = m.Versions[cut:]
 	if err := writeManifest(ctx, b, prefix, m); err != nil {
 		return nil, err
 	}
 	for _, v := range gone {
-		if err := removePrefix(ctx, b, bucket, prefix+v.Version+"/"); err != nil {
+		if err := objstore.RemovePrefix(ctx, b, bucket, prefix+v.Version+"/"); err != nil {
 			return gone, err
 		}
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package datasets
 
 import (
 	"context"
@@ -74,7 +74,15 @@ func CreateBackup(ctx context.Context, st *store.Store, url string, incremental 
 	}
 	defer done()
 	now := time.Now().UTC()
-	rec := BackupRecord{Version: now.Format("2006_01_02/15_04_05_") + fmt.Sprintf("%03d", now.Nanosecond()/1e6), Created: now.Format(time.RFC3339Nano)}
+	version := func(t time.Time) string {
+		return t.Format("2006_01_02/15_04_05_") + fmt.Sprintf("%03d", t.Nanosecond()/1e6)
+	}
+	// A backup's folder sorts after the last one's, even within the same
+	// millisecond: two backups must not share a folder.
+	for len(m.Backups) > 0 && version(now) <= m.Backups[len(m.Backups)-1].Version {
+		now = now.Add(time.Millisecond)
+	}
+	rec := BackupRecord{Version: version(now), Created: now.Format(time.RFC3339Nano)}
 	if incremental && len(m.Backups) > 0 {
 		last := m.Backups[len(m.Backups)-1]
 		rec.Incremental, rec.Base, rec.Since = true, last.Version, last.Head+1
@@ -175,6 +183,11 @@ func RestoreBackup(ctx context.Context, url, from, target string, force bool, ke
 		}
 		if base < 0 {
 			return chain[len(chain)-1], fmt.Errorf("backup %s follows %s, which is not in the manifest", chain[0].Version, chain[0].Base)
+		}
+		// A backup follows an older one; a manifest whose chain loops is
+		// damaged (and would never end).
+		if m.Backups[base].Version >= chain[0].Version {
+			return chain[len(chain)-1], fmt.Errorf("backup %s follows %s, which is not older: the manifest at %s is damaged", chain[0].Version, chain[0].Base, objstore.Redact(url))
 		}
 		chain = append([]BackupRecord{m.Backups[base]}, chain...)
 	}
