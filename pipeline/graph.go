@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lakelink/lakelink/graphs"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/transforms"
@@ -32,18 +33,11 @@ func checkGraphTarget(st *store.Store, im Import) error {
 		return fmt.Errorf("COPY INTO %s: %w (CREATE GRAPH declares it)", im.Table, err)
 	}
 	if _, edge := gi.Edge(t); !edge && !gi.IsNode(t) {
-		return fmt.Errorf("COPY INTO %s: graph %s has no table %s (nodes %s; edges %s)", im.Table, g, t, strings.Join(gi.Nodes, ", "), strings.Join(EdgeNames(gi), ", "))
+		return fmt.Errorf("COPY INTO %s: graph %s has no table %s (nodes %s; edges %s)", im.Table, g, t, strings.Join(gi.Nodes, ", "), strings.Join(graphs.EdgeNames(gi), ", "))
 	}
 	return nil
 }
 
-func EdgeNames(g store.GraphInfo) []string {
-	var out []string
-	for _, e := range g.Edges {
-		out = append(out, e.Table)
-	}
-	return out
-}
 
 // edgeOf returns the edge table that an import targets, if it does.
 func edgeOf(st *store.Store, table string) (store.EdgeDef, bool) {

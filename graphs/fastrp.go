@@ -1,8 +1,9 @@
-package engine
+package graphs
 
 import (
 	"context"
 	"fmt"
+	"github.com/lakelink/lakelink/history"
 	"strings"
 	"time"
 
@@ -47,30 +48,32 @@ type FastRPResult struct {
 // unless Config.MemoryLimit is set and they exceed it, when they are
 // mapped files that the operating system pages. The rows are rewritten as
 // the embeddings come out, flushing the commit as it goes.
-func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, error) {
+//
+// The job runs in a commit of its own, which author makes (history.Author).
+func FastRP(ctx context.Context, st *store.Store, author string, job FastRPJob) (FastRPResult, error) {
 	var res FastRPResult
 	if job.Column == "" {
 		job.Column = "fastrp"
 	}
 	res.Column = job.Column
-	_, err := s.inCommit("FASTRP "+job.Graph, func(c *store.Commit) (Result, error) {
+	err := inCommit(st, author, "FASTRP "+job.Graph, func(c *store.Commit) error {
 		g, err := c.Graph(job.Graph)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		node := strings.ToLower(job.Node)
 		if node == "" {
 			if len(g.Nodes) != 1 {
-				return Result{}, fmt.Errorf("graph %s has %d node tables (%s): name one", g.Name, len(g.Nodes), strings.Join(g.Nodes, ", "))
+				return fmt.Errorf("graph %s has %d node tables (%s): name one", g.Name, len(g.Nodes), strings.Join(g.Nodes, ", "))
 			}
 			node = g.Nodes[0]
 		}
 		if !g.IsNode(node) {
-			return Result{}, fmt.Errorf("graph %s has no node table %s", g.Name, node)
+			return fmt.Errorf("graph %s has no node table %s", g.Name, node)
 		}
 		ti, err := c.Table(g.TableName(node))
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		var edges []store.TableInfo
 		for _, e := range g.Edges {
@@ -79,16 +82,16 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 			}
 			et, err := c.Table(g.TableName(e.Table))
 			if err != nil {
-				return Result{}, err
+				return err
 			}
 			edges = append(edges, et)
 		}
 		if len(edges) == 0 {
-			return Result{}, fmt.Errorf("graph %s: no edge table from %s to %s%s", g.Name, node, node, map[bool]string{true: " named " + job.Edge}[job.Edge != ""])
+			return fmt.Errorf("graph %s: no edge table from %s to %s%s", g.Name, node, node, map[bool]string{true: " named " + job.Edge}[job.Edge != ""])
 		}
 		v, err := c.View()
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		defer v.Close()
 		// Nodes in key order get positions 0..n-1.
@@ -99,7 +102,7 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 			keys = append(keys, append([]byte(nil), pk...))
 			return nil
 		}); err != nil {
-			return Result{}, err
+			return err
 		}
 		var src, dst []uint32
 		idT := idType(ti)
@@ -114,15 +117,15 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 				return nil
 			})
 			if err != nil {
-				return Result{}, err
+				return err
 			}
 		}
 		csr, err := graphops.NewCSR(len(keys), src, dst, job.Orientation)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		if len(keys) == 0 {
-			return Result{}, fmt.Errorf("graph %s: %s has no nodes", g.Name, ti.Name)
+			return fmt.Errorf("graph %s: %s has no nodes", g.Name, ti.Name)
 		}
 		res.Nodes, res.Edges = len(keys), len(src)
 		dim := job.Config.Dim
@@ -134,14 +137,14 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 		case col < 0:
 			schema, err := ti.Schema.AddColumn(lake.Column{Name: job.Column, Type: lake.Vector(dim)})
 			if err != nil {
-				return Result{}, err
+				return err
 			}
 			if ti, err = c.AlterTable(ti.Name, schema); err != nil {
-				return Result{}, err
+				return err
 			}
 			col = ti.Schema.Index(job.Column)
 		case ti.Schema.Columns[col].Type != lake.Vector(dim):
-			return Result{}, fmt.Errorf("column %s of %s is %s; FastRP of dimension %d needs VECTOR(%d)", job.Column, ti.Name, ti.Schema.Columns[col].Type, dim, dim)
+			return fmt.Errorf("column %s of %s is %s; FastRP of dimension %d needs VECTOR(%d)", job.Column, ti.Name, ti.Schema.Columns[col].Type, dim, dim)
 		}
 		// The rows are rewritten as FastRP hands out the embeddings; the
 		// commit is flushed every flushBytes, so written rows need not
@@ -182,13 +185,29 @@ func (s *Session) FastRP(ctx context.Context, job FastRPJob) (FastRPResult, erro
 			return c.Put(ti, keys[i], enc)
 		})
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		if _, err := indexes.Commit(ctx, nil, c, ti, nil, nil); err != nil {
-			return Result{}, err
+			return err
 		}
 		res.Commit = c.TS()
-		return Result{}, nil
+		return nil
 	})
 	return res, err
+}
+
+// inCommit runs fn in a commit of its own and finishes it, or aborts it
+// when fn fails.
+func inCommit(st *store.Store, author, message string, fn func(c *store.Commit) error) error {
+	c, err := st.Begin(message)
+	if err != nil {
+		return err
+	}
+	c.SetAuthor(history.Author(author))
+	if err := fn(c); err != nil {
+		c.Abort()
+		return err
+	}
+	_, err = c.Finish()
+	return err
 }
