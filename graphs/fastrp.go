@@ -56,7 +56,7 @@ func FastRP(ctx context.Context, st *store.Store, author string, job FastRPJob) 
 		job.Column = "fastrp"
 	}
 	res.Column = job.Column
-	err := inCommit(st, author, "FASTRP "+job.Graph, func(c *store.Commit) error {
+	_, err := history.InCommit(st, author, "FASTRP "+job.Graph, func(c *store.Commit) error {
 		g, err := c.Graph(job.Graph)
 		if err != nil {
 			return err
@@ -194,20 +194,4 @@ func FastRP(ctx context.Context, st *store.Store, author string, job FastRPJob) 
 		return nil
 	})
 	return res, err
-}
-
-// inCommit runs fn in a commit of its own and finishes it, or aborts it
-// when fn fails.
-func inCommit(st *store.Store, author, message string, fn func(c *store.Commit) error) error {
-	c, err := st.Begin(message)
-	if err != nil {
-		return err
-	}
-	c.SetAuthor(history.Author(author))
-	if err := fn(c); err != nil {
-		c.Abort()
-		return err
-	}
-	_, err = c.Finish()
-	return err
 }

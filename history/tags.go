@@ -38,19 +38,19 @@ func CreateTag(st *store.Store, author, name string, commit uint64, message stri
 		commit = st.Head()
 	}
 	t := store.Tag{Name: name, Commit: commit, Author: Author(author), Message: message, Time: time.Now().UTC()}
-	_, err := inCommit(st, author, fmt.Sprintf("TAG %s (commit %d)", name, commit), func(c *store.Commit) error { return c.CreateTag(t) })
+	_, err := InCommit(st, author, fmt.Sprintf("TAG %s (commit %d)", name, commit), func(c *store.Commit) error { return c.CreateTag(t) })
 	return t, err
 }
 
 // DeleteTag deletes a tag, in a commit of its own.
 func DeleteTag(st *store.Store, author, name string) error {
-	_, err := inCommit(st, author, "DELETE TAG "+name, func(c *store.Commit) error { return c.DeleteTag(name) })
+	_, err := InCommit(st, author, "DELETE TAG "+name, func(c *store.Commit) error { return c.DeleteTag(name) })
 	return err
 }
 
-// inCommit runs fn in a commit of its own and finishes it, or aborts it
-// when fn fails.
-func inCommit(st *store.Store, author, message string, fn func(c *store.Commit) error) (uint64, error) {
+// InCommit runs fn in a commit of its own, made by author (Author), and
+// finishes it, or aborts it when fn fails. It returns the commit.
+func InCommit(st *store.Store, author, message string, fn func(c *store.Commit) error) (uint64, error) {
 	c, err := st.Begin(message)
 	if err != nil {
 		return 0, err

@@ -17,6 +17,7 @@ import (
 	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/history"
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
@@ -298,9 +299,10 @@ func exportIndex(t store.TableInfo, o ExportOptions) *sinks.IndexOptions {
 			}
 		}
 	}
-	opts := o.IndexOptions
-	ix.HNSW.M, ix.HNSW.EfConstruction, ix.HNSW.Seed = opts["hnsw_m"], opts["hnsw_ef_construction"], 1
-	ix.IVFPQ.NList, ix.IVFPQ.M, ix.IVFPQ.NBits, ix.IVFPQ.Seed = opts["ivf_nlist"], opts["ivf_m"], opts["ivf_nbits"], 1
+	// The structures' configurations, as the index kinds read their
+	// options (only those ailkOptions names reach here).
+	d := store.IndexDef{Options: o.IndexOptions}
+	ix.HNSW, ix.IVFPQ = indexes.HNSWConfig(d), indexes.IVFPQConfig(d)
 	return ix
 }
 

@@ -38,7 +38,6 @@ func checkGraphTarget(st *store.Store, im Import) error {
 	return nil
 }
 
-
 // edgeOf returns the edge table that an import targets, if it does.
 func edgeOf(st *store.Store, table string) (store.EdgeDef, bool) {
 	g, t, dotted := store.SplitGraphTable(table)

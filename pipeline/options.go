@@ -272,11 +272,6 @@ var exportOptions = []exportOption{
 	{format.Option{Name: "parallel_workers", Kind: format.Int, Min: 1, DefaultText: "one per core (one with at_tag)",
 		Help: "ranges the snapshot is read and written in"},
 		func(o *ExportOptions, v any) error { o.Parallel = int(v.(int64)); return nil }},
-	{format.Option{Name: "hnsw_m", Kind: format.Int, Min: 1, Default: int64(16), Help: "AILK HNSW: neighbours per node"}, nil},
-	{format.Option{Name: "hnsw_ef_construction", Kind: format.Int, Min: 1, Default: int64(200), Help: "AILK HNSW: candidates kept while inserting"}, nil},
-	{format.Option{Name: "ivf_nlist", Kind: format.Int, Min: 1, DefaultText: "√n", Help: "AILK IVF-PQ: clusters"}, nil},
-	{format.Option{Name: "ivf_m", Kind: format.Int, Min: 1, DefaultText: "dim/4", Help: "AILK IVF-PQ: codes per vector"}, nil},
-	{format.Option{Name: "ivf_nbits", Kind: format.Int, Min: 1, Default: int64(8), Help: "AILK IVF-PQ: bits per code"}, nil},
 	{format.Option{Name: "staging", Kind: format.String, DefaultText: "<store>/staging", Help: "where a snapshot for workers in other processes is staged"},
 		func(o *ExportOptions, v any) error { o.Staging = v.(string); return nil }},
 	{format.Option{Name: "region", Kind: format.String, DefaultText: "the AWS default chain", Help: "S3 region"},
@@ -288,6 +283,20 @@ var exportOptions = []exportOption{
 	{format.Option{Name: "at_tag", Kind: format.String, DefaultText: "none",
 		Help: "export the table as the tag pins it, reproducibly: byte-identical files, listed with their SHA-256 in audit.json"},
 		func(o *ExportOptions, v any) error { o.AtTag = v.(string); return nil }},
+}
+
+// ailkOptions are the index options an export's AILK sections take, as
+// the index kinds declare them.
+var ailkOptions = []string{"hnsw_m", "hnsw_ef_construction", "ivf_nlist", "ivf_m", "ivf_nbits"}
+
+func init() {
+	for _, o := range indexes.Options() {
+		if slices.Contains(ailkOptions, o.Name) {
+			o.Help = "AILK " + o.Help
+			exportOptions = append(exportOptions, exportOption{o, nil})
+		}
+	}
+	ExportOptionNames = names(exportOptions)
 }
 
 // ExportOptionNames lists the options an export takes, as declared.
