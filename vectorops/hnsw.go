@@ -365,6 +365,14 @@ func (h *HNSW) connect(from, to uint32, d float32, level int) {
 // candidates nearest first, keep one only if it is nearer to the new node
 // than to every one kept so far, so that neighbours point in different
 // directions. cands are sorted nearest first.
+//
+// A candidate equal to one kept is never kept: it points nowhere new. The
+// paper's rule alone keeps it when the new node is equal to both (all
+// three distances are 0, give or take rounding), and then a group of
+// equal vectors larger than a neighbour list (a keyless table that took
+// the same rows twice, nodes whose neighbourhoods are the same) links
+// only within itself and cuts the rest of the graph off from searches
+// that enter it.
 func (h *HNSW) selectNeighbours(cands []candidate, m int) []candidate {
 	if len(cands) <= m {
 		return cands
@@ -374,7 +382,7 @@ func (h *HNSW) selectNeighbours(cands []candidate, m int) []candidate {
 		cv := h.vec(c.id)
 		good := true
 		for _, k := range kept {
-			if h.distTo(cv, k.id) < c.dist {
+			if d := h.distTo(cv, k.id); d < c.dist || d <= sameVector && slices.Equal(cv, h.vec(k.id)) {
 				good = false
 				break
 			}
@@ -388,6 +396,11 @@ func (h *HNSW) selectNeighbours(cands []candidate, m int) []candidate {
 	}
 	return kept
 }
+
+// sameVector is the distance below which selectNeighbours compares two
+// vectors value by value: equal vectors are 0 apart, up to the rounding
+// of a cosine distance.
+const sameVector = 1e-5
 
 // greedy walks a level from ep to the node nearest to q that it can reach
 // by always moving nearer.
