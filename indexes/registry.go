@@ -2,8 +2,8 @@ package indexes
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -91,12 +91,7 @@ func Lookup(name string) (Kind, bool) {
 func Kinds() []string {
 	mu.RLock()
 	defer mu.RUnlock()
-	out := make([]string, 0, len(kinds))
-	for n := range kinds {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKinds()
 }
 
 // Structured reports whether an index of type typ keeps parts (HNSW,
@@ -134,14 +129,8 @@ func OptionNames() []string {
 	return out
 }
 
-func sortedKinds() []string {
-	out := make([]string, 0, len(kinds))
-	for n := range kinds {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedKinds is Kinds for a caller that holds mu.
+func sortedKinds() []string { return slices.Sorted(maps.Keys(kinds)) }
 
 // Check checks an index's type, metric and options, and returns the type
 // (default hnsw) and metric (default cosine) by their names. Options are
@@ -166,7 +155,7 @@ func Check(typ, metric string, opts map[string]int) (string, string, error) {
 	}
 	decls := Options()
 	names := OptionNames()
-	for _, name := range slices.Sorted(mapKeys(opts)) {
+	for _, name := range slices.Sorted(maps.Keys(opts)) {
 		i := slices.Index(names, name)
 		if i < 0 {
 			return "", "", sql.Unknown("index option", name, names)
@@ -176,16 +165,6 @@ func Check(typ, metric string, opts map[string]int) (string, string, error) {
 		}
 	}
 	return k.Name, m.String(), nil
-}
-
-func mapKeys(m map[string]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Prefixed names CREATE INDEX's options as they are stored: m of an hnsw
