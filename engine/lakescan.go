@@ -352,11 +352,7 @@ func (l *lakeFiles) search(ctx context.Context, sc scorer, metric string, k int,
 		if lf.sec != nil && lf.sec.Kind != ailk.Flat {
 			idx, err := ailk.Index(lf.f, *lf.sec)
 			if err == nil {
-				param := p.EF
-				if lf.sec.Kind == ailk.IVFPQ {
-					param = p.NProbe
-				}
-				res, err := idx.Search(sc.query, k, param, nil)
+				res, err := idx.Search(sc.query, k, p.For(lf.sec.Kind.String()), nil)
 				if err != nil {
 					return nil, st, fmt.Errorf("%s: %w", lf.f.Object.Name, err)
 				}

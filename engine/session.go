@@ -18,6 +18,7 @@ import (
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/option"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
@@ -108,8 +109,19 @@ var knownSettings = map[string]bool{
 	"lakelink.import_memory_limit":     true,
 	"lakelink.import_spill_threshold":  true,
 	"lakelink.import_parallel_workers": true,
-	"lakelink.hnsw_ef_search":          true,
-	"lakelink.ivf_nprobe":              true,
+}
+
+// The index kinds' search options are settings too (lakelink.hnsw_ef_search,
+// lakelink.ivf_nprobe).
+func init() {
+	for _, o := range indexes.SearchSettings() {
+		knownSettings[o.Name] = true
+	}
+}
+
+// isSearchSetting reports whether name is an index kind's search option.
+func isSearchSetting(name string) bool {
+	return slices.ContainsFunc(indexes.SearchSettings(), func(o option.Option) bool { return o.Name == name })
 }
 
 // Exec parses and runs a script, statement by statement, and stops at the
@@ -221,7 +233,7 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		}
 		old, had := s.Settings[x.Name]
 		s.Settings[x.Name] = x.Value
-		if x.Name == "lakelink.hnsw_ef_search" || x.Name == "lakelink.ivf_nprobe" {
+		if isSearchSetting(x.Name) {
 			if _, err := s.intSetting(x.Name); err != nil {
 				if had {
 					s.Settings[x.Name] = old
@@ -555,15 +567,18 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	return res, nil
 }
 
-// searchSettings are the session's index search settings (SET
-// lakelink.hnsw_ef_search, lakelink.ivf_nprobe).
+// searchSettings are the session's index search settings, one per index
+// kind's search option (SET lakelink.hnsw_ef_search, lakelink.ivf_nprobe).
 func (s *Session) searchSettings() (indexes.SearchParams, error) {
-	ef, err := s.intSetting("lakelink.hnsw_ef_search")
-	if err != nil {
-		return indexes.SearchParams{}, err
+	p := indexes.SearchParams{}
+	for _, o := range indexes.SearchSettings() {
+		v, err := s.intSetting(o.Name)
+		if err != nil {
+			return nil, err
+		}
+		p[strings.TrimPrefix(o.Name, "lakelink.")] = v
 	}
-	nprobe, err := s.intSetting("lakelink.ivf_nprobe")
-	return indexes.SearchParams{EF: ef, NProbe: nprobe}, err
+	return p, nil
 }
 
 // rankFound projects the rows a search found and keeps the best limit by

@@ -53,10 +53,10 @@ func positions(n int) []uint64 {
 
 func init() {
 	Register(Kind{Name: Flat, Help: "no structure: searches scan the rows exactly"})
-	Register(Kind{Name: HNSW, Prefix: "hnsw_", Options: hnswOptions, Build: buildHNSW,
+	Register(Kind{Name: HNSW, Prefix: "hnsw_", Options: hnswOptions, Build: buildHNSW, SearchOption: "hnsw_ef_search",
 		Help:  "a navigable small-world graph per part: the highest recall",
 		Magic: "LLHN", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalHNSW(b) }})
-	Register(Kind{Name: IVFPQ, Prefix: "ivf_", Options: ivfpqOptions, Build: buildIVFPQ,
+	Register(Kind{Name: IVFPQ, Prefix: "ivf_", Options: ivfpqOptions, Build: buildIVFPQ, SearchOption: "ivf_nprobe",
 		Help:  "clusters of product-quantized codes per part, re-ranked exactly: small, and fast to build",
 		Magic: "LLIV", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalIVFPQ(b) }})
 	Register(Kind{Name: Auto, Options: append(append([]option.Option{}, hnswOptions...), ivfpqOptions...),

@@ -181,3 +181,21 @@ func ExampleRegister() {
 	fmt.Println(err, indexes.Structured("hnsw8"))
 	// Output: <nil> true
 }
+
+// A session's search settings are the kinds' declared search options, and
+// reach a part by the kind of its structure.
+func TestSearchSettingsFollowTheKinds(t *testing.T) {
+	var names []string
+	for _, o := range indexes.SearchSettings() {
+		names = append(names, o.Name)
+	}
+	if fmt.Sprint(names) != "[lakelink.hnsw_ef_search lakelink.ivf_nprobe]" {
+		t.Errorf("search settings %v", names)
+	}
+	p := indexes.SearchParams{"hnsw_ef_search": 7, "ivf_nprobe": 3}
+	for kind, want := range map[string]int{"hnsw": 7, "ivfpq": 3, "flat": 0, "auto": 0, "nope": 0} {
+		if got := p.For(kind); got != want {
+			t.Errorf("For(%s) = %d, want %d", kind, got, want)
+		}
+	}
+}

@@ -23,6 +23,7 @@ type Part struct {
 	Versions []uint64
 	Keys     [][]byte
 	Index    ANN
+	Kind     string // the kind whose structure Index is (an auto index's parts are hnsw or ivfpq)
 }
 
 // A part's encoding: "LLVS", u32 1, u32 entry count, then per entry its
@@ -163,7 +164,7 @@ func DecodePart(b []byte) (*Part, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Index, err = decode(b[off:]); err != nil {
+	if p.Index, p.Kind, err = decode(b[off:]); err != nil {
 		return nil, err
 	}
 	if p.Index.Len() != len(p.Keys) {

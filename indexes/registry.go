@@ -37,6 +37,10 @@ type Kind struct {
 	// labelled by position) under vb, for index d; nil for a kind that
 	// keeps no parts (flat), whose searches scan the rows.
 	Build func(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error)
+	// SearchOption, when set, is the option (one of Options) that widens a
+	// search of the kind's structures: a session sets it for its searches
+	// as lakelink.NAME (SET lakelink.hnsw_ef_search = 400).
+	SearchOption string
 	// Magic is the first four bytes of what Build makes, and Decode reads
 	// it back. A kind that builds another kind's structures (auto) has
 	// neither: the structure's own kind decodes it.
@@ -75,6 +79,9 @@ func Register(k Kind) {
 		if err := o.Validate(); err != nil {
 			panic("indexes: kind " + k.Name + ": " + err.Error())
 		}
+	}
+	if k.SearchOption != "" && !slices.ContainsFunc(k.Options, func(o option.Option) bool { return o.Name == k.SearchOption }) {
+		panic("indexes: kind " + k.Name + ": its search option " + k.SearchOption + " is not one of its options")
 	}
 	kinds[k.Name] = k
 }
@@ -204,19 +211,53 @@ func Prefixed(typ string, opts map[string]int) map[string]int {
 	return out
 }
 
-// decode decodes the structure of a part by its magic.
-func decode(b []byte) (ANN, error) {
+// decode decodes the structure of a part by its magic; kind is the kind
+// that reads it.
+func decode(b []byte) (x ANN, kind string, err error) {
 	if len(b) < 4 {
-		return nil, fmt.Errorf("index structure truncated")
+		return nil, "", fmt.Errorf("index structure truncated")
 	}
 	mu.RLock()
 	defer mu.RUnlock()
 	for _, k := range kinds {
 		if k.Magic == string(b[:4]) {
-			return k.Decode(b)
+			x, err := k.Decode(b)
+			return x, k.Name, err
 		}
 	}
-	return nil, fmt.Errorf("no index kind reads structures that start %q", b[:4])
+	return nil, "", fmt.Errorf("no index kind reads structures that start %q", b[:4])
+}
+
+// SearchSettings are the session settings that tune searches, one per
+// kind that declares a SearchOption: lakelink.hnsw_ef_search, ...
+func SearchSettings() []option.Option {
+	mu.RLock()
+	defer mu.RUnlock()
+	var out []option.Option
+	for _, name := range sortedKinds() {
+		k := kinds[name]
+		for _, o := range k.Options {
+			if o.Name == k.SearchOption {
+				o.Name = "lakelink." + o.Name
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// SearchParams are the values a session gives the kinds' search options,
+// by option name (hnsw_ef_search, ivf_nprobe); a missing one or 0 leaves
+// the index's own.
+type SearchParams map[string]int
+
+// For is the search parameter of a structure of the kind named kind.
+func (p SearchParams) For(kind string) int {
+	k, ok := Lookup(kind)
+	if !ok || k.SearchOption == "" {
+		return 0
+	}
+	return p[k.SearchOption]
 }
 
 // Table prints the kinds and their options as Markdown: what

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/lakelink/lakelink/store"
-	"github.com/lakelink/lakelink/vectorops"
 )
 
 // segments caches decoded segments: decoding one is a copy of its
@@ -57,10 +56,6 @@ func LoadParts(st *store.Store, v *store.View, t store.TableInfo, index string) 
 	}
 	return out, nil
 }
-
-// SearchParams are the session's settings for index searches; 0 leaves
-// the index's own.
-type SearchParams struct{ EF, NProbe int }
 
 // Search answers an ORDER BY comparison LIMIT k through an index: each
 // segment is searched for k entries whose rows are current at the view's
@@ -113,11 +108,7 @@ func Search(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef,
 			}
 			return false // rewritten or deleted since: a newer segment, or none, has it
 		}
-		param := p.EF
-		if _, ivf := seg.Index.(*vectorops.IVFPQ); ivf {
-			param = p.NProbe
-		}
-		if _, err := seg.Index.Search(query, k, param, keep); err != nil {
+		if _, err := seg.Index.Search(query, k, p.For(seg.Kind), keep); err != nil {
 			return nil, "", err
 		}
 		if fail != nil {

@@ -149,7 +149,7 @@ func TestWriteProgramBatches(t *testing.T) {
 				v := st.View(st.Head())
 				defer v.Close()
 				for _, id := range []int64{0, 1, 777, n*per - 1} {
-					rows, plan, err := indexes.Search(st, v, ti, ti.Indexes[0], docVector(id), 1, indexes.SearchParams{EF: 400}, func(r store.Row) bool { return r[0].(int64) == id })
+					rows, plan, err := indexes.Search(st, v, ti, ti.Indexes[0], docVector(id), 1, indexes.SearchParams{"hnsw_ef_search": 400}, func(r store.Row) bool { return r[0].(int64) == id })
 					if err != nil || len(rows) != 1 || rows[0][0].(int64) != id || !strings.HasPrefix(plan, "index ") {
 						t.Errorf("search for %d: %v (plan %q, %v)", id, rows, plan, err)
 					}
