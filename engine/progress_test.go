@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
@@ -121,7 +122,7 @@ func TestImportStatusOfAFailedJob(t *testing.T) {
 	if err == nil {
 		t.Fatal("the bad row did not fail the job")
 	}
-	all, _ := progress.Read(pipeline.StatusDir(st))
+	all, _ := progress.Read(storeio.StatusDir(st))
 	if len(all) != 1 || all[0].State != "failed" || !strings.Contains(all[0].Error, "5 dimensions") || last.State != "failed" {
 		t.Errorf("status %+v, last callback %+v", all, last)
 	}

@@ -8,8 +8,8 @@ import (
 	"sync"
 
 	"github.com/lakelink/lakelink/history"
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
@@ -161,7 +161,7 @@ func init() {
 		Open: func(_ context.Context, s *Session, _ []any, _ uint64) (Relation, error) {
 			// Read from the status files, which running jobs update.
 			return Relation{Schema: StatusSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {
-				all, err := progress.Read(pipeline.StatusDir(s.Store))
+				all, err := progress.Read(storeio.StatusDir(s.Store))
 				if err != nil {
 					return err
 				}

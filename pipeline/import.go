@@ -346,7 +346,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 			return nil, err
 		}
 	}
-	if _, err := RecoverJobs(st); err != nil {
+	if _, err := storeio.RecoverJobs(st); err != nil {
 		return nil, err
 	}
 	if st.Encrypted() {
@@ -536,16 +536,16 @@ func RunComposed(ctx context.Context, st *store.Store, im Import, ro runners.Opt
 		}
 		defer sinks.Cleanup(context.Background(), p.Staging, p.Job)
 		defer storeio.Release(p.Job)
-		var remote *objstore.ProgressReader
-		if sharesMemory(ro) {
-			p.SpillThreshold = im.Options.SpillThreshold
-		} else {
+		remote := !sharesMemory(ro)
+		if remote {
 			p.Read.Progress = p.Staging
-			if remote, err = objstore.OpenProgress(ctx, p.Staging, p.Job); err != nil {
-				return err
-			}
+		} else {
+			p.SpillThreshold = im.Options.SpillThreshold
 		}
-		tr := track(st, p.Job, im.Table, started, im.Options.Progress, remote)
+		tr, err := storeio.Track(ctx, st, p.Target(), started, im.Options.Progress, remote)
+		if err != nil {
+			return err
+		}
 		countCtx, stopCount := context.WithCancel(ctx)
 		defer stopCount()
 		go func() { _ = sources.CountInputs(countCtx, p.Read) }()
@@ -562,18 +562,17 @@ func RunComposed(ctx context.Context, st *store.Store, im Import, ro runners.Opt
 				err = fmt.Errorf("canceled while the pipeline ran; nothing was committed: %w", ctx.Err())
 			}
 			err = fmt.Errorf("COPY INTO %s: %w", im.Table, err)
-			tr.finish(res, err)
+			tr.Finish(res, err)
 			return err
 		}
 		ran := time.Now()
-		tr.setState("committing")
-		progress.For(p.Job).SetPhase(progress.PhaseCommit)
+		tr.Committing()
 		res, err = p.Commit(ctx, st, ro.Name(), started)
 		if err != nil && ctx.Err() != nil {
 			err = fmt.Errorf("COPY INTO %s: canceled while committing; nothing was committed: %w", im.Table, ctx.Err())
 		}
 		res.PlanTime, res.PipelineTime, res.CommitTime = planned.Sub(started), ran.Sub(planned), time.Since(ran)
-		tr.finish(res, err)
+		tr.Finish(res, err)
 		return err
 	})
 	return res, err

@@ -27,6 +27,7 @@ import (
 	"github.com/lakelink/lakelink/engine"
 	formats "github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
@@ -165,7 +166,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		if st.Recovered() != 0 {
 			fmt.Fprintf(root.ErrOrStderr(), "lakelink: rolled back commit %d, left unfinished (interrupted, or its process died); the store is at commit %d\n", st.Recovered(), st.Head())
 		}
-		settled, err := pipeline.RecoverJobs(st)
+		settled, err := storeio.RecoverJobs(st)
 		for _, j := range settled {
 			fmt.Fprintf(root.ErrOrStderr(), "lakelink: job %s into %s was abandoned (process %d on %s); it is marked failed and its staged data removed\n", j.Job, j.Table, j.Owner.PID, j.Owner.Host)
 		}

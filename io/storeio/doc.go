@@ -18,8 +18,11 @@
 // cancelled before Commit finishes leaves the store as it was; Close (or
 // sinks.Cleanup) removes its staging.
 //
-// pipeline.RunComposed runs such a job around a program's own steps with
-// the job's status file and live progress; a program that runs its own
-// pipeline calls Write, runs it, and calls Commit and Close (see
-// ExampleWrite).
+// A job publishes its progress (Tracker): its status file, which
+// lakelink_import_status and `lakelink status` read, shows it running
+// with the rows staged so far, then committed or failed. Open starts the
+// tracking and Commit, Fail or Close ends it. pipeline.RunComposed runs
+// such a job around a program's own steps; a program that runs its own
+// pipeline calls Write, runs it, and calls Commit (or Fail) and Close
+// (see ExampleWrite).
 package storeio

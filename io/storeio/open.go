@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
@@ -21,6 +22,13 @@ import (
 // COPY's commit does, with the graph checks, the error table, index
 // segments and the job record. Close removes what the job staged; call it
 // when done, whether the job committed or not.
+//
+// From Open to Commit the job's progress is published as COPY's is: its
+// status file (lakelink_import_status, `lakelink status`) shows it
+// running, with the rows the workers staged, in this process or in
+// worker processes; then committed, or failed with the error that Fail
+// gives, or failed as "closed without a commit" when Close comes first.
+// o.Progress, when set, gets the same figures.
 //
 // A table that does not exist is created with schema; one that does must
 // have schema exactly (its primary key included). Modes other than append
@@ -81,14 +89,31 @@ func Open(ctx context.Context, st *store.Store, table string, schema lake.Schema
 		t.Seal = objstore.NewStagingKey()
 	}
 	t.Statement = fmt.Sprintf("storeio.Write into %s", table)
+	if _, err := RecoverJobs(st); err != nil {
+		return Target{}, err
+	}
 	Hold(t.Job)
+	if t.tracker, err = Track(ctx, st, t, time.Now().UTC(), o.Progress, true); err != nil {
+		Release(t.Job)
+		return Target{}, err
+	}
 	return t, nil
+}
+
+// Fail records that the job failed with err (a pipeline that did not run,
+// say) and commits nothing; its status shows err, or canceled for a
+// context's cancellation. Close still removes what it staged.
+func (t Target) Fail(err error) {
+	if t.tracker != nil {
+		t.tracker.Finish(Result{}, err)
+	}
 }
 
 // Close removes what the job staged and forgets it. It is safe to call
 // after a failed Commit, or without one: nothing staged reaches the store
 // without Commit.
 func (t Target) Close() error {
+	t.Fail(ErrNotCommitted) // a no-op after Commit or Fail
 	defer Release(t.Job)
 	if t.Staging == "" || strings.TrimSpace(t.Job) == "" {
 		return nil

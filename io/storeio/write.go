@@ -49,6 +49,9 @@ type Target struct {
 	Sources           []string
 	Author, Statement string
 	Options           Options
+
+	// tracker publishes the job's progress when Open started the job.
+	tracker *Tracker
 }
 
 // Options are how a commit takes the staged rows, as COPY's WITH names
@@ -66,6 +69,9 @@ type Options struct {
 	IndexType    string
 	IndexMetric  string
 	IndexOptions map[string]int
+	// Progress, when set, receives the job's figures while it runs (ten
+	// times a second) and once more when it ends; Open's jobs only.
+	Progress func(progress.Status) `json:"-"`
 }
 
 // ErrorTableSchema is the schema of a COPY's error_table: one row per
@@ -131,7 +137,15 @@ func Write(s beam.Scope, t Target, batches, stats beam.PCollection, deadLetters 
 // last row for a key), graph endpoint checks, the error table, the index
 // segments (from the workers' parts where they built them) and the job
 // record. A failed commit leaves the store as it was.
-func Commit(ctx context.Context, st *store.Store, t Target, runner string, started time.Time) (Result, error) {
+func Commit(ctx context.Context, st *store.Store, t Target, runner string, started time.Time) (res Result, err error) {
+	if t.tracker != nil {
+		t.tracker.Committing()
+		defer func() { t.tracker.Finish(res, err) }()
+	}
+	return commit(ctx, st, t, runner, started)
+}
+
+func commit(ctx context.Context, st *store.Store, t Target, runner string, started time.Time) (Result, error) {
 	p := t
 	res := Result{Job: p.Job, Table: p.Table, Created: p.Create}
 	m, err := sinks.ReadManifest(ctx, p.Staging, p.Job)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/store"
@@ -42,12 +45,15 @@ func docVector(id int64) []float32 {
 
 // genFn is a program's own source: batch i holds rows [i*Per, (i+1)*Per),
 // with a distinct origin per batch. Ids divisible by FailAt's value (when
-// not 0) fail the pipeline.
+// not 0) fail the pipeline. With Pause, the batch PauseAfter waits that
+// long after it is emitted, so that the job is seen running with rows.
 type genFn struct {
-	Schema lake.Schema
-	Per    int64
-	Prefix string
-	FailAt int64
+	Schema     lake.Schema
+	Per        int64
+	Prefix     string
+	FailAt     int64
+	PauseAfter int64
+	Pause      time.Duration
 }
 
 func (fn *genFn) ProcessElement(i int64, emit func(lake.Batch)) error {
@@ -63,6 +69,9 @@ func (fn *genFn) ProcessElement(i int64, emit func(lake.Batch)) error {
 		return err
 	}
 	emit(lake.Batch{Origin: lake.Origin{Object: "generated", ObjectIndex: int(i), FirstRow: i * fn.Per}, Record: rec})
+	if i == fn.PauseAfter {
+		time.Sleep(fn.Pause)
+	}
 	return nil
 }
 
@@ -70,6 +79,12 @@ func init() { register.DoFn2x1[int64, func(lake.Batch), error](&genFn{}) }
 
 // write runs one job of n batches of per rows into table and commits it.
 func write(t *testing.T, st *store.Store, runner, table string, schema lake.Schema, o storeio.Options, n, per int64, prefix string, failAt int64) (storeio.Result, error) {
+	t.Helper()
+	return writePaused(t, st, runner, table, schema, o, n, per, prefix, failAt, 0)
+}
+
+// writePaused is write with a pause after the first batch.
+func writePaused(t *testing.T, st *store.Store, runner, table string, schema lake.Schema, o storeio.Options, n, per int64, prefix string, failAt int64, pause time.Duration) (storeio.Result, error) {
 	t.Helper()
 	ctx, started := context.Background(), time.Now()
 	target, err := storeio.Open(ctx, st, table, schema, o)
@@ -89,13 +104,14 @@ func write(t *testing.T, st *store.Store, runner, table string, schema lake.Sche
 	for i := range n {
 		ids = append(ids, i)
 	}
-	batches := beam.ParDo(s, &genFn{Schema: schema, Per: per, Prefix: prefix, FailAt: failAt}, beam.CreateList(s, ids))
+	batches := beam.ParDo(s, &genFn{Schema: schema, Per: per, Prefix: prefix, FailAt: failAt, Pause: pause}, beam.CreateList(s, ids))
 	storeio.Write(s, target, batches, beam.PCollection{})
 	ro := runners.Options{Runner: runner}
 	if runner == "prism" {
 		ro.Environment = "process"
 	}
 	if err := runners.Execute(ctx, p, ro); err != nil {
+		target.Fail(err)
 		return storeio.Result{}, err
 	}
 	return storeio.Commit(ctx, st, target, ro.Name(), started)
@@ -118,29 +134,33 @@ func TestWriteProgramBatches(t *testing.T) {
 				if keyed {
 					schema.PrimaryKey = []string{"id"}
 				}
-				o := storeio.Options{BuildIndexes: true, IndexType: indexes.HNSW, IndexMetric: "l2"}
+				var mu sync.Mutex
+				var seen []progress.Status
+				o := storeio.Options{BuildIndexes: true, IndexType: indexes.HNSW, IndexMetric: "l2",
+					Progress: func(s progress.Status) { mu.Lock(); seen = append(seen, s); mu.Unlock() }}
 				const n, per = 6, 500
-				res, err := write(t, st, runner, "docs", schema, o, n, per, "doc", 0)
+				res, err := writePaused(t, st, runner, "docs", schema, o, n, per, "doc", 0, 1500*time.Millisecond)
 				if err != nil {
 					t.Fatal(err)
 				}
+				checkProgress(t, st, res, seen, n*per)
 				if res.Rows != n*per || !res.Created || res.Commit != st.Head() {
 					t.Fatalf("result %+v, head %d", res, st.Head())
 				}
 				if len(res.Indexes) != 1 || !res.Indexes[0].ByWorkers {
 					t.Errorf("indexes %+v: want one built by the workers", res.Indexes)
 				}
-				seen := map[int64]bool{}
+				ids := map[int64]bool{}
 				err = st.Scan("docs", st.Head(), func(r store.Row) error {
 					id := r[0].(int64)
-					if r[1] != fmt.Sprintf("doc %d", id) || fmt.Sprint(r[2]) != fmt.Sprint(docVector(id)) || seen[id] {
+					if r[1] != fmt.Sprintf("doc %d", id) || fmt.Sprint(r[2]) != fmt.Sprint(docVector(id)) || ids[id] {
 						return fmt.Errorf("row %v", r)
 					}
-					seen[id] = true
+					ids[id] = true
 					return nil
 				})
-				if err != nil || len(seen) != n*per {
-					t.Fatalf("%d rows read back: %v", len(seen), err)
+				if err != nil || len(ids) != n*per {
+					t.Fatalf("%d rows read back: %v", len(ids), err)
 				}
 				ti, err := st.Table("docs", st.Head())
 				if err != nil || len(ti.Indexes) != 1 {
@@ -160,6 +180,40 @@ func TestWriteProgramBatches(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// checkProgress checks what a committed job published: to Progress, a
+// running status with some of its rows staged (the workers' counts, read
+// from other processes on Prism) before the end, and at the end, as in its
+// status file, committed with every row.
+func checkProgress(t *testing.T, st *store.Store, res storeio.Result, seen []progress.Status, rows int64) {
+	t.Helper()
+	live := false
+	for _, s := range seen[:max(len(seen)-1, 0)] {
+		if s.Job != res.Job || s.State != "running" && s.State != "committing" {
+			t.Errorf("status before the end %+v", s)
+		}
+		live = live || s.State == "running" && s.Rows > 0
+	}
+	if !live {
+		t.Errorf("no running status showed staged rows in %d statuses", len(seen))
+	}
+	if len(seen) == 0 || seen[len(seen)-1].State != "committed" || seen[len(seen)-1].Rows != rows {
+		t.Fatalf("last status %+v, want committed with %d rows", seen[len(seen)-1:], rows)
+	}
+	all, err := progress.Read(storeio.StatusDir(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file *progress.Status
+	for i := range all {
+		if all[i].Job == res.Job {
+			file = &all[i]
+		}
+	}
+	if file == nil || file.State != "committed" || file.Rows != rows || file.Table != res.Table {
+		t.Errorf("status file %+v, want committed with %d rows", file, rows)
 	}
 }
 
@@ -208,6 +262,30 @@ func TestWriteFailuresCommitNothing(t *testing.T) {
 	}
 	if st.Head() != head {
 		t.Errorf("a failed job moved the head from %d to %d", head, st.Head())
+	}
+	all, err := progress.Read(storeio.StatusDir(st))
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%d status files: %v", len(all), err)
+	}
+	failed := 0
+	for _, s := range all {
+		if s.State == "failed" && strings.Contains(s.Error, "fails at id 150") {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("statuses %+v: want one failed with the source's error", all)
+	}
+	// A job closed without a commit is recorded as failed, and commits nothing.
+	target, err := storeio.Open(context.Background(), st, "docs", docSchema, storeio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Close()
+	if s, err := progress.Read(storeio.StatusDir(st)); err != nil || !slices.ContainsFunc(s, func(s progress.Status) bool {
+		return s.Job == target.Job && s.State == "failed" && s.Error == storeio.ErrNotCommitted.Error()
+	}) {
+		t.Errorf("statuses %+v: want %s failed without a commit (%v)", s, target.Job, err)
 	}
 	if n, _ := st.Count("docs", st.Head()); n != 300 {
 		t.Errorf("%d rows after the failed job, want 300", n)

@@ -1,0 +1,165 @@
+package storeio
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/progress"
+	"github.com/lakelink/lakelink/store"
+)
+
+// StatusDir is where a store keeps its jobs' status files, which
+// lakelink_import_status and `lakelink status` read.
+func StatusDir(st *store.Store) string { return filepath.Join(st.Dir(), "status") }
+
+// keepStatus is how many jobs' status files a store keeps.
+const keepStatus = 500
+
+// trackEvery is how often a Tracker publishes.
+const trackEvery = 100 * time.Millisecond
+
+// A Tracker publishes a running write's progress every tick: to the job's
+// status file and to a callback. It counts what this process's stages
+// count (progress.For(job)) and what workers in other processes publish
+// to the job's staging location. Open starts one for its Target, and
+// Commit and Close finish it; pipeline.RunComposed starts one for COPY.
+type Tracker struct {
+	dir    string
+	counts *progress.Counters
+	notify func(progress.Status)
+	// remote reads the reports of workers in other processes; reports
+	// holds the last read.
+	remote  *objstore.ProgressReader
+	reports []progress.Report
+	readAt  time.Time
+
+	mu       sync.Mutex
+	state    progress.Status
+	finished bool
+	quit     chan struct{}
+	done     chan struct{}
+}
+
+// Track starts publishing the progress of t's job, which started at
+// started. notify, when not nil, gets every status published. With
+// remote, the tracker also reads what workers in other processes
+// publish under t.Staging; the stages publish there only in worker
+// processes, so reading costs a listing a second and counts nothing twice.
+func Track(ctx context.Context, st *store.Store, t Target, started time.Time, notify func(progress.Status), remote bool) (*Tracker, error) {
+	var reader *objstore.ProgressReader
+	if remote {
+		var err error
+		if reader, err = objstore.OpenProgress(ctx, t.Staging, t.Job); err != nil {
+			return nil, err
+		}
+	}
+	tr := &Tracker{
+		dir: StatusDir(st), counts: progress.For(t.Job), notify: notify, remote: reader,
+		state: progress.Status{Job: t.Job, Table: t.Table, State: "running", Started: started, Owner: progress.Self()},
+		quit:  make(chan struct{}), done: make(chan struct{}),
+	}
+	pruneStatus(tr.dir)
+	tr.publish()
+	go func() {
+		defer close(tr.done)
+		tick := time.NewTicker(trackEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tr.quit:
+				return
+			case <-tick.C:
+				tr.publish()
+			}
+		}
+	}()
+	return tr, nil
+}
+
+func (t *Tracker) publish() {
+	if t.remote != nil && time.Since(t.readAt) >= t.remote.Every {
+		t.readAt = time.Now()
+		// A failed listing still returns every worker's last report.
+		t.reports, _ = t.remote.Read(context.Background())
+	}
+	t.mu.Lock()
+	s := t.counts.Snapshot(t.state, t.reports...)
+	t.mu.Unlock()
+	_ = progress.Write(t.dir, s) // progress is best effort: never fails a job
+	if t.notify != nil {
+		t.notify(s)
+	}
+}
+
+// Committing marks the pipeline done and the commit begun.
+func (t *Tracker) Committing() {
+	t.mu.Lock()
+	t.state.State = "committing"
+	t.mu.Unlock()
+	t.counts.SetPhase(progress.PhaseCommit)
+}
+
+// Finish publishes the job's outcome, the committed figures or the error,
+// and stops the tracker. Only the first call counts.
+func (t *Tracker) Finish(res Result, err error) {
+	t.mu.Lock()
+	if t.finished {
+		t.mu.Unlock()
+		return
+	}
+	t.finished = true
+	t.mu.Unlock()
+	close(t.quit)
+	<-t.done
+	if t.remote != nil {
+		t.remote.Close()
+	}
+	s := t.counts.Snapshot(t.state, t.reports...)
+	s.Finished = time.Now().UTC()
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.State, s.Error = "canceled", err.Error()
+	case err != nil:
+		s.State, s.Error = "failed", err.Error()
+	default:
+		s.State, s.Rows, s.Errors, s.FilesDone, s.FilesTotal = "committed", res.Rows, res.Errors, res.Objects, res.Objects
+		s.BytesDone, s.BytesTotal, s.TotalsKnown = res.Bytes, res.Bytes, true
+	}
+	_ = progress.Write(t.dir, s)
+	if t.notify != nil {
+		t.notify(s)
+	}
+	progress.Forget(s.Job)
+}
+
+// pruneStatus keeps the newest keepStatus status files.
+func pruneStatus(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) <= keepStatus {
+		return
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() }) // job ids start with their time
+	for _, e := range entries[:len(entries)-keepStatus] {
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
+// RecoverJobs settles the jobs that earlier processes left unfinished in
+// a store: killed, crashed or powered off in the middle of an import. The
+// caller holds the store, and every write holds it from planning to
+// commit, so such a job's process is gone: its status becomes failed with
+// the reason "abandoned", and what it staged in the store's staging folder
+// is removed. Jobs of this process are left alone. Open and
+// pipeline.Prepare call it before every write, and the command on every
+// open of a store; it returns the jobs it settled.
+func RecoverJobs(st *store.Store) ([]progress.Status, error) {
+	settled, err := progress.Settle(StatusDir(st), Held)
+	RemoveOrphanStaging(filepath.Join(st.Dir(), "staging"))
+	return settled, err
+}
