@@ -140,7 +140,7 @@ func bind(src string, n sql.Statement) (Statement, error) {
 				return nil, sql.ErrorAt(src, o.Pos, err)
 			}
 		}
-		if err := bindFormatOptions(src, x.Options, im.Options.Format, im.Options.FormatOptions, im.Sources); err != nil {
+		if err := bindFormatOptions(src, x.Options, im.Options.Format, im.Options.FormatOptions, im.Sources, false); err != nil {
 			return nil, err
 		}
 		return Copy{Import: im}, nil
@@ -151,7 +151,7 @@ func bind(src string, n sql.Statement) (Statement, error) {
 				return nil, sql.ErrorAt(src, o.Pos, err)
 			}
 		}
-		if err := bindFormatOptions(src, x.Options, e.Options.Format, e.Options.FormatOptions, []string{x.URL}); err != nil {
+		if err := bindFormatOptions(src, x.Options, e.Options.Format, e.Options.FormatOptions, []string{x.URL}, true); err != nil {
 			return nil, err
 		}
 		return e, nil
@@ -192,7 +192,7 @@ func bindColumns(src string, defs []sql.ColumnDef, key []string) (lake.Schema, [
 // bindFormatOptions checks the options that belong to a format against the
 // format the statement reads or writes (format, else the first URL's
 // ending), each at its place in the statement.
-func bindFormatOptions(src string, opts []sql.Option, name string, given map[string]any, urls []string) error {
+func bindFormatOptions(src string, opts []sql.Option, name string, given map[string]any, urls []string, write bool) error {
 	if len(given) == 0 {
 		return nil
 	}
@@ -205,7 +205,11 @@ func bindFormatOptions(src string, opts []sql.Option, name string, given map[str
 	}
 	for _, o := range opts {
 		if _, ok := given[o.Name]; ok {
-			if _, err := f.Bind(map[string]any{o.Name: o.Value}); err != nil {
+			bind := f.Bind
+			if write {
+				bind = f.BindWrite
+			}
+			if _, err := bind(map[string]any{o.Name: o.Value}); err != nil {
 				return sql.ErrorAt(src, o.Pos, err)
 			}
 		}

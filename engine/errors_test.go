@@ -121,6 +121,20 @@ func TestErrorsNameWhereAndWhat(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "syntax") || !strings.Contains(err.Error(), `unknown option "colour" (known: format, mode`) {
 		t.Errorf("an option like none: %v", err)
 	}
+	// A format's write options belong to writing it: refused, at their
+	// place, when reading it or when writing another format.
+	for stmt, want := range map[string]string{
+		"COPY FROM 'x.parquet' INTO t WITH (compression = 'zstd')":    "line 1, column 36: format parquet: option compression applies when writing, not when reading",
+		"COPY t TO 'out/' WITH (format = 'csv', row_group_size = 10)": "line 1, column 40: format csv takes no option row_group_size",
+		"COPY t TO 'out/' WITH (vector_format = 'packed')":            "line 1, column 24: vector_format must be 'list', 'fixed_size_list' or 'fixed_len_byte_array', not \"packed\"",
+	} {
+		if _, err := engine.Parse(stmt); !errors.As(err, &st) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", stmt, err, want)
+		}
+	}
+	if _, err := engine.Parse("COPY t TO 'out/' WITH (compression = 'zstd', row_group_size = 1000, vector_format = 'fixed_len_byte_array')"); err != nil {
+		t.Errorf("Parquet's write options: %v", err)
+	}
 	s := session(t, "direct")
 	for stmt, want := range map[string]string{
 		"SET lakelink.hnsw_ef_serch = 40": `unknown setting "lakelink.hnsw_ef_serch" (did you mean lakelink.hnsw_ef_search?)`,

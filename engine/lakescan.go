@@ -12,7 +12,6 @@ import (
 	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
-	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
@@ -79,9 +78,9 @@ func (s *Session) openLake(ctx context.Context, f TableFunc) (*lakeFiles, error)
 		return nil, err
 	}
 	defer first.Close()
-	if meta, ok := first.Lookup(sinks.SchemaMetaKey); ok {
+	if meta, ok := first.Lookup(parquetio.SchemaMetaKey); ok {
 		if err := json.Unmarshal([]byte(meta), &l.schema); err != nil {
-			return nil, fmt.Errorf("object %s: bad %s: %w", objs[0].Name, sinks.SchemaMetaKey, err)
+			return nil, fmt.Errorf("object %s: bad %s: %w", objs[0].Name, parquetio.SchemaMetaKey, err)
 		}
 		l.addPartitions()
 		return l, nil
@@ -362,7 +361,7 @@ func (l *lakeFiles) search(ctx context.Context, sc scorer, metric string, k int,
 			}
 			st.notes = append(st.notes, fmt.Sprintf("%s: %v (scanned)", lf.f.Object.Name, err))
 		}
-		labels, vecs, err := sinks.FileVectors(lf.f.Parquet(), col)
+		labels, vecs, err := parquetio.FileVectors(lf.f.Parquet(), col)
 		if err != nil {
 			return nil, st, fmt.Errorf("%s: %w", lf.f.Object.Name, err)
 		}

@@ -1,5 +1,5 @@
 // Package format is the registry of the file formats lakelink reads and
-// writes. A format is a package of its own (sources holds Parquet,
+// writes. A format is a package of its own (io/parquetio Parquet,
 // io/csvio CSV, io/ndjsonio newline-delimited JSON) that registers a
 // Format from its init; the engine links the formats with one blank
 // import each (pipeline/formats.go). The Beam transforms are shared:
@@ -7,8 +7,9 @@
 // (sources.Read), and so is writing part files (sinks.WriteFiles). A
 // format only says how one object's bytes become rows and back.
 //
-// Every registered format runs the conformance suite in formattest, and
-// formattest's own test fails for a format that does not.
+// Every registered format runs the conformance suite in
+// testing/conformance (RunFormatTests, from format's own test), on every
+// kind of location.
 package format
 
 import (
@@ -50,10 +51,15 @@ type Format struct {
 	// that ends the object (bad quoting that never closes, a record longer
 	// than the limit, an unreadable object) is returned.
 	Read func(ctx context.Context, sp Split, s Settings, emit func(lake.Batch) error, reject func(lake.RowError) error) error
-	// NewWriter encodes batches of the given schema into one object. nil:
-	// exports do not write this format through sinks.WriteFiles (Parquet
-	// has its own writer, sinks.WriteParquet).
+	// WriteOptions are the options that apply only when the format is
+	// written (Parquet's compression); BindWrite takes them, Bind does not.
+	WriteOptions []Option
+	// NewWriter encodes batches of the given schema into one object, with
+	// settings from BindWrite. nil: the format is read, not written.
 	NewWriter func(w io.Writer, schema lake.Schema, s Settings) (Writer, error)
+	// ContentType is the media type of the objects it writes ("": left to
+	// the bucket).
+	ContentType string
 }
 
 // Description is what Inspect tells of one object.
@@ -107,6 +113,19 @@ type Writer interface {
 	Write(b lake.Batch) error
 	// Close finishes the object; it does not close the underlying writer.
 	Close() error
+}
+
+// Sizer is a Writer that knows the bytes its object has so far, those it
+// still buffers included (Parquet's pages before a row group ends). A
+// writer that is not one is measured by the bytes it has written.
+type Sizer interface {
+	Size() int64
+}
+
+// Aborter is a Writer that holds resources of its own (a temporary file)
+// to give up when its object will not be finished.
+type Aborter interface {
+	Abort()
 }
 
 var (
@@ -194,7 +213,7 @@ func OptionNames() []string {
 	defer mu.RUnlock()
 	var out []string
 	for _, f := range formats {
-		for _, o := range f.Options {
+		for _, o := range append(slices.Clip(f.Options), f.WriteOptions...) {
 			if !slices.Contains(out, o.Name) {
 				out = append(out, o.Name)
 			}

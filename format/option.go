@@ -43,11 +43,27 @@ func (s Settings) Bool(name string) bool { v, _ := s[name].(bool); return v }
 func (s Settings) Int(name string) int64 { v, _ := s[name].(int64); return v }
 
 // Bind checks raw option values (name → value as parsed) against the
-// format's declarations and fills in defaults. An option the format does
-// not declare is an error that names the nearest one it does.
+// options the format declares for reading, and fills in defaults. An
+// option the format does not declare is an error that names the nearest
+// one it does; one it declares for writing only says so.
 func (f Format) Bind(raw map[string]any) (Settings, error) {
+	for k := range raw {
+		if slices.ContainsFunc(f.WriteOptions, func(o Option) bool { return o.Name == k }) {
+			return nil, fmt.Errorf("format %s: option %s applies when writing, not when reading", f.Name, k)
+		}
+	}
+	return bind(f, f.Options, raw)
+}
+
+// BindWrite is Bind for writing the format: its options and its write
+// options.
+func (f Format) BindWrite(raw map[string]any) (Settings, error) {
+	return bind(f, append(slices.Clip(f.Options), f.WriteOptions...), raw)
+}
+
+func bind(f Format, decls []Option, raw map[string]any) (Settings, error) {
 	s := Settings{}
-	for _, o := range f.Options {
+	for _, o := range decls {
 		s[o.Name] = o.Default
 	}
 	names := make([]string, 0, len(raw))
@@ -56,15 +72,15 @@ func (f Format) Bind(raw map[string]any) (Settings, error) {
 	}
 	slices.Sort(names) // the first bad one, always the same
 	for _, k := range names {
-		i := slices.IndexFunc(f.Options, func(o Option) bool { return o.Name == k })
+		i := slices.IndexFunc(decls, func(o Option) bool { return o.Name == k })
 		if i < 0 {
-			known := make([]string, len(f.Options))
-			for j, o := range f.Options {
+			known := make([]string, len(decls))
+			for j, o := range decls {
 				known[j] = o.Name
 			}
 			return nil, fmt.Errorf("format %s takes no option %s (it takes %s)", f.Name, k, orNone(known))
 		}
-		v, err := f.Options[i].Check(raw[k])
+		v, err := decls[i].Check(raw[k])
 		if err != nil {
 			return nil, err
 		}
@@ -90,6 +106,9 @@ func Table() string {
 		for _, o := range f.Options {
 			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", n, o.Name, o.TypeString(), o.DefaultString(), o.Help)
 		}
+		for _, o := range f.WriteOptions {
+			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | writing: %s |\n", n, o.Name, o.TypeString(), o.DefaultString(), o.Help)
+		}
 	}
 	return b.String()
 }
@@ -100,13 +119,16 @@ func Help() string {
 	var b strings.Builder
 	for _, n := range Names() {
 		f, _ := Lookup(n)
-		if len(f.Options) == 0 {
+		if len(f.Options)+len(f.WriteOptions) == 0 {
 			fmt.Fprintf(&b, "  %s: no options\n", n)
 			continue
 		}
 		fmt.Fprintf(&b, "  %s:\n", n)
 		for _, o := range f.Options {
 			fmt.Fprintf(&b, "    %-17s %s (default %s)\n", o.Name, o.Help, o.DefaultString())
+		}
+		for _, o := range f.WriteOptions {
+			fmt.Fprintf(&b, "    %-17s writing: %s (default %s)\n", o.Name, o.Help, o.DefaultString())
 		}
 	}
 	return b.String()

@@ -18,6 +18,7 @@ import (
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
@@ -39,11 +40,8 @@ type Export struct {
 
 // ExportOptions are an export's WITH (...) options.
 type ExportOptions struct {
-	Compression  string            // snappy (default), zstd, gzip, none
-	RowGroupSize int64             // rows per row group
-	MaxFileSize  int64             // bytes per file before the next starts; default DefaultMaxFileSize
-	PartitionBy  []sinks.Partition // Hive-style folders
-	VectorLayout string            // list (default), fixed_size_list, fixed_len_byte_array
+	MaxFileSize int64             // bytes per file before the next starts; default DefaultMaxFileSize
+	PartitionBy []sinks.Partition // Hive-style folders
 	// Dated writes the export as a new version, URL/YYYY_MM_DD/HH_mm_SS_sss/,
 	// listed in URL/manifest.json.
 	Dated bool
@@ -62,7 +60,9 @@ type ExportOptions struct {
 	Source   objstore.Options // region, endpoint, credentials
 	Staging  string
 	// Format is the format written: "" decides by the URL's ending (.csv,
-	// .ndjson), else parquet; FormatOptions are its options as given.
+	// .ndjson), else parquet; FormatOptions are its options as given,
+	// which it declares (Parquet's compression, row_group_size and
+	// vector_format; CSV's delimiter).
 	Format        string
 	FormatOptions map[string]any
 	// AtTag exports the table as the tag pins it, reproducibly (audit.go):
@@ -106,7 +106,7 @@ type exportPlan struct {
 	at       uint64
 	table    store.TableInfo
 	snap     storeio.ReadOptions
-	out      sinks.ParquetOptions
+	out      sinks.FileOptions
 	bucket   string // the destination bucket
 	key      string // the destination key: a folder (ending in /) or a file
 	final    string // where published files go: key's folder, or the version folder
@@ -185,9 +185,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	if fm == "" {
 		fm = format.ForName(ex.URL)
 	}
-	p.out = sinks.ParquetOptions{Bucket: p.bucket, Schema: schema, Compression: o.Compression, RowGroupRows: o.RowGroupSize,
-		MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, VectorLayout: o.VectorLayout, CreatedBy: "lakelink",
-		Format: fm}
+	p.out = sinks.FileOptions{Bucket: p.bucket, Schema: schema, MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, Format: fm}
 	if len(o.FormatOptions) > 0 {
 		b, _ := json.Marshal(o.FormatOptions) // strings, numbers and booleans: cannot fail
 		p.out.FormatOptions = string(b)
@@ -289,8 +287,8 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 }
 
 // exportIndex is the AILK configuration an export asks for.
-func exportIndex(t store.TableInfo, o ExportOptions) *sinks.IndexOptions {
-	ix := &sinks.IndexOptions{Kind: o.VectorIndex, Metric: o.IndexMetric, Columns: o.IndexColumns}
+func exportIndex(t store.TableInfo, o ExportOptions) *parquetio.IndexOptions {
+	ix := &parquetio.IndexOptions{Kind: o.VectorIndex, Metric: o.IndexMetric, Columns: o.IndexColumns}
 	if ix.Metric == "" {
 		ix.Metric = "cosine"
 		for _, d := range t.Indexes {
@@ -359,9 +357,9 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 	if p.out.Index != nil && p.ex.Options.Deferred {
 		plain := p.out
 		plain.Index = nil
-		files = sinks.AddSections(s, p.out, sinks.WriteParquet(s, plain, batches))
+		files = sinks.AddSections(s, p.out, sinks.WriteFiles(s, plain, batches))
 	} else {
-		files = sinks.WriteParquet(s, p.out, batches)
+		files = sinks.WriteFiles(s, p.out, batches)
 	}
 	sinks.ListFiles(s, p.staging, p.job, files)
 	if err := runners.Execute(ctx, bp, ro); err != nil {

@@ -222,17 +222,12 @@ var exportOptions = []exportOption{
 		DefaultText: "by the URL's ending, else 'parquet'"},
 		func(o *ExportOptions, v any) error {
 			f, err := format.Lookup(v.(string))
-			if err == nil && f.NewWriter == nil && f.Name != "parquet" {
+			if err == nil && f.NewWriter == nil {
 				err = fmt.Errorf("format %s is read, not written", f.Name)
 			}
 			o.Format = f.Name
 			return err
 		}},
-	{format.Option{Name: "compression", Kind: format.String, OneOf: []string{"snappy", "zstd", "gzip", "none", "uncompressed"}, Default: "snappy",
-		Help: "Parquet: the pages' compression"},
-		func(o *ExportOptions, v any) error { o.Compression = v.(string); return nil }},
-	{format.Option{Name: "row_group_size", Kind: format.Int, Min: 1, Default: int64(sinks.DefaultRowGroupRows), Help: "Parquet: rows per row group"},
-		func(o *ExportOptions, v any) error { o.RowGroupSize = v.(int64); return nil }},
 	{format.Option{Name: "max_file_size", Kind: format.Size, DefaultText: "256MB (a folder); no limit (one file)",
 		Help: "a file closes when the writer's estimate of its size reaches it (rows go in steps sized from the file's bytes per row so far, so a file ends within a step of the limit); the footer and AILK sections come on top"},
 		func(o *ExportOptions, v any) error { o.MaxFileSize = v.(int64); return nil }},
@@ -252,9 +247,6 @@ var exportOptions = []exportOption{
 			}
 			return nil
 		}},
-	{format.Option{Name: "vector_format", Kind: format.String, OneOf: []string{"list", "fixed_size_list", "fixed_len_byte_array"}, Default: "list",
-		Help: "Parquet: 'list' is LIST<FLOAT>; 'fixed_size_list' the same plus the ARROW:schema entry, so that Arrow reads fixed_size_list<float>[n]; 'fixed_len_byte_array' n little-endian float32s per value"},
-		func(o *ExportOptions, v any) error { o.VectorLayout = v.(string); return nil }},
 	{format.Option{Name: "dated", Kind: format.Bool, Default: false,
 		Help: "write a new version URL/YYYY_MM_DD/HH_mm_SS_sss/ (UTC), listed in URL/manifest.json"},
 		func(o *ExportOptions, v any) error { o.Dated = v.(bool); return nil }},

@@ -9,13 +9,14 @@
 //     into the store as one commit (Commit): exactly once, atomically, in
 //     input order, so "last row wins" is the same on every runner.
 //
-// It also writes batches out to the lake: WriteParquet writes Parquet
-// files (logical types kept, Hive partitions, file size limits, vector
-// layouts, AILK sections with vectorops/ailk), ListFiles gathers what was
-// written for the launcher to publish, and AddSections indexes files after
-// the fact. An export pipeline is
+// It also writes batches out to the lake: WriteFiles writes part files of
+// any registered format with a writer (Parquet through io/parquetio's
+// Writer, with AILK sections when asked; CSV; NDJSON), in Hive partitions
+// and within file size limits; ListFiles gathers what was written for the
+// launcher to publish, and AddSections indexes Parquet files after the
+// fact. An export pipeline is
 //
 //	batches := storeio.Read(s, snapshot)
-//	files := sinks.WriteParquet(s, sinks.ParquetOptions{Bucket: dir, Prefix: "tmp", Schema: schema}, batches)
+//	files := sinks.WriteFiles(s, sinks.FileOptions{Bucket: dir, Prefix: "tmp", Schema: schema}, batches)
 //	sinks.ListFiles(s, staging, job, files)
 package sinks

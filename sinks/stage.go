@@ -257,7 +257,7 @@ func init() {
 	register.DoFn3x1[context.Context, int, func(*Segment) bool, error](&manifestFn{})
 	register.DoFn3x0[int, func(*Segment) bool, func(PartGroup)](&planPartsFn{})
 	register.DoFn3x1[context.Context, PartGroup, func(Segment), error](&buildPartFn{})
-	register.DoFn3x1[context.Context, lake.Batch, func(WrittenFile), error](&writeParquetFn{})
+	register.DoFn3x1[context.Context, lake.Batch, func(WrittenFile), error](&writeFilesFn{})
 	register.DoFn3x1[context.Context, int, func(*WrittenFile) bool, error](&fileListFn{})
 	register.DoFn3x1[context.Context, WrittenFile, func(WrittenFile), error](&addSectionsFn{})
 	register.Emitter1[WrittenFile]()

@@ -27,8 +27,11 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	var compression, vectorIndex, at string
 	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		ex := pipeline.Export{Query: engine.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
-			Options:   pipeline.ExportOptions{Dated: true, Compression: compression, VectorIndex: vectorIndex},
+			Options:   pipeline.ExportOptions{Dated: true, VectorIndex: vectorIndex},
 			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], objstore.Redact(args[1]))}
+		if compression != "" {
+			ex.Options.FormatOptions = map[string]any{"compression": compression}
+		}
 		sess := &engine.Session{Store: st}
 		commit := st.Head()
 		if at != "" {

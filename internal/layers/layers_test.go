@@ -55,7 +55,7 @@ var banned = map[string][]string{
 	// Sinks reach buckets through objstore, not through the Parquet reader.
 	"sinks": {module + "/sources"},
 	// A format is plain Go over objstore and lake; the Beam transforms that
-	// run it are shared (sources.Read, sinks.WriteParquet).
+	// run it are shared (sources.Read, sinks.WriteFiles).
 	"format":       {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
 	"io/csvio":     {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},
 	"io/ndjsonio":  {"github.com/apache/beam", "github.com/dgraph-io/badger", module + "/store"},

@@ -18,6 +18,13 @@
 //	cols, _ := f.Select([]string{"id", "embedding"})
 //	err := f.ReadRowGroup(0, cols, 4096, 0, func(b lake.Batch) error { ...; return nil })
 //
-// Exports write Parquet through sinks.WriteParquet, which also embeds AILK
-// vector indexes in the files.
+// Writer writes a Parquet file (the format's writer, which exports run
+// through sinks.WriteFiles): logical types kept, the lakelink schema in
+// the footer, three vector layouts, and AILK vector-index sections
+// (package vectorops/ailk) before the footer when asked; AddSectionsToFile
+// adds them to a file already written.
+//
+//	w, _ := parquetio.NewWriter(ctx, out, schema.Columns, parquetio.WriterOptions{Compression: "zstd"})
+//	err := w.Write(batch)
+//	err = w.Close()
 package parquetio

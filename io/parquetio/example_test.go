@@ -41,3 +41,45 @@ func ExampleOpen() {
 	// (id BIGINT, title TEXT, content TEXT, embedding REAL[]) vectors: map[embedding:8]
 	// 1 row group(s); 1000 rows in the first <nil>
 }
+
+// Write a Parquet file with zstd pages and an HNSW section over its
+// vector column, then find the section and read the rows back.
+func ExampleNewWriter() {
+	dir, _ := os.MkdirTemp("", "lakelink-parquetio-")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "notes.parquet")
+	schema := lake.Schema{Columns: []lake.Column{{Name: "id", Type: lake.BigInt}, {Name: "emb", Type: lake.Vector(2)}}}
+	rec, _ := lake.NewRecord(schema, [][]any{{int64(1), []float32{1, 0}}, {int64(2), []float32{0, 1}}, {int64(3), nil}})
+	defer rec.Release()
+
+	ctx := context.Background()
+	out, _ := os.Create(path)
+	w, err := parquetio.NewWriter(ctx, out, schema.Columns, parquetio.WriterOptions{Compression: "zstd",
+		Index: &parquetio.IndexOptions{Kind: "hnsw", Metric: "cosine"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = w.Write(lake.Batch{Record: rec})
+	if err == nil {
+		err = w.Close()
+	}
+	out.Close()
+	fmt.Println(w.Rows(), "rows; sections over", w.Indexed(), err)
+
+	objs, _ := objstore.Match(ctx, path)
+	f, _ := parquetio.Open(ctx, objs[0])
+	defer f.Close()
+	cols, _ := f.Select(nil)
+	_ = f.ReadRowGroup(0, cols, 16, 0, func(b lake.Batch) error {
+		for i := range b.Rows() {
+			fmt.Println(lake.ValueAt(b.Record.Column(0), i), lake.ValueAt(b.Record.Column(1), i))
+		}
+		return nil
+	})
+	// Output:
+	// 3 rows; sections over [emb] <nil>
+	// 1 [1 0]
+	// 2 [0 1]
+	// 3 <nil>
+}

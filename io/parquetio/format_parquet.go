@@ -13,14 +13,18 @@ import (
 
 // Parquet, registered as a format: footers describe objects, row groups
 // are the splits (those whose statistics rule the filter out are never
-// read), and the page reader reads them.
+// read), and the page reader reads them; Writer writes files, with the
+// compression, row groups and vector layout of its write options.
 func init() {
 	format.Register(format.Format{
-		Name:       "parquet",
-		Extensions: []string{".parquet", ".parq", ".pq"},
-		Inspect:    inspectParquet,
-		Plan:       planParquet,
-		Read:       readParquet,
+		Name:         "parquet",
+		Extensions:   []string{".parquet", ".parq", ".pq"},
+		Inspect:      inspectParquet,
+		Plan:         planParquet,
+		Read:         readParquet,
+		WriteOptions: writeOptions,
+		NewWriter:    newFormatWriter,
+		ContentType:  ContentType,
 	})
 }
 

@@ -1,4 +1,4 @@
-package sinks
+package parquetio
 
 import (
 	"encoding/binary"

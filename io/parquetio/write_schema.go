@@ -1,4 +1,4 @@
-package sinks
+package parquetio
 
 import (
 	"encoding/base64"
@@ -28,7 +28,7 @@ const (
 	VectorFixedLenByteArray = "fixed_len_byte_array"
 )
 
-// VectorLayouts lists the layouts ParquetOptions.VectorLayout accepts.
+// VectorLayouts lists the layouts WriterOptions.VectorLayout accepts.
 var VectorLayouts = []string{VectorList, VectorFixedSizeList, VectorFixedLenByteArray}
 
 // orderedGroup is a Parquet group whose fields keep the table's column

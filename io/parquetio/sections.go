@@ -1,133 +1,71 @@
-package sinks
+package parquetio
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
-	"path"
-	"sort"
+	"slices"
+	"strings"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/parquet-go/parquet-go"
 	"gocloud.dev/blob"
 
-	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
 )
 
-// FileListKey is the staging key of an export job's list of written files.
-func FileListKey(job string) string { return job + "/files.json" }
-
-// ListFiles gathers the files of an export into one list, written to
-// staging under FileListKey once every file is written. The list exists
-// only if the pipeline succeeds; a sentinel makes it appear for an export
-// of no rows.
-func ListFiles(s beam.Scope, staging, job string, files beam.PCollection) {
-	s = s.Scope("sinks.ListFiles")
-	sentinel := beam.CreateList(s, []WrittenFile{{}})
-	all := beam.Flatten(s, files, sentinel)
-	beam.ParDo0(s, &fileListFn{Staging: staging, Job: job}, beam.GroupByKey(s, beam.AddFixedKey(s, all)))
+// IndexOptions ask a Writer for AILK sections (package ailk) over
+// vector columns.
+type IndexOptions struct {
+	Kind    string                `json:"kind"`              // hnsw, ivfpq or flat
+	Metric  string                `json:"metric"`            // l2, cosine or ip
+	Columns []string              `json:"columns,omitempty"` // default: every vector column
+	HNSW    vectorops.HNSWConfig  `json:"hnsw"`
+	IVFPQ   vectorops.IVFPQConfig `json:"ivfpq"`
+	// Workers build an HNSW graph (0: all cores; 1 makes it reproducible).
+	Workers int `json:"workers,omitempty"`
 }
 
-type fileListFn struct {
-	Staging string `json:"staging"`
-	Job     string `json:"job"`
+func (o IndexOptions) build() (ailk.Options, error) {
+	k, err := ailk.ParseKind(o.Kind)
+	if err != nil {
+		return ailk.Options{}, err
+	}
+	m, err := vectorops.ParseMetric(o.Metric)
+	if err != nil {
+		return ailk.Options{}, err
+	}
+	return ailk.Options{Kind: k, Metric: m, HNSW: o.HNSW, IVFPQ: o.IVFPQ, Workers: o.Workers}, nil
 }
 
-func (fn *fileListFn) ProcessElement(ctx context.Context, _ int, files func(*WrittenFile) bool) error {
-	var list []WrittenFile
-	var f WrittenFile
-	for files(&f) {
-		if f.Key != "" {
-			list = append(list, f)
+// positions are the indexed columns' positions among columns: those
+// Columns names, else every VECTOR column.
+func (o IndexOptions) positions(columns []lake.Column) ([]int, error) {
+	var out []int
+	if len(o.Columns) == 0 {
+		for i, c := range columns {
+			if c.Type.Kind == lake.KindVector {
+				out = append(out, i)
+			}
 		}
+		return out, nil
 	}
-	SortFiles(list)
-	data, err := json.Marshal(list)
-	if err != nil {
-		return err
-	}
-	b, done, err := objstore.OpenBucket(ctx, fn.Staging)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return b.WriteAll(ctx, FileListKey(fn.Job), data, nil)
-}
-
-// SortFiles orders files as their rows follow the source: by range, then
-// sequence, then partition.
-func SortFiles(files []WrittenFile) {
-	sort.Slice(files, func(i, j int) bool {
-		a, b := files[i], files[j]
-		if a.Range != b.Range {
-			return a.Range < b.Range
+	for _, name := range o.Columns {
+		i := slices.IndexFunc(columns, func(c lake.Column) bool { return strings.EqualFold(c.Name, name) })
+		if i < 0 || columns[i].Type.Kind != lake.KindVector {
+			return nil, fmt.Errorf("vector_index: %q is not a VECTOR column of the export", name)
 		}
-		if a.Partition != b.Partition {
-			return a.Partition < b.Partition
-		}
-		return a.Seq < b.Seq
-	})
-}
-
-// ReadFileList reads the list ListFiles wrote; a missing list means the
-// pipeline did not finish.
-func ReadFileList(ctx context.Context, staging, job string) ([]WrittenFile, error) {
-	b, done, err := objstore.OpenBucket(ctx, staging)
-	if err != nil {
-		return nil, err
+		out = append(out, i)
 	}
-	defer done()
-	data, err := b.ReadAll(ctx, FileListKey(job))
-	if err != nil {
-		return nil, fmt.Errorf("export job %s left no file list: %w", job, err)
-	}
-	var list []WrittenFile
-	return list, json.Unmarshal(data, &list)
-}
-
-// AddSections rewrites each written file with AILK sections over its
-// vector columns (deferred indexing: the plain file is written first). It
-// is what `vector_index` with `deferred_index = true` runs after
-// WriteParquet, and what AddSectionsToFile does for one file.
-func AddSections(s beam.Scope, opt ParquetOptions, files beam.PCollection) beam.PCollection {
-	s = s.Scope("sinks.AddSections")
-	return beam.ParDo(s, &addSectionsFn{Opt: opt}, files)
-}
-
-type addSectionsFn struct {
-	Opt ParquetOptions `json:"opt"`
-}
-
-func (fn *addSectionsFn) ProcessElement(ctx context.Context, f WrittenFile, emit func(WrittenFile)) error {
-	b, done, err := objstore.OpenBucket(ctx, fn.Opt.Bucket)
-	if err != nil {
-		return err
-	}
-	defer done()
-	key := path.Join(fn.Opt.Prefix, f.Key)
-	cols, err := fn.Opt.indexColumns()
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, c := range cols {
-		names = append(names, fn.Opt.Schema.Columns[c].Name)
-	}
-	size, sum, indexed, err := AddSectionsToFile(ctx, b, key, names, *fn.Opt.Index)
-	if err != nil {
-		return err
-	}
-	f.Bytes, f.SHA256, f.Indexed = size, sum, indexed
-	emit(f)
-	return nil
+	return out, nil
 }
 
 // AddSectionsToFile rewrites the Parquet object key of b with AILK
@@ -176,7 +114,7 @@ func AddSectionsToFile(ctx context.Context, b *blob.Bucket, key string, columns 
 		secs = append(secs, s)
 		indexed = append(indexed, name)
 	}
-	w, err := b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/vnd.apache.parquet"})
+	w, err := b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: ContentType})
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
 	}
@@ -274,4 +212,18 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 		}
 	}
 	return labels, vecs, nil
+}
+
+// hashCount passes writes on, hashing and counting them.
+type hashCount struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (h *hashCount) Write(p []byte) (int, error) {
+	n, err := h.w.Write(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	return n, err
 }

@@ -1,0 +1,115 @@
+package sinks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/lakelink/lakelink/io/parquetio"
+	"github.com/lakelink/lakelink/objstore"
+)
+
+// FileListKey is the staging key of an export job's list of written files.
+func FileListKey(job string) string { return job + "/files.json" }
+
+// ListFiles gathers the files of an export into one list, written to
+// staging under FileListKey once every file is written. The list exists
+// only if the pipeline succeeds; a sentinel makes it appear for an export
+// of no rows.
+func ListFiles(s beam.Scope, staging, job string, files beam.PCollection) {
+	s = s.Scope("sinks.ListFiles")
+	sentinel := beam.CreateList(s, []WrittenFile{{}})
+	all := beam.Flatten(s, files, sentinel)
+	beam.ParDo0(s, &fileListFn{Staging: staging, Job: job}, beam.GroupByKey(s, beam.AddFixedKey(s, all)))
+}
+
+type fileListFn struct {
+	Staging string `json:"staging"`
+	Job     string `json:"job"`
+}
+
+func (fn *fileListFn) ProcessElement(ctx context.Context, _ int, files func(*WrittenFile) bool) error {
+	var list []WrittenFile
+	var f WrittenFile
+	for files(&f) {
+		if f.Key != "" {
+			list = append(list, f)
+		}
+	}
+	SortFiles(list)
+	data, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	b, done, err := objstore.OpenBucket(ctx, fn.Staging)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return b.WriteAll(ctx, FileListKey(fn.Job), data, nil)
+}
+
+// SortFiles orders files as their rows follow the source: by range, then
+// sequence, then partition.
+func SortFiles(files []WrittenFile) {
+	sort.Slice(files, func(i, j int) bool {
+		a, b := files[i], files[j]
+		if a.Range != b.Range {
+			return a.Range < b.Range
+		}
+		if a.Partition != b.Partition {
+			return a.Partition < b.Partition
+		}
+		return a.Seq < b.Seq
+	})
+}
+
+// ReadFileList reads the list ListFiles wrote; a missing list means the
+// pipeline did not finish.
+func ReadFileList(ctx context.Context, staging, job string) ([]WrittenFile, error) {
+	b, done, err := objstore.OpenBucket(ctx, staging)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	data, err := b.ReadAll(ctx, FileListKey(job))
+	if err != nil {
+		return nil, fmt.Errorf("export job %s left no file list: %w", job, err)
+	}
+	var list []WrittenFile
+	return list, json.Unmarshal(data, &list)
+}
+
+// AddSections rewrites each written Parquet file with AILK sections over
+// its vector columns (deferred indexing: the plain file is written
+// first). It is what `vector_index` with `deferred_index = true` runs
+// after WriteFiles, and what parquetio.AddSectionsToFile does for one
+// file.
+func AddSections(s beam.Scope, opt FileOptions, files beam.PCollection) beam.PCollection {
+	s = s.Scope("sinks.AddSections")
+	return beam.ParDo(s, &addSectionsFn{Opt: opt}, files)
+}
+
+type addSectionsFn struct {
+	Opt FileOptions `json:"opt"`
+}
+
+func (fn *addSectionsFn) ProcessElement(ctx context.Context, f WrittenFile, emit func(WrittenFile)) error {
+	b, done, err := objstore.OpenBucket(ctx, fn.Opt.Bucket)
+	if err != nil {
+		return err
+	}
+	defer done()
+	key := path.Join(fn.Opt.Prefix, f.Key)
+	size, sum, indexed, err := parquetio.AddSectionsToFile(ctx, b, key, fn.Opt.IndexedColumns(), *fn.Opt.Index)
+	if err != nil {
+		return err
+	}
+	f.Bytes, f.SHA256, f.Indexed = size, sum, indexed
+	emit(f)
+	return nil
+}
