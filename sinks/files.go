@@ -219,7 +219,6 @@ type writeFilesFn struct {
 	seq      map[string]int
 	columns  []lake.Column // the files' columns
 	cols     []int         // their positions in the batches
-	proj     *arrow.Schema // the files' columns as Arrow fields
 }
 
 func (fn *writeFilesFn) Setup(ctx context.Context) error {
