@@ -2,8 +2,6 @@ package datasets
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -93,9 +91,8 @@ func CreateBackup(ctx context.Context, st *store.Store, url string, incremental 
 	if err != nil {
 		return rec, err
 	}
-	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(w, h)}
-	if rec.Head, err = st.Backup(ctx, cw, rec.Since); err != nil {
+	hw := objstore.NewHashWriter(w)
+	if rec.Head, err = st.Backup(ctx, hw, rec.Since); err != nil {
 		w.Close()
 		_ = b.Delete(context.WithoutCancel(ctx), prefix+rec.File)
 		return rec, fmt.Errorf("backup: %w", err)
@@ -103,24 +100,13 @@ func CreateBackup(ctx context.Context, st *store.Store, url string, incremental 
 	if err := w.Close(); err != nil {
 		return rec, fmt.Errorf("backup: %w", err)
 	}
-	rec.Bytes, rec.SHA256 = cw.n, hex.EncodeToString(h.Sum(nil))
+	rec.Bytes, rec.SHA256 = hw.Size(), hw.SHA256()
 	m.Backups = append(m.Backups, rec)
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return rec, err
 	}
 	return rec, b.WriteAll(ctx, prefix+"manifest.json", append(data, '\n'), nil)
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // ListBackups lists the backups at url, oldest first.

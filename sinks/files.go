@@ -2,11 +2,8 @@ package sinks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/url"
 	"path"
 	"strconv"
@@ -460,26 +457,10 @@ type file struct {
 	key, part string
 	rng, seq  int
 	out       *blob.Writer
-	hash      hashCount
+	hash      *objstore.HashWriter
 	w         format.Writer
 	cols      []int // the file's columns' positions in the batches
 	rows      int64
-}
-
-type hashCount struct {
-	w io.Writer
-	h interface {
-		io.Writer
-		Sum([]byte) []byte
-	}
-	n int64
-}
-
-func (h *hashCount) Write(p []byte) (int, error) {
-	n, err := h.w.Write(p)
-	h.h.Write(p[:n])
-	h.n += int64(n)
-	return n, err
 }
 
 // open starts the file key of a series.
@@ -494,16 +475,16 @@ func (fn *writeFilesFn) open(ctx context.Context, key, part string, rng, seq int
 	if f.out, err = fn.bucket.NewWriter(ctx, full, wo); err != nil {
 		return nil, fmt.Errorf("export %s: %w", full, err)
 	}
-	f.hash = hashCount{w: f.out, h: sha256.New()}
+	f.hash = objstore.NewHashWriter(f.out)
 	schema := lake.Schema{Columns: fn.columns}
 	if fn.Opt.Index != nil {
 		// AILK sections: Parquet's own writer, which builds them (Validate
 		// refuses them for other formats).
 		o := parquetio.OptionsOf(fn.settings)
 		o.Index = fn.Opt.Index
-		f.w, err = parquetio.NewWriter(ctx, &f.hash, fn.columns, o)
+		f.w, err = parquetio.NewWriter(ctx, f.hash, fn.columns, o)
 	} else {
-		f.w, err = fn.format.NewWriter(&f.hash, schema, fn.settings)
+		f.w, err = fn.format.NewWriter(f.hash, schema, fn.settings)
 	}
 	if err != nil {
 		f.out.Close()
@@ -517,7 +498,7 @@ func (f *file) size() int64 {
 	if s, ok := f.w.(format.Sizer); ok {
 		return s.Size()
 	}
-	return f.hash.n
+	return f.hash.Size()
 }
 
 // encode writes rows [lo, hi) of rec's file columns.
@@ -557,7 +538,7 @@ func (f *file) close(ctx context.Context) (WrittenFile, error) {
 	if pw, ok := f.w.(*parquetio.Writer); ok {
 		wf.Indexed = pw.Indexed()
 	}
-	wf.Bytes, wf.SHA256 = f.hash.n, hex.EncodeToString(f.hash.h.Sum(nil))
+	wf.Bytes, wf.SHA256 = f.hash.Size(), f.hash.SHA256()
 	return wf, nil
 }
 

@@ -2,12 +2,9 @@ package parquetio
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math"
 	"os"
@@ -18,6 +15,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
 )
@@ -118,15 +116,15 @@ func AddSectionsToFile(ctx context.Context, b *blob.Bucket, key string, columns 
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
 	}
-	h := hashCount{w: w, h: sha256.New()}
-	if _, err := ailk.Splice(&h, tmp, size, secs); err != nil {
+	h := objstore.NewHashWriter(w)
+	if _, err := ailk.Splice(h, tmp, size, secs); err != nil {
 		w.Close()
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
 	}
 	if err := w.Close(); err != nil {
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
 	}
-	return h.n, hex.EncodeToString(h.h.Sum(nil)), indexed, nil
+	return h.Size(), h.SHA256(), indexed, nil
 }
 
 // FileVectors reads a vector column of a Parquet file: the row ordinal and
@@ -212,18 +210,4 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 		}
 	}
 	return labels, vecs, nil
-}
-
-// hashCount passes writes on, hashing and counting them.
-type hashCount struct {
-	w io.Writer
-	h hash.Hash
-	n int64
-}
-
-func (h *hashCount) Write(p []byte) (int, error) {
-	n, err := h.w.Write(p)
-	h.h.Write(p[:n])
-	h.n += int64(n)
-	return n, err
 }
