@@ -69,7 +69,7 @@ func createIndexIn(ctx context.Context, c *store.Commit, ci CreateIndex) (Result
 	if _, err := indexes.Commit(ctx, nil, c, ti, []store.IndexDef{d}, nil); err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX %s: %w", d.Name, err)
 	}
-	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (metric = '%s')", d.Name, ti.Name, d.Type, d.Column, d.Metric),
+	return Result{Message: fmt.Sprintf("CREATE INDEX %s ON %s USING %s (%s) WITH (%s)", d.Name, ti.Name, d.Type, d.Column, indexes.WithClause(d)),
 		Fields: []Field{{"index", d.Name}, {"table", ti.Name}}}, nil
 }
 

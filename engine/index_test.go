@@ -310,3 +310,30 @@ func TestIVFPQIndexFollowsTheTable(t *testing.T) {
 		t.Error("a negative nprobe was accepted")
 	}
 }
+
+// CREATE INDEX answers with the index as it declared it: a statement that,
+// run again after DROP INDEX, declares the same index, for every kind.
+func TestCreateIndexSaysWhatItDeclared(t *testing.T) {
+	s := session(t, "direct")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id')", writeDocs(t, fixtures.Documents{Rows: 300, Dim: 8})))
+	for stmt, want := range map[string]string{
+		"CREATE INDEX h ON documents USING hnsw (embedding) WITH (m = 8, ef_construction = 64)":      "CREATE INDEX h ON documents USING hnsw (embedding) WITH (metric = 'cosine', hnsw_m = 8, hnsw_ef_construction = 64)",
+		"CREATE INDEX i ON documents USING ivfpq (embedding) WITH (metric = 'l2', nlist = 4, m = 2)": "CREATE INDEX i ON documents USING ivfpq (embedding) WITH (metric = 'l2', ivf_nlist = 4, ivf_m = 2)",
+		"CREATE INDEX f ON documents USING flat (embedding) WITH (metric = 'ip')":                    "CREATE INDEX f ON documents USING flat (embedding) WITH (metric = 'ip')",
+	} {
+		msg := exec(t, s, stmt)[0].Message
+		if msg != want {
+			t.Errorf("%s:\n  said %s\n  want %s", stmt, msg, want)
+			continue
+		}
+		name := strings.Fields(msg)[2]
+		before, _ := s.Store.Table("documents", s.Store.Head())
+		declared, _ := before.Index(name)
+		exec(t, s, "DROP INDEX "+name)
+		exec(t, s, msg)
+		after, _ := s.Store.Table("documents", s.Store.Head())
+		if again, _ := after.Index(name); fmt.Sprint(again) != fmt.Sprint(declared) {
+			t.Errorf("%s declared %+v; run again, %+v", msg, declared, again)
+		}
+	}
+}

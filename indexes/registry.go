@@ -297,3 +297,16 @@ func Help() string {
 	}
 	return b.String()
 }
+
+// WithClause is an index's metric and options as CREATE INDEX's WITH
+// clause takes them: the metric, then the options it was given, in the
+// order the kinds declare them (metric = 'l2', hnsw_m = 8).
+func WithClause(d store.IndexDef) string {
+	parts := []string{fmt.Sprintf("metric = '%s'", d.Metric)}
+	for _, o := range Options() {
+		if v, ok := d.Options[o.Name]; ok {
+			parts = append(parts, fmt.Sprintf("%s = %d", o.Name, v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
