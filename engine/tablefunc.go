@@ -31,6 +31,10 @@ type TableFunction struct {
 	// Present, when set, says the relation is read as it is now (jobs,
 	// files, the tag list): AT (...) is refused.
 	Present bool
+	// ObjectsOnly, when set, says the function reads objects (files,
+	// buckets) and nothing of the store, so that a script of such reads
+	// runs without one (ReadsObjectsOnly).
+	ObjectsOnly bool
 	// Open returns the relation at commit at (the head, Session.At, or a
 	// SELECT's AT), given the arguments, with $N already bound.
 	Open func(ctx context.Context, s *Session, args []any, at uint64) (Relation, error)
@@ -70,7 +74,7 @@ func RegisterTableFunction(f TableFunction) {
 	defer tableFuncsMu.Unlock()
 	name := strings.ToLower(f.Name)
 	if _, dup := tableFuncs[name]; dup || name == "" || f.Open == nil || f.MaxArgs < f.MinArgs {
-		panic(fmt.Sprintf("pipeline: table function %q registered twice, without Open, or with MaxArgs < MinArgs", f.Name))
+		panic(fmt.Sprintf("engine: table function %q registered twice, without Open, or with MaxArgs < MinArgs", f.Name))
 	}
 	tableFuncs[name] = f
 }
@@ -85,6 +89,30 @@ func TableFunctions() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// ReadsObjectsOnly reports whether a script reads nothing but objects:
+// SELECTs from table functions that touch no store (parquet_scan), and
+// SETs. Such a script needs no store; the command runs it on an empty,
+// temporary one when the store does not exist.
+func ReadsObjectsOnly(stmts []Statement) bool {
+	selects := false
+	for _, st := range stmts {
+		switch x := st.(type) {
+		case Set:
+		case Select:
+			if x.Func == nil {
+				return false
+			}
+			if f, ok := lookupTableFunction(x.Func.Name); !ok || !f.ObjectsOnly {
+				return false
+			}
+			selects = true
+		default:
+			return false
+		}
+	}
+	return selects
 }
 
 // lookupTableFunction returns the registered function of that name.

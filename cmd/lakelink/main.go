@@ -229,6 +229,14 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			st, err := open(writes(stmts))
+			if errors.Is(err, store.ErrNoStore) && engine.ReadsObjectsOnly(stmts) {
+				// Reading files in place (parquet_scan) needs no store:
+				// the script runs on an empty one, removed afterwards.
+				var remove func()
+				if st, remove, err = scratchStore(); err == nil {
+					defer remove() // after st.Close, deferred below
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -430,6 +438,21 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
 	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
+}
+
+// scratchStore opens an empty store in a temporary folder; remove removes
+// the folder, once the store is closed.
+func scratchStore() (*store.Store, func(), error) {
+	dir, err := os.MkdirTemp("", "lakelink-scratch-")
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return st, func() { os.RemoveAll(dir) }, nil
 }
 
 // writes reports whether a script may change the store, and so may create

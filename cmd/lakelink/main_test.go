@@ -696,6 +696,35 @@ func TestCLIReadOnlyCommandsNeedAStore(t *testing.T) {
 	}
 }
 
+// Reading files in place needs no store: parquet_scan runs where there is
+// none, creates none, and leaves no temporary one behind; a script that
+// also reads a table still needs the store.
+func TestCLIFilesNeedNoStore(t *testing.T) {
+	dir := t.TempDir()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	none := filepath.Join(dir, "none")
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 10, Dim: 3}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli(t, "--store", none, "sql", "--format", "csv",
+		"SET lakelink.hnsw_ef_search = 10; SELECT count(*) FROM parquet_scan('"+data+"'); SELECT id FROM parquet_scan('"+data+"') WHERE id = 7")
+	if code != 0 || !strings.HasSuffix(out, "\ncount\n10\nid\n7\n") {
+		t.Errorf("parquet_scan without a store: exit %d, %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("parquet_scan created %s", none)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in the temporary folder: %v", left)
+	}
+	code, _, errs = cli(t, "--store", none, "sql", "SELECT count(*) FROM parquet_scan('"+data+"'); SELECT count(*) FROM documents")
+	if code == 0 || !strings.Contains(errs, "no store at "+none) {
+		t.Errorf("a script that also reads a table: exit %d, %q", code, errs)
+	}
+}
+
 // CLI habits: --version; statements from standard input (-f - or none
 // given); COPY, SET and DDL results as fields in csv and json; gc's help
 // without a sentinel default; --environment-type beside
