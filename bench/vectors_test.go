@@ -111,13 +111,38 @@ type peerResult struct {
 	Runs           []efRun `json:"runs"`
 }
 
-// runPeer runs a peer script from bench/peers with Debian's Python on the
-// same data, written once as raw arrays; module is what it must import.
-func (s *vectorSet) runPeer(b *testing.B, module, script string, args ...string) (peerResult, error) {
-	var res peerResult
+// nativeHNSWPeer is hnswlib compiled for this machine by
+// scripts/bench-peers (bench/peers/hnswlib_bench.cpp against Debian's
+// libhnswlib-dev headers, -O3 -march=native).
+const nativeHNSWPeer = "../bin/peers/hnswlib_bench"
+
+// hnswlibPeer is the hnswlib the benchmark compares with, and its name in
+// the report: the native build when scripts/bench-peers made it, else
+// Debian's python3-hnswlib, an SSE-only build, which the name says.
+func hnswlibPeer() (name string, argv []string, err error) {
+	if _, err := os.Stat(nativeHNSWPeer); err == nil {
+		return "hnswlib", []string{nativeHNSWPeer}, nil
+	}
+	argv, err = pythonPeer("hnswlib", "hnswlib_bench.py")
+	return "hnswlib-sse", argv, err
+}
+
+// pythonPeer is a peer script from bench/peers run by Debian's Python;
+// module is what it must import.
+func pythonPeer(module, script string) ([]string, error) {
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import numpy, "+module).Run(); err != nil {
-		return res, fmt.Errorf("%s cannot import %s and numpy (scripts/bench-peers installs them)", py, module)
+		return nil, fmt.Errorf("%s cannot import %s and numpy (scripts/bench-peers installs them)", py, module)
+	}
+	return []string{py, filepath.Join("peers", script)}, nil
+}
+
+// runPeer runs a peer (argv: the program and its first arguments) on the
+// same data, written once as raw arrays: DIR N Q DIM, then args.
+func (s *vectorSet) runPeer(b *testing.B, argv []string, argvErr error, args ...string) (peerResult, error) {
+	var res peerResult
+	if argvErr != nil {
+		return res, argvErr
 	}
 	s.writePeerFilesM.Do(func() {
 		dir, err := os.MkdirTemp("", "lakelink-vectors-")
@@ -149,12 +174,12 @@ func (s *vectorSet) runPeer(b *testing.B, module, script string, args ...string)
 	if s.peerErr != nil {
 		return res, s.peerErr
 	}
-	all := append([]string{filepath.Join("peers", script), s.peerDir, strconv.Itoa(len(s.base)), strconv.Itoa(len(s.queries)), strconv.Itoa(s.dim)}, args...)
-	cmd := exec.Command(py, all...)
+	all := append(append(argv[1:len(argv):len(argv)], s.peerDir, strconv.Itoa(len(s.base)), strconv.Itoa(len(s.queries)), strconv.Itoa(s.dim)), args...)
+	cmd := exec.Command(argv[0], all...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", script, err)
+		return res, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 	}
 	return res, json.Unmarshal(out, &res)
 }
@@ -241,8 +266,9 @@ func BenchmarkHNSW(b *testing.B) {
 		res, _ := h.Search(q, benchK, ef, nil)
 		return res
 	})
-	peer, err := s.runPeer(b, "hnswlib", "hnswlib_bench.py", "16", "200", joinInts(efs))
-	report(b, s, "HNSW", "ef", 0.95, build, len(blob), runs, "hnswlib", peer, err)
+	name, argv, err := hnswlibPeer()
+	peer, err := s.runPeer(b, argv, err, "16", "200", joinInts(efs))
+	report(b, s, "HNSW", "ef", 0.95, build, len(blob), runs, name, peer, err)
 }
 
 // BenchmarkIVFPQ: the same figures at recall@10 >= 0.90 for IVF-PQ with
@@ -270,6 +296,7 @@ func BenchmarkIVFPQ(b *testing.B) {
 		return res
 	})
 	c := x.Config()
-	peer, perr := s.runPeer(b, "faiss", "faiss_ivfpq_bench.py", strconv.Itoa(c.NList), strconv.Itoa(c.M), strconv.Itoa(c.NBits), strconv.Itoa(c.Rerank), joinInts(probes))
+	argv, err := pythonPeer("faiss", "faiss_ivfpq_bench.py")
+	peer, perr := s.runPeer(b, argv, err, strconv.Itoa(c.NList), strconv.Itoa(c.M), strconv.Itoa(c.NBits), strconv.Itoa(c.Rerank), joinInts(probes))
 	report(b, s, fmt.Sprintf("IVF-PQ (nlist %d, m %d, nbits %d)", c.NList, c.M, c.NBits), "nprobe", 0.90, build, len(blob), runs, "faiss", peer, perr)
 }
