@@ -54,17 +54,26 @@ type (
 // Parse parses a script of statements separated by semicolons and binds
 // each; it stops at the first error, a *SyntaxError or a *StatementError.
 func Parse(src string) ([]Statement, error) {
+	stmts, _, err := parse(src)
+	return stmts, err
+}
+
+// parse is Parse that also gives each statement's text as the parser
+// prints it back, for the commit log.
+func parse(src string) ([]Statement, []string, error) {
 	nodes, err := sql.Parse(src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Statement, len(nodes))
+	texts := make([]string, len(nodes))
 	for i, n := range nodes {
 		if out[i], err = bind(src, n); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		texts[i] = n.String()
 	}
-	return out, nil
+	return out, texts, nil
 }
 
 func bind(src string, n sql.Statement) (Statement, error) {

@@ -44,6 +44,10 @@ type Session struct {
 	// Author is recorded with the tags the session creates (default:
 	// $LAKELINK_AUTHOR, else $USER).
 	Author string
+
+	// statement is the text of the statement Exec runs, which its commit
+	// records (lakelink_commits' statement).
+	statement string
 }
 
 // Result is the outcome of one statement: a table of rows, or a message.
@@ -127,12 +131,14 @@ func isSearchSetting(name string) bool {
 // Exec parses and runs a script, statement by statement, and stops at the
 // first error. Results of the statements that ran are returned with it.
 func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
-	stmts, err := Parse(script)
+	stmts, texts, err := parse(script)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { s.statement = "" }()
 	var out []Result
-	for _, st := range stmts {
+	for i, st := range stmts {
+		s.statement = texts[i]
 		r, err := s.run(ctx, st)
 		if err != nil {
 			return out, err
@@ -264,6 +270,9 @@ func (s *Session) inCommit(message string, fn func(c *store.Commit) (Result, err
 		return Result{}, err
 	}
 	c.SetAuthor(s.author())
+	if s.statement != "" {
+		c.SetStatement(s.statement)
+	}
 	res, err := fn(c)
 	if err != nil {
 		c.Abort()
