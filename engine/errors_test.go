@@ -126,6 +126,7 @@ func TestErrorsNameWhereAndWhat(t *testing.T) {
 	for stmt, want := range map[string]string{
 		"COPY FROM 'x.parquet' INTO t WITH (compression = 'zstd')":    "line 1, column 36: format parquet: option compression applies when writing, not when reading",
 		"COPY t TO 'out/' WITH (format = 'csv', row_group_size = 10)": "line 1, column 40: format csv takes no option row_group_size",
+		"COPY t TO 'out/' WITH (format = 'csv', sample_rows = 10)":    "line 1, column 40: format csv: option sample_rows applies when reading, not when writing",
 		"COPY t TO 'out/' WITH (vector_format = 'packed')":            "line 1, column 24: vector_format must be 'list', 'fixed_size_list' or 'fixed_len_byte_array', not \"packed\"",
 	} {
 		if _, err := engine.Parse(stmt); !errors.As(err, &st) || !strings.Contains(err.Error(), want) {

@@ -51,9 +51,11 @@ type Format struct {
 	// that ends the object (bad quoting that never closes, a record longer
 	// than the limit, an unreadable object) is returned.
 	Read func(ctx context.Context, sp Split, s Settings, emit func(lake.Batch) error, reject func(lake.RowError) error) error
-	// WriteOptions are the options that apply only when the format is
-	// written (Parquet's compression); BindWrite takes them, Bind does not.
-	WriteOptions []Option
+	// ReadOptions and WriteOptions are the options that apply only when the
+	// format is read (how many records suggest a table's types) or only
+	// when it is written (Parquet's compression): Bind takes the first,
+	// BindWrite the second, and each refuses the other's, saying why.
+	ReadOptions, WriteOptions []Option
 	// NewWriter encodes batches of the given schema into one object, with
 	// settings from BindWrite. nil: the format is read, not written.
 	NewWriter func(w io.Writer, schema lake.Schema, s Settings) (Writer, error)
@@ -213,7 +215,8 @@ func OptionNames() []string {
 	defer mu.RUnlock()
 	var out []string
 	for _, f := range formats {
-		for _, o := range append(slices.Clip(f.Options), f.WriteOptions...) {
+		opts, _ := f.AllOptions()
+		for _, o := range opts {
 			if !slices.Contains(out, o.Name) {
 				out = append(out, o.Name)
 			}

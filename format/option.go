@@ -43,25 +43,23 @@ func (s Settings) Bool(name string) bool { v, _ := s[name].(bool); return v }
 func (s Settings) Int(name string) int64 { v, _ := s[name].(int64); return v }
 
 // Bind checks raw option values (name → value as parsed) against the
-// options the format declares for reading, and fills in defaults. An
+// options the format takes when it is read, and fills in defaults. An
 // option the format does not declare is an error that names the nearest
 // one it does; one it declares for writing only says so.
 func (f Format) Bind(raw map[string]any) (Settings, error) {
-	for k := range raw {
-		if slices.ContainsFunc(f.WriteOptions, func(o Option) bool { return o.Name == k }) {
-			return nil, fmt.Errorf("format %s: option %s applies when writing, not when reading", f.Name, k)
-		}
-	}
-	return bind(f, f.Options, raw)
+	return bind(f, raw, f.ReadOptions, f.WriteOptions, "writing, not when reading")
 }
 
 // BindWrite is Bind for writing the format: its options and its write
-// options.
+// options; a read option says it applies when reading.
 func (f Format) BindWrite(raw map[string]any) (Settings, error) {
-	return bind(f, append(slices.Clip(f.Options), f.WriteOptions...), raw)
+	return bind(f, raw, f.WriteOptions, f.ReadOptions, "reading, not when writing")
 }
 
-func bind(f Format, decls []Option, raw map[string]any) (Settings, error) {
+// bind checks raw against the format's Options and own; an option of
+// other says it applies elsewhere (where).
+func bind(f Format, raw map[string]any, own, other []Option, where string) (Settings, error) {
+	decls := append(slices.Clip(f.Options), own...)
 	s := Settings{}
 	for _, o := range decls {
 		s[o.Name] = o.Default
@@ -74,6 +72,9 @@ func bind(f Format, decls []Option, raw map[string]any) (Settings, error) {
 	for _, k := range names {
 		i := slices.IndexFunc(decls, func(o Option) bool { return o.Name == k })
 		if i < 0 {
+			if slices.ContainsFunc(other, func(o Option) bool { return o.Name == k }) {
+				return nil, fmt.Errorf("format %s: option %s applies when %s", f.Name, k, where)
+			}
 			known := make([]string, len(decls))
 			for j, o := range decls {
 				known[j] = o.Name
@@ -87,6 +88,28 @@ func bind(f Format, decls []Option, raw map[string]any) (Settings, error) {
 		s[k] = v
 	}
 	return s, nil
+}
+
+// AllOptions lists every option the format declares, with where it
+// applies: "" (reading and writing), "reading" or "writing".
+func (f Format) AllOptions() (opts []Option, where []string) {
+	for _, set := range []struct {
+		opts  []Option
+		where string
+	}{{f.Options, ""}, {f.ReadOptions, "reading"}, {f.WriteOptions, "writing"}} {
+		for _, o := range set.opts {
+			opts, where = append(opts, o), append(where, set.where)
+		}
+	}
+	return opts, where
+}
+
+// applies prefixes help with where an option applies.
+func applies(where, help string) string {
+	if where == "" {
+		return help
+	}
+	return where + ": " + help
 }
 
 func orNone(names []string) string {
@@ -103,11 +126,9 @@ func Table() string {
 	b.WriteString("| format | option | type | default | what it does |\n|---|---|---|---|---|\n")
 	for _, n := range Names() {
 		f, _ := Lookup(n)
-		for _, o := range f.Options {
-			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", n, o.Name, o.TypeString(), o.DefaultString(), o.Help)
-		}
-		for _, o := range f.WriteOptions {
-			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | writing: %s |\n", n, o.Name, o.TypeString(), o.DefaultString(), o.Help)
+		opts, where := f.AllOptions()
+		for i, o := range opts {
+			fmt.Fprintf(&b, "| %s | `%s` | %s | `%s` | %s |\n", n, o.Name, o.TypeString(), o.DefaultString(), applies(where[i], o.Help))
 		}
 	}
 	return b.String()
@@ -119,16 +140,14 @@ func Help() string {
 	var b strings.Builder
 	for _, n := range Names() {
 		f, _ := Lookup(n)
-		if len(f.Options)+len(f.WriteOptions) == 0 {
+		opts, where := f.AllOptions()
+		if len(opts) == 0 {
 			fmt.Fprintf(&b, "  %s: no options\n", n)
 			continue
 		}
 		fmt.Fprintf(&b, "  %s:\n", n)
-		for _, o := range f.Options {
-			fmt.Fprintf(&b, "    %-17s %s (default %s)\n", o.Name, o.Help, o.DefaultString())
-		}
-		for _, o := range f.WriteOptions {
-			fmt.Fprintf(&b, "    %-17s writing: %s (default %s)\n", o.Name, o.Help, o.DefaultString())
+		for i, o := range opts {
+			fmt.Fprintf(&b, "    %-17s %s (default %s)\n", o.Name, applies(where[i], o.Help), o.DefaultString())
 		}
 	}
 	return b.String()

@@ -36,17 +36,18 @@ func init() {
 	format.Register(format.Format{
 		Name:       "csv",
 		Extensions: []string{".csv"},
-		Options: append([]format.Option{
+		Options: []format.Option{
 			{Name: "header", Kind: format.Bool, Default: true, Help: "the first record names the columns (else they are column1, column2, ...)"},
 			{Name: "delimiter", Kind: format.Char, Default: ",", Help: "the character between fields (a tab is given as itself: there are no escapes in a quoted string)"},
 			{Name: "quote", Kind: format.Char, Default: `"`, Help: "the character that quotes a field holding delimiters, quotes or line breaks"},
 			{Name: "escape", Kind: format.Char, Default: `"`, Help: "the character before a quote inside a quoted field; equal to quote, a quote is doubled"},
 			{Name: "null", Kind: format.String, Default: "", Help: "the unquoted text that is NULL (a quoted field is never NULL)"},
-		}, format.TextOptions("records")...),
-		Inspect:   inspect,
-		Plan:      format.WholeObject,
-		Read:      read,
-		NewWriter: newWriter,
+		},
+		ReadOptions: format.TextOptions("records"),
+		Inspect:     inspect,
+		Plan:        format.WholeObject,
+		Read:        read,
+		NewWriter:   newWriter,
 	})
 }
 

@@ -35,13 +35,13 @@ import (
 
 func init() {
 	format.Register(format.Format{
-		Name:       "ndjson",
-		Extensions: []string{".ndjson", ".jsonl", ".ldjson"},
-		Options:    format.TextOptions("lines"),
-		Inspect:    inspect,
-		Plan:       format.WholeObject,
-		Read:       read,
-		NewWriter:  newWriter,
+		Name:        "ndjson",
+		Extensions:  []string{".ndjson", ".jsonl", ".ldjson"},
+		ReadOptions: format.TextOptions("lines"),
+		Inspect:     inspect,
+		Plan:        format.WholeObject,
+		Read:        read,
+		NewWriter:   newWriter,
 	})
 }
 
