@@ -105,7 +105,11 @@ func (fn *addSectionsFn) ProcessElement(ctx context.Context, f WrittenFile, emit
 	}
 	defer done()
 	key := path.Join(fn.Opt.Prefix, f.Key)
-	size, sum, indexed, err := parquetio.AddSectionsToFile(ctx, b, key, fn.Opt.IndexedColumns(), *fn.Opt.Index)
+	names, err := fn.Opt.Index.Names(fn.Opt.columns(fn.Opt.fileColumns()))
+	if err != nil {
+		return err
+	}
+	size, sum, indexed, err := parquetio.AddSectionsToFile(ctx, b, key, names, *fn.Opt.Index)
 	if err != nil {
 		return err
 	}

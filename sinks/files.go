@@ -175,24 +175,6 @@ func (o FileOptions) columns(positions []int) []lake.Column {
 	return out
 }
 
-// IndexedColumns names the columns that AILK sections index: those the
-// index options name, else every VECTOR column of the files.
-func (o FileOptions) IndexedColumns() []string {
-	if o.Index == nil {
-		return nil
-	}
-	if len(o.Index.Columns) > 0 {
-		return o.Index.Columns
-	}
-	var out []string
-	for _, c := range o.columns(o.fileColumns()) {
-		if c.Type.Kind == lake.KindVector {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
-
 // WriteFiles writes batches as files of the options' format and returns
 // what it wrote. A worker writes the rows of each range (a batch's
 // Origin.ObjectIndex) and partition to files of their own, named

@@ -16,6 +16,21 @@ import (
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
+// openPath opens the Parquet file at a local path; the test closes it.
+func openPath(t *testing.T, path string) *parquetio.File {
+	t.Helper()
+	objs, err := objstore.Match(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquetio.Open(context.Background(), objs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 func readAll(t *testing.T, f *parquetio.File, cols []parquetio.ColumnInfo, batch int) []lake.Batch {
 	t.Helper()
 	var out []lake.Batch
@@ -165,17 +180,12 @@ func TestUint64PastBigint(t *testing.T) {
 	if err := parquet.WriteFile(path, []row{{1}, {1 << 62}, {1<<64 - 1}}); err != nil {
 		t.Fatal(err)
 	}
-	objs, _ := objstore.Match(context.Background(), path)
-	f, err := parquetio.Open(context.Background(), objs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openPath(t, path)
 	cols, _ := f.Select(nil)
 	if cols[0].Type != lake.BigInt {
 		t.Errorf("uint64 reads as %s", cols[0].Type)
 	}
-	err = f.ReadRowGroup(0, cols, 2, 0, func(b lake.Batch) error {
+	err := f.ReadRowGroup(0, cols, 2, 0, func(b lake.Batch) error {
 		if v := b.Record.Column(0).(*array.Int64).Value(1); b.Origin.FirstRow == 0 && v != 1<<62 {
 			t.Errorf("row 1 reads %d", v)
 		}

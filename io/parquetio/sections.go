@@ -44,6 +44,18 @@ func (o IndexOptions) build() (ailk.Options, error) {
 	return ailk.Options{Kind: k, Metric: m, HNSW: o.HNSW, IVFPQ: o.IVFPQ, Workers: o.Workers}, nil
 }
 
+// Names names the columns among columns that the sections index: those
+// Columns names, else every VECTOR column (what Writer indexes, and what
+// AddSectionsToFile is given for a file of those columns).
+func (o IndexOptions) Names(columns []lake.Column) ([]string, error) {
+	pos, err := o.positions(columns)
+	names := make([]string, len(pos))
+	for k, i := range pos {
+		names[k] = columns[i].Name
+	}
+	return names, err
+}
+
 // positions are the indexed columns' positions among columns: those
 // Columns names, else every VECTOR column.
 func (o IndexOptions) positions(columns []lake.Column) ([]int, error) {

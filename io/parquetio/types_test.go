@@ -1,7 +1,6 @@
 package parquetio_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,9 +9,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 
-	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/objstore"
 )
 
 // everyType has a column of each Parquet type the README's "Parquet types
@@ -61,12 +58,7 @@ func TestEveryParquetType(t *testing.T) {
 	if err := parquet.WriteFile(path, rows); err != nil {
 		t.Fatal(err)
 	}
-	objs, _ := objstore.Match(context.Background(), path)
-	f, err := parquetio.Open(context.Background(), objs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openPath(t, path)
 	want := map[string][2]string{ // column: type, value of row 0
 		"i8": {"SMALLINT", "-128"}, "u8": {"INT", "255"}, "i16": {"SMALLINT", "-32768"}, "u16": {"INT", "65535"},
 		"i32": {"INT", "-2147483648"}, "u32": {"BIGINT", "4294967295"}, "i64": {"BIGINT", "-9223372036854775808"},

@@ -127,9 +127,7 @@ func NewWriter(ctx context.Context, w io.Writer, columns []lake.Column, o Writer
 	if o.Index != nil {
 		pw.build, _ = o.Index.build()
 		pw.index, _ = o.Index.positions(columns)
-		for _, i := range pw.index {
-			pw.names = append(pw.names, columns[i].Name)
-		}
+		pw.names, _ = o.Index.Names(columns)
 		pw.vecs = make([][][]float32, len(pw.index))
 		pw.labels = make([][]uint64, len(pw.index))
 		if pw.tmp, err = os.CreateTemp("", "lakelink-export-*.parquet"); err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
 )
@@ -69,33 +68,18 @@ func writeFile(t *testing.T, dir string, rows [][]any, o parquetio.WriterOptions
 // readBack reads every row of a file with the reader.
 func readBack(t *testing.T, path string) (rows [][]any, groups int) {
 	t.Helper()
-	ctx := context.Background()
-	objs, err := objstore.Match(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := parquetio.Open(ctx, objs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openPath(t, path)
 	cols, err := f.Select(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rg := range f.NumRowGroups() {
-		err := f.ReadRowGroup(rg, cols, 128, 0, func(b lake.Batch) error {
-			for i := range b.Rows() {
-				var r []any
-				for c := range b.Record.NumCols() {
-					r = append(r, lake.ValueAt(b.Record.Column(int(c)), i))
-				}
-				rows = append(rows, r)
+	for _, b := range readAll(t, f, cols, 128) {
+		for i := range b.Rows() {
+			var r []any
+			for c := range b.Record.NumCols() {
+				r = append(r, lake.ValueAt(b.Record.Column(int(c)), i))
 			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			rows = append(rows, r)
 		}
 	}
 	return rows, f.NumRowGroups()
