@@ -17,12 +17,15 @@ demo:
 
 # Unit, integration and end-to-end tests: real Parquet files, real Badger
 # stores, real pipelines on the direct runner and on Prism. lint compiles
-# everything first (fetching modules); the tests then run offline in a
-# private network namespace (scripts/in-private-netns).
+# everything first, and `go mod download` fetches every module of go.mod
+# (also those only other platforms build, which the layer test's go list
+# still resolves); the tests then run offline in a private network
+# namespace (scripts/in-private-netns).
 # test-peers installs scikit-learn for the FastRP quality test;
 # test-arm64 runs vectorops' tests (the NEON kernels) as an arm64 program
 # under qemu user emulation.
 test: lint
+	$(GO) mod download
 	scripts/test-peers
 	GOPROXY=off GOFLAGS=-mod=readonly scripts/in-private-netns $(GO) test -count=1 -timeout 30m $(PKGS)
 	GOPROXY=off GOFLAGS=-mod=readonly scripts/test-arm64

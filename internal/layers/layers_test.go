@@ -71,9 +71,28 @@ var banned = map[string][]string{
 }
 
 type pkg struct {
-	path    string   // relative to the module
-	imports []string // the module's packages it imports, relative
-	deps    []string // everything it links, full import paths
+	path     string   // relative to the module
+	imports  []string // the module's packages its code and in-package tests import, relative
+	xImports []string // those its external tests (package x_test) import, relative
+	deps     []string // everything it links, full import paths
+}
+
+// xTestAllowed lists, per package, the packages above its layer that its
+// external tests (package x_test, which Go compiles as a package of their
+// own) may import, each with the reason. Such a test is a user of the
+// package from above: it may reach no further than this list says, and
+// an entry that no test uses any more fails the test, so the list stays
+// what the code does.
+var xTestAllowed = map[string]map[string]string{
+	// Conformance suites live in the test kits (the top layer) and run
+	// every registered format against real servers, as Beam's and
+	// gocloud's suites do; each format's own test runs them.
+	"format":      {"testing/conformance": "the format suite over every location", "pipeline": "links every registered format, as the engine does"},
+	"io/csvio":    {"testing/conformance": "the format suite", "engine": "CSV end to end through COPY and COPY TO statements"},
+	"io/ndjsonio": {"testing/conformance": "the format suite"},
+	"sources":     {"testing/conformance": "the source suite over every location", "engine": "Read's results compared with COPY's"},
+	"sinks":       {"testing/conformance": "the sink suite over every location"},
+	"engine":      {"testing/conformance": "statements over every location and the store suites"},
 }
 
 func list(t *testing.T) map[string]pkg {
@@ -90,22 +109,32 @@ func list(t *testing.T) map[string]pkg {
 		}
 		return nil
 	})
-	// One line a package: path, then its imports, then its dependencies.
-	out, err := exec.Command("go", "list", "-f",
-		`{{.ImportPath}}|{{join .Imports " "}} {{join .TestImports " "}}|{{join .Deps " "}}`, module+"/...").CombinedOutput()
+	// One line a package: path, its imports, its external tests' imports,
+	// then its dependencies. Only standard output is read: go writes
+	// "go: downloading ..." lines to standard error.
+	cmd := exec.Command("go", "list", "-f",
+		`{{.ImportPath}}|{{join .Imports " "}} {{join .TestImports " "}}|{{join .XTestImports " "}}|{{join .Deps " "}}`, module+"/...")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
 	}
 	pkgs := map[string]pkg{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, "|")
-		if len(f) != 3 {
+		if len(f) != 4 {
 			t.Fatalf("go list printed %q", line)
 		}
-		p := pkg{path: rel(f[0]), deps: strings.Fields(f[2])}
+		p := pkg{path: rel(f[0]), deps: strings.Fields(f[3])}
 		for _, imp := range strings.Fields(f[1]) {
 			if r := rel(imp); r != imp && r != p.path {
 				p.imports = append(p.imports, r)
+			}
+		}
+		for _, imp := range strings.Fields(f[2]) {
+			if r := rel(imp); r != imp && r != p.path && !slices.Contains(p.xImports, r) {
+				p.xImports = append(p.xImports, r)
 			}
 		}
 		pkgs[p.path] = p
@@ -144,6 +173,38 @@ func TestPackagesImportOnlyTheirLayerOrBelow(t *testing.T) {
 		for _, imp := range p.imports {
 			if l := layerOf(imp); l > mine {
 				t.Errorf("%s (%s) imports %s (%s), a layer above it", p.path, layers[mine].name, imp, layers[l].name)
+			}
+		}
+	}
+}
+
+// External tests (package x_test) import nothing above their package's
+// layer beyond what xTestAllowed lists with its reason, and every entry
+// there is still used.
+func TestExternalTestsImportOnlyWhatIsListed(t *testing.T) {
+	pkgs := list(t)
+	used := map[string]bool{}
+	for _, p := range pkgs {
+		mine := layerOf(p.path)
+		if mine < 0 {
+			continue // the layer test names it
+		}
+		for _, imp := range p.xImports {
+			l := layerOf(imp)
+			if l <= mine {
+				continue
+			}
+			if _, ok := xTestAllowed[p.path][imp]; ok {
+				used[p.path+" "+imp] = true
+				continue
+			}
+			t.Errorf("the external tests of %s (%s) import %s (%s), a layer above it: move the test up, or list it with its reason in xTestAllowed", p.path, layers[mine].name, imp, layers[l].name)
+		}
+	}
+	for from, tos := range xTestAllowed {
+		for to := range tos {
+			if !used[from+" "+to] {
+				t.Errorf("xTestAllowed lets %s's external tests import %s, which none does (or which is no longer above it): remove the entry", from, to)
 			}
 		}
 	}
