@@ -151,6 +151,8 @@ func (h *HNSW) Add(label uint64, v []float32) error {
 // the links depend on the order in which concurrent insertions meet, so
 // two batch builds of the same vectors may differ; Add alone is
 // reproducible. The index must not be searched while AddBatch runs.
+// After it, every vector is held by a node that the bottom level reaches
+// from the entry point (hnsw_repair.go), as after Adds.
 func (h *HNSW) AddBatch(labels []uint64, vecs [][]float32, workers int) error {
 	return h.AddBatchWith(Build{}, labels, vecs, workers)
 }
@@ -199,8 +201,8 @@ func (h *HNSW) AddBatchWith(b Build, labels []uint64, vecs [][]float32, workers 
 	h.locks = make([]sync.Mutex, len(h.labels))
 	h.concurrent = true
 	defer func() { h.concurrent, h.locks = false, nil }()
+	order := h.firstCopiesFirst(next)
 	var counter atomic.Uint32
-	counter.Store(next)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -209,10 +211,11 @@ func (h *HNSW) AddBatchWith(b Build, labels []uint64, vecs [][]float32, workers 
 			linked := 0
 			defer func() { b.add(linked) }()
 			for {
-				id := counter.Add(1) - 1
-				if id >= uint32(len(h.labels)) {
+				i := counter.Add(1) - 1
+				if i >= uint32(len(order)) {
 					return
 				}
+				id := order[i]
 				h.link(id)
 				if linked++; linked == buildStep {
 					b.add(linked)
@@ -225,7 +228,11 @@ func (h *HNSW) AddBatchWith(b Build, labels []uint64, vecs [][]float32, workers 
 		}()
 	}
 	wg.Wait()
-	return b.err()
+	if err := b.err(); err != nil {
+		return err
+	}
+	h.relink() // concurrent insertions can cut a pair of equal vectors off
+	return nil
 }
 
 // appendNode stores a vector with a freshly drawn level and no links, and
