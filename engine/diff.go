@@ -14,7 +14,7 @@ func (s *Session) Diff(ctx context.Context, from, to, table string) (Result, err
 	schema, rows, err := history.Diff(ctx, s.Store, from, to, table)
 	res := Result{}
 	for _, c := range schema.Columns {
-		res.Columns = append(res.Columns, c.Name)
+		res.Columns, res.Types = append(res.Columns, c.Name), append(res.Types, c.Type)
 	}
 	for _, r := range rows {
 		res.Rows = append(res.Rows, r)

@@ -42,7 +42,7 @@ var errNoAt = errors.New("reads the present only")
 func (s *Session) Log(table string) (Result, error) {
 	res := Result{}
 	for _, c := range history.CommitsSchema.Columns {
-		res.Columns = append(res.Columns, c.Name)
+		res.Columns, res.Types = append(res.Columns, c.Name), append(res.Types, c.Type)
 	}
 	err := history.Commits(s.Store, table, func(r store.Row) error {
 		res.Rows = append([][]any{r}, res.Rows...)

@@ -53,6 +53,10 @@ type Session struct {
 // Result is the outcome of one statement: a table of rows, or a message.
 type Result struct {
 	Columns []string
+	// Types are the columns' types where the statement knows them (a
+	// zero Type where it does not; nil for none): what tells a DATE from
+	// a TIMESTAMP at midnight when the result is printed.
+	Types   []lake.Type
 	Rows    [][]any
 	Message string
 	// Plan says how a SELECT ordered by a vector comparison found its rows:
@@ -445,7 +449,7 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	}
 	if q.Count && q.Where == nil && !virtual {
 		n, err := s.Store.Count(q.Table, at)
-		return Result{Columns: []string{"count"}, Rows: [][]any{{n}}}, err
+		return Result{Columns: []string{"count"}, Types: []lake.Type{lake.BigInt}, Rows: [][]any{{n}}}, err
 	}
 	out, err := s.outputs(q, ti.Schema)
 	if err != nil {
@@ -469,6 +473,11 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	res := Result{}
 	for _, o := range out {
 		res.Columns = append(res.Columns, o.name)
+		var t lake.Type // a vector comparison's score: a float
+		if o.score == nil {
+			t = ti.Schema.Columns[o.col].Type
+		}
+		res.Types = append(res.Types, t)
 	}
 	project := func(r store.Row) []any {
 		row := make([]any, len(out))
@@ -562,7 +571,7 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 		return res, err
 	}
 	if q.Count {
-		return Result{Columns: []string{"count"}, Rows: [][]any{{count}}}, nil
+		return Result{Columns: []string{"count"}, Types: []lake.Type{lake.BigInt}, Rows: [][]any{{count}}}, nil
 	}
 	if key != nil {
 		limit := q.Limit

@@ -111,9 +111,12 @@ var (
 )
 
 // Suggest is the type that every one of values (NULLs left out) can be
-// read as: BIGINT, DOUBLE PRECISION, BOOLEAN, DATE, TIMESTAMP, UUID,
-// JSONB for JSON objects, VECTOR(n) for JSON arrays of n numbers, else
-// TEXT (also when all are NULL).
+// read as without a change of value: BIGINT (whole numbers that fit),
+// DOUBLE PRECISION (numbers, among them NaN, Infinity and -Infinity
+// beside at least one number; a whole number only where a float64 holds
+// it exactly), BOOLEAN, DATE, TIMESTAMP, UUID, JSONB for JSON objects, a
+// type for JSON arrays (SuggestArray), else TEXT (also when all are
+// NULL, and for whole numbers beyond BIGINT).
 func Suggest(values []string) lake.Type {
 	if len(values) == 0 {
 		return lake.Text
@@ -126,6 +129,7 @@ func Suggest(values []string) lake.Type {
 		}
 		return true
 	}
+	numbers := 0
 	switch {
 	case all(func(v string) bool {
 		_, err := strconv.ParseInt(v, 10, 64)
@@ -133,9 +137,15 @@ func Suggest(values []string) lake.Type {
 	}):
 		return lake.BigInt
 	case all(func(v string) bool {
-		_, err := strconv.ParseFloat(v, 64)
-		return err == nil && !strings.ContainsAny(v, "xXnN_")
-	}):
+		if _, ok := lake.NonFinite(v); ok {
+			return true
+		}
+		if _, err := lake.ParseFloatText(v, 64); err != nil || v != strings.TrimSpace(v) {
+			return false
+		}
+		numbers++
+		return true
+	}) && numbers > 0:
 		return lake.Double
 	case all(func(v string) bool { return strings.EqualFold(v, "true") || strings.EqualFold(v, "false") }):
 		return lake.Boolean
@@ -150,20 +160,94 @@ func Suggest(values []string) lake.Type {
 		return lake.UUID
 	case all(func(v string) bool { return strings.HasPrefix(strings.TrimSpace(v), "{") && json.Valid([]byte(v)) }):
 		return lake.JSONB
-	}
-	dim := -1
-	if all(func(v string) bool {
-		if !strings.HasPrefix(strings.TrimSpace(v), "[") {
-			return false
-		}
-		var xs []float64
-		if json.Unmarshal([]byte(v), &xs) != nil || len(xs) == 0 || dim >= 0 && len(xs) != dim {
-			return false
-		}
-		dim = len(xs)
-		return true
-	}) {
-		return lake.Vector(dim)
+	case all(func(v string) bool { return strings.HasPrefix(strings.TrimSpace(v), "[") }):
+		return SuggestArray(values)
 	}
 	return lake.Text
+}
+
+// SuggestArray is the type of a column whose values are the text of JSON
+// arrays, by their elements (NULL elements and NULL values left out):
+//
+//   - whole numbers that fit: BIGINT[];
+//   - numbers (NaN, Infinity, -Infinity among them) of which some have a
+//     fraction or an exponent: VECTOR(n) when every array has the same
+//     length n > 0, no NULL element, no NaN or infinity, and every number
+//     reads back the same through a float32 (lake.FaithfulFloat32); else
+//     REAL[] when every number does, else DOUBLE[];
+//   - booleans: BOOLEAN[]; strings: DATE[], TIMESTAMP[] or UUID[] when
+//     every one reads so, else TEXT[]; objects: JSONB[];
+//
+// and TEXT when the values are not all arrays, or mix these kinds.
+func SuggestArray(values []string) lake.Type {
+	var kind byte
+	dim, sameLen := -1, true
+	var nullElem, nonFinite, fraction, unfaithful, tooBig bool
+	var strs []string
+	for _, v := range values {
+		elems, err := lake.ParseTextArray(v)
+		if err != nil {
+			return lake.Text
+		}
+		if dim >= 0 && len(elems) != dim {
+			sameLen = false
+		}
+		dim = len(elems)
+		for _, e := range elems {
+			k := e.Kind
+			if k == 0 {
+				nullElem = true
+				continue
+			}
+			if k == 's' {
+				if _, ok := lake.NonFinite(e.Text); ok && kind != 's' {
+					nonFinite, k = true, 'n'
+				}
+			}
+			if kind != 0 && k != kind {
+				return lake.Text
+			}
+			kind = k
+			switch k {
+			case 'n':
+				if _, ok := lake.NonFinite(e.Text); ok {
+					nonFinite = true
+					continue
+				}
+				if lake.IsIntegerText(e.Text) {
+					if _, err := strconv.ParseInt(e.Text, 10, 64); err != nil {
+						tooBig = true
+					}
+				} else {
+					fraction = true
+				}
+				unfaithful = unfaithful || !lake.FaithfulFloat32(e.Text)
+			case 's':
+				strs = append(strs, e.Text)
+			}
+		}
+	}
+	switch kind {
+	case 'n':
+		switch {
+		case tooBig:
+			return lake.Text
+		case !fraction && !nonFinite:
+			return lake.ArrayOf(lake.BigInt)
+		case sameLen && dim > 0 && !nullElem && !nonFinite && !unfaithful:
+			return lake.Vector(dim)
+		case !unfaithful:
+			return lake.ArrayOf(lake.Real)
+		}
+		return lake.ArrayOf(lake.Double)
+	case 'b':
+		return lake.ArrayOf(lake.Boolean)
+	case 'j':
+		return lake.ArrayOf(lake.JSONB)
+	case 's':
+		if t := Suggest(strs); t.Kind == lake.KindDate || t.Kind == lake.KindTimestamp || t.Kind == lake.KindUUID {
+			return lake.ArrayOf(t)
+		}
+	}
+	return lake.ArrayOf(lake.Text) // strings, or only empty arrays and NULL elements
 }

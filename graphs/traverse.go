@@ -3,6 +3,7 @@ package graphs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lakelink/lakelink/lake"
@@ -77,6 +78,8 @@ func (tr *traversal) neighbors(id any, dir string, fn func(Neighbor) error) erro
 	if dir != "out" && dir != "in" && dir != "both" {
 		return fmt.Errorf("direction %q: out, in or both", dir)
 	}
+	fits := false       // the id is of the key type of some node table
+	var misfit []string // the node tables whose key type it is not
 	for _, et := range tr.edges {
 		for _, out := range []bool{true, false} {
 			if out && dir == "in" || !out && dir == "out" {
@@ -87,9 +90,11 @@ func (tr *traversal) neighbors(id any, dir string, fn func(Neighbor) error) erro
 				from, to, name = et.dstNode, et.srcNode, "in"
 			}
 			key, err := store.KeyOf(from.Schema, id)
-			if err != nil {
-				continue // an id of another type: not a node of this table
+			if err != nil { // an id of another type: not a node of this table
+				misfit = append(misfit, fmt.Sprintf("%s has %s ids", from.Name, idType(from)))
+				continue
 			}
+			fits = true
 			err = tr.v.Adjacent(et.table, key, out, idType(to), func(other []byte) error {
 				nid, err := store.DecodeKey(idType(to), other)
 				if err != nil {
@@ -101,6 +106,10 @@ func (tr *traversal) neighbors(id any, dir string, fn func(Neighbor) error) erro
 				return err
 			}
 		}
+	}
+	if !fits && len(misfit) > 0 {
+		slices.Sort(misfit)
+		return fmt.Errorf("node id %q is not of any node table's id type (%s)", lake.Truncate(lake.Render(id)), strings.Join(slices.Compact(misfit), ", "))
 	}
 	return nil
 }

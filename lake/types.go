@@ -198,6 +198,11 @@ func (t Type) ArrowType() arrow.DataType {
 // TypeMetaKey is the Arrow field metadata key holding a column's logical type.
 const TypeMetaKey = "lakelink.type"
 
+// BinaryMetaKey marks an Arrow field of TEXT that holds bytes, not text
+// (a Parquet byte array without a string annotation): only such a column
+// casts to VECTOR(n) from 4n little-endian bytes.
+const BinaryMetaKey = "lakelink.binary"
+
 // Field returns the Arrow field for a column, tagged with its logical type.
 func (c Column) Field() arrow.Field {
 	return arrow.Field{

@@ -1,9 +1,7 @@
 package lake
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -67,7 +65,10 @@ func ValueAt(a arrow.Array, i int) any {
 }
 
 // Render formats a value for error reports and text output: NULL, text as
-// is, times in RFC 3339 (dates as 2006-01-02), vectors and arrays as JSON.
+// is, times in RFC 3339 (dates as 2006-01-02), floats shortest (NaN,
+// Infinity, -Infinity by name), vectors and arrays as JSON (their NaNs as
+// strings, so that the JSON stays valid). FormatText is the same for a
+// value whose type is known.
 func Render(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -82,12 +83,11 @@ func Render(v any) string {
 	case uuid.UUID:
 		return x.String()
 	case float32:
-		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+		return FormatFloat(float64(x), 32, false)
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		return FormatFloat(x, 64, false)
 	case []float32, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
+		return string(appendJSON(nil, Type{}, x, false))
 	}
 	return fmt.Sprint(v)
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,6 +104,12 @@ func bindCompare(src string, c sql.Compare, types map[string]lake.Type) (filter.
 		return e, nil
 	}
 	for _, v := range c.Values {
+		if f, isFloat := v.Value.(float64); isFloat && (typ.Kind == lake.KindSmallInt || typ.Kind == lake.KindInt || typ.Kind == lake.KindBigInt) &&
+			f == math.Trunc(f) && math.Abs(f) >= 0x1p63 {
+			// A whole number the parser could not hold as an int64 is out
+			// of every integer column's range, not a float to round.
+			return none, sql.ErrorAt(src, v.Pos, fmt.Errorf("the number is out of range for %s (column %s)", typ, name))
+		}
 		fv, ok := filterLiteral(typ, v.Value)
 		if !ok {
 			return none, sql.ErrorAt(src, v.Pos, fmt.Errorf("%v is not a %s value for %s", v.Value, typ, name))

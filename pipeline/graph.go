@@ -73,21 +73,34 @@ func tableLacks(st *store.Store, table, column string) bool {
 }
 
 // edgeExpansion is the expansion of an import into an edge table whose
-// target column is fed by a list column (an adjacency list), or nil.
-func edgeExpansion(st *store.Store, im Import, source, table lake.Schema, maps []transforms.ColumnMap) *transforms.Expansion {
+// target column is fed by a list column (an adjacency list), or nil. A
+// list column is one whose source type is a list, one of a text format
+// whose values look like lists (suggested, the format's suggested types
+// by source column), or one the mapping casts to a list
+// (outgoing_links => target::BIGINT[]).
+func edgeExpansion(st *store.Store, im Import, source, table lake.Schema, maps []transforms.ColumnMap, suggested []lake.Type) *transforms.Expansion {
 	e, ok := edgeOf(st, im.Table)
 	if !ok {
 		return nil
 	}
 	col := table.Index(e.Target)
 	from := e.Target
+	var cast *lake.Type
 	for _, m := range maps {
 		if strings.EqualFold(m.Target, e.Target) {
-			from = m.Source
+			from, cast = m.Source, m.Cast
 		}
 	}
 	si := source.Index(from)
-	if col < 0 || si < 0 || source.Columns[si].Type.Kind != lake.KindArray {
+	if col < 0 || si < 0 {
+		return nil
+	}
+	list := source.Columns[si].Type.Kind == lake.KindArray
+	if source.Columns[si].Type.Kind == lake.KindText {
+		list = cast != nil && cast.Kind == lake.KindArray ||
+			cast == nil && si < len(suggested) && (suggested[si].Kind == lake.KindArray || suggested[si].Kind == lake.KindVector)
+	}
+	if !list {
 		return nil
 	}
 	return &transforms.Expansion{Final: table, Column: col, Source: table.Index(e.Source),

@@ -257,8 +257,15 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	switch {
 	case err == nil:
 		p.Schema = ti.Schema
-		if len(im.Options.PrimaryKey) > 0 {
-			return nil, fmt.Errorf("table %q exists: primary_key applies only when COPY creates the table", im.Table)
+		// primary_key names the key of a table COPY creates; on a table
+		// that exists with that very key it changes nothing, so that a
+		// statement that created the table can run again.
+		if len(im.Options.PrimaryKey) > 0 && !sameNames(im.Options.PrimaryKey, ti.Schema.PrimaryKey) {
+			have := "no primary key"
+			if len(ti.Schema.PrimaryKey) > 0 {
+				have = "primary key (" + strings.Join(ti.Schema.PrimaryKey, ", ") + ")"
+			}
+			return nil, fmt.Errorf("table %q exists with %s: primary_key (%s) applies only when COPY creates the table", im.Table, have, strings.Join(im.Options.PrimaryKey, ", "))
 		}
 		switch {
 		case len(keys) > 0 && len(ti.Schema.PrimaryKey) == 0:
@@ -310,7 +317,7 @@ func Prepare(ctx context.Context, st *store.Store, im Import) (p *Plan, err erro
 	if im.Options.Mode == sinks.Update {
 		plan = transforms.PlanPartialMapping
 	}
-	expand := edgeExpansion(st, im, srcSchema, p.Schema, maps)
+	expand := edgeExpansion(st, im, srcSchema, p.Schema, maps, desc.Suggested)
 	target := p.Schema
 	if expand != nil {
 		target = transforms.ExpandingTarget(p.Schema, expand.Column)

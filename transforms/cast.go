@@ -57,8 +57,11 @@ type cellError struct {
 }
 
 // castArray casts a whole column. Rows it cannot cast become NULL in the
-// result and are reported.
-func castArray(a arrow.Array, from, to lake.Type) (arrow.Array, []cellError) {
+// result and are reported. binary says the column holds bytes, not text
+// (a Parquet BYTE_ARRAY without a string annotation, lake.BinaryMetaKey):
+// only such a column casts to VECTOR(n) as 4n little-endian bytes; text
+// casts to a vector only as the text of an array.
+func castArray(a arrow.Array, from, to lake.Type, binary bool) (arrow.Array, []cellError) {
 	if arrow.TypeEqual(a.DataType(), to.ArrowType()) && from.Equal(to) {
 		a.Retain()
 		return a, nil
@@ -68,13 +71,17 @@ func castArray(a arrow.Array, from, to lake.Type) (arrow.Array, []cellError) {
 			return listToVector(l, to.Dim)
 		}
 	}
+	conv := convert
+	if binary && to.Kind == lake.KindVector {
+		conv = func(v any, _, to lake.Type) (any, error) { return vectorFromBytes(v, to.Dim) }
+	}
 	b := array.NewBuilder(memory.DefaultAllocator, to.ArrowType())
 	defer b.Release()
 	b.Reserve(a.Len())
 	var errs []cellError
 	for i := 0; i < a.Len(); i++ {
 		v := lake.ValueAt(a, i)
-		c, err := convert(v, from, to)
+		c, err := conv(v, from, to)
 		if err == nil {
 			err = lake.AppendValue(b, to, c)
 		}
@@ -84,6 +91,25 @@ func castArray(a arrow.Array, from, to lake.Type) (arrow.Array, []cellError) {
 		}
 	}
 	return b.NewArray(), errs
+}
+
+// vectorFromBytes reads a binary value as little-endian float32s.
+func vectorFromBytes(v any, dim int) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	x, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("not binary")
+	}
+	if len(x) != 4*dim {
+		return nil, fmt.Errorf("binary vector of %d bytes, expected %d (%d little-endian float32s)", len(x), 4*dim, dim)
+	}
+	out := make([]float32, dim)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32([]byte(x[4*i:])))
+	}
+	return out, nil
 }
 
 // nonFinite returns the rows of a VECTOR column that hold a NaN or an
@@ -129,7 +155,6 @@ func listToVector(l *array.List, dim int) (arrow.Array, []cellError) {
 	var errs []cellError
 	vals := l.ListValues()
 	f32, _ := vals.(*array.Float32)
-	f64, _ := vals.(*array.Float64)
 	for i := 0; i < l.Len(); i++ {
 		if l.IsNull(i) {
 			b.AppendNull()
@@ -153,20 +178,28 @@ func listToVector(l *array.List, dim int) (arrow.Array, []cellError) {
 				continue
 			}
 		}
-		b.Append(true)
-		switch {
-		case f32 != nil:
+		if f32 != nil {
+			b.Append(true)
 			vb.AppendValues(f32.Float32Values()[lo:hi], nil)
-		case f64 != nil:
-			for _, x := range f64.Float64Values()[lo:hi] {
-				vb.Append(float32(x))
-			}
-		default:
-			for k := lo; k < hi; k++ {
-				f, _ := toFloat(lake.ValueAt(vals, int(k)))
-				vb.Append(float32(f))
-			}
+			continue
 		}
+		// Other numbers convert one by one, exactly or not at all.
+		row := make([]float32, 0, dim)
+		var bad error
+		for k := lo; k < hi && bad == nil; k++ {
+			var f float64
+			if f, bad = toFloatBits(lake.ValueAt(vals, int(k)), 32); bad != nil {
+				bad = fmt.Errorf("element %d: %w", k-lo+1, bad)
+			}
+			row = append(row, float32(f))
+		}
+		if bad != nil {
+			errs = append(errs, cellError{row: i, value: lake.Render(lake.ValueAt(l, i)), reason: bad.Error()})
+			b.AppendNull()
+			continue
+		}
+		b.Append(true)
+		vb.AppendValues(row, nil)
 	}
 	return b.NewArray(), errs
 }
@@ -216,15 +249,11 @@ func convert(v any, from, to lake.Type) (any, error) {
 			return nil, fmt.Errorf("%d is out of range for %s", n, to)
 		}
 		return n, nil
-	case lake.KindReal, lake.KindDouble:
-		f, err := toFloat(v)
-		if err != nil {
-			return nil, err
-		}
-		if to.Kind == lake.KindReal {
-			return float32(f), nil
-		}
-		return f, nil
+	case lake.KindReal:
+		f, err := toFloatBits(v, 32)
+		return float32(f), err
+	case lake.KindDouble:
+		return toFloatBits(v, 64)
 	case lake.KindBoolean:
 		switch x := v.(type) {
 		case bool:
@@ -289,36 +318,20 @@ func convert(v any, from, to lake.Type) (any, error) {
 				if e == nil {
 					return nil, fmt.Errorf("vector has a NULL element")
 				}
-				f, err := toFloat(e)
+				f, err := toFloatBits(e, 32)
 				if err != nil {
-					return nil, err
+					return nil, fmt.Errorf("element %d: %w", i+1, err)
 				}
 				out[i] = float32(f)
 			}
 		case string:
-			// Text as pgvector and JSON write it, [0.1, 0.2] (CSV, NDJSON);
-			// else FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY: little-endian
-			// float32s (binary that reads as such a list is not met).
-			if t := strings.TrimSpace(x); strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
-				var xs []float64
-				if err := json.Unmarshal([]byte(t), &xs); err == nil {
-					out = make([]float32, len(xs))
-					for i, f := range xs {
-						out[i] = float32(f)
-						if math.IsNaN(f) || math.IsInf(float64(out[i]), 0) {
-							return nil, fmt.Errorf("vector value %d (%g) is not a finite float32", i, f)
-						}
-					}
-					break
-				}
+			// Text as pgvector and JSON write it, [0.1, 0.2] (CSV, NDJSON).
+			var err error
+			if out, err = vectorFromText(x); err != nil {
+				return nil, err
 			}
-			if len(x)%4 != 0 {
-				return nil, fmt.Errorf("binary vector of %d bytes is not a whole number of float32s", len(x))
-			}
-			out = make([]float32, len(x)/4)
-			for i := range out {
-				out[i] = math.Float32frombits(binary.LittleEndian.Uint32([]byte(x[4*i:])))
-			}
+		default:
+			return nil, fmt.Errorf("not a vector")
 		}
 		if len(out) != to.Dim {
 			return nil, fmt.Errorf("vector has %d dimensions, expected %d", len(out), to.Dim)
@@ -336,10 +349,12 @@ func convert(v any, from, to lake.Type) (any, error) {
 			}
 		case string: // a JSON array, as CSV and NDJSON write one: ["a", null]
 			var err error
-			if in, err = jsonArray(x); err != nil {
+			if in, err = textArray(x, to.ElemType()); err != nil {
 				return nil, err
 			}
 			ef = lake.Text
+		default:
+			return nil, fmt.Errorf("not an array")
 		}
 		out := make([]any, len(in))
 		switch {
@@ -355,7 +370,7 @@ func convert(v any, from, to lake.Type) (any, error) {
 			}
 			c, err := convert(e, ef, to.ElemType())
 			if err != nil {
-				return nil, fmt.Errorf("element %d: %w", i, err)
+				return nil, fmt.Errorf("element %d: %w", i+1, err)
 			}
 			out[i] = c
 		}
@@ -364,27 +379,52 @@ func convert(v any, from, to lake.Type) (any, error) {
 	return nil, fmt.Errorf("cannot cast %s to %s", from, to)
 }
 
-// jsonArray reads a JSON array of scalars as text values (numbers and
-// booleans as written, strings unquoted, null as nil).
-func jsonArray(s string) ([]any, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var raw []any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("not a JSON array: %q", lake.Truncate(s))
+// textArray reads text holding a JSON array as the text of its elements
+// (numbers and booleans as written, strings unquoted, null as nil); an
+// object or array element only for JSONB[].
+func textArray(s string, elem lake.Type) ([]any, error) {
+	elems, err := lake.ParseTextArray(s)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]any, len(raw))
-	for i, e := range raw {
-		switch x := e.(type) {
-		case nil:
-		case string:
-			out[i] = x
-		case json.Number:
-			out[i] = x.String()
-		case bool:
-			out[i] = strconv.FormatBool(x)
+	out := make([]any, len(elems))
+	for i, e := range elems {
+		switch {
+		case e.Kind == 0:
+		case e.Kind == 'j' && elem.Kind != lake.KindJSONB:
+			return nil, fmt.Errorf("element %d is not a scalar: %s", i+1, lake.Truncate(e.Text))
 		default:
-			return nil, fmt.Errorf("element %d is not a scalar: %q", i, lake.Truncate(s))
+			out[i] = e.Text
+		}
+	}
+	return out, nil
+}
+
+// vectorFromText reads text holding a JSON array of numbers as a vector:
+// a NULL element, a NaN or an infinity (as a word, "NaN", or a string),
+// an element that is not a number and an integer that a float32 cannot
+// hold exactly are errors.
+func vectorFromText(s string) ([]float32, error) {
+	elems, err := lake.ParseTextArray(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(elems))
+	for i, e := range elems {
+		switch e.Kind {
+		case 0:
+			return nil, fmt.Errorf("vector has a NULL element")
+		case 'n', 's':
+			f, err := lake.ParseFloatText(e.Text, 32)
+			if err != nil {
+				return nil, fmt.Errorf("element %d (%s): %w", i+1, lake.Truncate(e.Text), err)
+			}
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("vector has a NaN or infinite value (element %d)", i+1)
+			}
+			out[i] = float32(f)
+		default:
+			return nil, fmt.Errorf("element %d (%s) is not a number", i+1, lake.Truncate(e.Text))
 		}
 	}
 	return out, nil
@@ -407,34 +447,30 @@ func toInt(v any) (int64, error) {
 		}
 		return 0, nil
 	case string:
-		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("not an integer")
-		}
-		return n, nil
+		return lake.ParseIntText(x)
 	}
 	return 0, fmt.Errorf("not a number")
 }
 
-func toFloat(v any) (float64, error) {
+// toFloatBits converts a value to a float of bits (32: REAL and vector
+// elements; 64: DOUBLE), exactly for integers (an integer the float cannot
+// hold is an error), rounded for fractions, and an error beyond the
+// float's range. Text reads as lake.ParseFloatText reads it.
+func toFloatBits(v any, bits int) (float64, error) {
 	switch x := v.(type) {
 	case int64:
-		return float64(x), nil
+		return lake.IntToFloat(x, bits)
 	case float32:
 		return float64(x), nil
 	case float64:
-		return x, nil
+		return lake.FloatToBits(x, bits, false)
 	case bool:
 		if x {
 			return 1, nil
 		}
 		return 0, nil
 	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		if err != nil {
-			return 0, fmt.Errorf("not a number")
-		}
-		return f, nil
+		return lake.ParseFloatText(x, bits)
 	}
 	return 0, fmt.Errorf("not a number")
 }

@@ -149,7 +149,8 @@ func (m Mapping) Apply(b lake.Batch) ([]lake.Batch, []lake.RowError) {
 			errs = append(errs, lake.RowError{Object: b.Origin.Object, ObjectIndex: b.Origin.ObjectIndex, RowGroup: b.Origin.RowGroup, Row: b.Origin.FirstRow, Column: m.From[ti], Reason: "column missing from this object"})
 			return nil, errs
 		}
-		arr, rowErrs := castArray(rec.Column(si[0]), m.FromType[ti], tc.Type)
+		_, binary := rec.Schema().Field(si[0]).Metadata.GetValue(lake.BinaryMetaKey)
+		arr, rowErrs := castArray(rec.Column(si[0]), m.FromType[ti], tc.Type, binary)
 		cols[ti] = arr
 		if tc.Type.Kind == lake.KindVector {
 			rowErrs = append(rowErrs, nonFinite(arr)...)

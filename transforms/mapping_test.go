@@ -30,7 +30,8 @@ func TestCasts(t *testing.T) {
 		{"TEXT", "JSONB", `{"a": `, "error: invalid JSON"},
 		{"REAL[]", "VECTOR(3)", []any{float32(1), float32(2), float32(3)}, "[1,2,3]"},
 		{"REAL[]", "VECTOR(3)", []any{float32(1)}, "error: vector has 1 dimensions, expected 3"},
-		{"TEXT", "VECTOR(1)", "\x00\x00\x80\x3f", "[1]"},
+		{"TEXT", "VECTOR(1)", "[1]", "[1]"},
+		{"TEXT", "VECTOR(1)", "\x00\x00\x80\x3f", "error: not a JSON array"},
 		{"TEXT", "BIGINT", "12x", "error: not an integer"},
 	} {
 		from, _ := lake.ParseType(tc.from)

@@ -74,7 +74,8 @@ var matrixCells = map[string][]cell{
 	// Integers to floats and booleans, text and UUID.
 	"SMALLINT>REAL": {{int64(3), "3"}}, "SMALLINT>DOUBLE": {{int64(3), "3"}},
 	"INT>REAL": {{int64(3), "3"}}, "INT>DOUBLE": {{int64(3), "3"}},
-	"BIGINT>REAL": {{int64(16777217), "1.6777216e+07"}}, "BIGINT>DOUBLE": {{int64(3), "3"}},
+	"BIGINT>REAL":      {{int64(16777216), "1.6777216e+07"}, {int64(16777217), "error: 16777217 cannot be held exactly by a float32"}},
+	"BIGINT>DOUBLE":    {{int64(3), "3"}, {int64(1<<53 + 1), "error: 9007199254740993 cannot be held exactly by a float64"}},
 	"SMALLINT>BOOLEAN": {{int64(0), "false"}}, "INT>BOOLEAN": {{int64(2), "true"}}, "BIGINT>BOOLEAN": {{int64(-1), "true"}},
 	"SMALLINT>TEXT": {{int64(-3), "-3"}}, "INT>TEXT": {{int64(3), "3"}}, "BIGINT>TEXT": {{int64(3), "3"}},
 	"SMALLINT>UUID": {{int64(1), "00000000-0000-0000-0000-000000000001"}},
@@ -96,20 +97,27 @@ var matrixCells = map[string][]cell{
 	"BOOLEAN>REAL": {{true, "1"}}, "BOOLEAN>DOUBLE": {{false, "0"}}, "BOOLEAN>BOOLEAN": {{true, "true"}},
 	"BOOLEAN>TEXT": {{false, "false"}},
 	// Text parses into everything it can.
-	"TEXT>SMALLINT":  {{" 12 ", "12"}, {"12.5", "error: not an integer"}, {"99999", "error: out of range"}},
-	"TEXT>INT":       {{"-12", "-12"}, {"twelve", "error: not an integer"}},
-	"TEXT>BIGINT":    {{"9223372036854775807", "9223372036854775807"}, {"9223372036854775808", "error: not an integer"}},
-	"TEXT>REAL":      {{"1.5", "1.5"}, {"1,5", "error: not a number"}},
-	"TEXT>DOUBLE":    {{"-2e3", "-2000"}, {"", "error: not a number"}},
+	"TEXT>SMALLINT": {{" 12 ", "12"}, {"12.5", "error: not an integer"}, {"99999", "error: out of range"}},
+	"TEXT>INT":      {{"-12", "-12"}, {"twelve", "error: not an integer"}},
+	"TEXT>BIGINT":   {{"9223372036854775807", "9223372036854775807"}, {"9223372036854775808", "error: 9223372036854775808 is out of range for BIGINT"}},
+	"TEXT>REAL": {{"1.5", "1.5"}, {"1,5", "error: not a number"}, {"NaN", "NaN"}, {"-Infinity", "-Infinity"},
+		{"16777217", "error: 16777217 cannot be held exactly"}, {"1e39", "error: out of range for REAL"}},
+	"TEXT>DOUBLE": {{"-2e3", "-2000"}, {"", "error: not a number"}, {"Infinity", "Infinity"}, {"9007199254740993", "error: cannot be held exactly"},
+		{"0x10", "error: not a number"}},
 	"TEXT>BOOLEAN":   {{"t", "true"}, {"FALSE", "false"}, {"yes", "error: not a boolean"}},
 	"TEXT>TEXT":      {{"é", "é"}},
 	"TEXT>TIMESTAMP": {{"2024-03-01T12:30:00+01:00", "2024-03-01T11:30:00Z"}, {"2024-13-01", "error: not a timestamp or date"}},
 	"TEXT>DATE":      {{"2024-03-01 23:59:59", "2024-03-01"}, {"01/03/2024", "error: not a timestamp or date"}},
 	"TEXT>UUID":      {{"6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"}, {"6ba7b810", "error: not a UUID"}},
 	"TEXT>JSONB":     {{`{ "a" : [1, 2] }`, `{"a":[1,2]}`}, {`{"a":}`, "error: invalid JSON"}},
-	"TEXT>VECTOR(2)": {{"\x00\x00\x80\x3f\x00\x00\x00\x40", "[1,2]"}, {"\x00\x00\x80", "error: not a whole number of float32s"}, {"\x00\x00\x80\x3f", "error: vector has 1 dimensions, expected 2"},
-		{" [0.5, -2] ", "[0.5,-2]"}, {"[1, 2, 3]", "error: vector has 3 dimensions, expected 2"}, {"[1, 1e39]", "error: not a finite float32"}},
-	"TEXT>REAL[]": {{`[1.5, null, -2]`, "[1.5,null,-2]"}, {`[]`, "[]"}, {`["x"]`, "error: element 0: not a number"}, {`[[1]]`, "error: not a scalar"}, {"1.5", "error: not a JSON array"}},
+	// Text is text: a vector is the text of a JSON array, never its bytes
+	// (only binary columns are, TestBinaryVectors).
+	"TEXT>VECTOR(2)": {{" [0.5, -2] ", "[0.5,-2]"}, {"[1, 2, 3]", "error: vector has 3 dimensions, expected 2"}, {"[1, 1e39]", "error: 1e+39 is out of range for REAL"},
+		{"[0.1,null]", "error: vector has a NULL element"}, {"abcdefgh", "error: not a JSON array"}, {"[1.0,xx]", "error: not a JSON array"},
+		{"\x00\x00\x80\x3f\x00\x00\x00\x40", "error: not a JSON array"}, {`[1,"NaN"]`, "error: vector has a NaN or infinite value (element 2)"},
+		{"[1, 16777217]", "error: element 2 (16777217): 16777217 cannot be held exactly"}, {`[1,"x"]`, "error: element 2 (x): not a number"}},
+	"TEXT>REAL[]": {{`[1.5, null, -2]`, "[1.5,null,-2]"}, {`[]`, "[]"}, {`["x"]`, "error: element 1: not a number"}, {`[[1]]`, "error: not a scalar"}, {"1.5", "error: not a JSON array"},
+		{`[0.1,"NaN",null,"-Infinity"]`, `[0.1,"NaN",null,"-Infinity"]`}, {`[16777217]`, "error: element 1: 16777217 cannot be held exactly"}},
 	// Times.
 	"TIMESTAMP>TIMESTAMP": {{ts, "2024-03-01T12:30:00Z"}}, "TIMESTAMP>DATE": {{ts, "2024-03-01"}},
 	"TIMESTAMP>TEXT": {{ts, "2024-03-01T12:30:00Z"}},
@@ -141,7 +149,7 @@ func TestCastMatrix(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s -> %s: building %v: %v", f, tt, c.in, err)
 				}
-				out, errs := castArray(rec.Column(0), from, to)
+				out, errs := castArray(rec.Column(0), from, to, false)
 				switch {
 				case strings.HasPrefix(c.want, "error: "):
 					if len(errs) != 1 || !strings.Contains(errs[0].reason, c.want[7:]) || !out.IsNull(0) {
@@ -165,4 +173,33 @@ func TestCastMatrix(t *testing.T) {
 		}
 	}
 	_ = lake.UUIDFromInt // the integer mapping the UUID cells check
+}
+
+// Only a column marked binary (lake.BinaryMetaKey: a Parquet byte array
+// without a string annotation) casts to VECTOR(n) from its bytes, as 4n
+// little-endian float32s.
+func TestBinaryVectors(t *testing.T) {
+	to := lake.Vector(2)
+	for _, c := range []cell{
+		{"\x00\x00\x80\x3f\x00\x00\x00\x40", "[1,2]"},
+		{"\x00\x00\x80", "error: binary vector of 3 bytes, expected 8"},
+		{"\x00\x00\x80\x3f", "error: binary vector of 4 bytes, expected 8"},
+		{"[1, 2]\x00\x00", "[1.4585297e-19,3.3432e-41]"}, // bytes, even when they look like text
+	} {
+		rec, err := lake.NewRecord(lake.Schema{Columns: []lake.Column{{Name: "c", Type: lake.Text}}}, [][]any{{c.in}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, errs := castArray(rec.Column(0), lake.Text, to, true)
+		switch {
+		case strings.HasPrefix(c.want, "error: "):
+			if len(errs) != 1 || !strings.Contains(errs[0].reason, c.want[7:]) || !out.IsNull(0) {
+				t.Errorf("%q: errors %+v, want %q", c.in, errs, c.want)
+			}
+		case len(errs) > 0:
+			t.Errorf("%q: %s", c.in, errs[0].reason)
+		case lake.Render(lake.ValueAt(out, 0)) != c.want:
+			t.Errorf("%q: %s, want %s", c.in, lake.Render(lake.ValueAt(out, 0)), c.want)
+		}
+	}
 }

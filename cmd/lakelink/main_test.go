@@ -812,3 +812,39 @@ func TestCLICSVAndHelp(t *testing.T) {
 		t.Errorf("out.ndjson: %q %v", b, err)
 	}
 }
+
+// Every output format prints a DATE as its day (a TIMESTAMP at midnight
+// keeps its time), NaN and the infinities by name, and JSON output stays
+// JSON with them: strings "NaN", "Infinity", "-Infinity".
+func TestCLIOutputOfDatesAndNonFiniteFloats(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	data := filepath.Join(dir, "d.csv")
+	os.WriteFile(data, []byte("id,day,at,x,v\n1,2024-01-02,2024-01-02T00:00:00Z,NaN,\"[1.5,\"\"NaN\"\"]\"\n2,2024-01-03,2024-01-03T10:00:00Z,-Infinity,\"[2.0]\"\n"), 0o644)
+	code, out, errs := cli(t, "--store", st, "sql", "CREATE TABLE d (id BIGINT, day DATE, at TIMESTAMP, x DOUBLE, v REAL[]); COPY FROM '"+data+"' INTO d")
+	if code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	for format, want := range map[string][]string{
+		"table": {"2024-01-02  2024-01-02T00:00:00Z  NaN", "-Infinity", `[1.5,"NaN"]`},
+		"csv":   {"1,2024-01-02,2024-01-02T00:00:00Z,NaN", "2,2024-01-03,2024-01-03T10:00:00Z,-Infinity"},
+		"json":  {`"day":"2024-01-02"`, `"at":"2024-01-02T00:00:00Z"`, `"x":"NaN"`, `"x":"-Infinity"`, `"v":[1.5,"NaN"]`},
+	} {
+		code, out, errs := cli(t, "--store", st, "sql", "--format", format, "SELECT id, day, at, x, v FROM d ORDER BY id")
+		if code != 0 {
+			t.Errorf("%s: %d %s", format, code, errs)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s output lacks %q:\n%s", format, w, out)
+			}
+		}
+		if format == "json" {
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Errorf("json output is not JSON: %v\n%s", err, out)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/vectorops"
 )
 
 type writer struct {
@@ -29,32 +31,61 @@ func newWriter(format string, w io.Writer) (*writer, error) {
 	return nil, fmt.Errorf("unknown format %q (table, csv, json)", format)
 }
 
-// text renders a value as lake.Render does (vectors and arrays as JSON
-// arrays), with null for NULL: empty in csv, NULL in tables.
-func text(v any, null string) string {
+// text renders a value of type t as lake.Render does (vectors and arrays
+// as JSON arrays; NaN, Infinity and -Infinity by name), with null for
+// NULL: empty in csv, NULL in tables. A DATE is its day; a TIMESTAMP, or
+// a time of unknown type, is RFC 3339 with its time, even at midnight.
+func text(t lake.Type, v any, null string) string {
 	if v == nil {
 		return null
 	}
-	if t, ok := v.(time.Time); ok {
-		return t.Format(time.RFC3339Nano) // full timestamps, even at midnight
+	if x, ok := v.(time.Time); ok {
+		return lake.FormatTime(t, x)
+	}
+	if x, ok := v.([]any); ok && (t.Elem == lake.KindDate || t.Elem == lake.KindTimestamp) {
+		return string(lake.AppendJSON(nil, t, x))
 	}
 	return lake.Render(v)
 }
 
-func jsonValue(v any) any {
+// jsonValue is a value of type t as JSON output carries it: times as
+// text() writes them, UUIDs as strings, and floats JSON cannot hold
+// (NaN, Infinity, -Infinity) as those strings, also inside vectors and
+// arrays.
+func jsonValue(t lake.Type, v any) any {
 	switch x := v.(type) {
 	case time.Time:
-		return x.Format(time.RFC3339Nano)
+		return lake.FormatTime(t, x)
 	case uuid.UUID:
 		return x.String()
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return lake.Render(x)
+		}
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return lake.Render(x)
+		}
+	case []float32:
+		if !vectorops.Finite(x) {
+			return json.RawMessage(lake.Render(x))
+		}
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = jsonValue(e)
+			out[i] = jsonValue(t.ElemType(), e)
 		}
 		return out
 	}
 	return v
+}
+
+// typeOf is column i's type in r, when r says.
+func typeOf(r engine.Result, i int) lake.Type {
+	if i < len(r.Types) {
+		return r.Types[i]
+	}
+	return lake.Type{}
 }
 
 func (w *writer) write(r engine.Result) error {
@@ -68,7 +99,7 @@ func (w *writer) write(r engine.Result) error {
 			b.WriteByte('{')
 			for _, f := range fields {
 				k, _ := json.Marshal(f.Name)
-				v, err := json.Marshal(jsonValue(f.Value))
+				v, err := json.Marshal(jsonValue(lake.Type{}, f.Value))
 				if err != nil {
 					return err
 				}
@@ -87,7 +118,7 @@ func (w *writer) write(r engine.Result) error {
 			var names, values []string
 			for _, f := range fields {
 				names = append(names, f.Name)
-				values = append(values, text(f.Value, ""))
+				values = append(values, text(lake.Type{}, f.Value, ""))
 			}
 			_ = cw.Write(names)
 			_ = cw.Write(values)
@@ -104,7 +135,7 @@ func (w *writer) write(r engine.Result) error {
 		for _, row := range r.Rows {
 			rec := make([]string, len(row))
 			for i, v := range row {
-				rec[i] = text(v, "")
+				rec[i] = text(typeOf(r, i), v, "")
 			}
 			_ = cw.Write(rec)
 		}
@@ -117,7 +148,7 @@ func (w *writer) write(r engine.Result) error {
 		for k, row := range r.Rows {
 			obj := make(map[string]any, len(row))
 			for i, v := range row {
-				obj[r.Columns[i]] = jsonValue(v)
+				obj[r.Columns[i]] = jsonValue(typeOf(r, i), v)
 			}
 			rows[k] = obj
 		}
@@ -132,7 +163,7 @@ func (w *writer) write(r engine.Result) error {
 	for _, row := range r.Rows {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			s := text(v, "NULL")
+			s := text(typeOf(r, i), v, "NULL")
 			if len(s) > 80 {
 				s = s[:77] + "..."
 			}

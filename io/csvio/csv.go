@@ -4,10 +4,12 @@
 //
 // Every column reads as TEXT; a table that COPY creates takes the types
 // the values look like (format.Suggest over the first sample_rows
-// records): BIGINT, DOUBLE PRECISION, BOOLEAN, DATE, TIMESTAMP, UUID,
-// JSONB for JSON objects, VECTOR(n) for JSON arrays of numbers ("[0.1,
-// 0.2]"), else TEXT. An existing table's types
-// rule instead, through the usual casts. A value that does not convert
+// records), only a type that holds every value unchanged: BIGINT, DOUBLE
+// PRECISION, BOOLEAN, DATE, TIMESTAMP, UUID, JSONB for JSON objects,
+// VECTOR(n), REAL[], DOUBLE[], BIGINT[], ... for JSON arrays
+// (format.SuggestArray), else TEXT. An existing table's types rule
+// instead, through the usual casts. Values are written and read by the
+// rules of lake/text.go (NaN as a word, DATE as a day, arrays as JSON). A value that does not convert
 // is a row error naming the object, its line and the column.
 //
 // Records are split by a reader of its own (record.go) with the

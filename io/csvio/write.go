@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"strings"
 
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/lake"
@@ -14,8 +13,10 @@ import (
 // one line a row. A field is quoted when it holds the delimiter, the
 // quote, the escape or a line break, has spaces at its ends, or reads as
 // the null text; NULL is the null text unquoted. Values are written as
-// lake.Render writes them: vectors and arrays as JSON, timestamps as RFC
-// 3339, floats in their shortest exact form.
+// lake.FormatText writes them: vectors and arrays as JSON (NaN and the
+// infinities as strings inside), TIMESTAMP as RFC 3339 with its time,
+// DATE as 2006-01-02, floats in their shortest exact form with ".0" when
+// whole, NaN, Infinity and -Infinity by name.
 type writer struct {
 	w      *bufio.Writer
 	d      dialect
@@ -74,15 +75,8 @@ func (w *writer) Write(b lake.Batch) error {
 			if i > 0 {
 				w.w.WriteByte(w.d.delim)
 			}
-			v := lake.ValueAt(a, r)
-			text := lake.Render(v)
-			switch v.(type) {
-			case float32, float64: // 2.0, not 2: a new table reads it back as a float
-				if !strings.ContainsAny(text, ".eEnN") {
-					text += ".0"
-				}
-			}
-			w.field(text, v == nil)
+			text, ok := lake.FormatText(w.schema.Columns[i].Type, lake.ValueAt(a, r))
+			w.field(text, !ok)
 		}
 		if err := w.w.WriteByte('\n'); err != nil {
 			return err

@@ -8,9 +8,10 @@
 // string as it is, anything else as its JSON), and a table that COPY
 // creates takes the types the JSON values have across the first
 // sample_rows lines: whole numbers BIGINT, other numbers DOUBLE
-// PRECISION, true/false BOOLEAN, arrays of numbers VECTOR(n), objects
-// JSONB, strings DATE, TIMESTAMP or UUID when they all read so, else
-// TEXT.
+// PRECISION (the strings "NaN", "Infinity" and "-Infinity" among them),
+// true/false BOOLEAN, arrays by their elements (format.SuggestArray:
+// VECTOR(n), REAL[], BIGINT[], TEXT[], ...), objects JSONB, strings DATE,
+// TIMESTAMP or UUID when they all read so, else TEXT.
 //
 // A line that is not a JSON object, or holds invalid UTF-8, is rejected
 // with its line number; a line longer than max_record_bytes fails the
@@ -222,27 +223,37 @@ func inspect(ctx context.Context, obj objstore.Object, s format.Settings) (forma
 	return d, nil
 }
 
-// suggest types a column by the JSON kinds of its values.
+// suggest types a column by the JSON kinds of its values. The strings
+// "NaN", "Infinity" and "-Infinity" among numbers are numbers: they are
+// how the writer carries a float that JSON cannot.
 func suggest(vals []field) lake.Type {
 	if len(vals) == 0 {
 		return lake.Text
 	}
-	kind := vals[0].kind
+	kindOf := func(v field) byte {
+		if _, ok := lake.NonFinite(*v.text); ok && v.kind == 's' {
+			return 'n'
+		}
+		return v.kind
+	}
+	kind := kindOf(vals[0])
 	texts := make([]string, len(vals))
 	for i, v := range vals {
-		if v.kind != kind {
+		if kindOf(v) != kind {
 			return lake.Text
 		}
 		texts[i] = *v.text
 	}
 	switch kind {
-	case 'n', 'a':
-		if t := format.Suggest(texts); t.Kind == lake.KindBigInt || t.Kind == lake.KindDouble || t.Kind == lake.KindVector {
+	case 'n':
+		if t := format.Suggest(texts); t.Kind == lake.KindBigInt || t.Kind == lake.KindDouble {
 			return t
 		}
-		if kind == 'a' {
-			return lake.JSONB
+	case 'a':
+		if t := format.SuggestArray(texts); t.Kind != lake.KindText {
+			return t
 		}
+		return lake.JSONB
 	case 'b':
 		return lake.Boolean
 	case 'o':

@@ -30,7 +30,7 @@ func TestTypesFromJSON(t *testing.T) {
 	for _, c := range ti.Schema.Columns {
 		cols = append(cols, c.Name+" "+c.Type.String())
 	}
-	if got, want := strings.Join(cols, ", "), "id BIGINT, v VECTOR(2), meta JSONB, ok BOOLEAN, at TIMESTAMP, n DOUBLE, tags JSONB, extra TEXT"; got != want {
+	if got, want := strings.Join(cols, ", "), "id BIGINT, v VECTOR(2), meta JSONB, ok BOOLEAN, at TIMESTAMP, n DOUBLE, tags TEXT[], extra TEXT"; got != want {
 		t.Errorf("schema %s, want %s", got, want)
 	}
 	got := rows(t, s, "SELECT id, v, meta, ok, n, extra FROM d ORDER BY id")

@@ -35,16 +35,36 @@ func inspectParquet(ctx context.Context, obj objstore.Object, _ format.Settings)
 	}
 	defer f.Close()
 	readable, _ := f.Select(nil)
-	d := format.Description{Schema: SourceSchema(readable), RowBytes: f.RowBytes(),
-		Vectors: func(ctx context.Context) (map[string]int, error) {
-			f, err := Open(ctx, obj)
-			if err != nil {
-				return nil, err
+	d := format.Description{Schema: SourceSchema(readable), RowBytes: f.RowBytes()}
+	// A file lakelink wrote names its columns' types in the footer: a
+	// table created from it takes them (REAL[] stays REAL[], however alike
+	// its lists' lengths), and only the other list columns are looked at
+	// as vectors.
+	declared := f.DeclaredSchema()
+	if len(declared.Columns) > 0 {
+		for _, c := range d.Schema.Columns {
+			t := c.Type
+			if j := declared.Index(c.Name); j >= 0 {
+				t = declared.Columns[j].Type
 			}
-			defer f.Close()
-			cols, _ := f.Select(nil)
-			return f.DetectVectors(cols)
-		}}
+			d.Suggested = append(d.Suggested, t)
+		}
+	}
+	d.Vectors = func(ctx context.Context) (map[string]int, error) {
+		f, err := Open(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		var cols []ColumnInfo
+		all, _ := f.Select(nil)
+		for _, c := range all {
+			if declared.Index(c.Name) < 0 {
+				cols = append(cols, c)
+			}
+		}
+		return f.DetectVectors(cols)
+	}
 	if len(readable) == 0 {
 		var why []string
 		for _, c := range f.Columns {

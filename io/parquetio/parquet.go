@@ -324,19 +324,24 @@ func (r *blobReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// DeclaredSchema is the schema that lakelink wrote into the footer of a
+// file it exported (key lakelink.schema): the table's column types; empty
+// for other files.
+func (f *File) DeclaredSchema() lake.Schema {
+	var schema lake.Schema
+	meta, ok := f.pf.Lookup("lakelink.schema")
+	if !ok || json.Unmarshal([]byte(meta), &schema) != nil {
+		return lake.Schema{}
+	}
+	return schema
+}
+
 // exportedVectors reads back the vectors of files lakelink exported as
 // FIXED_LEN_BYTE_ARRAY (vector_format = 'fixed_len_byte_array'): the
 // footer's lakelink.schema names them VECTOR(n), and each value is n
 // little-endian float32s. Other files' byte arrays stay binary text.
 func (f *File) exportedVectors() {
-	meta, ok := f.pf.Lookup("lakelink.schema")
-	if !ok {
-		return
-	}
-	var schema lake.Schema
-	if json.Unmarshal([]byte(meta), &schema) != nil {
-		return
-	}
+	schema := f.DeclaredSchema()
 	for i, c := range f.Columns {
 		j := schema.Index(c.Name)
 		if j < 0 || c.phys != parquet.FixedLenByteArray || c.Type.Kind != lake.KindText || !c.binary {

@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
+
+	"github.com/lakelink/lakelink/lake"
 )
 
 // pageValues holds the non-null values of one page in typed form. Exactly
@@ -404,11 +406,31 @@ func appendBytes(b array.Builder, val []byte, col ColumnInfo) error {
 	return nil
 }
 
+// recordSchema is the Arrow schema of the records read from cols:
+// SourceSchema's, with the columns that hold bytes rather than text (a
+// BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY without a string annotation) marked
+// with lake.BinaryMetaKey, so that a cast to VECTOR(n) may read their
+// bytes as float32s and a cast of text never does.
+func recordSchema(cols []ColumnInfo) *arrow.Schema {
+	var fields []arrow.Field
+	for _, c := range cols {
+		if c.Unsupported != "" {
+			continue
+		}
+		f := lake.Column{Name: c.Name, Type: c.Type}.Field()
+		if c.binary {
+			f.Metadata = arrow.NewMetadata([]string{lake.TypeMetaKey, lake.BinaryMetaKey}, []string{c.Type.String(), "true"})
+		}
+		fields = append(fields, f)
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
 // readRowGroup reads rows [0, rg.NumRows()) of the selected columns and
 // calls emit with records of at most batchRows rows. The schema of the
-// records is SourceSchema(cols).
+// records is SourceSchema(cols), binary columns marked (recordSchema).
 func readRowGroup(rg parquet.RowGroup, cols []ColumnInfo, batchRows int, emit func(first int64, rec arrow.RecordBatch) error) error {
-	schema := SourceSchema(cols).Arrow()
+	schema := recordSchema(cols)
 	curs := make([]*cursor, len(cols))
 	for i, c := range cols {
 		curs[i] = newCursor(rg, c)
