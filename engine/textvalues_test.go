@@ -105,10 +105,9 @@ func TestArraysRoundTrip(t *testing.T) {
 	exec(t, s, "CREATE TABLE a (id BIGINT PRIMARY KEY, r REAL[], d DOUBLE[])")
 	src := writeText(t, dir, "a.ndjson", `{"id":1,"r":[0.1,0.2,0.3],"d":[0.1,0.2,0.3]}`+"\n"+`{"id":2,"r":[0.1,0.5,0.3],"d":[1e300,-0.0,5e-324]}`+"\n")
 	exec(t, s, "COPY FROM '"+src+"' INTO a")
-	want := digest(t, s, "a")
 	nulls := writeText(t, dir, "nulls.ndjson", `{"id":3,"r":[0.1,null,0.3],"d":[null]}`+"\n")
 	exec(t, s, "COPY FROM '"+nulls+"' INTO a")
-	want = digest(t, s, "a")
+	want := digest(t, s, "a")
 	for _, f := range []string{"x.csv", "x.ndjson", "x.parquet"} {
 		out := filepath.Join(dir, "out", f)
 		exec(t, s, "COPY a TO '"+out+"'")
