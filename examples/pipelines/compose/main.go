@@ -5,14 +5,18 @@
 // own: a job record with progress, index parts built in the workers,
 // graph checks, the error table, one commit.
 //
-//	go run ./examples/pipelines/compose -source 'lake/docs/*.parquet' [-store DIR] [-runner prism]
+//	go run ./examples/pipelines/compose [-source 'lake/docs/*.parquet'] [-store DIR] [-runner prism]
+//
+// Without -source it imports sample documents that it writes itself.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -26,6 +30,7 @@ import (
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
 // Table is the table the program fills: the documents' columns and the
@@ -41,18 +46,48 @@ func main() {
 	dir := flag.String("store", "./lakelink-data", "the store")
 	runner := flag.String("runner", "direct", "direct or prism")
 	env := flag.String("environment-type", "", "prism's worker environment: loopback or process")
-	flag.Parse()
-	st, err := store.Open(*dir)
-	if err == nil {
-		defer st.Close()
-		var res pipeline.ImportResult
-		res, err = Run(context.Background(), st, *source, runners.Options{Runner: *runner, Environment: *env})
-		fmt.Printf("%d rows into docs in commit %d (job %s), %d rejected\n", res.Rows, res.Commit, res.Job, res.Errors)
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: compose [-source PATTERN] [-store DIR] [-runner direct|prism] [-environment-type loopback|process]\n\n"+
+			"Without -source it writes 2,000 sample documents (8-dimensional embeddings, three bad vectors) to a temporary folder and imports those.\n\n")
+		flag.PrintDefaults()
 	}
-	if err != nil {
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(os.Stdout, *source, *dir, runners.Options{Runner: *runner, Environment: *env}); err != nil {
 		fmt.Fprintln(os.Stderr, "compose:", err)
 		os.Exit(1)
 	}
+}
+
+// run imports source (sample documents when it is empty) into the store
+// at dir and writes the result to w, only when the import succeeded.
+func run(w io.Writer, source, dir string, ro runners.Options) error {
+	if source == "" {
+		tmp, err := os.MkdirTemp("", "lakelink-compose-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		source = filepath.Join(tmp, "docs.parquet")
+		if err := fixtures.WriteDocuments(source, fixtures.Documents{Rows: 2000, Dim: 8, RowGroupRows: 500, BadVectorRows: []int{7, 333, 1001}}); err != nil {
+			return fmt.Errorf("writing sample documents: %w", err)
+		}
+		fmt.Fprintf(w, "no -source: importing 2,000 sample documents from %s\n", source)
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := Run(context.Background(), st, source, ro)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d rows into docs in commit %d (job %s), %d rejected\n", res.Rows, res.Commit, res.Job, res.Errors)
+	return nil
 }
 
 // Run imports source into docs through the program's own step.

@@ -148,6 +148,10 @@ func TestComposedEqualsCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The workers built the index parts; the commit only stored them.
+			if len(res.Indexes) != 1 || !res.Indexes[0].ByWorkers || res.Indexes[0].Parts == 0 {
+				t.Errorf("composed run's indexes %+v: want docs_embedding built by the workers", res.Indexes)
+			}
 			got := observe(t, composed, res)
 
 			copied, err := store.Open(t.TempDir())
@@ -245,5 +249,34 @@ func TestComposedGraphChecksEqualCopy(t *testing.T) {
 			}
 			t.Log(results["copy"])
 		})
+	}
+}
+
+// Run with no -source, the program imports sample documents of its own;
+// a failing import prints no result line.
+func TestProgramWithoutSourceAndOnFailure(t *testing.T) {
+	var out strings.Builder
+	dir := t.TempDir()
+	if err := run(&out, "", dir, runners.Options{Runner: "direct"}); err != nil {
+		t.Fatal(err)
+	}
+	// 2,000 documents, every tenth dropped by the step, three bad vectors.
+	if !strings.Contains(out.String(), "1797 rows into docs") || !strings.Contains(out.String(), "3 rejected") {
+		t.Errorf("output %q: want 1797 rows and 3 rejected", out.String())
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.Count("docs", st.Head())
+	st.Close()
+	if err != nil || n != 1797 {
+		t.Errorf("docs holds %d rows (%v), want 1797", n, err)
+	}
+
+	out.Reset()
+	err = run(&out, filepath.Join(t.TempDir(), "nothing-*.parquet"), t.TempDir(), runners.Options{Runner: "direct"})
+	if err == nil || out.Len() != 0 {
+		t.Errorf("a source matching nothing: error %v, output %q; want an error and no output", err, out.String())
 	}
 }
