@@ -214,3 +214,57 @@ WITH (mode = 'upsert', key_columns = ['id']);`)[0].Message
 		})
 	}
 }
+
+// A key repeated in an upsert's own file keeps its last occurrence, the
+// rule for keyed tables: on a keyed table, and on a keyless one whose key
+// the same upsert adopts (the adoption once kept the first). The file is
+// read in several batches and, on Prism, by workers in other processes.
+func TestUpsertKeepsTheLastOfRepeatedKeys(t *testing.T) {
+	for _, runner := range []string{"direct", "prism-process"} {
+		t.Run(runner, func(t *testing.T) {
+			dir := t.TempDir()
+			var base, upd strings.Builder
+			base.WriteString("id,title\n")
+			for id := 0; id < 300; id++ {
+				fmt.Fprintf(&base, "%d,base %d\n", id, id)
+			}
+			// ids 100..399 twice, and 150 and 350 a third time at the end:
+			// the last occurrence of each is "third" or "second".
+			upd.WriteString("id,title\n")
+			for _, round := range []string{"first", "second"} {
+				for id := 100; id < 400; id++ {
+					fmt.Fprintf(&upd, "%d,%s %d\n", id, round, id)
+				}
+			}
+			upd.WriteString("150,third 150\n350,third 350\n")
+			b := writeText(t, dir, "base.csv", base.String())
+			u := writeText(t, dir, "upd.csv", upd.String())
+			s := session(t, runner)
+			exec(t, s, "CREATE TABLE keyed (id BIGINT PRIMARY KEY, title TEXT)")
+			exec(t, s, "COPY FROM '"+b+"' INTO keyed")
+			exec(t, s, "COPY FROM '"+b+"' INTO keyless")
+			for _, table := range []string{"keyed", "keyless"} {
+				exec(t, s, "COPY FROM '"+u+"' INTO "+table+" WITH (mode = 'upsert', key_columns = ['id'], batch_size = 64)")
+				if n := count(t, s, table); n != 400 {
+					t.Errorf("%s: %d rows, want 400", table, n)
+				}
+				got := map[int64]string{}
+				for _, r := range exec(t, s, "SELECT id, title FROM "+table)[0].Rows {
+					got[r[0].(int64)] = r[1].(string)
+				}
+				for id := int64(0); id < 400; id++ {
+					want := fmt.Sprintf("second %d", id)
+					switch {
+					case id < 100:
+						want = fmt.Sprintf("base %d", id)
+					case id == 150 || id == 350:
+						want = fmt.Sprintf("third %d", id)
+					}
+					if got[id] != want {
+						t.Errorf("%s: id %d is %q, want %q (the last in the file)", table, id, got[id], want)
+					}
+				}
+			}
+		})
+	}
+}
