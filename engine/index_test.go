@@ -10,6 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -263,21 +264,39 @@ func must(t *testing.T) func(engine.Result, error) engine.Result {
 	}
 }
 
-// index_type = 'auto' scans exactly while the index is small and walks its
-// graph once the table has grown past the documented threshold.
-func TestAutoIndexScansSmallTables(t *testing.T) {
+// index_type = 'auto' builds a flat part over an import of up to 2,000
+// vectors and an HNSW part over a larger one, and searches both: the
+// answers equal an exact scan's.
+func TestAutoIndexPartsBySize(t *testing.T) {
 	small := writeDocs(t, fixtures.Documents{Rows: 1500, Dim: 4})
-	more := writeDocs(t, fixtures.Documents{Rows: 1000, Dim: 4, FirstID: 1500})
+	more := writeDocs(t, fixtures.Documents{Rows: 2500, Dim: 4, FirstID: 1500, Seed: 7})
 	s := session(t, "direct")
-	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id', build_indexes = true, index_type = 'auto')", small))
-	s.Params = map[int]any{1: []float32{1, 0, 0, 0}}
-	const q = "SELECT id FROM documents ORDER BY embedding <=> $1 LIMIT 5"
-	if r := exec(t, s, q)[0]; r.Plan != "scan: auto index documents_embedding_idx holds 1500 vectors, at most 2000 scan" {
-		t.Errorf("1,500 rows: plan %q", r.Plan)
-	}
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents WITH (primary_key = 'id', build_indexes = true, index_type = 'auto', index_metric = 'l2')", small))
 	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", more))
-	if r := exec(t, s, q)[0]; r.Plan != "index documents_embedding_idx" {
-		t.Errorf("2,500 rows: plan %q", r.Plan)
+	st := s.Store
+	ti, err := st.Table("documents", st.Head())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := indexes.LoadParts(st, st.View(st.Head()), ti, "documents_embedding_idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, p := range parts {
+		kinds = append(kinds, fmt.Sprintf("%s:%d", p.Kind, len(p.Keys)))
+	}
+	if strings.Join(kinds, " ") != "flat:1500 hnsw:2500" {
+		t.Errorf("parts %v, want a flat part of 1500 and an hnsw part of 2500", kinds)
+	}
+	exec(t, s, "SET lakelink.hnsw_ef_search = 2000")
+	for _, id := range []int{0, 1499, 1500, 3999} {
+		s.Params = map[int]any{1: exec(t, s, fmt.Sprintf("SELECT embedding FROM documents WHERE id = %d", id))[0].Rows[0][0]}
+		idx := exec(t, s, "SELECT id, embedding <-> $1 AS d FROM documents ORDER BY embedding <-> $1 LIMIT 5")[0]
+		scan := exec(t, s, "SELECT id, embedding <-> $1 AS d FROM documents ORDER BY embedding <-> $1 LIMIT 100000")[0]
+		if idx.Plan != "index documents_embedding_idx" || fmt.Sprint(idx.Rows) != fmt.Sprint(scan.Rows[:5]) {
+			t.Errorf("search for id %d's vector (%s): %v, exact %v", id, idx.Plan, idx.Rows, scan.Rows[:5])
+		}
 	}
 }
 

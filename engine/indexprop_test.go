@@ -71,6 +71,8 @@ type indexProp struct {
 	tags    []string
 	changes []uint64 // commits that changed rows: candidates for revert
 	log     []string
+	// segments is the most segments an index had when it answered a search.
+	segments int
 }
 
 const propDim = 8
@@ -126,7 +128,7 @@ var exactOptions = map[string][2]string{
 	"flat":  {"", ""},
 	"hnsw":  {", m = 16, ef_construction = 64", ", hnsw_m = 16, hnsw_ef_construction = 64"},
 	"ivfpq": {", nlist = 4, m = 2, rerank = 10000", ", ivf_nlist = 4, ivf_m = 2, ivf_rerank = 10000"},
-	// auto scans tables this small; with more rows its parts are HNSW.
+	// auto's parts are flat at this size; past 2,000 rows they are HNSW.
 	"auto": {", m = 16, ef_construction = 64", ", hnsw_m = 16, hnsw_ef_construction = 64"},
 }
 
@@ -271,13 +273,37 @@ func (p *indexProp) run(steps int) {
 	p.exec("SET lakelink.hnsw_ef_search = 4000")
 	p.exec("SET lakelink.ivf_nprobe = 64")
 	p.importRows("append", 30+p.rnd.IntN(30))
+	if p.index == "" {
+		// An index from the start, so that imports add segments to it
+		// (the steps drop and create it again).
+		p.createIndex()
+	}
 	p.check()
 	for range steps {
 		p.step()
 		p.check()
 	}
 	adopted := slices.Contains(p.log, "(the key was adopted)")
-	p.t.Logf("%d statements; %d tags live; key adopted: %v", len(p.log), len(p.tags), adopted)
+	p.t.Logf("%d statements; %d tags live; key adopted: %v; at most %d segments searched", len(p.log), len(p.tags), adopted, p.segments)
+	// The property is about merging segments' answers: a sequence whose
+	// index never had two segments when it answered tested too little.
+	if p.segments < 2 {
+		p.t.Errorf("no search went through an index of two or more segments\nafter:\n  %s", strings.Join(p.log, "\n  "))
+	}
+}
+
+// searched notes how many segments the index that answered a search
+// has (the most seen is in p.segments).
+func (p *indexProp) searched(ti store.TableInfo) {
+	p.t.Helper()
+	for _, d := range ti.Indexes {
+		v := p.s.Store.View(p.head())
+		segs, err := v.IndexSegments(ti, d.Name)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		p.segments = max(p.segments, len(segs))
+	}
 }
 
 // check compares index searches with exact scans at the head and at
@@ -308,10 +334,8 @@ func (p *indexProp) checkAt(at string) {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	// An auto index scans while it holds at most AutoScanRows vectors.
-	structured := slices.ContainsFunc(ti.Indexes, func(d store.IndexDef) bool {
-		return indexes.Structured(d.Type) && (d.Type != indexes.Auto || len(everything) > indexes.AutoScanRows)
-	})
+	// Every kind searches its parts (flat ones compare every vector).
+	structured := slices.ContainsFunc(ti.Indexes, func(d store.IndexDef) bool { return indexes.Structured(d.Type) })
 	const k = 5
 	queries := [][]float32{p.vector(), p.vector()}
 	// The exact vector of a random stored row, and of the newest.
@@ -323,6 +347,9 @@ func (p *indexProp) checkAt(at string) {
 		want := all(q)
 		if len(want) > k {
 			want = want[:k]
+		}
+		if strings.HasPrefix(got.Plan, "index ") {
+			p.searched(ti)
 		}
 		if structured && len(everything) > k && !strings.HasPrefix(got.Plan, "index ") {
 			p.t.Fatalf("%s: %d rows and an index, yet plan %q\nafter:\n  %s", at, len(everything), got.Plan, strings.Join(p.log, "\n  "))

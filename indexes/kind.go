@@ -11,9 +11,8 @@ import (
 const (
 	HNSW  = "hnsw"
 	IVFPQ = "ivfpq"
-	Flat  = "flat" // no structure: searches scan exactly
-	// Auto chooses per part (Kind) and, per search, scans exactly while
-	// the index holds at most AutoScanRows vectors.
+	Flat  = "flat" // the vectors side by side: searches compare exactly
+	// Auto chooses per part (PartKind): flat, hnsw or ivfpq by its size.
 	Auto = "auto"
 )
 
@@ -25,11 +24,14 @@ const (
 const autoHNSWRows = 200_000
 
 // PartKind is the structure of a part of n vectors of index d: d's type,
-// or for an auto index HNSW up to autoHNSWRows per two cores of the
-// machine that builds it, IVF-PQ past that.
+// or for an auto index flat up to AutoFlatRows, HNSW up to autoHNSWRows
+// per two cores of the machine that builds it, IVF-PQ past that.
 func PartKind(d store.IndexDef, n int) string {
 	if d.Type != Auto {
 		return d.Type
+	}
+	if n <= AutoFlatRows {
+		return Flat
 	}
 	limit := autoHNSWRows * max(1, runtime.NumCPU()/2)
 	if vectorops.Kernel() == "generic" {
@@ -41,13 +43,13 @@ func PartKind(d store.IndexDef, n int) string {
 	return HNSW
 }
 
-// AutoScanRows is where an auto index starts using its parts: an exact
-// scan of the store costs about 2.5 us a row here (Badger iteration and
-// row decoding dominate, not the SIMD kernels), so 2,000 rows scan in
-// about 5 ms with exact results. The core count and CPU features do not
-// enter the rule yet: scans run on one core, and every kernel set is far
-// faster than the row decoding around it.
-const AutoScanRows = 2000
+// AutoFlatRows is the most vectors of an auto index's flat parts: a flat
+// part compares every vector through the SIMD kernels, about 75 ns a
+// 384-value vector here (BenchmarkHNSW's flat peer: 68 queries/s over
+// 200,000), so 2,000 take about 0.15 ms and the answer is exact; past
+// that a graph answers sooner. (An exact scan of the table's rows costs
+// about 2.5 us a row, Badger iteration and row decoding.)
+const AutoFlatRows = 2000
 
 // HNSWConfig is the graph configuration of index d (zero fields take
 // vectorops' defaults).

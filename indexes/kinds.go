@@ -6,9 +6,9 @@ import (
 	"github.com/lakelink/lakelink/vectorops"
 )
 
-// The kinds lakelink has: exact scans (flat), graphs (hnsw), quantized
-// clusters (ivfpq), and auto, which builds whichever of the two suits a
-// part's size. A kind of one's own registers the same way.
+// The kinds lakelink has: exact comparisons (flat), graphs (hnsw),
+// quantized clusters (ivfpq), and auto, which builds whichever of the
+// three suits a part's size. A kind of one's own registers the same way.
 
 // hnswOptions and ivfpqOptions are the structures' options, declared once
 // for CREATE INDEX, COPY (build_indexes) and the docs.
@@ -43,6 +43,24 @@ func buildIVFPQ(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.
 	return x.MarshalBinary()
 }
 
+func buildFlat(_ vectorops.Build, _ store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error) {
+	f := vectorops.NewFlat(dim, metric)
+	for i, v := range vecs {
+		if err := f.Add(uint64(i), v); err != nil {
+			return nil, err
+		}
+	}
+	return f.MarshalBinary()
+}
+
+// flatSearch is a flat part as an ANN: its searches are exact, and no
+// setting widens them.
+type flatSearch struct{ *vectorops.Flat }
+
+func (f flatSearch) Search(q []float32, k, _ int, keep func(uint64) bool) ([]vectorops.Result, error) {
+	return f.Flat.Search(q, k, keep)
+}
+
 func positions(n int) []uint64 {
 	labels := make([]uint64, n)
 	for i := range labels {
@@ -52,7 +70,15 @@ func positions(n int) []uint64 {
 }
 
 func init() {
-	Register(Kind{Name: Flat, Help: "no structure: searches scan the rows exactly"})
+	Register(Kind{Name: Flat, Build: buildFlat,
+		Help:  "the vectors of each part side by side, compared exactly with every query: exact, for small tables",
+		Magic: "LLFL", Decode: func(b []byte) (ANN, error) {
+			f, err := vectorops.UnmarshalFlat(b)
+			if err != nil {
+				return nil, err
+			}
+			return flatSearch{f}, nil
+		}})
 	Register(Kind{Name: HNSW, Prefix: "hnsw_", Options: hnswOptions, Build: buildHNSW, SearchOption: "hnsw_ef_search",
 		Help:  "a navigable small-world graph per part: the highest recall",
 		Magic: "LLHN", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalHNSW(b) }})
@@ -60,9 +86,12 @@ func init() {
 		Help:  "clusters of product-quantized codes per part, re-ranked exactly: small, and fast to build",
 		Magic: "LLIV", Decode: func(b []byte) (ANN, error) { return vectorops.UnmarshalIVFPQ(b) }})
 	Register(Kind{Name: Auto, Options: append(append([]option.Option{}, hnswOptions...), ivfpqOptions...),
-		Help: "hnsw for parts up to 200,000 vectors per two cores, ivfpq past that; exact scans while it holds at most 2,000",
+		Help: "flat for parts up to 2,000 vectors, hnsw up to 200,000 per two cores, ivfpq past that",
 		Build: func(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error) {
-			if PartKind(d, len(vecs)) == IVFPQ {
+			switch PartKind(d, len(vecs)) {
+			case Flat:
+				return buildFlat(vb, d, dim, metric, vecs)
+			case IVFPQ:
 				return buildIVFPQ(vb, d, dim, metric, vecs)
 			}
 			return buildHNSW(vb, d, dim, metric, vecs)

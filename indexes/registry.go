@@ -35,7 +35,7 @@ type Kind struct {
 	Options []option.Option
 	// Build builds the structure of one part over vecs (dim values each,
 	// labelled by position) under vb, for index d; nil for a kind that
-	// keeps no parts (flat), whose searches scan the rows.
+	// keeps no parts, whose searches scan the rows.
 	Build func(vb vectorops.Build, d store.IndexDef, dim int, metric vectorops.Metric, vecs [][]float32) ([]byte, error)
 	// SearchOption, when set, is the option (one of Options) that widens a
 	// search of the kind's structures: a session sets it for its searches
@@ -101,8 +101,8 @@ func Kinds() []string {
 	return sortedKinds()
 }
 
-// Structured reports whether an index of type typ keeps parts (HNSW,
-// IVF-PQ or auto); a flat index keeps none.
+// Structured reports whether an index of type typ keeps parts (every
+// kind lakelink registers does: flat, hnsw, ivfpq and auto).
 func Structured(typ string) bool {
 	k, ok := Lookup(typ)
 	return ok && k.Parts()

@@ -62,8 +62,8 @@ func LoadParts(st *store.Store, v *store.View, t store.TableInfo, index string) 
 // commit and pass the filter (match; nil for none); the rows found are
 // returned for the caller to score exactly and rank. plan is "index
 // NAME" when the rows answer the search, or says why the caller must scan
-// instead: fewer than k found (a scan finds every match), or an auto
-// index small enough to scan.
+// instead: fewer than k found (a scan finds every match), or a LIMIT that
+// reaches every vector.
 func Search(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef, query []float32, k int, p SearchParams,
 	match func(store.Row) bool) (rows []store.Row, plan string, err error) {
 	segs, err := LoadParts(st, v, t, d.Name)
@@ -73,9 +73,6 @@ func Search(st *store.Store, v *store.View, t store.TableInfo, d store.IndexDef,
 	entries := 0
 	for _, seg := range segs {
 		entries += len(seg.Keys)
-	}
-	if d.Type == Auto && entries <= AutoScanRows {
-		return nil, fmt.Sprintf("scan: auto index %s holds %d vectors, at most %d scan", d.Name, entries, AutoScanRows), nil
 	}
 	if k >= entries {
 		return nil, fmt.Sprintf("scan: LIMIT %d reaches every vector of index %s", k, d.Name), nil

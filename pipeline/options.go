@@ -118,7 +118,7 @@ var copyOptions = append([]copyOption{
 		Help: "declare an index on every VECTOR column that has none, built in the job's commit (an indexed table's indexes are always kept up to date)"},
 		func(o *ImportOptions, v any) error { o.BuildIndexes = v.(bool); return nil }},
 	{format.Option{Name: "index_type", Kind: format.String, OneOf: indexes.Kinds(), Default: indexes.HNSW,
-		Help: "the kind of the indexes build_indexes declares ('flat': exact scans; 'auto' picks by size)"},
+		Help: "the kind of the indexes build_indexes declares ('flat': exact comparisons with every vector; 'auto' picks by size)"},
 		func(o *ImportOptions, v any) error { o.IndexType = v.(string); return nil }},
 	{format.Option{Name: "index_metric", Kind: format.String, Default: "cosine", Help: "their metric: 'cosine', 'l2' or 'ip'"},
 		func(o *ImportOptions, v any) error { o.IndexMetric = v.(string); return nil }},

@@ -42,6 +42,8 @@ func TestIndexConformance(t *testing.T) {
 				}
 				return f, nil
 			},
+			Encode:    func(x vectorindex.Index) ([]byte, error) { return x.(*vectorops.Flat).MarshalBinary() },
+			Decode:    func(b []byte) (vectorindex.Index, error) { return vectorops.UnmarshalFlat(b) },
 			MinRecall: 1,
 		},
 		"HNSW":         hnsw(false),

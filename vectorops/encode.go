@@ -301,3 +301,59 @@ func UnmarshalIVFPQ(b []byte) (*IVFPQ, error) {
 	x.precompute()
 	return x, nil
 }
+
+//	Flat: "LLFL" version:u32 dim:u32 metric:u8 n:u64
+//	      labels:n×u64 vectors:n×dim×f32 (as the metric prepares them)
+
+const flatMagic = "LLFL"
+
+// MarshalBinary encodes the index.
+func (f *Flat) MarshalBinary() ([]byte, error) {
+	n := len(f.labels)
+	b := make([]byte, 0, 21+n*(8+4*f.dim))
+	b = append(b, flatMagic...)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(f.dim))
+	b = append(b, byte(f.metric))
+	b = binary.LittleEndian.AppendUint64(b, uint64(n))
+	for _, l := range f.labels {
+		b = binary.LittleEndian.AppendUint64(b, l)
+	}
+	for _, v := range f.vecs {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return b, nil
+}
+
+// UnmarshalFlat decodes an index that MarshalBinary encoded.
+func UnmarshalFlat(b []byte) (*Flat, error) {
+	r := reader{b: b}
+	if string(r.bytes(4)) != flatMagic {
+		return nil, fmt.Errorf("%w: not a flat index", ErrCorrupt)
+	}
+	if v := r.u32(); v != 1 {
+		return nil, fmt.Errorf("%w: flat encoding version %d (this build reads 1)", ErrCorrupt, v)
+	}
+	dim := int(r.u32())
+	metric := Metric(r.u8())
+	n64 := r.u64()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if dim < 1 || dim > 1<<16 || metric > InnerProduct {
+		return nil, fmt.Errorf("%w: flat header (dim %d, metric %d)", ErrCorrupt, dim, metric)
+	}
+	per := uint64(8 + 4*dim)
+	if rest := uint64(len(b) - r.off); n64 > rest/per || n64*per != rest {
+		return nil, fmt.Errorf("%w: %d vectors of %d values in %d bytes", ErrCorrupt, n64, dim, rest)
+	}
+	n := int(n64)
+	f := &Flat{dim: dim, metric: metric, labels: make([]uint64, n), vecs: make([]float32, n*dim)}
+	for i := range f.labels {
+		f.labels[i] = r.u64()
+	}
+	for i := range f.vecs {
+		f.vecs[i] = math.Float32frombits(r.u32())
+	}
+	return f, r.err
+}
