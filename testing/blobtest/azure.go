@@ -56,7 +56,7 @@ func azuriteMain(t *testing.T) string {
 			}
 		}
 	}
-	t.Skip("Azurite is not installed: run `make emulators-install` (or set LAKELINK_AZURITE)")
+	missing(t, "Azurite is not installed: run `make emulators-install` (or set LAKELINK_AZURITE)")
 	return ""
 }
 

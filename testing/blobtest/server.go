@@ -13,7 +13,8 @@ import (
 )
 
 // binary finds an installed server: $envVar, then .cache/bin of the module
-// root, then PATH. It skips the test when there is none.
+// root, then PATH. When there is none it skips the test, or under CI=true
+// fails it (missing).
 func binary(t testing.TB, name, envVar string) string {
 	t.Helper()
 	if p := os.Getenv(envVar); p != "" {
@@ -32,8 +33,20 @@ func binary(t testing.TB, name, envVar string) string {
 	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
-	t.Skipf("%s is not installed: run `make emulators-install` (or set %s)", name, envVar)
+	missing(t, fmt.Sprintf("%s is not installed: run `make emulators-install` (or set %s)", name, envVar))
 	return ""
+}
+
+// missing ends a test whose server is not installed: a skip on a
+// developer's machine, a failure under CI=true, where a skipped
+// conformance case would let the package report ok for a backend that
+// never ran.
+func missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why + " (CI=true: a missing server fails the test)")
+	}
+	t.Skip(why)
 }
 
 func isExec(p string) bool {
