@@ -132,6 +132,9 @@ func Open(dir string, o ...Options) (*Store, error) {
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			if h, ok := ReadHolder(dir); ok {
+				return nil, fmt.Errorf("open store %s: %w: %s", dir, ErrInUse, h)
+			}
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
 		}
 		if errors.Is(err, badger.ErrEncryptionKeyMismatch) || strings.Contains(err.Error(), "Encryption key mismatch") {
@@ -143,11 +146,17 @@ func Open(dir string, o ...Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	s := &Store{dir: dir, db: db, bo: bo, key: opt.EncryptionKey}
+	if err := writeHolder(dir); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
 	if s.recovered, err = s.recover(); err != nil {
+		removeHolder(dir)
 		db.Close()
 		return nil, fmt.Errorf("open store %s: recovering an interrupted commit: %w", dir, err)
 	}
 	if err := s.loadRetention(); err != nil {
+		removeHolder(dir)
 		db.Close()
 		return nil, fmt.Errorf("open store %s: reading its retention point: %w", dir, err)
 	}
@@ -162,6 +171,7 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Close() error {
 	s.closing.Store(true)
 	s.rollback.Wait()
+	removeHolder(s.dir)
 	return s.db.Close()
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/lake"
 	formats "github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/io/storeio"
@@ -135,6 +136,8 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	// The store's holder file names the command that opened it.
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { store.Command = cmd.CommandPath() }
 	// --environment-type and --environment_type, --keep-days and
 	// --keep_days: a flag answers to either spelling.
 	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
@@ -160,6 +163,9 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			opt.EncryptionKey = key
 		}
 		st, err := store.Open(g.store, opt)
+		if errors.Is(err, store.ErrInUse) {
+			return nil, inUse(g.store, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -399,14 +405,47 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return res, err
 	})
 
-	jobsCmd := query("jobs", "List import jobs", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
-		res := engine.Result{Columns: []string{"job", "table", "rows", "errors", "commit", "runner", "finished"}}
+	jobsCmd := query("jobs", "List import jobs (while another process holds the store, from their status files)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+		res := engine.Result{Columns: jobsColumns}
 		jobs, err := st.Jobs()
 		for _, j := range jobs {
-			res.Rows = append(res.Rows, []any{j.ID, j.Table, j.Rows, j.Errors, int64(j.Commit), j.Runner, j.Finished})
+			res.Rows = append(res.Rows, []any{j.ID, j.Table, "committed", j.Rows, j.Errors, int64(j.Commit), j.Runner, j.Finished})
 		}
 		return res, err
 	})
+	// While another process holds the store, jobs reads the status files
+	// (as status does): every job's state and counts, without the commit
+	// and runner, which only the store records.
+	jobsFromStore := jobsCmd.RunE
+	jobsCmd.RunE = func(cmd *cobra.Command, args []string) error {
+		err := jobsFromStore(cmd, args)
+		if !errors.Is(err, store.ErrInUse) {
+			return err
+		}
+		all, rerr := progress.Read(filepath.Join(g.store, "status"))
+		if rerr != nil {
+			return err
+		}
+		format, _ := cmd.Flags().GetString("format")
+		w, werr := newWriter(format, stdout)
+		if werr != nil {
+			return werr
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "lakelink: %v\nlakelink: the jobs below are read from their status files; commit and runner show once the store is free\n", err)
+		res := engine.Result{Columns: jobsColumns, Types: jobsTypes}
+		for _, s := range all {
+			var finished any
+			if !s.Finished.IsZero() {
+				finished = s.Finished.UTC().Format(time.RFC3339)
+			}
+			rows := s.Rows
+			if s.State != "committed" {
+				rows = 0 // nothing of a running, failed or canceled job is committed
+			}
+			res.Rows = append(res.Rows, []any{s.Job, s.Table, s.State, rows, s.Errors, nil, nil, finished})
+		}
+		return w.write(res)
+	}
 	var statusFormat string
 	statusCmd := &cobra.Command{
 		Use:   "status [JOB]",
@@ -438,6 +477,29 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
 	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
+}
+
+// jobsColumns are lakelink jobs' columns.
+var jobsColumns = []string{"job", "table", "status", "rows", "errors", "commit", "runner", "finished"}
+
+// jobsTypes are their types, which say how a NULL commit prints.
+var jobsTypes = []lake.Type{lake.Text, lake.Text, lake.Text, lake.BigInt, lake.BigInt, lake.BigInt, lake.Text, lake.Text}
+
+// inUse adds to a store's ErrInUse the jobs that run in it, and what can
+// be read meanwhile.
+func inUse(dir string, err error) error {
+	var running []string
+	all, _ := progress.Read(filepath.Join(dir, "status"))
+	for _, s := range all {
+		if !s.Final() {
+			running = append(running, fmt.Sprintf("job %s into %s (%s)", s.Job, s.Table, s.State))
+		}
+	}
+	more := ""
+	if len(running) > 0 {
+		more = "; running: " + strings.Join(running, ", ")
+	}
+	return fmt.Errorf("%w%s. One process at a time opens a store; meanwhile `lakelink status` and `lakelink jobs` read the jobs' status files", err, more)
 }
 
 // scratchStore opens an empty store in a temporary folder; remove removes

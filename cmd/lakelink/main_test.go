@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 	"github.com/lakelink/lakelink/vectorops"
@@ -97,15 +99,48 @@ func TestCLIBadInputCommitsNothing(t *testing.T) {
 	}
 }
 
+// While another process holds a store, a command says which process and
+// which job, and jobs reads the status files: each job's state, with 0
+// rows for one that committed nothing.
 func TestCLIStoreInUseAndUsageErrors(t *testing.T) {
 	dir := t.TempDir()
-	s, err := store.Open(dir)
+	data := filepath.Join(dir, "docs.csv")
+	os.WriteFile(data, []byte("id,n\n1,2\n2,x\n"), 0o644)
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "CREATE TABLE docs (id BIGINT, n BIGINT); COPY FROM '"+data+"' INTO docs WITH (on_error = 'continue')"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, _ := cli(t, "--store", st, "sql", "CREATE TABLE strict (id BIGINT, n BIGINT); COPY FROM '"+data+"' INTO strict"); code == 0 {
+		t.Fatal("a COPY of a bad row under on_error 'abort' succeeded")
+	}
+	store.Command = "holder-test"
+	defer func() { store.Command = "" }()
+	s, err := store.Open(st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if code, _, errs := cli(t, "--store", dir, "tables"); code == 0 || !strings.Contains(errs, "store is in use") {
-		t.Errorf("in use: %d %q", code, errs)
+	running := progress.Status{Job: "20991231T000000-running", Table: "docs", State: "running", Rows: 7, Started: time.Now(), Owner: progress.Self()}
+	if err := progress.Write(filepath.Join(st, "status"), running); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := cli(t, "--store", st, "tables")
+	for _, want := range []string{"store is in use", fmt.Sprintf("pid %d (holder-test) since ", os.Getpid()), "running: job 20991231T000000-running into docs (running)"} {
+		if code == 0 || !strings.Contains(errs, want) {
+			t.Errorf("in use: exit %d, %q lacks %q", code, errs, want)
+		}
+	}
+	code, out, errs := cli(t, "--store", st, "jobs", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 4 || !strings.Contains(errs, "read from their status files") {
+		t.Fatalf("jobs while in use: exit %d %q %q", code, out, errs)
+	}
+	got := map[string]string{}
+	for _, r := range recs[1:] {
+		got[r[2]] = strings.Join([]string{r[1], r[3], r[4]}, " ") // table rows errors, by status
+	}
+	if got["committed"] != "docs 1 1" || got["failed"] != "strict 0 1" || got["running"] != "docs 0 0" {
+		t.Errorf("jobs while in use: %v", got)
 	}
 	for _, args := range [][]string{{"sql"}, {"sql", "SELEC"}, {"nosuch"}, {"sql", "--format", "xml", "SELECT 1"}} {
 		if code, _, errs := cli(t, append([]string{"--store", t.TempDir()}, args...)...); code == 0 || errs == "" {

@@ -122,11 +122,13 @@ func (t *Tracker) Finish(res Result, err error) {
 	}
 	s := t.counts.Snapshot(t.state, t.reports...)
 	s.Finished = time.Now().UTC()
+	// rows_imported of a job that commits nothing is 0: while it ran it
+	// counted the rows read, none of which the store holds.
 	switch {
 	case errors.Is(err, context.Canceled):
-		s.State, s.Error = "canceled", err.Error()
+		s.State, s.Error, s.Rows = "canceled", err.Error(), 0
 	case err != nil:
-		s.State, s.Error = "failed", err.Error()
+		s.State, s.Error, s.Rows = "failed", err.Error(), 0
 	default:
 		s.State, s.Rows, s.Errors, s.FilesDone, s.FilesTotal = "committed", res.Rows, res.Errors, res.Objects, res.Objects
 		s.BytesDone, s.BytesTotal, s.TotalsKnown = res.Bytes, res.Bytes, true
