@@ -26,8 +26,8 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// SET values are checked when set, and the limit and threshold against
-// each other when an import uses them.
+// SET values are checked when set, the limit and threshold against each
+// other too: a refused SET leaves the session's settings as they were.
 func TestMemorySettings(t *testing.T) {
 	path := writeDocs(t, fixtures.Documents{Rows: 100, Dim: 4})
 	s := session(t, "direct")
@@ -35,21 +35,25 @@ func TestMemorySettings(t *testing.T) {
 		"SET lakelink.import_memory_limit = 'lots'":    "bad size",
 		"SET lakelink.import_parallel_workers = '0'":   "between 1 and 1024",
 		"SET lakelink.import_spill_threshold = '-5MB'": "bad size",
+		"SET lakelink.import_memory_limit = '64MB'":    "below the minimum of 128 MB",
 	} {
 		if _, err := s.Exec(context.Background(), sql); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", sql, err, want)
 		}
 	}
-	exec(t, s, "SET lakelink.import_memory_limit = '64MB'")
-	if _, err := s.Exec(context.Background(), "COPY FROM '"+path+"' INTO docs"); err == nil || !strings.Contains(err.Error(), "below the minimum of 128 MB") {
-		t.Errorf("a 64 MB limit: %v", err)
+	if len(s.Settings) != 0 {
+		t.Errorf("refused SETs left settings %v", s.Settings)
 	}
 	exec(t, s, "SET lakelink.import_memory_limit = '256MB'")
-	exec(t, s, "SET lakelink.import_spill_threshold = '200MB'")
-	if _, err := s.Exec(context.Background(), "COPY FROM '"+path+"' INTO docs"); err == nil || !strings.Contains(err.Error(), "at most half of import_memory_limit") {
+	if _, err := s.Exec(context.Background(), "SET lakelink.import_spill_threshold = '200MB'"); err == nil || !strings.Contains(err.Error(), "at most half of import_memory_limit") {
 		t.Errorf("threshold over half the limit: %v", err)
 	}
-	exec(t, s, "SET lakelink.import_spill_threshold = '100MB'")
+	if _, err := s.Exec(context.Background(), "SET lakelink.import_memory_limit = '300MB'; SET lakelink.import_spill_threshold = '100MB'; SET lakelink.import_memory_limit = '150MB'"); err == nil || !strings.Contains(err.Error(), "at most half") {
+		t.Errorf("a limit below twice the threshold: %v", err)
+	}
+	if s.Settings["lakelink.import_memory_limit"] != "300MB" || s.Settings["lakelink.import_spill_threshold"] != "100MB" {
+		t.Errorf("settings %v, want the last accepted ones", s.Settings)
+	}
 	exec(t, s, "COPY FROM '"+path+"' INTO docs")
 	if n := count(t, s, "docs"); n != 100 {
 		t.Errorf("%d rows", n)

@@ -234,8 +234,12 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		if !knownSettings[x.Name] {
 			return Result{}, sql.Unknown("setting", x.Name, slices.Sorted(maps.Keys(knownSettings)))
 		}
-		var o pipeline.ImportOptions
-		if err := pipeline.ApplySettings(&o, map[string]string{x.Name: x.Value}); err != nil {
+		after := maps.Clone(s.Settings)
+		if after == nil {
+			after = map[string]string{}
+		}
+		after[x.Name] = x.Value
+		if err := pipeline.CheckSettings(after); err != nil {
 			return Result{}, err
 		}
 		if s.Settings == nil {

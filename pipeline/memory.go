@@ -47,6 +47,21 @@ func ApplySettings(o *ImportOptions, settings map[string]string) error {
 	return nil
 }
 
+// CheckSettings checks a session's import settings as a COPY would take
+// them, so that SET refuses a value (a memory limit below the minimum, a
+// spill threshold above half the limit) when it is given, not at the
+// next COPY.
+func CheckSettings(settings map[string]string) error {
+	var o ImportOptions
+	if err := ApplySettings(&o, settings); err != nil {
+		return err
+	}
+	if err := checkMemory(o); err != nil {
+		return fmt.Errorf("SET: %w", err)
+	}
+	return nil
+}
+
 // checkMemory validates the memory options against each other.
 func checkMemory(o ImportOptions) error {
 	if o.MemoryLimit != 0 && o.MemoryLimit < minMemoryLimit {

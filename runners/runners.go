@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -115,6 +116,24 @@ func (o Options) Name() string {
 		return "direct"
 	}
 	return strings.ToLower(o.Runner)
+}
+
+// Check reports options that no run can use, before anything runs: an
+// unknown runner, a portable runner without its endpoint, an unknown
+// worker environment.
+func (o Options) Check() error {
+	if !slices.Contains(Names, o.Name()) {
+		return fmt.Errorf("unknown runner %q (known: %s)", o.Runner, strings.Join(Names, ", "))
+	}
+	if (o.Name() == "universal" || o.Name() == "flink") && o.Endpoint == "" {
+		return fmt.Errorf("runner %s needs an endpoint (HOST:PORT of the job service)", o.Runner)
+	}
+	switch strings.ToLower(o.Environment) {
+	case "", "loopback", "process":
+	default:
+		return fmt.Errorf("unknown environment type %q (loopback or process)", o.Environment)
+	}
+	return nil
 }
 
 // quiet drops Beam's informational logging; errors still reach stderr via

@@ -137,7 +137,31 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	// The store's holder file names the command that opened it.
-	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { store.Command = cmd.CommandPath() }
+	// Global flags are checked before any command runs, also the ones
+	// that do not use them (--runner bogus is an error on tables too).
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		store.Command = cmd.CommandPath()
+		if err := (runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env}).Check(); err != nil {
+			return fmt.Errorf("--runner: %w", err)
+		}
+		if g.memoryLimit != "" {
+			if _, err := pipeline.ParseSize(g.memoryLimit); err != nil {
+				return fmt.Errorf("--memory-limit: %w", err)
+			}
+			// Imports (sql) and FastRP (graph) take a memory limit; on
+			// another command the flag would pass unused.
+			used := cmd.Name() == "sql" || cmd.Parent() != nil && cmd.Parent().Name() == "graph"
+			if cmd.Flags().Changed("memory-limit") && !used {
+				return fmt.Errorf("--memory-limit bounds imports (lakelink sql) and FastRP (lakelink graph fastrp); %s takes none", cmd.CommandPath())
+			}
+			if cmd.Name() == "sql" {
+				if err := pipeline.CheckSettings(map[string]string{"lakelink.import_memory_limit": g.memoryLimit}); err != nil {
+					return fmt.Errorf("--memory-limit: %w", err)
+				}
+			}
+		}
+		return nil
+	}
 	// --environment-type and --environment_type, --keep-days and
 	// --keep_days: a flag answers to either spelling.
 	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
@@ -199,7 +223,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
   lakelink sql "COPY docs TO 'exports/docs/' WITH (format = 'ndjson')"
   lakelink sql -f script.sql`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			var script string
 			switch {
 			case file != "" && len(args) > 0:
@@ -234,6 +258,9 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A script that fails on a store it created leaves no folder.
+			_, statErr := os.Stat(g.store)
+			created := writes(stmts) && os.IsNotExist(statErr)
 			st, err := open(writes(stmts))
 			if errors.Is(err, store.ErrNoStore) && engine.ReadsObjectsOnly(stmts) {
 				// Reading files in place (parquet_scan) needs no store:
@@ -246,7 +273,13 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer func() {
+				empty := st.Head() == 0
+				st.Close()
+				if created && empty && err != nil {
+					os.RemoveAll(g.store)
+				}
+			}()
 			sess := &engine.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
 				Progress: progressBar(progressTo, g.progressEvery), Params: values}
 			if sqlAt != "" {

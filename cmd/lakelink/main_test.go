@@ -723,8 +723,30 @@ func TestCLIReadOnlyCommandsNeedAStore(t *testing.T) {
 	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 10, Dim: 3}); err != nil {
 		t.Fatal(err)
 	}
+	// A COPY that fails, on its options or on its rows, leaves no store
+	// folder behind; global flags are checked on every command.
+	for _, args := range [][]string{
+		{"sql", "COPY FROM '" + data + "' INTO documents WITH (mode = 'sideways')"},
+		{"sql", "COPY FROM '" + filepath.Join(dir, "none-*.parquet") + "' INTO documents"},
+		{"--runner", "bogus", "tables"},
+		{"--memory-limit", "10", "log"},
+		{"--environment-type", "docker", "sql", "COPY FROM '" + data + "' INTO documents"},
+	} {
+		code, out, errs := cli(t, append([]string{"--store", typo}, args...)...)
+		if code == 0 || errs == "" {
+			t.Errorf("%v: exit %d, %q %q", args, code, out, errs)
+		}
+		if _, err := os.Stat(typo); !os.IsNotExist(err) {
+			t.Fatalf("%v left %s: %s", args, typo, errs)
+		}
+	}
 	if code, _, errs := cli(t, "--store", typo, "sql", "COPY FROM '"+data+"' INTO documents"); code != 0 {
 		t.Fatalf("COPY into a new store: %s", errs)
+	}
+	for _, args := range [][]string{{"--runner", "bogus", "tables"}, {"--memory-limit", "10", "log"}, {"--memory-limit", "10", "sql", "SELECT count(*) FROM documents"}} {
+		if code, out, errs := cli(t, append([]string{"--store", typo}, args...)...); code == 0 || !strings.Contains(errs, args[0]) {
+			t.Errorf("%v: exit %d, %q %q", args, code, out, errs)
+		}
 	}
 	if code, out, errs := cli(t, "--store", typo, "sql", "--format", "csv", "SELECT count(*) FROM documents"); code != 0 || out != "count\n10\n" {
 		t.Errorf("count after the COPY: %d %q %q", code, out, errs)
