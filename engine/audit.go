@@ -37,8 +37,11 @@ func VerifyAudit(ctx context.Context, st *store.Store, url string, opt objstore.
 		folder = ""
 	}
 	data, err := b.ReadAll(ctx, manifest)
+	if objstore.IsNotFound(err) {
+		return rep, fmt.Errorf("%s: no audit manifest there, %s not found (an export WITH (at_tag = 'TAG') writes one)", objstore.Redact(url), path.Base(manifest))
+	}
 	if err != nil {
-		return rep, fmt.Errorf("%s: no audit manifest (%s): %w", objstore.Redact(url), manifest, err)
+		return rep, fmt.Errorf("%s: reading the audit manifest: %w", objstore.Redact(url), objstore.ObjectError(manifest, err))
 	}
 	m := &rep.Manifest
 	if err := json.Unmarshal(data, m); err != nil || m.Format != datasets.AuditFormat {

@@ -66,8 +66,11 @@ func Resolve(st *store.Store, ref string) (uint64, error) {
 	if _, err := st.Tag(ref); err == nil {
 		return ResolveAt(st, sql.AtRef{Kind: "tag", Value: ref})
 	}
-	if _, err := strconv.ParseUint(ref, 10, 64); err == nil {
-		return ResolveAt(st, sql.AtRef{Kind: "commit", Value: ref})
+	if n, err := strconv.ParseUint(ref, 10, 64); err == nil {
+		if _, err := st.Commit(n); err != nil {
+			return 0, err // names the commit in its own words, not as an AT clause
+		}
+		return n, nil
 	}
 	if _, err := ParseTime(ref); err == nil {
 		return ResolveAt(st, sql.AtRef{Kind: "timestamp", Value: ref})

@@ -25,6 +25,11 @@ func Revert(ctx context.Context, st *store.Store, author, ref string) (commit ui
 	if err != nil {
 		return 0, "", fmt.Errorf("revert %s: %w", ref, err)
 	}
+	if by, err := revertedBy(st, ts); err != nil {
+		return 0, "", err
+	} else if by != 0 {
+		return 0, "", fmt.Errorf("revert %s: commit %d (%s) is already reverted, by commit %d (lakelink revert %d undoes that revert)", ref, ts, ci.Message, by, by)
+	}
 	c, err := st.Begin(fmt.Sprintf("REVERT commit %d (%s)", ts, ci.Message))
 	if err != nil {
 		return 0, "", err
@@ -68,4 +73,25 @@ func revertIn(ctx context.Context, c *store.Commit, ts uint64) ([]string, error)
 		parts = append(parts, fmt.Sprintf("%s: %d put back, %d restored, %d deleted", name, ch.Inserted, ch.Updated, ch.Deleted))
 	}
 	return parts, nil
+}
+
+// revertedBy returns the commit that reverted commit ts and stands (no
+// later commit reverted it in turn), or 0.
+func revertedBy(st *store.Store, ts uint64) (uint64, error) {
+	all, err := st.Commits()
+	if err != nil {
+		return 0, err
+	}
+	reverts := map[uint64]uint64{} // commit -> the latest commit that reverted it
+	for _, ci := range all {
+		var target uint64
+		if _, err := fmt.Sscanf(ci.Message, "REVERT commit %d (", &target); err == nil && ci.TS > target {
+			reverts[target] = max(reverts[target], ci.TS)
+		}
+	}
+	by := reverts[ts]
+	if by != 0 && reverts[by] > by {
+		return 0, nil // the revert was reverted: the rows are as ts made them
+	}
+	return by, nil
 }

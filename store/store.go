@@ -25,6 +25,13 @@ var ErrInUse = errors.New("store is in use by another process")
 // ErrNotFound is returned for a table, job or row that does not exist.
 var ErrNotFound = errors.New("not found")
 
+// notFound is an error that says what was not found in its own words and
+// is ErrNotFound (errors.Is), without repeating "not found".
+type notFound string
+
+func (e notFound) Error() string        { return string(e) }
+func (e notFound) Is(target error) bool { return target == ErrNotFound }
+
 // Store is an open lakelink store. It is safe for concurrent use; commits
 // are serialised.
 type Store struct {

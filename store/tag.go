@@ -46,6 +46,9 @@ func (c *Commit) CreateTag(t Tag) error {
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if c.base == 0 {
+		return fmt.Errorf("tag %s: the store has no commits yet to tag", t.Name)
+	}
 	if t.Commit == 0 || t.Commit > c.base {
 		return fmt.Errorf("tag %s: no commit %d (the head is %d)", t.Name, t.Commit, c.base)
 	}
@@ -86,14 +89,22 @@ func (s *Store) Tags() ([]Tag, error) { return list[Tag](s, s.Head(), []byte{spa
 
 // Commit returns the record of commit ts.
 func (s *Store) Commit(ts uint64) (CommitInfo, error) {
-	if ts == 0 || ts > s.Head() {
-		return CommitInfo{}, fmt.Errorf("no commit %d (the head is %d): %w", ts, s.Head(), ErrNotFound)
+	switch head := s.Head(); {
+	case head == 0:
+		return CommitInfo{}, notFound(fmt.Sprintf("no commit %d: the store has no commits yet", ts))
+	case ts == 0 || ts > head:
+		return CommitInfo{}, notFound(fmt.Sprintf("no commit %d (the head is %d)", ts, head))
 	}
 	txn := s.db.NewTransactionAt(s.Head(), false)
 	defer txn.Discard()
 	ci, err := getJSON[CommitInfo](txn, commitKey(ts))
+	if errors.Is(err, ErrNotFound) {
+		// Commit numbers are the commits' timestamps, given out at Begin;
+		// a statement that failed took one and committed nothing.
+		return ci, notFound(fmt.Sprintf("no commit %d: a statement that failed took the number and committed nothing (the head is %d)", ts, s.Head()))
+	}
 	if err != nil {
-		return ci, fmt.Errorf("no commit %d: %w", ts, err)
+		return ci, fmt.Errorf("commit %d: %w", ts, err)
 	}
 	return ci, nil
 }

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -333,7 +334,10 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return c
 	}
 
-	tablesCmd := query("tables", "List tables with their schemas and row counts", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+	tablesCmd := query("tables [TABLE]", "List tables with their schemas and row counts; with TABLE, its columns one per row", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		if len(args) == 1 {
+			return tableColumns(st, args[0])
+		}
 		res := engine.Result{Columns: []string{"table", "rows", "schema", "indexes"}}
 		ts, err := st.Tables(st.Head())
 		for _, t := range ts {
@@ -510,6 +514,30 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
 	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
+}
+
+// tableColumns is lakelink tables TABLE: a row per column (name, type,
+// primary key, NOT NULL, default, the indexes on it), whole.
+func tableColumns(st *store.Store, name string) (engine.Result, error) {
+	res := engine.Result{Columns: []string{"column", "type", "primary_key", "not_null", "default", "indexes"}}
+	t, err := st.Table(name, st.Head())
+	if err != nil {
+		return res, err
+	}
+	for _, c := range t.Schema.Columns {
+		var idx []string
+		for _, d := range t.Indexes {
+			if strings.EqualFold(d.Column, c.Name) {
+				idx = append(idx, fmt.Sprintf("%s: %s (%s)", d.Name, d.Type, d.Metric))
+			}
+		}
+		var def any
+		if c.Default != nil {
+			def = *c.Default
+		}
+		res.Rows = append(res.Rows, []any{c.Name, c.Type.String(), slices.Contains(t.Schema.PrimaryKey, c.Name), c.NotNull, def, strings.Join(idx, "; ")})
+	}
+	return res, nil
 }
 
 // jobsColumns are lakelink jobs' columns.

@@ -459,6 +459,11 @@ func TestCLIAuditVerify(t *testing.T) {
 	if code, _, errs := cli(t, "--store", st, "audit", "verify", out); code == 0 || !strings.Contains(errs, "part-00000-0000.parquet") {
 		t.Errorf("verify after a flipped byte: %d %q", code, errs)
 	}
+	// A folder with no manifest: said in words, no library internals.
+	nosuch := filepath.Join(dir, "nosuch") + "/"
+	if code, _, errs := cli(t, "--store", st, "audit", "verify", nosuch); code == 0 || !strings.Contains(errs, "no audit manifest there, audit.json not found") || strings.Contains(errs, "code=") {
+		t.Errorf("verify of a folder without a manifest: %d %q", code, errs)
+	}
 }
 
 // With --encryption-key-file, an import and a query work as usual and no
@@ -903,5 +908,96 @@ func TestCLIOutputOfDatesAndNonFiniteFloats(t *testing.T) {
 				t.Errorf("json output is not JSON: %v\n%s", err, out)
 			}
 		}
+	}
+}
+
+// Messages and output found rough by trying the command as a new user:
+// revert of a missing, skipped or already reverted commit, a tag on an
+// empty store, a multi-line statement in the log, a whole schema.
+func TestCLIHistoryMessagesAndTables(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	empty, err := store.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty.Close()
+	if code, _, errs := cli(t, "--store", st, "tag", "create", "t0"); code == 0 || !strings.Contains(errs, "no commits yet") {
+		t.Errorf("tag on an empty store: %d %q", code, errs)
+	}
+	data := filepath.Join(dir, "d.csv")
+	os.WriteFile(data, []byte("id,title\n1,a\n2,b\n"), 0o644)
+	long := strings.Repeat("x", 100)
+	for _, stmt := range []string{
+		"CREATE TABLE d (id BIGINT PRIMARY KEY, title TEXT, note TEXT DEFAULT '" + long + "')", // 1
+		"COPY FROM '" + data + "' INTO d", // 2
+		"DELETE FROM d\nWHERE id = 1",     // 3
+	} {
+		if code, _, errs := cli(t, "--store", st, "sql", stmt); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	if code, _, _ := cli(t, "--store", st, "sql", "DELETE FROM d WHERE nosuch = 1"); code == 0 {
+		t.Fatal("a DELETE on a missing column succeeded")
+	}
+	// Commit numbers from the log: the DELETE's, the head, and a number a
+	// failed statement took.
+	code, out, _ := cli(t, "--store", st, "log", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 4 {
+		t.Fatalf("log: %q %v", out, err)
+	}
+	logged := map[string]bool{}
+	var del string
+	for _, r := range recs[1:] {
+		logged[r[0]] = true
+		if r[4] == "DELETE FROM d" {
+			del = r[0]
+		}
+	}
+	head, gap := recs[1][0], ""
+	for n := 1; fmt.Sprint(n) != head; n++ {
+		if !logged[fmt.Sprint(n)] {
+			gap = fmt.Sprint(n)
+		}
+	}
+	if gap == "" {
+		t.Fatalf("no commit number was skipped: %v", recs)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"revert", "99"}, "revert 99: no commit 99 (the head is " + head + ")"},
+		{[]string{"revert", gap}, "no commit " + gap + ": a statement that failed took the number and committed nothing"},
+	} {
+		code, _, errs := cli(t, append([]string{"--store", st}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) || strings.Contains(errs, "AT (") {
+			t.Errorf("%v: %d %q, want %q", c.args, code, errs, c.want)
+		}
+	}
+	code, out, errs := cli(t, "--store", st, "revert", del)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	by := strings.Fields(out[strings.Index(out, " in commit ")+len(" in commit "):])[0]
+	by = strings.TrimSuffix(by, ":")
+	if code, _, errs := cli(t, "--store", st, "revert", del); code == 0 || !strings.Contains(errs, "commit "+del+" (DELETE FROM d) is already reverted, by commit "+by) {
+		t.Errorf("a second revert: %d %q", code, errs)
+	}
+	// The log keeps one line per commit, the statement's line break shown.
+	code, out, _ = cli(t, "--store", st, "log")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 1+4+1 || !strings.Contains(out, "DELETE FROM d↵WHERE id = 1") {
+		t.Errorf("log: %d lines\n%s", len(lines), out)
+	}
+	// tables cuts long values and says so; tables TABLE prints them whole.
+	code, out, _ = cli(t, "--store", st, "tables")
+	if code != 0 || !strings.Contains(out, "values past 80 characters cut") {
+		t.Errorf("tables: %q", out)
+	}
+	code, out, _ = cli(t, "--store", st, "tables", "d", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "note,TEXT,false,false,"+long) || !strings.Contains(out, "id,BIGINT,true,") {
+		t.Errorf("tables d: %q", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -160,21 +161,38 @@ func (w *writer) write(r engine.Result) error {
 	}
 	tw := tabwriter.NewWriter(w.w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(r.Columns, "\t"))
+	cut := false
 	for _, row := range r.Rows {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			s := text(typeOf(r, i), v, "NULL")
-			if len(s) > 80 {
-				s = s[:77] + "..."
-			}
-			cells[i] = strings.ReplaceAll(s, "\t", " ")
+			var c bool
+			cells[i], c = tableCell(text(typeOf(r, i), v, "NULL"))
+			cut = cut || c
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
+	foot := fmt.Sprintf("%d rows", len(r.Rows))
 	if r.Plan != "" {
-		fmt.Fprintf(tw, "(%d rows; %s)\n", len(r.Rows), r.Plan)
-	} else {
-		fmt.Fprintf(tw, "(%d rows)\n", len(r.Rows))
+		foot += "; " + r.Plan
 	}
+	if cut {
+		foot += fmt.Sprintf("; values past %d characters cut: --format csv or json prints them whole", cellChars)
+	}
+	fmt.Fprintf(tw, "(%s)\n", foot)
 	return tw.Flush()
+}
+
+// cellChars is the most characters of a value a table cell shows.
+const cellChars = 80
+
+// tableCell is a value as one table cell: on one line (a line break shows
+// as ↵, a tab as a space), at most cellChars characters (cut is true when
+// it was cut, with "..." at its end).
+func tableCell(s string) (cell string, cut bool) {
+	s = strings.NewReplacer("\r\n", "↵", "\n", "↵", "\r", "↵", "\t", " ").Replace(s)
+	if utf8.RuneCountInString(s) <= cellChars {
+		return s, false
+	}
+	r := []rune(s)
+	return string(r[:cellChars-3]) + "...", true
 }
