@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/lakelink/lakelink/format"
+	"github.com/lakelink/lakelink/indexes"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sql"
@@ -120,12 +122,22 @@ func bind(src string, n sql.Statement) (Statement, error) {
 				if o.Name != "metric" {
 					return nil, sql.ErrorAt(src, o.Pos, fmt.Errorf("option %s takes a whole number", o.Name))
 				}
+				if _, _, err := indexes.Check(x.Using, v, nil); err != nil {
+					return nil, sql.ErrorAt(src, o.Pos, err)
+				}
 				ci.Metric = v
 			case int64:
 				if ci.Options == nil {
 					ci.Options = map[string]int{}
 				}
 				ci.Options[o.Name] = int(v)
+				// Each option is checked here, where its place is known.
+				if _, _, err := indexes.Check(x.Using, "", indexes.Prefixed(x.Using, map[string]int{o.Name: int(v)})); err != nil {
+					if known := indexes.CreateIndexOptions(x.Using); !slices.Contains(known, o.Name) && !slices.Contains(indexes.OptionNames(), o.Name) {
+						err = sql.Unknown(indexes.TypeName(x.Using)+" index option", o.Name, known)
+					}
+					return nil, sql.ErrorAt(src, o.Pos, err)
+				}
 			default:
 				return nil, sql.ErrorAt(src, o.Pos, fmt.Errorf("option %s: expected a whole number, or a metric name", o.Name))
 			}

@@ -636,14 +636,14 @@ func (s *Session) outputs(q Select, schema lake.Schema) ([]output, error) {
 		if it.Vector != nil {
 			sc, err := newScorer(it.Vector, schema, q.Table, s.Params)
 			if err != nil {
-				return nil, err
+				return nil, sql.ErrorAt(q.Src, it.Pos, err)
 			}
 			out = append(out, output{name: it.Name(), score: &sc})
 			continue
 		}
 		i := schema.Index(it.Column)
 		if i < 0 {
-			return nil, fmt.Errorf("table %s has no column %q", q.Table, it.Column)
+			return nil, sql.ErrorAt(q.Src, it.Pos, noColumn(q.Table, it.Column, schema))
 		}
 		name := schema.Columns[i].Name
 		if it.Alias != "" {
@@ -755,4 +755,17 @@ func compareValues(a, b any) int {
 		return strings.Compare(x.String(), b.(uuid.UUID).String())
 	}
 	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// noColumn is the error for a column a table does not have: the nearest
+// name when one is close, else the table's columns.
+func noColumn(table, name string, schema lake.Schema) error {
+	cols := make([]string, len(schema.Columns))
+	for i, c := range schema.Columns {
+		cols[i] = c.Name
+	}
+	if near := sql.Nearest(name, cols); near != "" {
+		return fmt.Errorf("table %s has no column %q (did you mean %s?)", table, name, near)
+	}
+	return fmt.Errorf("table %s has no column %q (its columns: %s)", table, name, strings.Join(cols, ", "))
 }

@@ -218,3 +218,28 @@ func TestPrimaryKeyOnAnExistingTable(t *testing.T) {
 	}
 	failsWith(t, s, "COPY FROM '"+f+"' INTO docs WITH (primary_key = 'title')", `table "docs" exists with primary key (id): primary_key (title) applies only when COPY creates the table`)
 }
+
+// Errors about a statement's names point at the name: an unknown column
+// in a SELECT (with the nearest name), an unknown or out-of-range index
+// option and an unknown metric, and an option of another kind of index.
+func TestStatementErrorsPointAtTheName(t *testing.T) {
+	s := session(t, "direct")
+	exec(t, s, "CREATE TABLE v (id BIGINT PRIMARY KEY, title TEXT, e VECTOR(2))")
+	for stmt, want := range map[string]string{
+		"SELECT id, titel FROM v":                                             "line 1, column 12: table v has no column \"titel\" (did you mean title?)",
+		"SELECT id, cosine_similarity(x, '[1,2]') FROM v":                     "line 1, column 12: table v has no column \"x\"",
+		"CREATE INDEX i ON v USING hnsw (e) WITH (bogus = 3)":                 "line 1, column 42: unknown hnsw index option \"bogus\"",
+		"CREATE INDEX i ON v USING hnsw (e) WITH (metric = 'l2', m = 1)":      "line 1, column 57: index option hnsw_m must be between 2 and 256",
+		"CREATE INDEX i ON v USING hnsw (e) WITH (metric = 'manhattan')":      "line 1, column 42: unknown metric \"manhattan\"",
+		"CREATE INDEX i ON v USING flat (e) WITH (m = 16)":                    "line 1, column 42: unknown flat index option \"m\" (known: segment_rows)",
+		"CREATE INDEX i ON v USING ivfpq (e) WITH (nlist = 4, ef_search = 9)": "line 1, column 54: unknown ivfpq index option \"ef_search\"",
+	} {
+		_, err := s.Exec(context.Background(), stmt)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "^") && strings.HasPrefix(want, "line") {
+			t.Errorf("%s:\n got %v\nwant %s", stmt, err, want)
+		}
+	}
+	if ti, _ := s.Store.Table("v", s.Store.Head()); len(ti.Indexes) != 0 {
+		t.Errorf("refused statements left indexes %v", ti.Indexes)
+	}
+}

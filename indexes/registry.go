@@ -141,8 +141,8 @@ func sortedKinds() []string { return slices.Sorted(maps.Keys(kinds)) }
 
 // Check checks an index's type, metric and options, and returns the type
 // (default hnsw) and metric (default cosine) by their names. Options are
-// by stored name; any index option is taken for any kind that keeps parts
-// (an auto index builds either structure), checked against its
+// by stored name: a kind takes its own and segment_rows, an auto index
+// every kind's (it builds any structure), each checked against its
 // declaration.
 func Check(typ, metric string, opts map[string]int) (string, string, error) {
 	typ = strings.ToLower(typ)
@@ -166,6 +166,9 @@ func Check(typ, metric string, opts map[string]int) (string, string, error) {
 		i := slices.Index(names, name)
 		if i < 0 {
 			return "", "", sql.Unknown("index option", name, names)
+		}
+		if k.Name != Auto && name != SegmentRowsOption.Name && !slices.ContainsFunc(k.Options, func(o option.Option) bool { return o.Name == name }) {
+			return "", "", fmt.Errorf("index option %s is not an option of a %s index (%s)", name, k.Name, strings.Join(append(optionNames(k.Options), SegmentRowsOption.Name), ", "))
 		}
 		if _, err := decls[i].Check(int64(opts[name])); err != nil {
 			return "", "", fmt.Errorf("index option %w", err)
@@ -309,4 +312,37 @@ func WithClause(d store.IndexDef) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// TypeName is the kind an index of type typ is: hnsw when typ is empty.
+func TypeName(typ string) string {
+	if typ == "" {
+		return HNSW
+	}
+	return strings.ToLower(typ)
+}
+
+// CreateIndexOptions are the option names CREATE INDEX ... USING typ
+// takes, as it writes them: without the kind's prefix (m, not hnsw_m),
+// other kinds' options prefixed (an auto index takes both), and
+// segment_rows.
+func CreateIndexOptions(typ string) []string {
+	k, _ := Lookup(TypeName(typ))
+	var out []string
+	for _, o := range k.Options {
+		if k.Prefix != "" {
+			out = append(out, strings.TrimPrefix(o.Name, k.Prefix))
+		} else {
+			out = append(out, o.Name)
+		}
+	}
+	return append(out, SegmentRowsOption.Name)
+}
+
+func optionNames(opts []option.Option) []string {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		out[i] = o.Name
+	}
+	return out
 }

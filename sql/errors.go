@@ -78,10 +78,11 @@ func (e *StatementError) Error() string {
 func (e *StatementError) Unwrap() error { return e.Err }
 
 // ErrorAt places err at a rune offset of src (a node's Pos), as a
-// *StatementError showing the line with a caret. A nil err stays nil.
+// *StatementError showing the line with a caret. A nil err stays nil, and
+// err stays as it is when there is no src.
 func ErrorAt(src string, offset int, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || src == "" {
+		return err // no script (a statement built in Go): no caret
 	}
 	r := []rune(src)
 	pos := positionOf(r, offset)

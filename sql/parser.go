@@ -61,6 +61,22 @@ func (p *parser) advance() token {
 	return t
 }
 
+// unsupportedCall is the error for name(...) where a SELECT takes a
+// column: an aggregate or function lakelink does not have (the vector
+// comparisons parse before this).
+func (p *parser) unsupportedCall(at token, name string) error {
+	var msg string
+	switch strings.ToLower(name) {
+	case "count":
+		msg = "count(*) stands alone: SELECT count(*) FROM t [WHERE ...] counts rows; counts beside columns (GROUP BY) are not supported"
+	case "min", "max", "sum", "avg":
+		msg = fmt.Sprintf("aggregate %s() is not supported: SELECT returns rows, count(*) and vector comparisons (ORDER BY column DESC LIMIT 1 gives a maximum)", strings.ToLower(name))
+	default:
+		msg = fmt.Sprintf("%s() is not a function a SELECT item can call (the vector comparisons are %s, and the operators <=>, <-> and <#>)", name, strings.Join(VectorFuncs, ", "))
+	}
+	return syntaxError([]rune(p.src), at.pos, at.String(), msg)
+}
+
 // errorf is a syntax error at the next token.
 func (p *parser) errorf(f string, a ...any) error {
 	t := p.peek()
@@ -495,7 +511,7 @@ func (p *parser) export(q Select) (Statement, error) {
 			return nil, p.errorf("COPY (SELECT ...) TO exports columns: %s is not a column", it.Name())
 		}
 		if it.Alias != "" && !strings.EqualFold(it.Alias, it.Column) {
-			return nil, p.errorf("COPY (SELECT ...) TO: AS renames are not supported (%s AS %s)", it.Column, it.Alias)
+			return nil, syntaxError([]rune(p.src), it.AliasPos, "AS", fmt.Sprintf("COPY (SELECT ...) TO: AS renames are not supported (%s AS %s)", it.Column, it.Alias))
 		}
 	}
 	urls, err := p.strings()
@@ -594,7 +610,7 @@ func (p *parser) literal() (any, error) {
 }
 
 func (p *parser) selectStmt() (Statement, error) {
-	s := Select{Limit: -1}
+	s := Select{Limit: -1, Src: p.src}
 	if p.kw("count") {
 		if err := p.expectSym("("); err != nil {
 			return nil, err
@@ -606,10 +622,15 @@ func (p *parser) selectStmt() (Statement, error) {
 			return nil, err
 		}
 		s.Count = true
+		if t := p.peek(); t.kind == tSym && t.text == "," {
+			return nil, p.errorf("count(*) stands alone: SELECT count(*) FROM t [WHERE ...] counts rows; counts beside columns (GROUP BY) are not supported")
+		}
 	} else {
 		s.Star = p.sym("*")
 		for more := !s.Star || p.sym(","); more; more = p.sym(",") {
 			var it Item
+			at := p.peek()
+			it.Pos = at.pos
 			e, ok, err := p.vectorExpr()
 			if err != nil {
 				return nil, err
@@ -619,6 +640,10 @@ func (p *parser) selectStmt() (Statement, error) {
 			} else if it.Column, err = p.ident("a column name or a vector comparison"); err != nil {
 				return nil, err
 			}
+			if it.Vector == nil && p.peek().kind == tSym && p.peek().text == "(" {
+				return nil, p.unsupportedCall(at, it.Column)
+			}
+			it.AliasPos = p.peek().pos
 			if p.kw("AS") {
 				if it.Alias, err = p.ident("a name after AS"); err != nil {
 					return nil, err
@@ -673,7 +698,7 @@ func (p *parser) selectStmt() (Statement, error) {
 		t := p.advance()
 		n, err := strconv.Atoi(t.text)
 		if t.kind != tNumber || err != nil || n < 0 {
-			return nil, p.errorf("LIMIT takes a whole number")
+			return nil, syntaxError([]rune(p.src), t.pos, t.String(), "LIMIT takes a whole number, 0 or more")
 		}
 		s.Limit = n
 	}

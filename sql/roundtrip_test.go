@@ -62,7 +62,7 @@ func unplace(v reflect.Value) {
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			switch f := v.Type().Field(i); {
-			case f.Name == "Pos" || f.Name == "TypePos" || f.Name == "CastPos" || f.Name == "Text" || f.Name == "Src" ||
+			case strings.HasSuffix(f.Name, "Pos") || f.Name == "Text" || f.Name == "Src" ||
 				f.Name == "Statement" && f.Type.Kind() == reflect.String:
 				v.Field(i).SetZero()
 			default:

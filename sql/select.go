@@ -23,6 +23,9 @@ type Select struct {
 	Where   *Where
 	OrderBy *OrderBy
 	Limit   int // -1 for none
+	// Src is the script the statement was parsed from, which the items'
+	// positions index (for errors with a caret).
+	Src string
 }
 
 // Item is one SELECT item: a column, or a vector comparison.
@@ -30,6 +33,8 @@ type Item struct {
 	Column string
 	Vector *VectorExpr
 	Alias  string // AS name; a comparison without one is named after its function
+	// Pos is the rune offset of the item, AliasPos of its AS.
+	Pos, AliasPos int
 }
 
 // Name is the item's result column name.
