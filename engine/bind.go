@@ -115,7 +115,7 @@ func bind(src string, n sql.Statement) (Statement, error) {
 		}
 		return cg, nil
 	case sql.CreateIndex:
-		ci := CreateIndex{Name: x.Name, Table: x.Table, Column: x.Column, Type: x.Using}
+		ci := CreateIndex{IfNotExists: x.IfNotExists, Name: x.Name, Table: x.Table, Column: x.Column, Type: x.Using}
 		for _, o := range x.Options {
 			switch v := o.Value.(type) {
 			case string:

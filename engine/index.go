@@ -59,6 +59,16 @@ func createIndexIn(ctx context.Context, c *store.Commit, ci CreateIndex) (Result
 	if err != nil {
 		return Result{}, err
 	}
+	if ci.IfNotExists {
+		name := ci.Name
+		if i := ti.Schema.Index(ci.Column); name == "" && i >= 0 {
+			name = indexes.DefaultName(ti.Name, ti.Schema.Columns[i].Name)
+		}
+		if d, ok := ti.Index(name); ok {
+			return Result{Message: fmt.Sprintf("index %s exists on %s (%s, %s); nothing done (IF NOT EXISTS)", d.Name, ti.Name, d.Type, d.Column),
+				Fields: []Field{{"index", d.Name}, {"table", ti.Name}}, unchanged: true}, nil
+		}
+	}
 	d, err := indexes.NewDef(ti, ci.Name, ci.Column, ci.Type, ci.Metric, indexes.Prefixed(ci.Type, ci.Options))
 	if err != nil {
 		return Result{}, fmt.Errorf("CREATE INDEX: %w", err)

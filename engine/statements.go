@@ -33,6 +33,7 @@ type AlterTable struct {
 // ef_construction, ef_search; for ivfpq nlist, m, nbits, nprobe, rerank;
 // for auto both, prefixed hnsw_ and ivf_.
 type CreateIndex struct {
+	IfNotExists                       bool
 	Name, Table, Column, Type, Metric string
 	Options                           map[string]int
 }

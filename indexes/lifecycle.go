@@ -12,6 +12,13 @@ import (
 	"github.com/lakelink/lakelink/vectorops"
 )
 
+// DefaultName is the name of an index that CREATE INDEX or build_indexes
+// declares without one: TABLE_COLUMN_idx, lower case, a graph table's dot
+// as an underscore.
+func DefaultName(table, column string) string {
+	return strings.ToLower(strings.ReplaceAll(table, ".", "_") + "_" + column + "_idx")
+}
+
 // NewDef checks an index declaration against the table.
 func NewDef(t store.TableInfo, name, column, typ, metric string, opts map[string]int) (store.IndexDef, error) {
 	i := t.Schema.Index(column)
@@ -27,7 +34,7 @@ func NewDef(t store.TableInfo, name, column, typ, metric string, opts map[string
 		return store.IndexDef{}, err
 	}
 	if name == "" {
-		name = strings.ToLower(strings.ReplaceAll(t.Name, ".", "_") + "_" + col.Name + "_idx")
+		name = DefaultName(t.Name, col.Name)
 	}
 	if !lake.ValidName(name) {
 		return store.IndexDef{}, fmt.Errorf("invalid index name %q", name)

@@ -101,6 +101,7 @@ type DropGraph struct {
 // CreateIndex is CREATE INDEX [name] ON table [USING kind] (column)
 // [WITH (...)].
 type CreateIndex struct {
+	IfNotExists         bool // nothing happens when the table has an index of that name
 	Name, Table, Column string
 	Using               string // the index kind as written; "" if not given
 	Options             []Option
@@ -238,7 +239,7 @@ func (s DropGraph) String() string {
 
 func (s CreateIndex) String() string {
 	var b strings.Builder
-	b.WriteString("CREATE INDEX ")
+	b.WriteString("CREATE INDEX " + ifWord(s.IfNotExists, "IF NOT EXISTS "))
 	if s.Name != "" {
 		b.WriteString(Ident(s.Name) + " ")
 	}

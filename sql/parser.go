@@ -183,7 +183,7 @@ func (p *parser) statement() (Statement, error) {
 }
 
 func (p *parser) createIndex() (Statement, error) {
-	var ci CreateIndex
+	ci := CreateIndex{IfNotExists: p.kw("IF", "NOT", "EXISTS")}
 	var err error
 	if !p.kw("ON") {
 		if ci.Name, err = p.ident("an index name or ON"); err != nil {

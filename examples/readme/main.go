@@ -29,8 +29,8 @@ func main() {
 	if _, err := s.Exec(ctx, `
 		COPY FROM 'lake/docs/*.parquet' INTO documents
 		MAP COLUMNS (id => id, title => title, embedding => embedding::VECTOR(384))
-		WITH (primary_key = 'id');
-		CREATE INDEX ON documents USING hnsw (embedding)`); err != nil {
+		WITH (primary_key = 'id', mode = 'upsert');
+		CREATE INDEX IF NOT EXISTS ON documents USING hnsw (embedding)`); err != nil {
 		log.Fatal(err)
 	}
 	// The five documents nearest to document 42.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
@@ -34,7 +35,9 @@ func TestREADMEShowsThisProgram(t *testing.T) {
 }
 
 // The program runs as the README says: it imports the documents, indexes
-// them and prints the five nearest to document 42, 42 first.
+// them and prints the five nearest to document 42, 42 first; run again,
+// as a user re-runs an example, it prints the same and the table still
+// holds each document once.
 func TestREADMEProgramRuns(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "lake", "docs"), 0o755); err != nil {
@@ -47,21 +50,37 @@ func TestREADMEProgramRuns(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	r, w, err := os.Pipe()
+	var runs [][]string
+	for range 2 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout := os.Stdout
+		os.Stdout = w
+		main()
+		os.Stdout = stdout
+		w.Close()
+		var lines []string
+		sc := bufio.NewScanner(io.Reader(r))
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		if len(lines) != 5 || !strings.HasPrefix(lines[0], "42 ") {
+			t.Errorf("printed %q, want five rows, document 42 first", lines)
+		}
+		runs = append(runs, lines)
+	}
+	if strings.Join(runs[0], "\n") != strings.Join(runs[1], "\n") {
+		t.Errorf("the second run printed\n%s\nthe first\n%s", strings.Join(runs[1], "\n"), strings.Join(runs[0], "\n"))
+	}
+	st, err := store.Open("./lakelink-data")
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout := os.Stdout
-	os.Stdout = w
-	main()
-	os.Stdout = stdout
-	w.Close()
-	var lines []string
-	sc := bufio.NewScanner(io.Reader(r))
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if len(lines) != 5 || !strings.HasPrefix(lines[0], "42 ") {
-		t.Errorf("printed %q, want five rows, document 42 first", lines)
+	defer st.Close()
+	ti, _ := st.Table("documents", st.Head())
+	if n, err := st.Count("documents", st.Head()); err != nil || n != 1000 || len(ti.Indexes) != 1 {
+		t.Errorf("after two runs: %d rows (%v), indexes %v; want 1000 and one index", n, err, ti.Indexes)
 	}
 }
