@@ -430,7 +430,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	})
 	tagCmd.AddCommand(tagCreate, tagLs, tagDelete)
 
-	errorsCmd := query("errors JOB", "Show the rows a job rejected (its error table)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+	errorsCmd := query("errors JOB", "Show the rows a job rejected (while another process holds the store, from the status folder)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		res := engine.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
 		if _, err := st.JobRecord(args[0]); err != nil {
 			return res, err
@@ -441,6 +441,39 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		}
 		return res, err
 	})
+
+	// While another process holds the store, errors reads the errors file
+	// a committed job left beside its status file.
+	errorsFromStore := errorsCmd.RunE
+	errorsCmd.RunE = func(cmd *cobra.Command, args []string) error {
+		err := errorsFromStore(cmd, args)
+		if !errors.Is(err, store.ErrInUse) {
+			return err
+		}
+		f, ok, ferr := storeio.ReadErrorsFile(g.store, args[0])
+		if ferr != nil || !ok {
+			if all, _ := progress.Read(filepath.Join(g.store, "status"), args[0]); len(all) == 1 && all[0].State == "committed" && all[0].Errors == 0 {
+				f, ok = storeio.ErrorsFile{}, true // it rejected no row
+			} else {
+				return err
+			}
+		}
+		format, _ := cmd.Flags().GetString("format")
+		w, werr := newWriter(format, stdout)
+		if werr != nil {
+			return werr
+		}
+		note := ""
+		if f.Total > len(f.Errors) {
+			note = fmt.Sprintf(" (the first %d of %d; all of them once the store is free)", len(f.Errors), f.Total)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "lakelink: %v\nlakelink: job %s's errors are read from its status folder%s\n", err, args[0], note)
+		res := engine.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
+		for _, e := range f.Errors {
+			res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
+		}
+		return w.write(res)
+	}
 
 	jobsCmd := query("jobs", "List import jobs (while another process holds the store, from their status files)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
 		res := engine.Result{Columns: jobsColumns}
@@ -560,7 +593,7 @@ func inUse(dir string, err error) error {
 	if len(running) > 0 {
 		more = "; running: " + strings.Join(running, ", ")
 	}
-	return fmt.Errorf("%w%s. One process at a time opens a store; meanwhile `lakelink status` and `lakelink jobs` read the jobs' status files", err, more)
+	return fmt.Errorf("%w%s. One process at a time opens a store; meanwhile `lakelink status`, `jobs` and `errors JOB` read the jobs' status files", err, more)
 }
 
 // scratchStore opens an empty store in a temporary folder; remove removes

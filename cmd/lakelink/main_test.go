@@ -142,6 +142,19 @@ func TestCLIStoreInUseAndUsageErrors(t *testing.T) {
 	if got["committed"] != "docs 1 1" || got["failed"] != "strict 0 1" || got["running"] != "docs 0 0" {
 		t.Errorf("jobs while in use: %v", got)
 	}
+	// The committed job's rejected row, from its errors file.
+	for _, r := range recs[1:] {
+		if r[2] != "committed" {
+			continue
+		}
+		code, out, errs := cli(t, "--store", st, "errors", r[0], "--format", "csv")
+		if code != 0 || !strings.Contains(out, ",n,x,not an integer") || !strings.Contains(errs, "read from its status folder") {
+			t.Errorf("errors %s while in use: %d %q %q", r[0], code, out, errs)
+		}
+	}
+	if code, _, errs := cli(t, "--store", st, "errors", running.Job); code == 0 || !strings.Contains(errs, "store is in use") {
+		t.Errorf("errors of a running job while in use: %d %q", code, errs)
+	}
 	for _, args := range [][]string{{"sql"}, {"sql", "SELEC"}, {"nosuch"}, {"sql", "--format", "xml", "SELECT 1"}} {
 		if code, _, errs := cli(t, append([]string{"--store", t.TempDir()}, args...)...); code == 0 || errs == "" {
 			t.Errorf("%v: exit %d stderr %q", args, code, errs)

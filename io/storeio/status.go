@@ -2,13 +2,16 @@ package storeio
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
@@ -30,6 +33,7 @@ const trackEvery = 100 * time.Millisecond
 // to the job's staging location. Open starts one for its Target, and
 // Commit and Close finish it; pipeline.RunComposed starts one for COPY.
 type Tracker struct {
+	st     *store.Store
 	dir    string
 	counts *progress.Counters
 	notify func(progress.Status)
@@ -60,7 +64,7 @@ func Track(ctx context.Context, st *store.Store, t Target, started time.Time, no
 		}
 	}
 	tr := &Tracker{
-		dir: StatusDir(st), counts: progress.For(t.Job), notify: notify, remote: reader,
+		st: st, dir: StatusDir(st), counts: progress.For(t.Job), notify: notify, remote: reader,
 		state: progress.Status{Job: t.Job, Table: t.Table, State: "running", Started: started, Owner: progress.Self()},
 		quit:  make(chan struct{}), done: make(chan struct{}),
 	}
@@ -133,6 +137,12 @@ func (t *Tracker) Finish(res Result, err error) {
 		s.State, s.Rows, s.Errors, s.FilesDone, s.FilesTotal = "committed", res.Rows, res.Errors, res.Objects, res.Objects
 		s.BytesDone, s.BytesTotal, s.TotalsKnown = res.Bytes, res.Bytes, true
 	}
+	if s.State == "committed" && s.Errors > 0 && t.st != nil {
+		// Best effort, as the status file: the store holds the errors.
+		if errs, err := t.st.RowErrors(s.Job); err == nil {
+			_ = writeErrorsFile(t.dir, s.Job, errs)
+		}
+	}
 	_ = progress.Write(t.dir, s)
 	if t.notify != nil {
 		t.notify(s)
@@ -140,7 +150,51 @@ func (t *Tracker) Finish(res Result, err error) {
 	progress.Forget(s.Job)
 }
 
-// pruneStatus keeps the newest keepStatus status files.
+// A committed job's row errors are also kept beside its status file, as
+// DIR/JOB.errors (JSON: the total and at most errorsFileRows errors), so
+// that `lakelink errors JOB` reads them while another process holds the
+// store. The store's records (Store.RowErrors) stay the source.
+const errorsFileRows = 10_000
+
+// ErrorsFile is what DIR/JOB.errors holds.
+type ErrorsFile struct {
+	Total  int             `json:"total"`
+	Errors []lake.RowError `json:"errors"`
+}
+
+func writeErrorsFile(dir, job string, errs []lake.RowError) error {
+	f := ErrorsFile{Total: len(errs), Errors: errs[:min(len(errs), errorsFileRows)]}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "."+job+".errors.tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, job+".errors"))
+}
+
+// ReadErrorsFile returns the row errors of a committed job from the status
+// folder of the store in storeDir, without opening the store; ok is false
+// when the job left none there (it rejected no row, is still running,
+// failed, or is older than the status files kept).
+func ReadErrorsFile(storeDir, job string) (f ErrorsFile, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(storeDir, "status", filepath.Base(job)+".errors"))
+	if os.IsNotExist(err) {
+		return f, false, nil
+	}
+	if err != nil {
+		return f, false, err
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, false, fmt.Errorf("errors of job %s: %w", job, err)
+	}
+	return f, true, nil
+}
+
+// pruneStatus keeps the newest keepStatus status files (a job's errors
+// file counts as one, and goes with its status file or soon after).
 func pruneStatus(dir string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil || len(entries) <= keepStatus {
