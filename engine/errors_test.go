@@ -140,7 +140,7 @@ func TestErrorsNameWhereAndWhat(t *testing.T) {
 	for stmt, want := range map[string]string{
 		"SET lakelink.hnsw_ef_serch = 40": `unknown setting "lakelink.hnsw_ef_serch" (did you mean lakelink.hnsw_ef_search?)`,
 		"SET lakelink.ivf_nprob = 4":      "did you mean lakelink.ivf_nprobe?",
-		"CREATE TABLE d (id BIGINT, v VECTOR(2)); CREATE INDEX ON d USING hnsw (v) WITH (ef_constrution = 10)": "did you mean hnsw_ef_construction?",
+		"CREATE TABLE d (id BIGINT, v VECTOR(2)); CREATE INDEX ON d USING hnsw (v) WITH (ef_constrution = 10)": "did you mean ef_construction?",
 	} {
 		if _, err := s.Exec(context.Background(), stmt); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "syntax") {
 			t.Errorf("%s: %v, want %q", stmt, err, want)

@@ -51,7 +51,7 @@ func TestRevertThenGC(t *testing.T) {
 	if got := indexSearch(t, s, docs, ""); fmt.Sprint(got) != fmt.Sprint(before) {
 		t.Errorf("search after the revert %v, at the tag %v", got, before)
 	}
-	if _, err := s.Revert(context.Background(), fmt.Sprint(upsert)); err == nil || !strings.Contains(err.Error(), "changed again by later commits: documents id=0 (commit") {
+	if _, err := s.Revert(context.Background(), fmt.Sprint(upsert)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("commit %d (", upsert)) || !strings.Contains(err.Error(), "is already reverted, by commit") {
 		t.Errorf("reverting twice: %v", err)
 	}
 
