@@ -25,7 +25,8 @@
 // version, deletions included (versions.go); an encrypted store's backups
 // are encrypted too.
 //
-// Only one process may open a store; a second gets ErrInUse.
+// Only one process may open a store; a second gets ErrInUse, which names
+// the holder from the holder file (holder.go).
 //
 //	st, err := store.Open("./lakelink-data")
 //	if err != nil { ... }
