@@ -172,6 +172,9 @@ func (w *writer) write(r engine.Result) error {
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	foot := fmt.Sprintf("%d rows", len(r.Rows))
+	if len(r.Rows) == 1 {
+		foot = "1 row"
+	}
 	if r.Plan != "" {
 		foot += "; " + r.Plan
 	}
