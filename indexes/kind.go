@@ -44,9 +44,9 @@ func PartKind(d store.IndexDef, n int) string {
 }
 
 // AutoFlatRows is the most vectors of an auto index's flat parts: a flat
-// part compares every vector through the SIMD kernels, about 75 ns a
-// 384-value vector here (BenchmarkHNSW's flat peer: 68 queries/s over
-// 200,000), so 2,000 take about 0.15 ms and the answer is exact; past
+// part compares every vector through the SIMD kernels, 60 to 75 ns a
+// 384-value vector here (BenchmarkHNSW's flat scan: 68 to 80 queries/s
+// over 200,000), so 2,000 take about 0.15 ms and the answer is exact; past
 // that a graph answers sooner. (An exact scan of the table's rows costs
 // about 2.5 us a row, Badger iteration and row decoding.)
 const AutoFlatRows = 2000
