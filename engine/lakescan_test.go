@@ -102,8 +102,9 @@ func TestSearchOverAILKFiles(t *testing.T) {
 				t.Errorf("plan: %s", r.Plan)
 			}
 
-			// Damage file 7's section (the one holding the answer): it is
-			// reported and scanned.
+			// Damage file 7's section (the one holding the answer; the
+			// last "AILK" is its trailer's magic): it is reported and
+			// scanned.
 			files := parquetFiles(t, dir)
 			path := filepath.Join(dir, files[7])
 			b, _ := os.ReadFile(path)
@@ -111,7 +112,7 @@ func TestSearchOverAILKFiles(t *testing.T) {
 			copy(b[i:], "XXXX")
 			os.WriteFile(path, b, 0o644)
 			r = exec(t, s, search)[0]
-			if !reflect.DeepEqual(ids(t, r.Rows), ids(t, exact.Rows)) || !strings.Contains(r.Plan, files[7]) || !strings.Contains(r.Plan, "bad magic") || !strings.Contains(r.Plan, "1 scanned") {
+			if !reflect.DeepEqual(ids(t, r.Rows), ids(t, exact.Rows)) || !strings.Contains(r.Plan, files[7]) || !strings.Contains(r.Plan, "bad trailer magic") || !strings.Contains(r.Plan, "1 scanned") {
 				t.Errorf("with a damaged section: %v, plan %s", ids(t, r.Rows), r.Plan)
 			}
 			// The damaged file still reads as Parquet.
@@ -121,10 +122,31 @@ func TestSearchOverAILKFiles(t *testing.T) {
 			}
 		})
 	}
+	// AI-Lake files from another writer (no lakelink keys: an index blob
+	// lakelink does not know): pruned by their centroid and radius all
+	// the same, and the file searched is scanned exactly, no index read.
+	foreign := filepath.Join(t.TempDir(), "foreign")
+	exec(t, s, fmt.Sprintf("COPY docs TO '%s/' WITH (vector_index = 'hnsw', parallel_workers = 20)", foreign))
+	for _, f := range parquetFiles(t, foreign) {
+		path := filepath.Join(foreign, f)
+		b, _ := os.ReadFile(path)
+		if b, err := fixtures.WithoutFooterKeys(b, "lakelink."); err != nil {
+			t.Fatal(err)
+		} else {
+			os.WriteFile(path, b, 0o644)
+		}
+	}
+	loaded := ailk.IndexesRead()
+	r := exec(t, s, fmt.Sprintf("SELECT id, cosine_similarity(embedding, $1) AS score FROM parquet_scan('%s/*.parquet') ORDER BY score DESC LIMIT 10", foreign))[0]
+	if !reflect.DeepEqual(ids(t, r.Rows), ids(t, exact.Rows)) || !strings.Contains(r.Plan, "19 skipped by centroid and radius") ||
+		!strings.Contains(r.Plan, "1 scanned") || ailk.IndexesRead() != loaded {
+		t.Errorf("foreign sections: %v, plan %s, %d index(es) read", ids(t, r.Rows), r.Plan, ailk.IndexesRead()-loaded)
+	}
+
 	// Files without sections are scanned; l2 against cosine sections too.
 	dir := filepath.Join(t.TempDir(), "plain")
 	exec(t, s, fmt.Sprintf("COPY docs TO '%s/' WITH (parallel_workers = 4)", dir))
-	r := exec(t, s, fmt.Sprintf("SELECT id FROM parquet_scan('%s/*.parquet') ORDER BY cosine_similarity(embedding, $1) DESC LIMIT 10", dir))[0]
+	r = exec(t, s, fmt.Sprintf("SELECT id FROM parquet_scan('%s/*.parquet') ORDER BY cosine_similarity(embedding, $1) DESC LIMIT 10", dir))[0]
 	if !reflect.DeepEqual(ids(t, r.Rows), ids(t, exact.Rows)) || !strings.Contains(r.Plan, "4 scanned") {
 		t.Errorf("plain files: %v, plan %s", ids(t, r.Rows), r.Plan)
 	}

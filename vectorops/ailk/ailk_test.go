@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -148,12 +147,11 @@ func TestBoundIsALowerBound(t *testing.T) {
 	}
 }
 
-// rewriteHeader changes a header field and fixes the header checksum, so
-// that only the field's own check can notice.
+// rewriteHeader changes a u64 header field; the format has no checksum,
+// so the field's own check must notice (lakelink's key's checksum would
+// too, after it).
 func rewriteHeader(b []byte, start int64, off int, v uint64) {
-	h := b[start : start+ailk.HeaderSize]
-	binary.LittleEndian.PutUint64(h[off:], v)
-	binary.LittleEndian.PutUint32(h[56:], crc32.Checksum(h[:56], crc32.MakeTable(crc32.Castagnoli)))
+	binary.LittleEndian.PutUint64(b[start+int64(off):], v)
 }
 
 // Damaged sections are errors that say what is wrong and name the column;
@@ -170,18 +168,20 @@ func TestCorruptSections(t *testing.T) {
 		atLoad bool // found when the index is read, not when the section is
 	}{
 		{"bad magic", func(b []byte) { copy(b[start:], "XXXX") }, "bad magic", false},
-		{"header bit flip", func(b []byte) { b[start+13] ^= 1 }, "header checksum", false},
-		{"more records than rows", func(b []byte) { rewriteHeader(b, start, 16, n+1) }, "record count", false},
-		{"wrong record count", func(b []byte) { rewriteHeader(b, start, 16, n-1) }, "holds 300 vectors, the header says 299", true},
+		{"metric changed", func(b []byte) { b[start+13] ^= 1 }, "header or centroid checksum", false},
+		{"unknown metric", func(b []byte) { b[start+13] = 9 }, "unknown metric 9", false},
+		{"version", func(b []byte) { b[start+4] = 2 }, "format version 2", false},
+		{"more records than rows", func(b []byte) { rewriteHeader(b, start, 16, n+1) }, "record count 301", false},
+		{"centroid offset", func(b []byte) { rewriteHeader(b, start, 24, 60) }, "centroid at 60", false},
 		{"truncated blob", func(b []byte) {
-			rewriteHeader(b, start, 40, binary.LittleEndian.Uint64(b[start+40:])-100)
-		}, "truncated", false},
-		{"blob bit flip", func(b []byte) { b[start+ailk.HeaderSize+4*dim+8+50] ^= 0x10 }, "index blob checksum", true},
+			rewriteHeader(b, start, 48, binary.LittleEndian.Uint64(b[start+48:])-100)
+		}, "trailer", false},
+		{"blob bit flip", func(b []byte) { b[start+ailk.HeaderSize+4*dim+4+50] ^= 0x10 }, "index blob checksum", true},
 		{"trailer magic", func(b []byte) {
-			i := bytes.LastIndex(b, []byte("KLIA"))
+			i := bytes.LastIndex(b, []byte("AILK"))
 			b[i] = 'X'
-		}, "trailer magic", false},
-		{"centroid", func(b []byte) { b[start+ailk.HeaderSize+3] ^= 0x40 }, "centroid checksum", false},
+		}, "bad trailer magic", false},
+		{"centroid", func(b []byte) { b[start+ailk.HeaderSize+3] ^= 0x40 }, "header or centroid checksum", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := bytes.Clone(good)

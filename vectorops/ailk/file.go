@@ -2,6 +2,7 @@ package ailk
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -17,14 +18,42 @@ import (
 	"github.com/lakelink/lakelink/vectorops"
 )
 
-// Footer keys.
+// Footer keys. The format's own, whose values are decimal UTF-8 strings:
+// KeyFooterOffset is the absolute offset of the primary (first) vector
+// column's section header, ColumnKey(c) the same for each further column.
+// lakelink adds KeyColumn, the primary column's name, and per column
+// LakelinkKey(c), which names its index blob's encoding (so that a reader
+// expecting the reference's HNSW blob fails to decode it instead of
+// misreading it) with the vectors indexed and a CRC-32C of the blob.
 const (
 	KeyFooterOffset = "ailake.footer_offset"
-	KeyVersion      = "ailake.version"
+	KeyColumn       = "ailake.vector_column"
 )
 
-// ColumnKey is the footer key holding the offset of column's trailer.
+// ColumnKey is the footer key that holds the offset of a further
+// column's section header.
 func ColumnKey(column string) string { return "ailake." + column + ".footer_offset" }
+
+// LakelinkKey is the footer key that describes lakelink's index blob of
+// column's section (a JSON Encoding).
+func LakelinkKey(column string) string { return "lakelink.ailk." + column }
+
+// Encoding is the value of LakelinkKey: the section's header offset (as
+// the format's keys give it), the index blob's encoding ("LLHN" HNSW,
+// "LLIV" IVF-PQ, "" none: flat), the vectors it indexes (rows with a
+// non-NULL vector) and the CRC-32C of the blob and of the header with the
+// centroid.
+type Encoding struct {
+	Header   int64  `json:"header"`
+	Encoding string `json:"encoding"`
+	Vectors  uint64 `json:"vectors"`
+	CRC32C   uint32 `json:"crc32c"`
+	// HeadCRC32C is the CRC-32C of the header and the centroid blob: the
+	// format has no checksums of its own.
+	HeadCRC32C uint32 `json:"head_crc32c"`
+}
+
+var blobEncodings = map[Kind]string{Flat: "", HNSW: "LLHN", IVFPQ: "LLIV"}
 
 // footer reads a Parquet file's footer: its start offset and metadata.
 func footer(r io.ReaderAt, size int64) (int64, format.FileMetaData, error) {
@@ -55,10 +84,11 @@ func footer(r io.ReaderAt, size int64) (int64, format.FileMetaData, error) {
 }
 
 // Splice writes to w the Parquet file src (size bytes) with secs placed
-// between its last data and its footer, and the footer's key-value
-// metadata pointing at them. Every offset the footer already held stays
-// valid, since nothing before the footer moves. A file that already has
-// sections is refused. Splice returns the bytes written.
+// between its last data and its footer, the first being the primary
+// column's, and the footer's key-value metadata pointing at them. Every
+// offset the footer already held stays valid, since nothing before the
+// footer moves. A file that already has sections is refused. Splice
+// returns the bytes written.
 func Splice(w io.Writer, src io.ReaderAt, size int64, secs []Section) (int64, error) {
 	start, md, err := footer(src, size)
 	if err != nil {
@@ -74,7 +104,7 @@ func Splice(w io.Writer, src io.ReaderAt, size int64, secs []Section) (int64, er
 		return n, err
 	}
 	off := start
-	for _, s := range secs {
+	for i, s := range secs {
 		if s.Rows != uint64(md.NumRows) {
 			return n, fmt.Errorf("section of column %q is for %d rows, the file has %d", s.Column, s.Rows, md.NumRows)
 		}
@@ -84,12 +114,18 @@ func Splice(w io.Writer, src io.ReaderAt, size int64, secs []Section) (int64, er
 		if err != nil {
 			return n, err
 		}
-		md.KeyValueMetadata = append(md.KeyValueMetadata, format.KeyValue{Key: ColumnKey(s.Column), Value: strconv.FormatInt(off+int64(len(b))-TrailerSize, 10)})
+		at := strconv.FormatInt(off, 10)
+		if i == 0 {
+			md.KeyValueMetadata = append(md.KeyValueMetadata, format.KeyValue{Key: KeyFooterOffset, Value: at}, format.KeyValue{Key: KeyColumn, Value: s.Column})
+		} else {
+			md.KeyValueMetadata = append(md.KeyValueMetadata, format.KeyValue{Key: ColumnKey(s.Column), Value: at})
+		}
+		head := b[:HeaderSize+4*s.Dim+4]
+		enc, _ := json.Marshal(Encoding{Header: off, Encoding: blobEncodings[s.Kind], Vectors: s.Records,
+			CRC32C: crc32.Checksum(s.Index, castagnoli), HeadCRC32C: crc32.Checksum(head, castagnoli)})
+		md.KeyValueMetadata = append(md.KeyValueMetadata, format.KeyValue{Key: LakelinkKey(s.Column), Value: string(enc)})
 		off += int64(len(b))
 	}
-	md.KeyValueMetadata = append(md.KeyValueMetadata,
-		format.KeyValue{Key: KeyVersion, Value: strconv.Itoa(Version)},
-		format.KeyValue{Key: KeyFooterOffset, Value: strconv.FormatInt(off, 10)})
 	foot, err := thrift.Marshal(new(thrift.CompactProtocol), &md)
 	if err != nil {
 		return n, err
@@ -102,25 +138,29 @@ func Splice(w io.Writer, src io.ReaderAt, size int64, secs []Section) (int64, er
 
 // Info describes one section found in a file.
 type Info struct {
-	Column   string
-	Kind     Kind
-	Metric   vectorops.Metric
-	Dim      int
-	Records  uint64
-	Rows     uint64
-	Centroid []float32
-	Radius   float32
-	Start    int64 // offset of the header
-	indexOff int64
-	indexLen int64
-	indexCRC uint32
+	Column    string
+	Kind      Kind
+	Metric    vectorops.Metric
+	Precision Precision
+	Dim       int
+	Records   uint64 // vectors the index holds (rows with a non-NULL vector)
+	Rows      uint64 // the file's rows (the header's record_count)
+	Centroid  []float32
+	Radius    float32
+	Start     int64 // offset of the header
+	indexOff  int64
+	indexLen  int64
+	indexCRC  uint32
+	hasCRC    bool
+	legacy    bool // the layout lakelink wrote before v1 (legacy.go)
 }
 
 // Sections reads the sections a Parquet file's footer points at, checking
 // each one's header, centroid and trailer (not yet its index blob, which
-// Index reads). A file without sections gives none and no error. A damaged
-// section is an error wrapping ErrCorrupt that names its column; the
-// sections that read well are returned with it.
+// Index reads). It reads the AI-Lake v1 layout, by lakelink or another
+// writer, and lakelink's earlier layout. A file without sections gives
+// none and no error. A damaged section is an error wrapping ErrCorrupt
+// that names its column; the sections that read well are returned with it.
 func Sections(r io.ReaderAt, size int64) ([]Info, error) {
 	start, md, err := footer(r, size)
 	if err != nil {
@@ -130,41 +170,71 @@ func Sections(r io.ReaderAt, size int64) ([]Info, error) {
 	for _, e := range md.KeyValueMetadata {
 		kv[e.Key] = e.Value
 	}
-	endText, ok := kv[KeyFooterOffset]
-	if !ok {
+	if _, ok := kv[KeyFooterOffset]; !ok {
 		return nil, nil
 	}
-	end, err := strconv.ParseInt(endText, 10, 64)
-	if err != nil || end != start {
-		return nil, corrupt("%s is %q but the footer starts at %d", KeyFooterOffset, endText, start)
+	if isLegacy(kv, start) {
+		return legacySections(r, kv, start, uint64(md.NumRows))
 	}
-	var cols []string
-	for k := range kv {
-		if c, ok := strings.CutPrefix(k, "ailake."); ok && k != KeyFooterOffset {
+	// The columns and their header offsets: the primary's from
+	// KeyFooterOffset (named by KeyColumn, else by the only vector
+	// column a further key does not name), the others' from ColumnKey.
+	offsets := map[string]string{}
+	for k, v := range kv {
+		if c, ok := strings.CutPrefix(k, "ailake."); ok {
 			if c, ok = strings.CutSuffix(c, ".footer_offset"); ok {
-				cols = append(cols, c)
+				offsets[c] = v
 			}
 		}
+	}
+	primary := kv[KeyColumn]
+	if primary == "" {
+		primary = fieldKV(md, "ailake.vector_column")
+	}
+	if primary == "" {
+		return nil, corrupt("%s is set but no column is named (%s)", KeyFooterOffset, KeyColumn)
+	}
+	offsets[primary] = kv[KeyFooterOffset]
+	cols := make([]string, 0, len(offsets))
+	for c := range offsets {
+		cols = append(cols, c)
 	}
 	sort.Strings(cols)
 	var out []Info
 	var errs []error
 	for _, c := range cols {
-		in, err := section(r, c, kv[ColumnKey(c)], end, uint64(md.NumRows))
+		in, err := section(r, c, offsets[c], kv[LakelinkKey(c)], start, uint64(md.NumRows))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("column %q: %w", c, err))
+			errs = append(errs, columnError(c, err))
 			continue
 		}
 		out = append(out, in)
 	}
-	if len(errs) > 0 {
-		return out, joinErrors(errs)
-	}
-	return out, nil
+	return out, joinErrors(errs)
 }
 
+// fieldKV is the value of a key in a column's key-value metadata, "" when
+// no column has it.
+func fieldKV(md format.FileMetaData, key string) string {
+	for _, rg := range md.RowGroups {
+		for _, c := range rg.Columns {
+			for _, e := range c.MetaData.KeyValueMetadata {
+				if e.Key == key {
+					return e.Value
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func columnError(column string, err error) error { return fmt.Errorf("column %q: %w", column, err) }
+
 func joinErrors(errs []error) error {
-	if len(errs) == 1 {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
 		return errs[0]
 	}
 	msgs := make([]string, len(errs))
@@ -174,75 +244,101 @@ func joinErrors(errs []error) error {
 	return fmt.Errorf("%w; %s", errs[0], strings.Join(msgs[1:], "; "))
 }
 
-func section(r io.ReaderAt, column, offText string, end int64, rows uint64) (Info, error) {
-	in := Info{Column: column}
-	toff, err := strconv.ParseInt(offText, 10, 64)
-	if err != nil || toff < 4+HeaderSize || toff+TrailerSize > end {
-		return in, corrupt("trailer offset %q outside the sections", offText)
+// section reads and checks one v1 section whose header is at offText.
+func section(r io.ReaderAt, column, offText, lakelinkText string, end int64, rows uint64) (Info, error) {
+	in := Info{Column: column, Kind: Foreign}
+	start, err := strconv.ParseInt(offText, 10, 64)
+	if err != nil || start < 4 || start+HeaderSize+TrailerSize > end {
+		return in, corrupt("header offset %q outside the file's sections", offText)
 	}
-	var tr [TrailerSize]byte
-	if _, err := r.ReadAt(tr[:], toff); err != nil {
-		return in, err
-	}
-	if string(tr[20:]) != trailerMagic {
-		return in, corrupt("bad trailer magic %q", tr[20:])
-	}
-	in.Start = int64(binary.LittleEndian.Uint64(tr[0:]))
-	total := int64(binary.LittleEndian.Uint64(tr[8:]))
-	in.indexCRC = binary.LittleEndian.Uint32(tr[16:])
-	if in.Start < 4 || total < HeaderSize+TrailerSize || in.Start+total != toff+TrailerSize {
-		return in, corrupt("trailer says %d bytes from %d, which does not end at the trailer (%d)", total, in.Start, toff+TrailerSize)
-	}
+	in.Start = start
 	var h [HeaderSize]byte
-	if _, err := r.ReadAt(h[:], in.Start); err != nil {
+	if _, err := r.ReadAt(h[:], start); err != nil {
 		return in, err
 	}
-	if string(h[:4]) != magic {
+	if string(h[:4]) != Magic {
 		return in, corrupt("bad magic %q", h[:4])
 	}
-	if crc32.Checksum(h[:56], castagnoli) != binary.LittleEndian.Uint32(h[56:]) {
-		return in, corrupt("header checksum mismatch")
+	if v := binary.LittleEndian.Uint16(h[4:]); v != FormatVersion {
+		return in, corrupt("format version %d (this build reads %d)", v, FormatVersion)
 	}
-	if v := binary.LittleEndian.Uint16(h[4:]); v != Version {
-		return in, corrupt("version %d (this build reads %d)", v, Version)
+	flags := binary.LittleEndian.Uint16(h[6:])
+	in.Dim = int(binary.LittleEndian.Uint32(h[8:]))
+	in.Precision = Precision(h[12])
+	m, ok := metricOf(h[13])
+	if !ok {
+		return in, corrupt("unknown metric %d", h[13])
 	}
-	if binary.LittleEndian.Uint16(h[6:])&flagOwnBlob == 0 {
-		return in, corrupt("the index blob is not lakelink's encoding")
+	in.Metric = m
+	if in.Precision > PrecisionI8 {
+		return in, corrupt("unknown precision %d", h[12])
 	}
-	in.Kind, in.Metric = Kind(h[8]), vectorops.Metric(h[9])
-	if in.Kind > IVFPQ {
-		return in, corrupt("unknown index kind %d", h[8])
+	in.Rows = binary.LittleEndian.Uint64(h[16:])
+	centOff := binary.LittleEndian.Uint64(h[24:])
+	centLen := binary.LittleEndian.Uint64(h[32:])
+	indexOff := binary.LittleEndian.Uint64(h[40:])
+	in.indexLen = int64(binary.LittleEndian.Uint64(h[48:]))
+	if in.Rows != rows {
+		return in, corrupt("record count %d; the file has %d rows", in.Rows, rows)
 	}
-	in.Dim = int(binary.LittleEndian.Uint32(h[12:]))
-	in.Records = binary.LittleEndian.Uint64(h[16:])
-	in.Rows = binary.LittleEndian.Uint64(h[24:])
-	centLen := int64(binary.LittleEndian.Uint64(h[32:]))
-	in.indexLen = int64(binary.LittleEndian.Uint64(h[40:]))
-	if int64(binary.LittleEndian.Uint64(h[48:])) != in.Start {
-		return in, corrupt("header placed at %d says %d", in.Start, binary.LittleEndian.Uint64(h[48:]))
+	if in.Dim <= 0 || in.Dim > 1<<16 || centOff != HeaderSize || centLen != uint64(4*in.Dim+4) || indexOff != HeaderSize+centLen {
+		return in, corrupt("centroid at %d, %d bytes, index at %d, for dimension %d", centOff, centLen, indexOff, in.Dim)
 	}
-	if in.Rows != rows || in.Records > rows {
-		return in, corrupt("record count %d for %d rows; the file has %d rows", in.Records, in.Rows, rows)
+	total := int64(HeaderSize+centLen) + in.indexLen + TrailerSize
+	if in.indexLen < 0 || start+total > end {
+		return in, corrupt("index blob of %d bytes does not fit before the footer (truncated?)", in.indexLen)
 	}
-	if in.Dim <= 0 || centLen != int64(4*in.Dim+8) {
-		return in, corrupt("centroid of %d bytes for dimension %d", centLen, in.Dim)
-	}
-	if HeaderSize+centLen+in.indexLen+TrailerSize != total {
-		return in, corrupt("index blob of %d bytes does not fit the section's %d (truncated?)", in.indexLen, total)
-	}
-	cent := make([]byte, centLen)
-	if _, err := r.ReadAt(cent, in.Start+HeaderSize); err != nil {
+	var tr [TrailerSize]byte
+	if _, err := r.ReadAt(tr[:], start+total-TrailerSize); err != nil {
 		return in, err
 	}
-	if crc32.Checksum(cent[:centLen-4], castagnoli) != binary.LittleEndian.Uint32(cent[centLen-4:]) {
-		return in, corrupt("centroid checksum mismatch")
+	if string(tr[20:]) != Magic {
+		return in, corrupt("bad trailer magic %q", tr[20:])
+	}
+	if at, n := int64(binary.LittleEndian.Uint64(tr[0:])), int64(binary.LittleEndian.Uint64(tr[8:])); at != start || n != total {
+		return in, corrupt("trailer says %d bytes from %d; the header, %d from %d", n, at, total, start)
+	}
+	if v, f := binary.LittleEndian.Uint16(tr[16:]), binary.LittleEndian.Uint16(tr[18:]); v != FormatVersion || f != flags {
+		return in, corrupt("trailer version %d, flags %d; header %d, %d", v, f, FormatVersion, flags)
+	}
+	cent := make([]byte, centLen)
+	if _, err := r.ReadAt(cent, start+HeaderSize); err != nil {
+		return in, err
 	}
 	in.Centroid = make([]float32, in.Dim)
 	for i := range in.Centroid {
 		in.Centroid[i] = math.Float32frombits(binary.LittleEndian.Uint32(cent[4*i:]))
 	}
 	in.Radius = math.Float32frombits(binary.LittleEndian.Uint32(cent[4*in.Dim:]))
-	in.indexOff = in.Start + HeaderSize + centLen
+	if math.IsNaN(float64(in.Radius)) || in.Radius < 0 {
+		return in, corrupt("radius %g", in.Radius)
+	}
+	in.indexOff = start + int64(indexOff)
+	in.Records = in.Rows
+	// lakelink's own blob: named in its key, which must agree.
+	if lakelinkText != "" {
+		var e Encoding
+		if err := json.Unmarshal([]byte(lakelinkText), &e); err != nil || e.Header != start {
+			return in, corrupt("%s is %q", LakelinkKey(column), lakelinkText)
+		}
+		kind := Foreign
+		for k, enc := range blobEncodings {
+			if enc == e.Encoding {
+				kind = k
+			}
+		}
+		switch {
+		case kind == Foreign:
+			return in, nil // an encoding of a later lakelink: scanned
+		case kind == Flat && in.indexLen != 0, kind == IVFPQ && flags&flagIVFPQ == 0, kind == HNSW && flags != 0:
+			return in, corrupt("flags %d and an index of %d bytes for encoding %q", flags, in.indexLen, e.Encoding)
+		case e.Vectors > rows:
+			return in, corrupt("%d vectors for %d rows", e.Vectors, rows)
+		case crc32.Checksum(append(h[:], cent...), castagnoli) != e.HeadCRC32C:
+			return in, corrupt("header or centroid checksum mismatch")
+		}
+		in.Kind, in.Records, in.indexCRC, in.hasCRC = kind, e.Vectors, e.CRC32C, true
+	}
 	return in, nil
 }
 
@@ -260,19 +356,26 @@ var indexesRead atomic.Int64
 // never read past their header.
 func IndexesRead() int64 { return indexesRead.Load() }
 
+// ErrForeignIndex is returned by Index for a section whose index blob is
+// not lakelink's encoding: its file is searched by an exact scan.
+var ErrForeignIndex = fmt.Errorf("the index blob is not lakelink's encoding")
+
 // Index reads, checks and decodes a section's index blob; a Flat section
 // has none (nil, nil).
 func Index(r io.ReaderAt, in Info) (Searcher, error) {
-	if in.Kind == Flat {
+	switch in.Kind {
+	case Flat:
 		return nil, nil
+	case Foreign:
+		return nil, columnError(in.Column, ErrForeignIndex)
 	}
 	indexesRead.Add(1)
 	blob := make([]byte, in.indexLen)
 	if _, err := r.ReadAt(blob, in.indexOff); err != nil {
-		return nil, fmt.Errorf("column %q: %w", in.Column, err)
+		return nil, columnError(in.Column, err)
 	}
-	if crc32.Checksum(blob, castagnoli) != in.indexCRC {
-		return nil, fmt.Errorf("column %q: %w", in.Column, corrupt("index blob checksum mismatch"))
+	if in.hasCRC && crc32.Checksum(blob, castagnoli) != in.indexCRC {
+		return nil, columnError(in.Column, corrupt("index blob checksum mismatch"))
 	}
 	var s Searcher
 	var err error
@@ -283,10 +386,10 @@ func Index(r io.ReaderAt, in Info) (Searcher, error) {
 		s, err = vectorops.UnmarshalIVFPQ(blob)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("column %q: %w", in.Column, corrupt("%v", err))
+		return nil, columnError(in.Column, corrupt("%v", err))
 	}
 	if uint64(s.Len()) != in.Records {
-		return nil, fmt.Errorf("column %q: %w", in.Column, corrupt("the index holds %d vectors, the header says %d", s.Len(), in.Records))
+		return nil, columnError(in.Column, corrupt("the index holds %d vectors, the header says %d", s.Len(), in.Records))
 	}
 	return s, nil
 }
@@ -305,18 +408,29 @@ func (in Info) Bound(q []float32) float32 {
 		cc += float64(in.Centroid[i]) * float64(in.Centroid[i])
 	}
 	r := float64(in.Radius)
-	switch in.Metric {
-	case vectorops.L2: // |q-x| >= |q-c| - r
+	switch {
+	case in.Metric == vectorops.L2: // |q-x| >= |q-c| - r
 		d := math.Sqrt(math.Max(qq-2*qc+cc, 0)) - r
 		if d <= 0 {
 			return 0
 		}
 		return float32(d * d)
-	case vectorops.Cosine: // x unit: q̂·x <= q̂·c + r
+	case in.Metric == vectorops.Cosine && in.legacy: // x unit: q̂·x <= q̂·c + r
 		if qq == 0 {
 			return 0
 		}
 		return float32(1 - math.Min(1, qc/math.Sqrt(qq)+r))
+	case in.Metric == vectorops.Cosine:
+		// Every x is within angle t = acos(1 - r) of c, so the angle
+		// from q to x is at least angle(q, c) - t.
+		if qq == 0 || cc == 0 || r >= 2 {
+			return 0
+		}
+		a := math.Acos(math.Max(-1, math.Min(1, qc/math.Sqrt(qq*cc)))) - math.Acos(1-r)
+		if a <= 0 {
+			return 0
+		}
+		return float32(math.Max(0, (1-math.Cos(a))*(1-1e-6)-1e-7))
 	default: // -(q·x) >= -(q·c + |q| r)
 		return float32(-(qc + math.Sqrt(qq)*r))
 	}

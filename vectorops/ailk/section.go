@@ -12,31 +12,76 @@ import (
 	"github.com/lakelink/lakelink/vectorops"
 )
 
-// Header layout (64 bytes, little-endian):
+// The AI-Lake file format v1: a section's header (64 bytes, little-endian):
 //
 //	 0  "AILK"
-//	 4  u16 version (1)
-//	 6  u16 flags: bit 0 set = the index blob is lakelink's own encoding
-//	 8  u8  kind (Flat, HNSW, IVFPQ)
-//	 9  u8  metric (vectorops.Metric)
-//	10  u16 reserved
-//	12  u32 dimension
-//	16  u64 records: vectors in the section (rows with a non-NULL vector)
-//	24  u64 rows of the file
-//	32  u64 centroid blob length
-//	40  u64 index blob length
-//	48  u64 section start (absolute file offset of this header)
-//	56  u32 CRC-32C of bytes 0..55
-//	60  u32 reserved
+//	 4  u16 format_version (1)
+//	 6  u16 flags: bit 0 IVF-PQ index, bit 1 RaBitQ; neither: HNSW (or,
+//	        with an empty index blob, no index: lakelink's flat)
+//	 8  u32 dim
+//	12  u8  precision of the Parquet vector column: F32 0, F16 1, I8 2
+//	13  u8  metric: Cosine 0, Euclidean 1, DotProduct 2, NormalizedCosine 3
+//	14  2 reserved zero bytes
+//	16  u64 record_count: the file's rows
+//	24  u64 centroid_offset, from the section's start (64)
+//	32  u64 centroid_len (dim × 4 + 4)
+//	40  u64 index_offset, from the section's start (64 + centroid_len)
+//	48  u64 index_len
+//	56  8 reserved zero bytes
+//
+// then the centroid blob (dim float32s, the arithmetic mean of the
+// column's vectors, then the float32 radius), the index blob, and the
+// trailer (24 bytes): u64 absolute offset of the header, u64 total length
+// of the section, u16 format_version, u16 flags, "AILK".
 const (
-	HeaderSize  = 64
-	TrailerSize = 24
-	Version     = 1
+	HeaderSize    = 64
+	TrailerSize   = 24
+	FormatVersion = 1
+	// Magic opens a section's header and ends its trailer.
+	Magic = "AILK"
 
-	magic        = "AILK"
-	trailerMagic = "KLIA"
-	flagOwnBlob  = 1
+	flagIVFPQ  = 1 << 0
+	flagRaBitQ = 1 << 1
 )
+
+// Precision is how the Parquet vector column stores its elements.
+type Precision uint8
+
+const (
+	PrecisionF32 Precision = 0
+	PrecisionF16 Precision = 1
+	PrecisionI8  Precision = 2
+)
+
+// The format's metric codes.
+const (
+	metricCosine           = 0
+	metricEuclidean        = 1
+	metricDotProduct       = 2
+	metricNormalizedCosine = 3
+)
+
+func metricCode(m vectorops.Metric) byte {
+	switch m {
+	case vectorops.L2:
+		return metricEuclidean
+	case vectorops.InnerProduct:
+		return metricDotProduct
+	}
+	return metricCosine
+}
+
+func metricOf(code byte) (vectorops.Metric, bool) {
+	switch code {
+	case metricCosine, metricNormalizedCosine:
+		return vectorops.Cosine, true
+	case metricEuclidean:
+		return vectorops.L2, true
+	case metricDotProduct:
+		return vectorops.InnerProduct, true
+	}
+	return 0, false
+}
 
 // Kind is the index structure a section's blob holds.
 type Kind uint8
@@ -45,6 +90,11 @@ const (
 	Flat  Kind = iota // no blob: search reads the vectors from the rows
 	HNSW              // vectorops.HNSW.MarshalBinary
 	IVFPQ             // vectorops.IVFPQ.MarshalBinary
+	// Foreign is a section another writer made: its index blob is in an
+	// encoding lakelink does not read (the reference's HNSW, RaBitQ), so
+	// a search scans the file's vectors exactly; its header, centroid and
+	// radius still prune.
+	Foreign
 )
 
 func (k Kind) String() string {
@@ -55,6 +105,8 @@ func (k Kind) String() string {
 		return "hnsw"
 	case IVFPQ:
 		return "ivfpq"
+	case Foreign:
+		return "foreign"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -115,7 +167,7 @@ func Build(column string, rows uint64, labels []uint64, vecs [][]float32, o Opti
 		return s, fmt.Errorf("column %q: no vectors to index", column)
 	}
 	s.Dim = len(vecs[0])
-	s.Centroid, s.Radius = bound(vecs, o.Metric == vectorops.Cosine)
+	s.Centroid, s.Radius = bound(vecs, o.Metric)
 	switch o.Kind {
 	case HNSW:
 		h := vectorops.NewHNSW(s.Dim, o.Metric, o.HNSW)
@@ -148,75 +200,80 @@ func Build(column string, rows uint64, labels []uint64, vecs [][]float32, o Opti
 	return s, nil
 }
 
-// bound is the centroid of vecs and the largest Euclidean distance of a
-// vector from it, over normalised vectors when norm is set. The radius is
-// rounded up so that float32 rounding never makes it too small.
-func bound(vecs [][]float32, norm bool) ([]float32, float32) {
+// bound is the centroid of vecs (their arithmetic mean, as stored) and
+// the radius: the largest distance from the centroid to any vector under
+// the metric. Cosine: the cosine distance 1 - cos(c, x). Euclidean: |x - c|.
+// DotProduct defines no distance between two points; lakelink writes the
+// Euclidean |x - c| there (docs/exports.md). The radius is rounded up so
+// that float32 rounding never makes it too small.
+func bound(vecs [][]float32, m vectorops.Metric) ([]float32, float32) {
 	dim := len(vecs[0])
 	sum := make([]float64, dim)
-	scale := func(v []float32) float64 {
-		if !norm {
-			return 1
-		}
-		var n float64
-		for _, x := range v {
-			n += float64(x) * float64(x)
-		}
-		if n == 0 {
-			return 0
-		}
-		return 1 / math.Sqrt(n)
-	}
 	for _, v := range vecs {
-		f := scale(v)
 		for i, x := range v {
-			sum[i] += float64(x) * f
+			sum[i] += float64(x)
 		}
 	}
 	c := make([]float32, dim)
+	var cc float64
 	for i := range sum {
 		c[i] = float32(sum[i] / float64(len(vecs)))
+		cc += float64(c[i]) * float64(c[i])
 	}
 	var r float64
 	for _, v := range vecs {
-		f := scale(v)
-		var d float64
+		var d, dot, xx float64
 		for i, x := range v {
-			e := float64(x)*f - float64(c[i])
+			e := float64(x) - float64(c[i])
 			d += e * e
+			dot += float64(x) * float64(c[i])
+			xx += float64(x) * float64(x)
 		}
-		r = math.Max(r, d)
+		if m == vectorops.Cosine {
+			if cc == 0 || xx == 0 {
+				r = math.Max(r, 1) // a zero vector: cosine distance 1 by convention
+				continue
+			}
+			r = math.Max(r, 1-dot/math.Sqrt(cc*xx))
+		} else {
+			r = math.Max(r, math.Sqrt(d))
+		}
 	}
-	return c, float32(math.Sqrt(r)*(1+1e-6) + 1e-7)
+	return c, float32(r*(1+1e-6) + 1e-7)
+}
+
+// flags is the header's flags for the section's kind.
+func (s Section) flags() uint16 {
+	if s.Kind == IVFPQ {
+		return flagIVFPQ
+	}
+	return 0
 }
 
 // encode returns the section's bytes placed at file offset start.
 func (s Section) encode(start int64) []byte {
-	cent := make([]byte, 0, 4*s.Dim+8)
-	for _, f := range s.Centroid {
-		cent = binary.LittleEndian.AppendUint32(cent, math.Float32bits(f))
-	}
-	cent = binary.LittleEndian.AppendUint32(cent, math.Float32bits(s.Radius))
-	cent = binary.LittleEndian.AppendUint32(cent, crc32.Checksum(cent, castagnoli))
-
-	total := HeaderSize + len(cent) + len(s.Index) + TrailerSize
+	centLen := 4*s.Dim + 4
+	total := HeaderSize + centLen + len(s.Index) + TrailerSize
 	b := make([]byte, HeaderSize, total)
-	copy(b, magic)
-	binary.LittleEndian.PutUint16(b[4:], Version)
-	binary.LittleEndian.PutUint16(b[6:], flagOwnBlob)
-	b[8] = byte(s.Kind)
-	b[9] = byte(s.Metric)
-	binary.LittleEndian.PutUint32(b[12:], uint32(s.Dim))
-	binary.LittleEndian.PutUint64(b[16:], s.Records)
-	binary.LittleEndian.PutUint64(b[24:], s.Rows)
-	binary.LittleEndian.PutUint64(b[32:], uint64(len(cent)))
-	binary.LittleEndian.PutUint64(b[40:], uint64(len(s.Index)))
-	binary.LittleEndian.PutUint64(b[48:], uint64(start))
-	binary.LittleEndian.PutUint32(b[56:], crc32.Checksum(b[:56], castagnoli))
-	b = append(b, cent...)
+	copy(b, Magic)
+	binary.LittleEndian.PutUint16(b[4:], FormatVersion)
+	binary.LittleEndian.PutUint16(b[6:], s.flags())
+	binary.LittleEndian.PutUint32(b[8:], uint32(s.Dim))
+	b[12] = byte(PrecisionF32)
+	b[13] = metricCode(s.Metric)
+	binary.LittleEndian.PutUint64(b[16:], s.Rows)
+	binary.LittleEndian.PutUint64(b[24:], HeaderSize)
+	binary.LittleEndian.PutUint64(b[32:], uint64(centLen))
+	binary.LittleEndian.PutUint64(b[40:], uint64(HeaderSize+centLen))
+	binary.LittleEndian.PutUint64(b[48:], uint64(len(s.Index)))
+	for _, f := range s.Centroid {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+	}
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(s.Radius))
 	b = append(b, s.Index...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(start))
 	b = binary.LittleEndian.AppendUint64(b, uint64(total))
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(s.Index, castagnoli))
-	return append(b, trailerMagic...)
+	b = binary.LittleEndian.AppendUint16(b, FormatVersion)
+	b = binary.LittleEndian.AppendUint16(b, s.flags())
+	return append(b, Magic...)
 }
