@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -193,5 +194,40 @@ func TestParquetScanLimitStopsEarly(t *testing.T) {
 	}
 	if _, rows = opens("SELECT id " + from + " WHERE id >= 395 LIMIT 10"); len(rows) != 5 {
 		t.Errorf("a LIMIT past the matches: %v", rows)
+	}
+}
+
+// vector_index = 'auto' picks each file's section as auto indexes pick
+// parts: flat for a file of up to 2,000 vectors, HNSW above; the files
+// answer a search like the table.
+func TestAutoSectionsBySize(t *testing.T) {
+	s := session(t, "direct")
+	query := fillClusters(t, s, 10, 250, 8) // 2,500 rows
+	s.Params = map[int]any{1: query}
+	exact := exec(t, s, "SELECT id, cosine_similarity(embedding, $1) AS score FROM docs ORDER BY score DESC LIMIT 10")[0]
+	for _, c := range []struct {
+		where string
+		kind  ailk.Kind
+	}{{"id < 1500", ailk.Flat}, {"id >= 0", ailk.HNSW}} {
+		dir := filepath.Join(t.TempDir(), "lake")
+		exec(t, s, fmt.Sprintf("COPY (SELECT * FROM docs WHERE %s) TO '%s/' WITH (vector_index = 'auto', parallel_workers = 1)", c.where, dir))
+		files := parquetFiles(t, dir)
+		if len(files) != 1 {
+			t.Fatalf("%d files", len(files))
+		}
+		b, err := os.ReadFile(filepath.Join(dir, files[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		secs, err := ailk.Sections(bytes.NewReader(b), int64(len(b)))
+		if err != nil || len(secs) != 1 || secs[0].Kind != c.kind {
+			t.Fatalf("%s: sections %+v (%v), want one %s section", c.where, secs, err, c.kind)
+		}
+		if c.kind == ailk.HNSW {
+			r := exec(t, s, fmt.Sprintf("SELECT id, cosine_similarity(embedding, $1) AS score FROM parquet_scan('%s/*.parquet') ORDER BY score DESC LIMIT 10", dir))[0]
+			if !reflect.DeepEqual(ids(t, r.Rows), ids(t, exact.Rows)) || !strings.Contains(r.Plan, "1 searched through their AILK index") {
+				t.Errorf("auto sections: %v, plan %s; exact %v", ids(t, r.Rows), r.Plan, ids(t, exact.Rows))
+			}
+		}
 	}
 }

@@ -1,8 +1,6 @@
 package indexes
 
 import (
-	"runtime"
-
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/vectorops"
 )
@@ -16,40 +14,19 @@ const (
 	Auto = "auto"
 )
 
-// autoHNSWRows is the most vectors an auto index puts in an HNSW part per
-// two cores: HNSW builds on one core at about 1,400 384-d vectors/s here
-// (200k in about 2.5 minutes), while IVF-PQ trains and encodes on every
-// core in a fraction of that; without SIMD kernels both are 8x slower, so
-// the limit is an eighth.
-const autoHNSWRows = 200_000
-
 // PartKind is the structure of a part of n vectors of index d: d's type,
-// or for an auto index flat up to AutoFlatRows, HNSW up to autoHNSWRows
-// per two cores of the machine that builds it, IVF-PQ past that.
+// or for an auto index vectorops.AutoStructure's choice (flat up to
+// AutoFlatRows, HNSW up to 200,000 per two cores, IVF-PQ past that).
 func PartKind(d store.IndexDef, n int) string {
 	if d.Type != Auto {
 		return d.Type
 	}
-	if n <= AutoFlatRows {
-		return Flat
-	}
-	limit := autoHNSWRows * max(1, runtime.NumCPU()/2)
-	if vectorops.Kernel() == "generic" {
-		limit /= 8
-	}
-	if n > limit {
-		return IVFPQ
-	}
-	return HNSW
+	return vectorops.AutoStructure(n)
 }
 
-// AutoFlatRows is the most vectors of an auto index's flat parts: a flat
-// part compares every vector through the SIMD kernels, 60 to 75 ns a
-// 384-value vector here (BenchmarkHNSW's flat scan: 68 to 80 queries/s
-// over 200,000), so 2,000 take about 0.15 ms and the answer is exact; past
-// that a graph answers sooner. (An exact scan of the table's rows costs
-// about 2.5 us a row, Badger iteration and row decoding.)
-const AutoFlatRows = 2000
+// AutoFlatRows is the most vectors of an auto index's flat parts
+// (vectorops.AutoFlatRows, where the figures behind it are).
+const AutoFlatRows = vectorops.AutoFlatRows
 
 // HNSWConfig is the graph configuration of index d (zero fields take
 // vectorops' defaults).

@@ -47,7 +47,7 @@ type ExportOptions struct {
 	Dated bool
 	// Overwrite replaces what a (not dated) destination already holds.
 	Overwrite bool
-	// VectorIndex embeds AILK sections (hnsw, ivfpq or flat) over the
+	// VectorIndex embeds AILK sections (hnsw, ivfpq, flat or auto) over the
 	// vector columns; "" or none for plain Parquet.
 	VectorIndex  string
 	IndexMetric  string         // default: the column's index metric, else cosine

@@ -47,7 +47,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		return engine.Result{Message: pipeline.ExportMessage(res)}, nil
 	})
 	dataset.Flags().StringVar(&compression, "compression", "", "snappy (default), zstd, gzip or none")
-	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq or flat")
+	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq, flat or auto (by each file's size)")
 	dataset.Flags().StringVar(&at, "at", "", "export the table at a tag, commit number or time")
 
 	var all bool

@@ -23,7 +23,7 @@ import (
 // IndexOptions ask a Writer for AILK sections (package ailk) over
 // vector columns.
 type IndexOptions struct {
-	Kind    string                `json:"kind"`              // hnsw, ivfpq or flat
+	Kind    string                `json:"kind"`              // hnsw, ivfpq, flat or auto
 	Metric  string                `json:"metric"`            // l2, cosine or ip
 	Columns []string              `json:"columns,omitempty"` // default: every vector column
 	HNSW    vectorops.HNSWConfig  `json:"hnsw"`

@@ -90,11 +90,14 @@ const (
 	Flat  Kind = iota // no blob: search reads the vectors from the rows
 	HNSW              // vectorops.HNSW.MarshalBinary
 	IVFPQ             // vectorops.IVFPQ.MarshalBinary
+	// Auto is a request, never a section's kind: Build picks Flat, HNSW
+	// or IVF-PQ by the number of vectors (vectorops.AutoStructure).
+	Auto Kind = 254
 	// Foreign is a section another writer made: its index blob is in an
 	// encoding lakelink does not read (the reference's HNSW, RaBitQ), so
 	// a search scans the file's vectors exactly; its header, centroid and
 	// radius still prune.
-	Foreign
+	Foreign Kind = 255
 )
 
 func (k Kind) String() string {
@@ -107,18 +110,20 @@ func (k Kind) String() string {
 		return "ivfpq"
 	case Foreign:
 		return "foreign"
+	case Auto:
+		return "auto"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// ParseKind reads "flat", "hnsw" or "ivfpq".
+// ParseKind reads "flat", "hnsw", "ivfpq" or "auto".
 func ParseKind(s string) (Kind, error) {
-	for _, k := range []Kind{Flat, HNSW, IVFPQ} {
+	for _, k := range []Kind{Flat, HNSW, IVFPQ, Auto} {
 		if s == k.String() {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown vector index %q (hnsw, ivfpq, flat)", s)
+	return 0, fmt.Errorf("unknown vector index %q (hnsw, ivfpq, flat, auto)", s)
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -167,6 +172,10 @@ func Build(column string, rows uint64, labels []uint64, vecs [][]float32, o Opti
 		return s, fmt.Errorf("column %q: no vectors to index", column)
 	}
 	s.Dim = len(vecs[0])
+	if o.Kind == Auto {
+		s.Kind, _ = ParseKind(vectorops.AutoStructure(len(vecs)))
+		o.Kind = s.Kind
+	}
 	s.Centroid, s.Radius = bound(vecs, o.Metric)
 	switch o.Kind {
 	case HNSW:
