@@ -127,12 +127,13 @@ func TestKilledImportIsAbandoned(t *testing.T) {
 		t.Fatal(err)
 	}
 	staging := filepath.Join(st, "staging")
-	// Kill it once it has staged rows.
+	// Kill it once it has staged rows: a segment file with bytes in it (a
+	// file just created is empty, and a kill then leaves nothing staged).
 	deadline := time.Now().Add(2 * time.Minute)
 	var running string
 	for time.Now().Before(deadline) {
 		segs, _ := filepath.Glob(filepath.Join(staging, "*", "rows-*"))
-		if len(segs) > 0 {
+		if len(segs) > 0 && dirSize(t, filepath.Dir(segs[0])) > 0 {
 			_, running, _ = cli(t, "--store", st, "status", "--format", "csv")
 			break
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +129,7 @@ func Open(ctx context.Context, obj objstore.Object) (f *File, err error) {
 	obj.Size = size
 	f = &File{Object: obj, Version: version, Columns: Columns(pf.Schema()), pf: pf, ra: ra, close: closeFn}
 	f.exportedVectors()
+	f.aiLakeVectors()
 	return f, nil
 }
 
@@ -334,6 +336,57 @@ func (f *File) DeclaredSchema() lake.Schema {
 		return lake.Schema{}
 	}
 	return schema
+}
+
+// aiLakeVectors reads the FIXED_LEN_BYTE_ARRAY vector columns of AI-Lake
+// files: a column whose chunk metadata says ailake.dim and
+// ailake.precision (f32 or f16) is VECTOR(dim). I8 vectors, whose scale
+// the format does not carry where lakelink can find it, are not read: the
+// column says so when an import selects it.
+func (f *File) aiLakeVectors() {
+	for i, c := range f.Columns {
+		if c.phys != parquet.FixedLenByteArray || c.Type.Kind != lake.KindText || !c.binary {
+			continue
+		}
+		leaf, ok := f.pf.Schema().Lookup(c.Name)
+		if !ok {
+			continue
+		}
+		dim, prec, ok := AILakeVector(f.pf, leaf.ColumnIndex)
+		if !ok {
+			continue
+		}
+		width := leaf.Node.Type().Length()
+		switch {
+		case prec == "f32" && width == 4*dim:
+			f.Columns[i].Type, f.Columns[i].binary, f.Columns[i].conv = lake.Vector(dim), false, convFloatLE
+		case prec == "f16" && width == 2*dim:
+			f.Columns[i].Type, f.Columns[i].binary, f.Columns[i].conv = lake.Vector(dim), false, convHalfLE
+		case prec == "i8":
+			f.Columns[i].Unsupported = "AI-Lake I8 vectors (ailake.precision = i8) are not read yet"
+		default:
+			f.Columns[i].Unsupported = fmt.Sprintf("AI-Lake vector of %d bytes for ailake.dim %d and precision %q", width, dim, prec)
+		}
+	}
+}
+
+// AILakeVector reads the AI-Lake field metadata of column chunk col
+// (ailake.dim, ailake.precision: f32, f16 or i8) from the file's first row
+// group; ok is false when the column has none.
+func AILakeVector(pf *parquet.File, col int) (dim int, precision string, ok bool) {
+	md := pf.Metadata()
+	if len(md.RowGroups) == 0 || col >= len(md.RowGroups[0].Columns) {
+		return 0, "", false
+	}
+	kv := map[string]string{}
+	for _, e := range md.RowGroups[0].Columns[col].MetaData.KeyValueMetadata {
+		kv[e.Key] = e.Value
+	}
+	d, err := strconv.Atoi(kv["ailake.dim"])
+	if err != nil || d < 1 || d > 1<<16 {
+		return 0, "", false
+	}
+	return d, strings.ToLower(kv["ailake.precision"]), kv["ailake.precision"] != ""
 }
 
 // exportedVectors reads back the vectors of files lakelink exported as

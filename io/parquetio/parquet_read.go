@@ -387,15 +387,23 @@ func appendBytes(b array.Builder, val []byte, col ColumnInfo) error {
 		}
 		f, _ := new(big.Float).SetInt(n).Float64()
 		bb.Append(f / math.Pow10(col.scale))
-	case *array.FixedSizeListBuilder: // a vector as n little-endian float32s
+	case *array.FixedSizeListBuilder: // a vector as n little-endian float32s (or float16s)
 		n := int(bb.Type().(*arrow.FixedSizeListType).Len())
-		if len(val) != 4*n {
-			return fmt.Errorf("column %q: vector of %d bytes, not %d: %w", col.Name, len(val), 4*n, errCorrupt)
+		width := 4
+		if col.conv == convHalfLE {
+			width = 2
+		}
+		if len(val) != width*n {
+			return fmt.Errorf("column %q: vector of %d bytes, not %d: %w", col.Name, len(val), width*n, errCorrupt)
 		}
 		bb.Append(true)
 		vb := bb.ValueBuilder().(*array.Float32Builder)
 		for k := 0; k < n; k++ {
-			vb.Append(math.Float32frombits(binary.LittleEndian.Uint32(val[4*k:])))
+			if width == 2 {
+				vb.Append(float16.FromBits(binary.LittleEndian.Uint16(val[2*k:])).Float32())
+			} else {
+				vb.Append(math.Float32frombits(binary.LittleEndian.Uint32(val[4*k:])))
+			}
 		}
 	case *array.Float32Builder: // float16
 		if len(val) != 2 {

@@ -25,6 +25,7 @@ const (
 	convUnsigned
 	convFloat16
 	convFloatLE // FIXED_LEN_BYTE_ARRAY of little-endian float32s: a vector
+	convHalfLE  // FIXED_LEN_BYTE_ARRAY of little-endian float16s: an AI-Lake F16 vector
 )
 
 // ColumnInfo describes one top-level Parquet column as lakelink reads it.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/parquet-go/parquet-go"
 	"gocloud.dev/blob"
 
@@ -155,6 +156,16 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 	if !fixed && leaf.Node.Type().Kind() != parquet.Float {
 		return nil, nil, fmt.Errorf("column %q is not a vector (LIST<FLOAT> or FIXED_LEN_BYTE_ARRAY)", column)
 	}
+	half := false // an AI-Lake F16 column
+	if _, prec, ok := AILakeVector(pf, leaf.ColumnIndex); fixed && ok {
+		switch prec {
+		case "f16":
+			half = true
+		case "f32":
+		default:
+			return nil, nil, fmt.Errorf("column %q: AI-Lake %s vectors are not read yet", column, prec)
+		}
+	}
 	var labels []uint64
 	var vecs [][]float32
 	var cur []float32
@@ -187,6 +198,14 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 						row++
 					}
 					if v.IsNull() {
+						continue
+					}
+					if fixed && half {
+						b := v.ByteArray()
+						cur = make([]float32, len(b)/2)
+						for i := range cur {
+							cur[i] = float16.FromBits(binary.LittleEndian.Uint16(b[2*i:])).Float32()
+						}
 						continue
 					}
 					if fixed {
