@@ -89,3 +89,57 @@ INTO documents WITH (region = 'us-east-1', endpoint = '%s', credentials = 'lakel
 		t.Errorf("a failed import committed")
 	}
 }
+
+// The Data Lab's S3_* variables are all a user needs: with the endpoint
+// as HOST:PORT and S3_USE_SSL=false, path-style addressing, the region and
+// the keys given only through S3_*, a COPY from and an export to bare
+// s3:// URLs work; the URL's own parameters win over S3_*; without any
+// region the error says where to give one, with no secret in it.
+func TestS3ConfiguredThroughS3Variables(t *testing.T) {
+	srv := blobtest.StartS3(t)
+	srv.CreateBucket(t, "lab")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(path, fixtures.Documents{Rows: 300, Dim: 8}); err != nil {
+		t.Fatal(err)
+	}
+	putFile(t, "s3://lab?"+srv.Query(), "raw/docs.parquet", path)
+	// Only S3_*: the AWS variables the server helper set are cleared.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("S3_ENDPOINT", strings.TrimPrefix(srv.Endpoint, "http://"))
+	t.Setenv("S3_USE_SSL", "false")
+	t.Setenv("S3_URL_STYLE", "path")
+	t.Setenv("S3_REGION", srv.Region)
+	t.Setenv("S3_ACCESS_KEY_ID", "lakelink-test")
+	t.Setenv("S3_SECRET_ACCESS_KEY", "lakelink-test-secret")
+
+	local := session(t, "direct")
+	exec(t, local, "COPY FROM '"+path+"' INTO docs")
+	want, _ := local.Store.Digest("docs", local.Store.Head())
+	for _, runner := range []string{"direct", "prism-process"} {
+		s := session(t, runner)
+		exec(t, s, "COPY FROM 's3://lab/raw/docs.parquet' INTO docs")
+		if got, _ := s.Store.Digest("docs", s.Store.Head()); got != want {
+			t.Errorf("%s: digest %s, local %s", runner, got, want)
+		}
+		exec(t, s, "COPY docs TO 's3://lab/out/"+runner+"/' WITH (format = 'parquet')")
+		if n := exec(t, s, "SELECT count(*) FROM parquet_scan('s3://lab/out/"+runner+"/*.parquet')")[0].Rows[0][0]; n != int64(300) {
+			t.Errorf("%s: the export reads back %v rows", runner, n)
+		}
+	}
+	// The URL's own endpoint wins: a wrong one in S3_ENDPOINT is not used.
+	t.Setenv("S3_ENDPOINT", "127.0.0.1:1")
+	s := session(t, "direct")
+	exec(t, s, "COPY FROM 's3://lab/raw/docs.parquet?endpoint="+srv.Endpoint+"' INTO docs")
+
+	// No region anywhere: a message that says where to give one.
+	t.Setenv("S3_REGION", "")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	_, err := s.Exec(context.Background(), "COPY FROM 's3://lab/raw/docs.parquet?endpoint="+srv.Endpoint+"' INTO docs2")
+	if err == nil || !strings.Contains(err.Error(), "S3_REGION or AWS_REGION") || strings.Contains(err.Error(), "lakelink-test-secret") {
+		t.Errorf("no region: %v", err)
+	}
+}
