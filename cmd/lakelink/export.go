@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/runners"
@@ -193,10 +195,10 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	ls.Flags().BoolVarP(&all, "all", "a", false, "every backup")
 	ls.Flags().StringVar(&lsFormat, "format", "table", "output format: table, csv or json")
 
-	var target string
+	var target, source string
 	var force bool
 	restore := &cobra.Command{
-		Use:   "restore [URL] --target DIR [--from TIME|VERSION] [--force]",
+		Use:   "restore [URL] --target DIR [--from|--source TIME|VERSION] [--force]",
 		Short: "Restore the latest backup (or the latest at or before --from) into a new store folder",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -214,7 +216,19 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 					return err
 				}
 			}
-			r, err := datasets.RestoreBackup(cmd.Context(), url, from, target, force, key, objstore.Options{})
+			when := from
+			if source != "" {
+				if from != "" && from != source {
+					return fmt.Errorf("--source is --from: give one of them")
+				}
+				when = source
+			}
+			// A time as AT takes it (RFC 3339, a space for the T, or a
+			// date; UTC without a zone); anything else is a version.
+			if t, err := history.ParseTime(when); err == nil {
+				when = t.UTC().Format(time.RFC3339Nano)
+			}
+			r, err := datasets.RestoreBackup(cmd.Context(), url, when, target, force, key, objstore.Options{})
 			if err != nil {
 				return err
 			}
@@ -223,7 +237,8 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		},
 	}
 	restore.Flags().StringVar(&target, "target", "", "the folder of the restored store (must be empty unless --force)")
-	restore.Flags().StringVar(&from, "from", "", "restore the latest backup made at or before this time (RFC 3339) or version")
+	restore.Flags().StringVar(&from, "from", "", "restore the latest backup made at or before this time (RFC 3339, '2026-12-01 12:00:00' or a date, UTC without a zone) or version")
+	restore.Flags().StringVar(&source, "source", "", "the same as --from (the Data Lab's name)")
 	restore.Flags().BoolVar(&force, "force", false, "empty a target that is not empty")
 	backup.AddCommand(create, ls, restore)
 	return backup

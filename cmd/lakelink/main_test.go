@@ -612,6 +612,19 @@ func TestCLIBackup(t *testing.T) {
 	if code, _, errs := cli(t, "backup", "restore", bk, "--target", target); code == 0 || !strings.Contains(errs, "not empty") {
 		t.Errorf("restore over a store: %q", errs)
 	}
+	// --source (the Data Lab's name for --from) with a time without a
+	// zone, read as UTC: a moment after both backups restores the latest;
+	// a day before them finds none.
+	later := time.Now().UTC().Add(time.Minute).Format("2006-01-02 15:04:05")
+	if code, out, errs := cli(t, "backup", "restore", bk, "--target", filepath.Join(dir, "r2"), "--source", later); code != 0 || !strings.Contains(out, "restored backup") {
+		t.Errorf("restore --source %s: %q %q", later, out, errs)
+	} else if _, got, _ := cli(t, "--store", filepath.Join(dir, "r2"), "digest", "docs"); got != want {
+		t.Errorf("restored with --source: digest %q, want %q", got, want)
+	}
+	before := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
+	if code, _, errs := cli(t, "backup", "restore", bk, "--target", filepath.Join(dir, "r3"), "--source", before); code == 0 || !strings.Contains(errs, "no backup") {
+		t.Errorf("restore --source %s: %d %q", before, code, errs)
+	}
 }
 
 // lakelink revert and gc: the revert brings back the tagged digest; gc
