@@ -41,7 +41,13 @@ func (p Pattern) matches(full string) bool {
 func Patterns(opt Options, patterns ...string) ([]Pattern, error) {
 	out := make([]Pattern, 0, len(patterns))
 	for _, text := range patterns {
-		bucket, key, disp, err := location(text)
+		// URL@latest, @YYYY_MM_DD, @YYYY_MM_DD/HH_mm_SS_sss: a version's
+		// folder, through the dataset's manifest (version.go).
+		resolved, err := resolveVersion(context.Background(), opt, text)
+		if err != nil {
+			return nil, err
+		}
+		bucket, key, disp, err := location(resolved)
 		if err != nil {
 			return nil, err
 		}
@@ -145,8 +151,8 @@ func listPattern(ctx context.Context, p Pattern, fn func(Object) error) (int, er
 	}
 	n := 0
 	visit := func(key string, size int64) error {
-		if !keyMatches(p.Key, key) {
-			return nil
+		if !keyMatches(p.Key, key) || path.Base(key) == manifestName {
+			return nil // a dataset's manifest is never data
 		}
 		n++
 		return fn(Object{Bucket: p.Bucket, Key: key, Size: size, Name: p.Display + key})
