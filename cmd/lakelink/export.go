@@ -26,11 +26,23 @@ type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(c
 func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Command {
 	export := &cobra.Command{Use: "export", Short: "Dated exports of tables to Parquet folders with a manifest: dataset, ls, prune"}
 
-	var compression, vectorIndex, at string
+	var compression, vectorIndex, at, dsFormat string
 	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		ex := pipeline.Export{Query: engine.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
 			Options:   pipeline.ExportOptions{Dated: true, VectorIndex: vectorIndex},
 			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], objstore.Redact(args[1]))}
+		switch strings.ToLower(dsFormat) {
+		case "", "parquet":
+		case "csv":
+			ex.Options.Format = "csv"
+		case "json", "ndjson":
+			ex.Options.Format = "ndjson"
+		default:
+			return engine.Result{}, fmt.Errorf("--format %q: parquet, csv or json", dsFormat)
+		}
+		if ex.Options.Format != "" && vectorIndex != "" {
+			return engine.Result{}, fmt.Errorf("--vector-index embeds AILK sections in Parquet files, not %s", dsFormat)
+		}
 		if compression != "" {
 			ex.Options.FormatOptions = map[string]any{"compression": compression}
 		}
@@ -48,9 +60,13 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		}
 		return engine.Result{Message: pipeline.ExportMessage(res)}, nil
 	})
+	// --format is the files' format here, not the output's (a one-line
+	// message): the query helper's output flag is dropped.
+	dataset.ResetFlags()
 	dataset.Flags().StringVar(&compression, "compression", "", "snappy (default), zstd, gzip or none")
 	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq, flat or auto (by each file's size)")
 	dataset.Flags().StringVar(&at, "at", "", "export the table at a tag, commit number or time")
+	dataset.Flags().StringVar(&dsFormat, "format", "parquet", "the files' format: parquet, csv or json (newline-delimited)")
 
 	var all bool
 	var lsFormat string

@@ -440,6 +440,25 @@ func TestCLIExportDataset(t *testing.T) {
 	if code, _, errs := cli(t, "export", "prune", ds); code == 0 || !strings.Contains(errs, "--keep") {
 		t.Errorf("prune without --keep: %q", errs)
 	}
+	// --format csv and json: dated versions of text files, read back
+	// through @latest with every row.
+	for _, f := range []struct{ flag, ext string }{{"csv", ".csv"}, {"json", ".ndjson"}} {
+		out := filepath.Join(dir, "exports", "docs_"+f.flag)
+		if code, msg, errs := cli(t, "--store", st, "export", "dataset", "docs", out, "--format", f.flag); code != 0 {
+			t.Fatalf("export dataset --format %s: %q %q", f.flag, msg, errs)
+		}
+		files, _ := filepath.Glob(filepath.Join(out, "*", "*", "*"+f.ext))
+		if len(files) == 0 {
+			t.Fatalf("--format %s wrote no %s files", f.flag, f.ext)
+		}
+		code, got, errs := cli(t, "--store", st, "sql", "--format", "csv", "COPY FROM '"+out+"@latest' INTO back_"+f.flag+"; SELECT count(*) FROM back_"+f.flag)
+		if code != 0 || !strings.HasSuffix(got, "count\n120\n") {
+			t.Errorf("--format %s read back: %q %q", f.flag, got, errs)
+		}
+	}
+	if code, _, errs := cli(t, "--store", st, "export", "dataset", "docs", filepath.Join(dir, "x"), "--format", "xml"); code == 0 || !strings.Contains(errs, "parquet, csv or json") {
+		t.Errorf("--format xml: %q", errs)
+	}
 }
 
 // lakelink audit verify passes an audit export and fails, naming the file,
