@@ -61,7 +61,11 @@ func Commits(st *store.Store, table string, fn func(store.Row) error) error {
 		}
 		var srcs []string
 		for _, o := range c.Sources {
-			srcs = append(srcs, fmt.Sprintf("%s (%d bytes, %s)", o.URL, o.Size, o.Version))
+			if o.Version == "" { // a local file, or a store that gives no version
+				srcs = append(srcs, fmt.Sprintf("%s (%d bytes)", o.URL, o.Size))
+			} else {
+				srcs = append(srcs, fmt.Sprintf("%s (%d bytes, %s)", o.URL, o.Size, o.Version))
+			}
 		}
 		if err := fn(store.Row{int64(c.TS), int64(c.Parent), c.Time, author, c.Message, job, stmt, ins, upd, del, strings.Join(parts, "; "), strings.Join(srcs, "; "), ret.Collected(c.TS)}); err != nil {
 			return err

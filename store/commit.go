@@ -101,7 +101,7 @@ func (c *Commit) Count(table string, inserted, updated, deleted int64) {
 func (c *Commit) Table(name string) (TableInfo, error) {
 	if t, ok := c.tables[strings.ToLower(name)]; ok {
 		if t == nil {
-			return TableInfo{}, fmt.Errorf("table %q does not exist: %w", name, ErrNotFound)
+			return TableInfo{}, notFound(fmt.Sprintf("table %q does not exist", name))
 		}
 		return *t, nil
 	}

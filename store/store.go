@@ -305,7 +305,7 @@ func tableIn(txn *badger.Txn, name string) (TableInfo, error) {
 	var ti TableInfo
 	item, err := txn.Get(tableKey(name))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return ti, fmt.Errorf("table %q does not exist: %w", name, ErrNotFound)
+		return ti, notFound(fmt.Sprintf("table %q does not exist", name))
 	}
 	if err != nil {
 		return ti, err

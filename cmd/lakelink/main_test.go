@@ -970,6 +970,9 @@ func TestCLIHistoryMessagesAndTables(t *testing.T) {
 	if code, _, errs := cli(t, "--store", st, "tag", "create", "t0"); code == 0 || !strings.Contains(errs, "no commits yet") {
 		t.Errorf("tag on an empty store: %d %q", code, errs)
 	}
+	if code, _, errs := cli(t, "--store", st, "tables", "nosuch"); code == 0 || !strings.HasSuffix(strings.TrimSpace(errs), `table "nosuch" does not exist`) {
+		t.Errorf("tables of a missing table: %d %q", code, errs)
+	}
 	data := filepath.Join(dir, "d.csv")
 	os.WriteFile(data, []byte("id,title\n1,a\n2,b\n"), 0o644)
 	long := strings.Repeat("x", 100)
@@ -1033,7 +1036,7 @@ func TestCLIHistoryMessagesAndTables(t *testing.T) {
 	// The log keeps one line per commit, the statement's line break shown.
 	code, out, _ = cli(t, "--store", st, "log")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 1+4+1 || !strings.Contains(out, "DELETE FROM d↵WHERE id = 1") {
+	if code != 0 || len(lines) != 1+4+1 || !strings.Contains(out, "DELETE FROM d↵WHERE id = 1") || !strings.Contains(out, "d.csv (17 bytes)") {
 		t.Errorf("log: %d lines\n%s", len(lines), out)
 	}
 	// tables cuts long values and says so; tables TABLE prints them whole.
