@@ -201,3 +201,8 @@ func (s *Store) Jobs() ([]Job, error) {
 func (s *Store) RowErrors(jobID string) ([]lake.RowError, error) {
 	return list[lake.RowError](s, s.Head(), errorPrefix(jobID))
 }
+
+// RowErrorsFirst is RowErrors, the first n of them only.
+func (s *Store) RowErrorsFirst(jobID string, n int) ([]lake.RowError, error) {
+	return listN[lake.RowError](s, s.Head(), errorPrefix(jobID), n)
+}

@@ -321,7 +321,10 @@ func (s *Store) Tables(at uint64) ([]TableInfo, error) {
 
 // list decodes the JSON values of the keys under prefix at commit at, in
 // key order.
-func list[T any](s *Store, at uint64, prefix []byte) ([]T, error) {
+func list[T any](s *Store, at uint64, prefix []byte) ([]T, error) { return listN[T](s, at, prefix, 0) }
+
+// listN is list of at most limit records (0: all).
+func listN[T any](s *Store, at uint64, prefix []byte, limit int) ([]T, error) {
 	if err := s.readable(at); err != nil {
 		return nil, err
 	}
@@ -330,7 +333,7 @@ func list[T any](s *Store, at uint64, prefix []byte) ([]T, error) {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 	defer it.Close()
 	var out []T
-	for it.Rewind(); it.Valid(); it.Next() {
+	for it.Rewind(); it.Valid() && (limit <= 0 || len(out) < limit); it.Next() {
 		var v T
 		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
 			return nil, fmt.Errorf("corrupt record %q: %w", it.Item().Key(), err)

@@ -431,15 +431,11 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	tagCmd.AddCommand(tagCreate, tagLs, tagDelete)
 
 	errorsCmd := query("errors JOB", "Show the rows a job rejected (while another process holds the store, from the status folder)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		res := engine.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
 		if _, err := st.JobRecord(args[0]); err != nil {
-			return res, err
+			return errorRows(nil), err
 		}
 		errs, err := st.RowErrors(args[0])
-		for _, e := range errs {
-			res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
-		}
-		return res, err
+		return errorRows(errs), err
 	})
 
 	// While another process holds the store, errors reads the errors file
@@ -452,11 +448,13 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		}
 		f, ok, ferr := storeio.ReadErrorsFile(g.store, args[0])
 		if ferr != nil || !ok {
-			if all, _ := progress.Read(filepath.Join(g.store, "status"), args[0]); len(all) == 1 && all[0].State == "committed" && all[0].Errors == 0 {
-				f, ok = storeio.ErrorsFile{}, true // it rejected no row
-			} else {
+			// No errors file: right only for a committed job that
+			// rejected no row.
+			all, _ := progress.Read(filepath.Join(g.store, "status"), args[0])
+			if len(all) != 1 || all[0].State != "committed" || all[0].Errors != 0 {
 				return err
 			}
+			f = storeio.ErrorsFile{}
 		}
 		format, _ := cmd.Flags().GetString("format")
 		w, werr := newWriter(format, stdout)
@@ -468,11 +466,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			note = fmt.Sprintf(" (the first %d of %d; all of them once the store is free)", len(f.Errors), f.Total)
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "lakelink: %v\nlakelink: job %s's errors are read from its status folder%s\n", err, args[0], note)
-		res := engine.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
-		for _, e := range f.Errors {
-			res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
-		}
-		return w.write(res)
+		return w.write(errorRows(f.Errors))
 	}
 
 	jobsCmd := query("jobs", "List import jobs (while another process holds the store, from their status files)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
@@ -571,6 +565,15 @@ func tableColumns(st *store.Store, name string) (engine.Result, error) {
 		res.Rows = append(res.Rows, []any{c.Name, c.Type.String(), slices.Contains(t.Schema.PrimaryKey, c.Name), c.NotNull, def, strings.Join(idx, "; ")})
 	}
 	return res, nil
+}
+
+// errorRows is lakelink errors' result: a row per rejected row.
+func errorRows(errs []lake.RowError) engine.Result {
+	res := engine.Result{Columns: []string{"object", "row_group", "row", "column", "value", "reason"}}
+	for _, e := range errs {
+		res.Rows = append(res.Rows, []any{e.Object, int64(e.RowGroup), e.Row, e.Column, e.Value, e.Reason})
+	}
+	return res
 }
 
 // jobsColumns are lakelink jobs' columns.

@@ -139,8 +139,8 @@ func (t *Tracker) Finish(res Result, err error) {
 	}
 	if s.State == "committed" && s.Errors > 0 && t.st != nil {
 		// Best effort, as the status file: the store holds the errors.
-		if errs, err := t.st.RowErrors(s.Job); err == nil {
-			_ = writeErrorsFile(t.dir, s.Job, errs)
+		if errs, err := t.st.RowErrorsFirst(s.Job, errorsFileRows); err == nil {
+			_ = writeErrorsFile(t.dir, s.Job, errs, int(s.Errors))
 		}
 	}
 	_ = progress.Write(t.dir, s)
@@ -162,8 +162,8 @@ type ErrorsFile struct {
 	Errors []lake.RowError `json:"errors"`
 }
 
-func writeErrorsFile(dir, job string, errs []lake.RowError) error {
-	f := ErrorsFile{Total: len(errs), Errors: errs[:min(len(errs), errorsFileRows)]}
+func writeErrorsFile(dir, job string, errs []lake.RowError, total int) error {
+	f := ErrorsFile{Total: total, Errors: errs}
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err

@@ -151,7 +151,6 @@ type Info struct {
 	indexOff  int64
 	indexLen  int64
 	indexCRC  uint32
-	hasCRC    bool
 	legacy    bool // the layout lakelink wrote before v1 (legacy.go)
 }
 
@@ -337,7 +336,7 @@ func section(r io.ReaderAt, column, offText, lakelinkText string, end int64, row
 		case crc32.Checksum(append(h[:], cent...), castagnoli) != e.HeadCRC32C:
 			return in, corrupt("header or centroid checksum mismatch")
 		}
-		in.Kind, in.Records, in.indexCRC, in.hasCRC = kind, e.Vectors, e.CRC32C, true
+		in.Kind, in.Records, in.indexCRC = kind, e.Vectors, e.CRC32C
 	}
 	return in, nil
 }
@@ -374,7 +373,9 @@ func Index(r io.ReaderAt, in Info) (Searcher, error) {
 	if _, err := r.ReadAt(blob, in.indexOff); err != nil {
 		return nil, columnError(in.Column, err)
 	}
-	if in.hasCRC && crc32.Checksum(blob, castagnoli) != in.indexCRC {
+	// Only lakelink's own sections (v1 with its key, or legacy) get here,
+	// and both carry the blob's checksum.
+	if crc32.Checksum(blob, castagnoli) != in.indexCRC {
 		return nil, columnError(in.Column, corrupt("index blob checksum mismatch"))
 	}
 	var s Searcher

@@ -87,7 +87,7 @@ func legacySection(r io.ReaderAt, column, offText string, end int64, rows uint64
 	}
 	in.Start = int64(binary.LittleEndian.Uint64(tr[0:]))
 	total := int64(binary.LittleEndian.Uint64(tr[8:]))
-	in.indexCRC, in.hasCRC = binary.LittleEndian.Uint32(tr[16:]), true
+	in.indexCRC = binary.LittleEndian.Uint32(tr[16:])
 	if in.Start < 4 || total < HeaderSize+TrailerSize || in.Start+total != toff+TrailerSize {
 		return in, corrupt("trailer says %d bytes from %d, which does not end at the trailer (%d)", total, in.Start, toff+TrailerSize)
 	}

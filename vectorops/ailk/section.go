@@ -40,8 +40,7 @@ const (
 	// Magic opens a section's header and ends its trailer.
 	Magic = "AILK"
 
-	flagIVFPQ  = 1 << 0
-	flagRaBitQ = 1 << 1
+	flagIVFPQ = 1 << 0 // bit 1, RaBitQ, lakelink never writes: such a section is Foreign
 )
 
 // Precision is how the Parquet vector column stores its elements.
