@@ -30,20 +30,22 @@ type Manifest struct {
 
 // Version is one export in a dataset.
 type Version struct {
-	Version   string `json:"version"` // its folder, YYYY_MM_DD/HH_mm_SS_sss
-	Created   string `json:"created"` // RFC 3339, UTC
-	Table     string `json:"table"`
-	Commit    uint64 `json:"commit"` // the store commit exported
-	Statement string `json:"statement,omitempty"`
-	Rows      int64  `json:"rows"`
-	Bytes     int64  `json:"bytes"`
-	Files     []File `json:"files"`
+	Version   string   `json:"version"`          // its folder, YYYY_MM_DD/HH_mm_SS_sss
+	Created   string   `json:"created"`          // RFC 3339, UTC
+	Table     string   `json:"table,omitempty"`  // a one-table export
+	Tables    []string `json:"tables,omitempty"` // a whole-dataset export: one folder per table
+	Source    string   `json:"source,omitempty"` // an ingest: where the files came from
+	Commit    uint64   `json:"commit,omitempty"` // the store commit exported
+	Statement string   `json:"statement,omitempty"`
+	Rows      int64    `json:"rows,omitempty"`
+	Bytes     int64    `json:"bytes"`
+	Files     []File   `json:"files"`
 }
 
 // File is one file of a version; Path is relative to the dataset.
 type File struct {
 	Path   string `json:"path"`
-	Rows   int64  `json:"rows"`
+	Rows   int64  `json:"rows,omitempty"` // exported files; 0 for raw files
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
 }

@@ -16,16 +16,18 @@ import (
 // ...}]}, package datasets). A pattern URL@latest reads the newest
 // version, URL@YYYY_MM_DD the newest of that day (UTC), and
 // URL@YYYY_MM_DD/HH_mm_SS_sss that version. The manifest itself is never
-// read as data: listings skip manifest.json.
+// read as data: listings skip manifest.json. A path may follow the
+// version: URL@latest/nodes/ is the nodes folder of a whole-dataset
+// export's newest version, URL@latest/*.csv its CSV files.
 
-var versionSuffix = regexp.MustCompile(`@(latest|\d{4}_\d{2}_\d{2}(/\d{2}_\d{2}_\d{2}_\d{3})?)$`)
+var versionSuffix = regexp.MustCompile(`@(latest|\d{4}_\d{2}_\d{2}(/\d{2}_\d{2}_\d{2}_\d{3})?)(/[^@]*)?$`)
 
 // manifestName is the file that lists a dataset's versions.
 const manifestName = "manifest.json"
 
 // splitVersion cuts a @version suffix off a pattern (before a URL's
 // query); ok is false when there is none.
-func splitVersion(pattern string) (base, version, query string, ok bool) {
+func splitVersion(pattern string) (base, version, sub, query string, ok bool) {
 	rest := pattern
 	if strings.Contains(pattern, "://") {
 		if q := queryStart(pattern); q >= 0 {
@@ -34,15 +36,18 @@ func splitVersion(pattern string) (base, version, query string, ok bool) {
 	}
 	m := versionSuffix.FindStringSubmatchIndex(rest)
 	if m == nil {
-		return pattern, "", "", false
+		return pattern, "", "", "", false
 	}
-	return strings.TrimSuffix(rest[:m[0]], "/"), rest[m[2]:m[3]], query, true
+	if m[6] >= 0 {
+		sub = strings.TrimPrefix(rest[m[6]:m[7]], "/")
+	}
+	return strings.TrimSuffix(rest[:m[0]], "/"), rest[m[2]:m[3]], sub, query, true
 }
 
 // resolveVersion turns URL@version into the version's folder, URL/V/,
 // through URL/manifest.json.
 func resolveVersion(ctx context.Context, opt Options, pattern string) (string, error) {
-	base, want, query, ok := splitVersion(pattern)
+	base, want, sub, query, ok := splitVersion(pattern)
 	if !ok {
 		return pattern, nil
 	}
@@ -82,5 +87,5 @@ func resolveVersion(ctx context.Context, opt Options, pattern string) (string, e
 	if found == "" {
 		return "", fmt.Errorf("%s: no version %s among the %d in %s", redact(pattern), want, len(m.Versions), manifestName)
 	}
-	return base + "/" + found + "/" + query, nil
+	return base + "/" + found + "/" + sub + query, nil
 }

@@ -111,6 +111,7 @@ type exportPlan struct {
 	key      string // the destination key: a folder (ending in /) or a file
 	final    string // where published files go: key's folder, or the version folder
 	version  string
+	unlisted bool // one table of a whole-dataset export: RunDatasetExport lists the version
 	staging  string
 	stageOut bool // workers run elsewhere: stage the snapshot
 }
@@ -386,7 +387,7 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 			return res, err
 		}
 	}
-	if p.version != "" {
+	if p.version != "" && !p.unlisted {
 		err = datasets.RecordVersion(ctx, b, p.key, datasets.Version{Version: p.version, Created: time.Now().UTC().Format(time.RFC3339Nano),
 			Table: p.table.Name, Commit: p.at, Statement: p.ex.Statement, Rows: res.Rows, Bytes: res.Bytes, Files: datasetFiles(p.version, list)})
 	}

@@ -26,25 +26,25 @@ type queryCmdFn = func(use, short string, nargs cobra.PositionalArgs, run func(c
 func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Command {
 	export := &cobra.Command{Use: "export", Short: "Dated exports of tables to Parquet folders with a manifest: dataset, ls, prune"}
 
-	var compression, vectorIndex, at, dsFormat string
-	dataset := query("dataset TABLE URL", "Export a table as a new dated version of the dataset at URL (COPY TABLE TO URL WITH (dated = true))", cobra.ExactArgs(2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		ex := pipeline.Export{Query: engine.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1],
-			Options:   pipeline.ExportOptions{Dated: true, VectorIndex: vectorIndex},
-			Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], objstore.Redact(args[1]))}
+	var compression, vectorIndex, at, dsFormat, graph string
+	var tables []string
+	var allTables bool
+	dataset := query("dataset (TABLE URL | URL --graph G | URL --tables T,... | URL --all)", "Export a table, a graph, several tables or all of them as a new dated version of the dataset at URL", cobra.RangeArgs(1, 2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		o := pipeline.ExportOptions{Dated: true, VectorIndex: vectorIndex}
 		switch strings.ToLower(dsFormat) {
 		case "", "parquet":
 		case "csv":
-			ex.Options.Format = "csv"
+			o.Format = "csv"
 		case "json", "ndjson":
-			ex.Options.Format = "ndjson"
+			o.Format = "ndjson"
 		default:
 			return engine.Result{}, fmt.Errorf("--format %q: parquet, csv or json", dsFormat)
 		}
-		if ex.Options.Format != "" && vectorIndex != "" {
+		if o.Format != "" && vectorIndex != "" {
 			return engine.Result{}, fmt.Errorf("--vector-index embeds AILK sections in Parquet files, not %s", dsFormat)
 		}
 		if compression != "" {
-			ex.Options.FormatOptions = map[string]any{"compression": compression}
+			o.FormatOptions = map[string]any{"compression": compression}
 		}
 		sess := &engine.Session{Store: st}
 		commit := st.Head()
@@ -54,11 +54,54 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 				return engine.Result{}, fmt.Errorf("--at: %w", err)
 			}
 		}
-		res, err := pipeline.RunExport(ctx, st, ex, runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}, commit)
+		ro := runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}
+		whole := 0
+		for _, on := range []bool{graph != "", len(tables) > 0, allTables} {
+			if on {
+				whole++
+			}
+		}
+		switch {
+		case whole > 1:
+			return engine.Result{}, fmt.Errorf("give one of --graph, --tables and --all")
+		case whole == 1 && len(args) != 1:
+			return engine.Result{}, fmt.Errorf("with --graph, --tables or --all, give only the URL (export dataset URL --graph G)")
+		case whole == 0 && len(args) != 2:
+			return engine.Result{}, fmt.Errorf("export dataset TABLE URL, or URL with --graph G, --tables T,... or --all")
+		}
+		if whole == 0 {
+			ex := pipeline.Export{Query: engine.Select{Table: args[0], Star: true, Limit: -1}, URL: args[1], Options: o,
+				Statement: fmt.Sprintf("lakelink export dataset %s %s", args[0], objstore.Redact(args[1]))}
+			res, err := pipeline.RunExport(ctx, st, ex, ro, commit)
+			if err != nil {
+				return engine.Result{}, err
+			}
+			return engine.Result{Message: pipeline.ExportMessage(res)}, nil
+		}
+		var list []pipeline.DatasetTable
+		var err error
+		what := ""
+		switch {
+		case graph != "":
+			list, err = pipeline.GraphTables(st, graph, commit)
+			what = "--graph " + graph
+		case allTables:
+			list, err = pipeline.NamedTables(st, nil, commit)
+			what = "--all"
+		default:
+			list, err = pipeline.NamedTables(st, tables, commit)
+			what = "--tables " + strings.Join(tables, ",")
+		}
 		if err != nil {
 			return engine.Result{}, err
 		}
-		return engine.Result{Message: pipeline.ExportMessage(res)}, nil
+		dx := pipeline.DatasetExport{Tables: list, URL: args[0], Options: o,
+			Statement: fmt.Sprintf("lakelink export dataset %s %s", objstore.Redact(args[0]), what)}
+		res, err := pipeline.RunDatasetExport(ctx, st, dx, ro, commit)
+		if err != nil {
+			return engine.Result{}, err
+		}
+		return engine.Result{Message: pipeline.DatasetMessage(res)}, nil
 	})
 	// --format is the files' format here, not the output's (a one-line
 	// message): the query helper's output flag is dropped.
@@ -67,6 +110,13 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq, flat or auto (by each file's size)")
 	dataset.Flags().StringVar(&at, "at", "", "export the table at a tag, commit number or time")
 	dataset.Flags().StringVar(&dsFormat, "format", "parquet", "the files' format: parquet, csv or json (newline-delimited)")
+	dataset.Flags().StringVar(&graph, "graph", "", "export a graph: every node and edge table, in folders named as in the graph")
+	dataset.Flags().StringSliceVar(&tables, "tables", nil, "export these tables, one folder each")
+	dataset.Flags().BoolVar(&allTables, "all", false, "export every table, one folder each")
+	dataset.Example = `  lakelink export dataset documents ./lake/datasets/documents
+  lakelink export dataset s3://datalake/datasets/wiki --graph wiki --format csv
+  lakelink export dataset ./lake/datasets/shop --tables orders,customers
+  lakelink export dataset ./lake/datasets/all --all`
 
 	var all bool
 	var lsFormat string
@@ -89,10 +139,14 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if !all {
 				vs = vs[len(vs)-1:]
 			}
-			res := engine.Result{Columns: []string{"version", "created", "table", "commit", "rows", "bytes", "files"}}
+			res := engine.Result{Columns: []string{"version", "created", "tables", "commit", "rows", "bytes", "files"}}
 			for i := len(vs) - 1; i >= 0; i-- {
 				v := vs[i]
-				res.Rows = append(res.Rows, []any{v.Version, v.Created, v.Table, int64(v.Commit), v.Rows, v.Bytes, int64(len(v.Files))})
+				tables := v.Table
+				if len(v.Tables) > 0 {
+					tables = strings.Join(v.Tables, ", ")
+				}
+				res.Rows = append(res.Rows, []any{v.Version, v.Created, tables, int64(v.Commit), v.Rows, v.Bytes, int64(len(v.Files))})
 			}
 			return w.write(res)
 		},

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The landing zone through the command: ingest a folder (lake root from
+// --lake, then from LAKELINK_LAKE), import @latest, open and register a
+// --manual version, list, and prune.
+func TestCLIIngest(t *testing.T) {
+	dir := t.TempDir()
+	lake := filepath.Join(dir, "lake")
+	src := filepath.Join(dir, "download")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "pages.csv"), []byte("id,title\n1,Go\n2,Beam\n"), 0o644)
+	if code, _, errs := cli(t, "ingest", "dataset", "pages", "--from", src); code == 0 || !strings.Contains(errs, "--lake") {
+		t.Errorf("no lake root: %d %q", code, errs)
+	}
+	code, out, errs := cli(t, "ingest", "dataset", "pages", "--lake", lake, "--from", src)
+	if code != 0 || !regexp.MustCompile(`^ingested raw/pages/\d{4}_\d{2}_\d{2}/\d{2}_\d{2}_\d{2}_\d{3}: 1 file\(s\), 21 bytes\n$`).MatchString(out) {
+		t.Fatalf("ingest: %d %q %q", code, out, errs)
+	}
+	t.Setenv("LAKELINK_LAKE", lake)
+	os.WriteFile(filepath.Join(src, "pages.csv"), []byte("id,title\n1,Go\n2,Beam\n3,Badger\n"), 0o644)
+	if code, out, errs = cli(t, "ingest", "dataset", "pages", "--from", filepath.Join(src, "pages.csv")); code != 0 {
+		t.Fatalf("ingest with LAKELINK_LAKE: %q %q", out, errs)
+	}
+	st := filepath.Join(dir, "store")
+	code, out, errs = cli(t, "--store", st, "sql", "--format", "csv", "COPY FROM '"+filepath.Join(lake, "raw", "pages")+"@latest' INTO pages; SELECT count(*) FROM pages")
+	if code != 0 || !strings.HasSuffix(out, "count\n3\n") {
+		t.Errorf("COPY FROM @latest: %q %q", out, errs)
+	}
+
+	// --manual opens a version and says where to put the files.
+	code, out, _ = cli(t, "ingest", "dataset", "pages", "--manual")
+	m := regexp.MustCompile(`opened raw/pages/(\S+): place the files in (\S+), then run\n  lakelink ingest dataset pages --manual --version (\S+)\n`).FindStringSubmatch(out)
+	if code != 0 || m == nil || m[1] != m[3] {
+		t.Fatalf("--manual: %q", out)
+	}
+	os.WriteFile(filepath.Join(m[2], "pages.csv"), []byte("id,title\n9,Manual\n"), 0o644)
+	if code, out, errs = cli(t, "ingest", "dataset", "pages", "--manual", "--version", m[1]); code != 0 || !strings.Contains(out, "registered raw/pages/"+m[1]+": 1 file(s)") {
+		t.Errorf("register: %q %q", out, errs)
+	}
+	cli(t, "ingest", "dataset", "pages", "--manual") // left empty: pending
+	code, out, _ = cli(t, "ingest", "ls", "-a", "--format", "csv")
+	recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || len(recs) != 5 || recs[1][1] != m[1] || recs[4][2] != "pending" {
+		t.Fatalf("ls -a: %q", out)
+	}
+	if code, out, _ = cli(t, "ingest", "ls", "--format", "csv", "pages"); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, m[1]+",listed") {
+		t.Errorf("ls: %q", out)
+	}
+	code, out, _ = cli(t, "ingest", "prune", "pages", "--keep", "1")
+	if code != 0 || !strings.Contains(out, "removed 1 empty version(s)") || !strings.Contains(out, "pruned 2 version(s)") {
+		t.Errorf("prune: %q", out)
+	}
+	code, out, _ = cli(t, "ingest", "ls", "-a", "--format", "csv", "pages")
+	if recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || len(recs) != 2 || recs[1][1] != m[1] {
+		t.Errorf("ls -a after prune: %q", out)
+	}
+	if code, _, errs = cli(t, "ingest", "dataset", "pages", "--manual", "--from", src); code == 0 || !strings.Contains(errs, "not both") {
+		t.Errorf("--manual with --from: %q", errs)
+	}
+}
+
+// Whole-dataset exports: a graph, named tables and every table, each one
+// dated version with one manifest entry; a missing table writes nothing.
+func TestCLIExportWholeDataset(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	os.WriteFile(filepath.Join(dir, "n.csv"), []byte("id,name\n1,a\n2,b\n3,c\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "e.csv"), []byte("source,target\n1,2\n2,3\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "t.csv"), []byte("x\n5\n"), 0o644)
+	code, _, errs := cli(t, "--store", st, "sql", "CREATE GRAPH g (NODE n (id BIGINT PRIMARY KEY, name TEXT), EDGE e (source BIGINT REFERENCES n(id), target BIGINT REFERENCES n(id)));"+
+		"COPY FROM '"+filepath.Join(dir, "n.csv")+"' INTO GRAPH g.n; COPY FROM '"+filepath.Join(dir, "e.csv")+"' INTO GRAPH g.e; COPY FROM '"+filepath.Join(dir, "t.csv")+"' INTO t")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	counts := func(url string, folders map[string]int) {
+		t.Helper()
+		for f, want := range folders {
+			code, out, errs := cli(t, "--store", st, "sql", "--format", "csv", "SELECT count(*) FROM parquet_scan('"+url+"@latest/"+f+"/')")
+			if code != 0 || out != "count\n"+strconv.Itoa(want)+"\n" {
+				t.Errorf("%s@latest/%s: %q %q", url, f, out, errs)
+			}
+		}
+	}
+	g := filepath.Join(dir, "out", "g")
+	if code, out, errs := cli(t, "--store", st, "export", "dataset", g, "--graph", "g"); code != 0 || !strings.Contains(out, "exported 2 table(s) (g.n 3, g.e 2 rows") {
+		t.Fatalf("--graph: %q %q", out, errs)
+	}
+	counts(g, map[string]int{"n": 3, "e": 2})
+	// The CSV version reads back through COPY with every row.
+	if code, out, errs := cli(t, "--store", st, "export", "dataset", g, "--graph", "g", "--format", "csv"); code != 0 {
+		t.Fatalf("--graph --format csv: %q %q", out, errs)
+	}
+	code, out, errs := cli(t, "--store", st, "sql", "--format", "csv", "COPY FROM '"+g+"@latest/e/' INTO e_back; SELECT source, target FROM e_back ORDER BY source")
+	if code != 0 || !strings.HasSuffix(out, "source,target\n1,2\n2,3\n") {
+		t.Errorf("csv edges back: %q %q", out, errs)
+	}
+	code, out, _ = cli(t, "export", "ls", "-a", "--format", "csv", g)
+	if recs, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); code != 0 || len(recs) != 3 || recs[1][2] != "g.n, g.e" || recs[1][4] != "5" {
+		t.Errorf("export ls: %q", out)
+	}
+	all := filepath.Join(dir, "out", "all")
+	if code, out, errs := cli(t, "--store", st, "export", "dataset", all, "--all"); code != 0 {
+		t.Fatalf("--all: %q %q", out, errs)
+	}
+	counts(all, map[string]int{"g.n": 3, "g.e": 2, "t": 1})
+	some := filepath.Join(dir, "out", "some")
+	if code, out, errs := cli(t, "--store", st, "export", "dataset", some, "--tables", "t,g.e"); code != 0 {
+		t.Fatalf("--tables: %q %q", out, errs)
+	}
+	counts(some, map[string]int{"t": 1, "g.e": 2})
+	bad := filepath.Join(dir, "out", "bad")
+	if code, _, errs := cli(t, "--store", st, "export", "dataset", bad, "--tables", "t,nope"); code == 0 || !strings.Contains(errs, `"nope"`) {
+		t.Errorf("missing table: %q", errs)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("a failed export left %s", bad)
+	}
+	if code, _, errs := cli(t, "--store", st, "export", "dataset", bad, "--all", "--graph", "g"); code == 0 || !strings.Contains(errs, "one of") {
+		t.Errorf("--all with --graph: %q", errs)
+	}
+}
