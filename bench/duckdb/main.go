@@ -5,6 +5,8 @@
 //
 //	duckpeer copy SRC.parquet DST.parquet   load SRC into a table, time COPY t TO DST
 //	duckpeer read FILE...                   per file: rows, sum(id), vector values
+//	duckpeer init FILE QUERY...             run FILE as `duckdb -init FILE` would, then
+//	                                        each query: its rows as arrays of text
 //
 // Both print one JSON object per line.
 package main
@@ -31,7 +33,7 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: duckpeer copy SRC DST | duckpeer read FILE...")
+		return fmt.Errorf("usage: duckpeer copy SRC DST | duckpeer read FILE... | duckpeer init FILE QUERY...")
 	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -71,6 +73,45 @@ func run(args []string) error {
 				return fmt.Errorf("%s: %w", f, err)
 			}
 			if err := out.Encode(map[string]any{"file": f, "rows": rows.Int64, "sum_id": ids.Int64, "values": values.Int64}); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "init":
+		script, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		if _, err := db.Exec(string(script)); err != nil {
+			return fmt.Errorf("%s: %w", args[1], err)
+		}
+		for _, q := range args[2:] {
+			rows, err := db.Query(q)
+			if err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+			cols, _ := rows.Columns()
+			var got [][]string
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return err
+				}
+				rec := make([]string, len(cols))
+				for i, v := range vals {
+					rec[i] = fmt.Sprint(v)
+				}
+				got = append(got, rec)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := out.Encode(map[string]any{"query": q, "columns": cols, "rows": got}); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lakelink/lakelink/testing/blobtest"
+	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
 // The landing zone through the command: ingest a folder (lake root from
@@ -127,5 +130,80 @@ func TestCLIExportWholeDataset(t *testing.T) {
 	}
 	if code, _, errs := cli(t, "--store", st, "export", "dataset", bad, "--all", "--graph", "g"); code == 0 || !strings.Contains(errs, "one of") {
 		t.Errorf("--all with --graph: %q", errs)
+	}
+}
+
+// generate-init-sql over a local lake, run by DuckDB (the peer): a view
+// per exported dataset (per table folder of a graph export), over the
+// newest version, in Parquet, CSV and JSON; none for the landing zone.
+// DuckDB's counts and id sums match the store's.
+func TestCLIGenerateInitSQL(t *testing.T) {
+	peer := blobtest.DuckPeer(t)
+	dir := t.TempDir()
+	lake := filepath.Join(dir, "lake")
+	st := filepath.Join(dir, "store")
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 300, Dim: 8}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "n.csv"), []byte("id,name\n1,a\n2,b\n3,c\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "e.csv"), []byte("source,target\n1,2\n2,3\n3,1\n1,3\n"), 0o644)
+	code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id');"+
+		"CREATE GRAPH g (NODE n (id BIGINT PRIMARY KEY, name TEXT), EDGE e (source BIGINT REFERENCES n(id), target BIGINT REFERENCES n(id)));"+
+		"COPY FROM '"+filepath.Join(dir, "n.csv")+"' INTO GRAPH g.n; COPY FROM '"+filepath.Join(dir, "e.csv")+"' INTO GRAPH g.e")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	steps := [][]string{
+		{"export", "dataset", "docs", filepath.Join(lake, "datasets", "docs")},
+		{"export", "dataset", filepath.Join(lake, "datasets", "graph"), "--graph", "g", "--format", "json"},
+		{"export", "dataset", filepath.Join(lake, "datasets", "graph"), "--graph", "g", "--format", "csv"}, // the newest
+		{"export", "dataset", "docs", filepath.Join(lake, "datasets", "docs_csv"), "--format", "csv"},
+	}
+	for _, s := range steps {
+		if code, out, errs := cli(t, append([]string{"--store", st}, s...)...); code != 0 {
+			t.Fatalf("%v: %q %q", s, out, errs)
+		}
+	}
+	if code, _, errs := cli(t, "ingest", "dataset", "docs", "--lake", lake, "--from", data); code != 0 {
+		t.Fatal(errs)
+	}
+	script := filepath.Join(dir, "init.sql")
+	code, out, errs := cli(t, "tools", "generate-init-sql", lake, "--out", script)
+	if code != 0 || !strings.Contains(out, "4 view(s)") {
+		t.Fatalf("generate-init-sql: %q %q", out, errs)
+	}
+	res, err := blobtest.DuckInit(peer, script,
+		"SELECT count(*), sum(id) FROM docs",
+		"SELECT count(*), sum(id) FROM docs_csv",
+		"SELECT count(*), sum(id) FROM graph_n",
+		"SELECT count(*), sum(source * 10 + target) FROM graph_e",
+		"SELECT table_name FROM information_schema.tables ORDER BY 1")
+	if err != nil {
+		text, _ := os.ReadFile(script)
+		t.Fatalf("duckdb -init: %v\n%s", err, text)
+	}
+	sum := 0
+	for i := 0; i < 300; i++ {
+		sum += i
+	}
+	want := [][]string{{"300", strconv.Itoa(sum)}, {"300", strconv.Itoa(sum)}, {"3", "6"}, {"4", ""}}
+	want[3][1] = strconv.Itoa(12 + 23 + 31 + 13)
+	for i, w := range want {
+		if got := res[i].Rows; len(got) != 1 || strings.Join(got[0], ",") != strings.Join(w, ",") {
+			t.Errorf("%s: %v, want %v", res[i].Query, got, w)
+		}
+	}
+	var names []string
+	for _, r := range res[4].Rows {
+		names = append(names, r[0])
+	}
+	if strings.Join(names, ",") != "docs,docs_csv,graph_e,graph_n" {
+		t.Errorf("views %v", names)
+	}
+	// The graph views read the CSV version (the newest), not the JSON one.
+	text, _ := os.ReadFile(script)
+	if strings.Count(string(text), "read_csv(") != 3 || strings.Contains(string(text), "read_json(") {
+		t.Errorf("the views do not read the newest versions:\n%s", text)
 	}
 }

@@ -539,7 +539,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), newToolsCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 
