@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
 )
 
@@ -92,4 +94,32 @@ func (s *Session) dropGraph(dg DropGraph) (Result, error) {
 	return s.inCommit("DROP GRAPH "+dg.Name, func(c *store.Commit) (Result, error) {
 		return Result{Message: "DROP GRAPH " + dg.Name}, c.DropGraph(dg.Name)
 	})
+}
+
+// graphImport runs COPY FROM ... INTO GRAPH g MAP COLUMNS (id => node_id,
+// ..., links => edges) (pipeline.RunGraphImport).
+func (s *Session) graphImport(ctx context.Context, im pipeline.Import) (Result, error) {
+	res, err := pipeline.RunGraphImport(ctx, s.Store, im, s.Runner)
+	if err != nil {
+		return Result{}, err
+	}
+	var parts []string
+	if res.Created {
+		parts = append(parts, fmt.Sprintf("created graph %s (%s.%s, %s.%s)", res.Graph, res.Graph, pipeline.GraphNodeTable, res.Graph, pipeline.GraphEdgeTable))
+	}
+	parts = append(parts, fmt.Sprintf("%d nodes into %s (job %s, commit %d)", res.Nodes.Rows, res.Nodes.Table, res.Nodes.Job, res.Nodes.Commit))
+	if res.Edges.Job != "" {
+		parts = append(parts, fmt.Sprintf("%d edges into %s (job %s, commit %d)", res.Edges.Rows, res.Edges.Table, res.Edges.Job, res.Edges.Commit))
+	}
+	for _, r := range []pipeline.ImportResult{res.Nodes, res.Edges} {
+		if r.Errors > 0 {
+			parts = append(parts, fmt.Sprintf("%d row(s) rejected: see `lakelink errors %s`", r.Errors, r.Job))
+		}
+	}
+	commit := res.Nodes.Commit
+	if res.Edges.Commit != 0 {
+		commit = res.Edges.Commit
+	}
+	return Result{Message: "COPY INTO GRAPH " + res.Graph + ": " + strings.Join(parts, "; "),
+		Fields: []Field{{"graph", res.Graph}, {"nodes", res.Nodes.Rows}, {"edges", res.Edges.Rows}, {"commit", commit}}}, nil
 }

@@ -196,6 +196,9 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 			x.Import.Options.Progress = s.Progress
 		}
 		x.Import.Author = s.author()
+		if pipeline.IsGraphImport(x.Import) {
+			return s.graphImport(ctx, x.Import)
+		}
 		res, err := pipeline.RunImport(ctx, s.Store, x.Import, s.Runner)
 		if err != nil {
 			return Result{}, err

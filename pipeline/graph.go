@@ -24,7 +24,7 @@ func checkGraphTarget(st *store.Store, im Import) error {
 	g, t, dotted := store.SplitGraphTable(im.Table)
 	if !dotted {
 		if im.Graph {
-			return fmt.Errorf("COPY INTO GRAPH %s: name the graph's table as GRAPH.TABLE", im.Table)
+			return fmt.Errorf("COPY INTO GRAPH %s: an import into a whole graph (MAP COLUMNS (id => node_id, ..., links => edges)) runs through RunGraphImport; one table of it is GRAPH.TABLE", im.Table)
 		}
 		return nil
 	}
