@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -170,6 +172,98 @@ func TestForeignAILakeFileImportsAndSearches(t *testing.T) {
 		}
 		if strings.HasPrefix(from, "parquet_scan") && !strings.Contains(r.Plan, "1 scanned") {
 			t.Errorf("plan %s: the file with a foreign index blob must be scanned", r.Plan)
+		}
+	}
+}
+
+type unitRow struct {
+	ID  int64     `parquet:"id"`
+	Emb []float32 `parquet:"emb,list"`
+}
+
+// COPY TO with vector_format = 'fixed_len_byte_array' and
+// vector_precision 'f16' or 'i8' writes AI-Lake vectors that COPY FROM
+// reads back as the stored values (half precision; q/127), and
+// parquet_scan's AILK search over them returns the exact top-k of the
+// stored values; on direct and Prism. A value I8 cannot hold fails the
+// export, which writes nothing.
+func TestExportPrecisionsRoundTrip(t *testing.T) {
+	const n, d = 600, 8
+	r := rand.New(rand.NewPCG(7, 8))
+	rows := make([]unitRow, n)
+	for i := range rows {
+		rows[i].ID = int64(i)
+		for range d {
+			rows[i].Emb = append(rows[i].Emb, float32(r.Float64()*2-1))
+		}
+	}
+	src := writeParquet(t, rows)
+	stored := map[string]func(float32) float32{
+		"f16": func(x float32) float32 { return float16.New(x).Float32() },
+		"i8":  func(x float32) float32 { return float32(int8(math.Round(float64(x)*127))) / 127 },
+	}
+	q := []float32{0.2, -0.4, 0.9, 0, 0.1, -0.8, 0.5, 0.3}
+	for _, runner := range []string{"direct", "prism"} {
+		s := session(t, runner)
+		exec(t, s, "COPY FROM '"+src+"' INTO t")
+		for prec, conv := range stored {
+			dir := filepath.Join(t.TempDir(), prec)
+			exec(t, s, "COPY t TO '"+dir+"/' WITH (vector_format = 'fixed_len_byte_array', vector_precision = '"+prec+"', vector_index = 'hnsw', index_metric = 'l2', max_file_size = 20000)")
+			files := parquetFiles(t, dir)
+			if len(files) < 2 {
+				t.Fatalf("%s: %d files; the search should span several", prec, len(files))
+			}
+			back := "back_" + prec
+			exec(t, s, "COPY FROM '"+dir+"/' INTO "+back)
+			if typ := schemaOf(t, s.Store, back); !strings.Contains(typ, "emb VECTOR(8)") {
+				t.Fatalf("%s: schema %s", prec, typ)
+			}
+			want := map[int64][]float32{}
+			for _, row := range rows {
+				v := make([]float32, d)
+				for j, x := range row.Emb {
+					v[j] = conv(x)
+				}
+				want[row.ID] = v
+			}
+			for _, row := range exec(t, s, "SELECT id, emb FROM "+back)[0].Rows {
+				if got := row[1].([]float32); !slices.Equal(got, want[row[0].(int64)]) {
+					t.Fatalf("%s %s: id %d reads %v, stored %v", runner, prec, row[0], got, want[row[0].(int64)])
+				}
+			}
+			type hit struct {
+				id int64
+				d  float64
+			}
+			var exact []hit
+			for id, v := range want {
+				var dd float64
+				for j := range v {
+					dd += (float64(v[j]) - float64(q[j])) * (float64(v[j]) - float64(q[j]))
+				}
+				exact = append(exact, hit{id, dd})
+			}
+			slices.SortFunc(exact, func(a, b hit) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.id, b.id)) })
+			s.Params = map[int]any{1: q}
+			res := exec(t, s, "SELECT id FROM parquet_scan('"+dir+"/') ORDER BY emb <-> $1 LIMIT 10")[0]
+			var got, wantIDs []int64
+			for i, row := range res.Rows {
+				got = append(got, row[0].(int64))
+				wantIDs = append(wantIDs, exact[i].id)
+			}
+			if !slices.Equal(got, wantIDs) {
+				t.Errorf("%s %s: parquet_scan top 10 %v, exact %v (plan %s)", runner, prec, got, wantIDs, res.Plan)
+			}
+		}
+		// 1.5 does not fit I8: the export fails and leaves no files.
+		exec(t, s, "COPY FROM '"+writeParquet(t, []unitRow{{ID: 9, Emb: []float32{1.5, 0, 0, 0, 0, 0, 0, 0}}})+"' INTO t")
+		dir := filepath.Join(t.TempDir(), "bad")
+		_, err := s.Exec(context.Background(), "COPY t TO '"+dir+"/' WITH (vector_format = 'fixed_len_byte_array', vector_precision = 'i8')")
+		if err == nil || !strings.Contains(err.Error(), `column "emb"`) || !strings.Contains(err.Error(), "1.5 is outside [-1, 1]") {
+			t.Errorf("%s: i8 of 1.5: %v", runner, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s: the failed export left %v", runner, entries)
 		}
 	}
 }

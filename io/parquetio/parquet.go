@@ -340,9 +340,9 @@ func (f *File) DeclaredSchema() lake.Schema {
 
 // aiLakeVectors reads the FIXED_LEN_BYTE_ARRAY vector columns of AI-Lake
 // files: a column whose chunk metadata says ailake.dim and
-// ailake.precision (f32 or f16) is VECTOR(dim). I8 vectors, whose scale
-// the format does not carry where lakelink can find it, are not read: the
-// column says so when an import selects it.
+// ailake.precision (f32, f16 or i8) is VECTOR(dim). An I8 element q
+// reads as q/127: symmetric scalar quantisation of values in [-1, 1],
+// as lakelink writes it (vector_precision = 'i8').
 func (f *File) aiLakeVectors() {
 	for i, c := range f.Columns {
 		if c.phys != parquet.FixedLenByteArray || c.Type.Kind != lake.KindText || !c.binary {
@@ -362,8 +362,8 @@ func (f *File) aiLakeVectors() {
 			f.Columns[i].Type, f.Columns[i].binary, f.Columns[i].conv = lake.Vector(dim), false, convFloatLE
 		case prec == "f16" && width == 2*dim:
 			f.Columns[i].Type, f.Columns[i].binary, f.Columns[i].conv = lake.Vector(dim), false, convHalfLE
-		case prec == "i8":
-			f.Columns[i].Unsupported = "AI-Lake I8 vectors (ailake.precision = i8) are not read yet"
+		case prec == "i8" && width == dim:
+			f.Columns[i].Type, f.Columns[i].binary, f.Columns[i].conv = lake.Vector(dim), false, convI8
 		default:
 			f.Columns[i].Unsupported = fmt.Sprintf("AI-Lake vector of %d bytes for ailake.dim %d and precision %q", width, dim, prec)
 		}

@@ -390,8 +390,11 @@ func appendBytes(b array.Builder, val []byte, col ColumnInfo) error {
 	case *array.FixedSizeListBuilder: // a vector as n little-endian float32s (or float16s)
 		n := int(bb.Type().(*arrow.FixedSizeListType).Len())
 		width := 4
-		if col.conv == convHalfLE {
+		switch col.conv {
+		case convHalfLE:
 			width = 2
+		case convI8:
+			width = 1
 		}
 		if len(val) != width*n {
 			return fmt.Errorf("column %q: vector of %d bytes, not %d: %w", col.Name, len(val), width*n, errCorrupt)
@@ -399,9 +402,12 @@ func appendBytes(b array.Builder, val []byte, col ColumnInfo) error {
 		bb.Append(true)
 		vb := bb.ValueBuilder().(*array.Float32Builder)
 		for k := 0; k < n; k++ {
-			if width == 2 {
+			switch width {
+			case 1:
+				vb.Append(float32(int8(val[k])) / 127)
+			case 2:
 				vb.Append(float16.FromBits(binary.LittleEndian.Uint16(val[2*k:])).Float32())
-			} else {
+			default:
 				vb.Append(math.Float32frombits(binary.LittleEndian.Uint32(val[4*k:])))
 			}
 		}

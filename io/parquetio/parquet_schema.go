@@ -26,6 +26,7 @@ const (
 	convFloat16
 	convFloatLE // FIXED_LEN_BYTE_ARRAY of little-endian float32s: a vector
 	convHalfLE  // FIXED_LEN_BYTE_ARRAY of little-endian float16s: an AI-Lake F16 vector
+	convI8      // FIXED_LEN_BYTE_ARRAY of signed bytes q, each q/127: an AI-Lake I8 vector
 )
 
 // ColumnInfo describes one top-level Parquet column as lakelink reads it.

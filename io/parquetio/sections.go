@@ -156,14 +156,16 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 	if !fixed && leaf.Node.Type().Kind() != parquet.Float {
 		return nil, nil, fmt.Errorf("column %q is not a vector (LIST<FLOAT> or FIXED_LEN_BYTE_ARRAY)", column)
 	}
-	half := false // an AI-Lake F16 column
+	half, i8 := false, false // an AI-Lake F16 or I8 column
 	if _, prec, ok := AILakeVector(pf, leaf.ColumnIndex); fixed && ok {
 		switch prec {
-		case "f16":
+		case PrecisionF16:
 			half = true
-		case "f32":
+		case PrecisionI8:
+			i8 = true
+		case PrecisionF32:
 		default:
-			return nil, nil, fmt.Errorf("column %q: AI-Lake %s vectors are not read yet", column, prec)
+			return nil, nil, fmt.Errorf("column %q: AI-Lake precision %q is not f32, f16 or i8", column, prec)
 		}
 	}
 	var labels []uint64
@@ -198,6 +200,14 @@ func FileVectors(pf *parquet.File, column string) ([]uint64, [][]float32, error)
 						row++
 					}
 					if v.IsNull() {
+						continue
+					}
+					if fixed && i8 {
+						b := v.ByteArray()
+						cur = make([]float32, len(b))
+						for i := range cur {
+							cur[i] = float32(int8(b[i])) / 127
+						}
 						continue
 					}
 					if fixed && half {

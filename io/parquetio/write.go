@@ -7,15 +7,18 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/lakelink/lakelink/format"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/vectorops"
 	"github.com/lakelink/lakelink/vectorops/ailk"
 )
 
@@ -24,6 +27,9 @@ type WriterOptions struct {
 	Compression  string `json:"compression,omitempty"`    // snappy (default), zstd, gzip, none
 	RowGroupRows int64  `json:"row_group_rows,omitempty"` // default DefaultRowGroupRows
 	VectorLayout string `json:"vector_layout,omitempty"`  // VectorList (default), ...
+	// VectorPrecision is the FIXED_LEN_BYTE_ARRAY layout's element type:
+	// PrecisionF32 (default), PrecisionF16 or PrecisionI8.
+	VectorPrecision string `json:"vector_precision,omitempty"`
 	// CreatedBy is the writer's name in the footer ("": lakelink).
 	CreatedBy string `json:"created_by,omitempty"`
 	// Index, when set, embeds AILK sections over the vector columns it
@@ -50,6 +56,15 @@ func (o WriterOptions) Validate(columns []lake.Column) error {
 	case "", VectorList, VectorFixedSizeList, VectorFixedLenByteArray:
 	default:
 		return fmt.Errorf("unknown vector layout %q (%s)", o.VectorLayout, strings.Join(VectorLayouts, ", "))
+	}
+	switch o.VectorPrecision {
+	case "", PrecisionF32:
+	case PrecisionF16, PrecisionI8:
+		if o.VectorLayout != VectorFixedLenByteArray {
+			return fmt.Errorf("vector_precision '%s' applies to vector_format = '%s'", o.VectorPrecision, VectorFixedLenByteArray)
+		}
+	default:
+		return fmt.Errorf("unknown vector precision %q (%s)", o.VectorPrecision, strings.Join(VectorPrecisions, ", "))
 	}
 	if o.Index != nil {
 		if _, err := o.Index.build(); err != nil {
@@ -106,6 +121,10 @@ type Writer struct {
 	build   ailk.Options
 	indexed []string
 	done    bool
+	// AI-Lake FIXED_LEN_BYTE_ARRAY vector columns, and the metric named
+	// in their field metadata.
+	fields []lake.Column
+	metric string
 }
 
 // NewWriter starts a Parquet file of columns, written to w. ctx bounds the
@@ -114,12 +133,12 @@ func NewWriter(ctx context.Context, w io.Writer, columns []lake.Column, o Writer
 	if err := o.Validate(columns); err != nil {
 		return nil, err
 	}
-	schema, err := parquetSchema(columns, o.VectorLayout)
+	schema, err := parquetSchema(columns, o.VectorLayout, o.VectorPrecision)
 	if err != nil {
 		return nil, err
 	}
 	c, _ := codec(o.Compression)
-	pw := &Writer{ctx: ctx, out: w, enc: rowEncoder{columns: columns, layout: o.VectorLayout}}
+	pw := &Writer{ctx: ctx, out: w, enc: rowEncoder{columns: columns, layout: o.VectorLayout, precision: o.VectorPrecision}}
 	for i := range columns {
 		pw.all = append(pw.all, i)
 	}
@@ -130,6 +149,19 @@ func NewWriter(ctx context.Context, w io.Writer, columns []lake.Column, o Writer
 		pw.names, _ = o.Index.Names(columns)
 		pw.vecs = make([][][]float32, len(pw.index))
 		pw.labels = make([][]uint64, len(pw.index))
+		pw.metric = o.Index.Metric
+	}
+	if o.VectorLayout == VectorFixedLenByteArray {
+		// The AI-Lake field metadata of the vector columns goes in the
+		// column chunks' key-value metadata, which the footer rewrite
+		// (ailk.Splice) adds.
+		for _, c := range columns {
+			if c.Type.Kind == lake.KindVector {
+				pw.fields = append(pw.fields, c)
+			}
+		}
+	}
+	if o.Index != nil || len(pw.fields) > 0 {
 		if pw.tmp, err = os.CreateTemp("", "lakelink-export-*.parquet"); err != nil {
 			return nil, err
 		}
@@ -182,6 +214,7 @@ func (w *Writer) WriteRows(rec arrow.RecordBatch, lo, hi int) error {
 	var err error
 	for i := lo; i < hi; i++ {
 		start := len(w.arena)
+		w.enc.rows = w.rows + int64(i-lo)
 		if w.arena, err = w.enc.appendRow(w.arena, rec, w.all, i); err != nil {
 			return err
 		}
@@ -195,6 +228,8 @@ func (w *Writer) WriteRows(rec arrow.RecordBatch, lo, hi int) error {
 			vals := a.ListValues().(*array.Float32).Float32Values()
 			v := make([]float32, n)
 			copy(v, vals[(a.Offset()+i)*n:])
+			// The index is over the values as the file stores them.
+			w.enc.roundTrip(v)
 			w.vecs[k] = append(w.vecs[k], v)
 			w.labels[k] = append(w.labels[k], uint64(w.rows+int64(i-lo)))
 		}
@@ -261,8 +296,45 @@ func (w *Writer) Close() error {
 		w.indexed = append(w.indexed, name)
 		w.vecs[k], w.labels[k] = nil, nil
 	}
-	_, err = ailk.Splice(w.out, w.tmp, st.Size(), secs)
+	for i := range secs {
+		secs[i].Precision = ailk.ParsePrecision(w.enc.precision)
+	}
+	_, err = ailk.SpliceWith(w.out, w.tmp, st.Size(), secs, w.fieldMetadata)
 	return err
+}
+
+// fieldMetadata writes the AI-Lake field metadata of the
+// FIXED_LEN_BYTE_ARRAY vector columns into every row group's column
+// chunks: ailake.dim, precision, metric, vector_column, record_count (the
+// file's rows) and format_version.
+func (w *Writer) fieldMetadata(md *pqformat.FileMetaData) {
+	metric := w.metric
+	if metric == "" {
+		metric = "cosine"
+	}
+	if m, err := vectorops.ParseMetric(metric); err == nil {
+		metric = ailk.MetricName(m)
+	}
+	precision := w.enc.precision
+	if precision == "" {
+		precision = PrecisionF32
+	}
+	for _, c := range w.fields {
+		idx := -1
+		for k, col := range w.enc.columns {
+			if col.Name == c.Name {
+				idx = k
+			}
+		}
+		kv := []pqformat.KeyValue{{Key: "ailake.dim", Value: strconv.Itoa(c.Type.Dim)}, {Key: "ailake.precision", Value: precision},
+			{Key: "ailake.metric", Value: metric}, {Key: "ailake.vector_column", Value: c.Name},
+			{Key: "ailake.record_count", Value: strconv.FormatInt(md.NumRows, 10)}, {Key: "ailake.format_version", Value: "1"}}
+		for g := range md.RowGroups {
+			if idx >= 0 && idx < len(md.RowGroups[g].Columns) {
+				md.RowGroups[g].Columns[idx].MetaData.KeyValueMetadata = append(md.RowGroups[g].Columns[idx].MetaData.KeyValueMetadata, kv...)
+			}
+		}
+	}
 }
 
 // Abort gives up the file: its temporary file, if any, goes. What it
@@ -282,13 +354,15 @@ var writeOptions = []format.Option{
 		Help: "the pages' compression"},
 	{Name: "row_group_size", Kind: format.Int, Min: 1, Default: int64(DefaultRowGroupRows), Help: "rows per row group"},
 	{Name: "vector_format", Kind: format.String, OneOf: VectorLayouts, Default: VectorList,
-		Help: "'list' is LIST<FLOAT>; 'fixed_size_list' the same plus the ARROW:schema entry, so that Arrow reads fixed_size_list<float>[n]; 'fixed_len_byte_array' n little-endian float32s per value"},
+		Help: "'list' is LIST<FLOAT>; 'fixed_size_list' the same plus the ARROW:schema entry, so that Arrow reads fixed_size_list<float>[n]; 'fixed_len_byte_array' n little-endian elements per value, with the AI-Lake field metadata"},
+	{Name: "vector_precision", Kind: format.String, OneOf: VectorPrecisions, Default: PrecisionF32,
+		Help: "with vector_format = 'fixed_len_byte_array': 'f32', 'f16' (half precision) or 'i8' (q/127, for values in [-1, 1])"},
 }
 
 // OptionsOf are the writer options that settings bound by
 // format.BindWrite give: compression, row_group_size and vector_format.
 func OptionsOf(s format.Settings) WriterOptions {
-	return WriterOptions{Compression: s.String("compression"), RowGroupRows: s.Int("row_group_size"), VectorLayout: s.String("vector_format")}
+	return WriterOptions{Compression: s.String("compression"), RowGroupRows: s.Int("row_group_size"), VectorLayout: s.String("vector_format"), VectorPrecision: s.String("vector_precision")}
 }
 
 // newFormatWriter is the registered format's writer: a file without

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/lakelink/lakelink/lake"
@@ -16,9 +17,51 @@ import (
 // parquetSchema gives for the same columns. Every column has exactly one
 // leaf, so column c's values carry column index c.
 type rowEncoder struct {
-	columns []lake.Column
-	layout  string
-	flba    []byte // scratch for FIXED_LEN_BYTE_ARRAY vectors
+	columns   []lake.Column
+	layout    string
+	precision string // of FIXED_LEN_BYTE_ARRAY vectors: "" (f32), f16 or i8
+	flba      []byte // scratch for FIXED_LEN_BYTE_ARRAY vectors
+	rows      int64  // rows encoded before this one, for errors
+}
+
+// appendElems appends v's elements in the encoder's precision; a value
+// the precision cannot hold (beyond F16's range, outside [-1, 1] for I8,
+// NaN for I8) is an error naming the element, since storing it would
+// change it.
+func (e *rowEncoder) appendElems(dst []byte, col string, row int64, v []float32) ([]byte, error) {
+	for k, f := range v {
+		switch e.precision {
+		case PrecisionF16:
+			h := float16.New(f)
+			if math.IsInf(float64(h.Float32()), 0) && !math.IsInf(float64(f), 0) {
+				return dst, fmt.Errorf("column %q, row %d, element %d: %g is beyond half precision's range (±65504); vector_precision = 'f16' cannot store it", col, row, k, f)
+			}
+			dst = binary.LittleEndian.AppendUint16(dst, h.Uint16())
+		case PrecisionI8:
+			if !(f >= -1 && f <= 1) {
+				return dst, fmt.Errorf("column %q, row %d, element %d: %g is outside [-1, 1], which vector_precision = 'i8' stores (as q/127); normalise the vectors or use 'f16'", col, row, k, f)
+			}
+			dst = append(dst, byte(int8(math.Round(float64(f)*127))))
+		default:
+			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
+		}
+	}
+	return dst, nil
+}
+
+// roundTrip replaces v's elements by what the encoder's precision keeps
+// of them (values it refuses are left; appendElems fails on them).
+func (e *rowEncoder) roundTrip(v []float32) {
+	for k, f := range v {
+		switch e.precision {
+		case PrecisionF16:
+			v[k] = float16.New(f).Float32()
+		case PrecisionI8:
+			if f >= -1 && f <= 1 {
+				v[k] = float32(int8(math.Round(float64(f)*127))) / 127
+			}
+		}
+	}
 }
 
 // appendRow appends row i of rec's columns at cols (the positions of the
@@ -45,9 +88,9 @@ func (e *rowEncoder) appendRow(dst parquet.Row, rec arrow.RecordBatch, cols []in
 			lo := (x.Offset() + i) * n
 			v := vals[lo : lo+n]
 			if e.layout == VectorFixedLenByteArray {
-				e.flba = e.flba[:0]
-				for _, f := range v {
-					e.flba = binary.LittleEndian.AppendUint32(e.flba, math.Float32bits(f))
+				var err error
+				if e.flba, err = e.appendElems(e.flba[:0], col.Name, e.rows, v); err != nil {
+					return dst, err
 				}
 				dst = append(dst, parquet.FixedLenByteArrayValue(append([]byte(nil), e.flba...)).Level(0, opt, c))
 				continue

@@ -28,6 +28,32 @@ const (
 	VectorFixedLenByteArray = "fixed_len_byte_array"
 )
 
+// Vector precisions of the FIXED_LEN_BYTE_ARRAY layout, named as the
+// AI-Lake field metadata names them (ailake.precision): f32 is 4 bytes per
+// element, f16 IEEE half precision (2 bytes), i8 a signed byte q standing
+// for q/127 (symmetric scalar quantisation of values in [-1, 1]; a value
+// outside that range is an error, not a clamp). All little-endian.
+const (
+	PrecisionF32 = "f32"
+	PrecisionF16 = "f16"
+	PrecisionI8  = "i8"
+)
+
+// VectorPrecisions lists the precisions WriterOptions.VectorPrecision
+// accepts.
+var VectorPrecisions = []string{PrecisionF32, PrecisionF16, PrecisionI8}
+
+// elemBytes is the bytes per element of a precision.
+func elemBytes(precision string) int {
+	switch precision {
+	case PrecisionF16:
+		return 2
+	case PrecisionI8:
+		return 1
+	}
+	return 4
+}
+
 // VectorLayouts lists the layouts WriterOptions.VectorLayout accepts.
 var VectorLayouts = []string{VectorList, VectorFixedSizeList, VectorFixedLenByteArray}
 
@@ -51,10 +77,10 @@ func (f namedField) Value(base reflect.Value) reflect.Value { return reflect.Val
 // parquetSchema is the Parquet schema of an export of columns: each
 // column's logical type is kept (UUID, JSON, TIMESTAMP(µs, UTC), DATE,
 // LIST), and vectors take the given layout.
-func parquetSchema(columns []lake.Column, layout string) (*parquet.Schema, error) {
+func parquetSchema(columns []lake.Column, layout, precision string) (*parquet.Schema, error) {
 	g := orderedGroup{Group: parquet.Group{}}
 	for _, c := range columns {
-		n, err := parquetNode(c.Type, layout)
+		n, err := parquetNode(c.Type, layout, precision)
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", c.Name, err)
 		}
@@ -69,7 +95,7 @@ func parquetSchema(columns []lake.Column, layout string) (*parquet.Schema, error
 	return parquet.NewSchema("lakelink", g), nil
 }
 
-func parquetNode(t lake.Type, layout string) (parquet.Node, error) {
+func parquetNode(t lake.Type, layout, precision string) (parquet.Node, error) {
 	switch t.Kind {
 	case lake.KindText:
 		return parquet.String(), nil
@@ -95,11 +121,11 @@ func parquetNode(t lake.Type, layout string) (parquet.Node, error) {
 		return parquet.UUID(), nil
 	case lake.KindVector:
 		if layout == VectorFixedLenByteArray {
-			return parquet.Leaf(parquet.FixedLenByteArrayType(4 * t.Dim)), nil
+			return parquet.Leaf(parquet.FixedLenByteArrayType(elemBytes(precision) * t.Dim)), nil
 		}
 		return parquet.List(parquet.Required(parquet.Leaf(parquet.FloatType))), nil
 	case lake.KindArray:
-		e, err := parquetNode(t.ElemType(), layout)
+		e, err := parquetNode(t.ElemType(), layout, precision)
 		if err != nil {
 			return nil, err
 		}

@@ -90,9 +90,18 @@ func footer(r io.ReaderAt, size int64) (int64, format.FileMetaData, error) {
 // footer moves. A file that already has sections is refused. Splice
 // returns the bytes written.
 func Splice(w io.Writer, src io.ReaderAt, size int64, secs []Section) (int64, error) {
+	return SpliceWith(w, src, size, secs, nil)
+}
+
+// SpliceWith is Splice with a change of its own to the footer (edit,
+// when not nil), such as the AI-Lake field metadata of the column chunks.
+func SpliceWith(w io.Writer, src io.ReaderAt, size int64, secs []Section, edit func(*format.FileMetaData)) (int64, error) {
 	start, md, err := footer(src, size)
 	if err != nil {
 		return 0, err
+	}
+	if edit != nil {
+		edit(&md)
 	}
 	for _, kv := range md.KeyValueMetadata {
 		if kv.Key == KeyFooterOffset {

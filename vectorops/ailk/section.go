@@ -70,6 +70,30 @@ func metricCode(m vectorops.Metric) byte {
 	return metricCosine
 }
 
+// MetricName is a metric as the AI-Lake field metadata names it
+// (ailake.metric): cosine, euclidean or dot_product.
+func MetricName(m vectorops.Metric) string {
+	switch m {
+	case vectorops.L2:
+		return "euclidean"
+	case vectorops.InnerProduct:
+		return "dot_product"
+	}
+	return "cosine"
+}
+
+// ParsePrecision reads ailake.precision's f32, f16 or i8 (anything else,
+// "" included, is F32).
+func ParsePrecision(s string) Precision {
+	switch s {
+	case "f16":
+		return PrecisionF16
+	case "i8":
+		return PrecisionI8
+	}
+	return PrecisionF32
+}
+
 func metricOf(code byte) (vectorops.Metric, bool) {
 	switch code {
 	case metricCosine, metricNormalizedCosine:
@@ -145,6 +169,9 @@ type Section struct {
 	Centroid []float32
 	Radius   float32
 	Index    []byte // the blob; nil for Flat
+	// Precision is the Parquet column's element type, for the header;
+	// the writer of the file sets it (Build leaves F32).
+	Precision Precision
 }
 
 // Options configure Build.
@@ -267,7 +294,7 @@ func (s Section) encode(start int64) []byte {
 	binary.LittleEndian.PutUint16(b[4:], FormatVersion)
 	binary.LittleEndian.PutUint16(b[6:], s.flags())
 	binary.LittleEndian.PutUint32(b[8:], uint32(s.Dim))
-	b[12] = byte(PrecisionF32)
+	b[12] = byte(s.Precision)
 	b[13] = metricCode(s.Metric)
 	binary.LittleEndian.PutUint64(b[16:], s.Rows)
 	binary.LittleEndian.PutUint64(b[24:], HeaderSize)

@@ -2,15 +2,22 @@ package ailk_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/lakelink/lakelink/io/parquetio"
+	"github.com/lakelink/lakelink/lake"
 
 	"github.com/lakelink/lakelink/testing/fixtures"
 	"github.com/lakelink/lakelink/vectorops"
@@ -305,5 +312,185 @@ func TestForeignSections(t *testing.T) {
 	}
 	if rows := readRows(t, f); len(rows) != 200 {
 		t.Errorf("%d rows", len(rows))
+	}
+}
+
+// Files lakelink's Parquet writer makes with vector_format =
+// 'fixed_len_byte_array' in each precision follow the format as a reader
+// written from its definition sees them: the vector column is
+// FIXED_LEN_BYTE_ARRAY of dim × (4, 2, 1) bytes; every row group's column
+// chunk carries ailake.dim, precision, metric, vector_column,
+// record_count and format_version; the section header names the
+// precision (F32 = 0, F16 = 1, I8 = 2); the centroid is the mean and the
+// radius the largest distance of the vectors as the column stores them
+// (F16 decoded as IEEE half, I8 q as q/127), recomputed from the bytes.
+func TestPrecisionFilesFollowTheAILakeFormat(t *testing.T) {
+	const n = 300
+	raw := vectors(n, 3)
+	var top float64
+	for _, v := range raw {
+		for _, x := range v {
+			top = math.Max(top, math.Abs(float64(x)))
+		}
+	}
+	schema := lake.Schema{Columns: []lake.Column{{Name: "id", Type: lake.BigInt, NotNull: true}, {Name: "emb", Type: lake.Vector(dim)}}}
+	rows := make([][]any, n)
+	for i, v := range raw {
+		w := make([]float32, dim)
+		for j, x := range v {
+			w[j] = float32(float64(x) / top) // within [-1, 1], for I8
+		}
+		rows[i] = []any{int64(i), w}
+	}
+	rows[7][1] = nil // a NULL vector: a row without a label
+	rec, err := lake.NewRecord(schema, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prec := range []struct {
+		name  string
+		code  byte
+		bytes int
+	}{{"f32", 0, 4}, {"f16", 1, 2}, {"i8", 2, 1}} {
+		for _, kind := range []string{"flat", "hnsw", "ivfpq"} {
+			t.Run(prec.name+"/"+kind, func(t *testing.T) {
+				var buf bytes.Buffer
+				w, err := parquetio.NewWriter(context.Background(), &buf, schema.Columns, parquetio.WriterOptions{RowGroupRows: 128,
+					VectorLayout: parquetio.VectorFixedLenByteArray, VectorPrecision: prec.name,
+					Index: &parquetio.IndexOptions{Kind: kind, Metric: "l2", HNSW: vectorops.HNSWConfig{M: 8, EfConstruction: 40, Seed: 1}, IVFPQ: vectorops.IVFPQConfig{NList: 4, M: 4}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Write(lake.Batch{Record: rec}); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+				b := buf.Bytes()
+				pf, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				leaf, _ := pf.Schema().Lookup("emb")
+				if leaf.Node.Type().Kind() != parquet.FixedLenByteArray || leaf.Node.Type().Length() != dim*prec.bytes {
+					t.Fatalf("emb is %v of %d bytes, want FIXED_LEN_BYTE_ARRAY(%d)", leaf.Node.Type(), leaf.Node.Type().Length(), dim*prec.bytes)
+				}
+				md := pf.Metadata()
+				if len(md.RowGroups) != 3 {
+					t.Fatalf("%d row groups", len(md.RowGroups))
+				}
+				want := map[string]string{"ailake.dim": strconv.Itoa(dim), "ailake.precision": prec.name, "ailake.metric": "euclidean",
+					"ailake.vector_column": "emb", "ailake.record_count": strconv.Itoa(n), "ailake.format_version": "1"}
+				for g, rg := range md.RowGroups {
+					kv := map[string]string{}
+					for _, e := range rg.Columns[leaf.ColumnIndex].MetaData.KeyValueMetadata {
+						kv[e.Key] = e.Value
+					}
+					for k, v := range want {
+						if kv[k] != v {
+							t.Errorf("row group %d: %s = %q, want %q", g, k, kv[k], v)
+						}
+					}
+				}
+				// The stored vectors, decoded from the bytes by the definition.
+				var stored [][]float32
+				for _, rg := range pf.RowGroups() {
+					pages := rg.ColumnChunks()[leaf.ColumnIndex].Pages()
+					for {
+						p, err := pages.ReadPage()
+						if err != nil {
+							break
+						}
+						vals := make([]parquet.Value, p.NumValues())
+						k, _ := p.Values().ReadValues(vals)
+						for _, v := range vals[:k] {
+							if v.IsNull() {
+								continue
+							}
+							raw := v.ByteArray()
+							x := make([]float32, dim)
+							for j := range x {
+								switch prec.bytes {
+								case 4:
+									x[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
+								case 2:
+									x[j] = float16.FromBits(binary.LittleEndian.Uint16(raw[2*j:])).Float32()
+								case 1:
+									x[j] = float32(int8(raw[j])) / 127
+								}
+							}
+							stored = append(stored, x)
+						}
+					}
+					pages.Close()
+				}
+				if len(stored) != n-1 {
+					t.Fatalf("%d stored vectors, want %d", len(stored), n-1)
+				}
+				kv := map[string]string{}
+				for _, e := range md.KeyValueMetadata {
+					kv[e.Key] = e.Value
+				}
+				at, err := strconv.ParseInt(kv["ailake.footer_offset"], 10, 64)
+				if err != nil {
+					t.Fatalf("ailake.footer_offset %q", kv["ailake.footer_offset"])
+				}
+				s := readSpecSection(t, b, at, pf.NumRows())
+				if s.prec != prec.code || s.metric != 1 || s.dim != dim {
+					t.Errorf("header precision %d (want %d), metric %d, dim %d", s.prec, prec.code, s.metric, s.dim)
+				}
+				mean := make([]float64, dim)
+				for _, x := range stored {
+					for j := range x {
+						mean[j] += float64(x[j]) / float64(len(stored))
+					}
+				}
+				var radius float64
+				for _, x := range stored {
+					var d float64
+					for j := range x {
+						c := float64(s.centroid[j])
+						d += (float64(x[j]) - c) * (float64(x[j]) - c)
+					}
+					radius = math.Max(radius, math.Sqrt(d))
+				}
+				for j := range mean {
+					if math.Abs(mean[j]-float64(s.centroid[j])) > 1e-5 {
+						t.Fatalf("centroid[%d] %g, the stored vectors' mean %g", j, s.centroid[j], mean[j])
+					}
+				}
+				if r := float64(s.radius); r < radius || r > radius*(1+1e-5)+1e-6 {
+					t.Errorf("radius %g, the largest distance of the stored vectors %g", r, radius)
+				}
+				// Lower precisions change the values by at most their step.
+				step := map[int]float64{4: 0, 2: 1.0 / 1024, 1: 0.5 / 127}[prec.bytes]
+				for i, x := range stored {
+					r := i
+					if i >= 7 {
+						r = i + 1 // row 7 is NULL
+					}
+					src := rows[r][1].([]float32)
+					for j := range x {
+						if math.Abs(float64(x[j]-src[j])) > step*math.Max(1, math.Abs(float64(src[j])))+1e-7 {
+							t.Fatalf("vector %d[%d]: stored %g for %g", i, j, x[j], src[j])
+						}
+					}
+				}
+			})
+		}
+	}
+	// I8 refuses a value it cannot hold, naming the column, row and element.
+	bad, _ := lake.NewRecord(schema, [][]any{{int64(0), make([]float32, dim)}, {int64(1), append([]float32{1.5}, make([]float32, dim-1)...)}})
+	w, err := parquetio.NewWriter(context.Background(), io.Discard, schema.Columns, parquetio.WriterOptions{VectorLayout: parquetio.VectorFixedLenByteArray, VectorPrecision: "i8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	if err := w.Write(lake.Batch{Record: bad}); err == nil || !strings.Contains(err.Error(), `column "emb", row 1, element 0: 1.5 is outside [-1, 1]`) {
+		t.Errorf("i8 of 1.5: %v", err)
+	}
+	if _, err := parquetio.NewWriter(context.Background(), io.Discard, schema.Columns, parquetio.WriterOptions{VectorPrecision: "f16"}); err == nil {
+		t.Error("f16 without the fixed_len_byte_array layout was accepted")
 	}
 }
