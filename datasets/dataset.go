@@ -143,3 +143,28 @@ func Prune(ctx context.Context, url string, keep int, opt objstore.Options) ([]V
 	}
 	return gone, nil
 }
+
+// UpdateFile replaces the size and SHA-256 of one file of a listed
+// version (f.Path, relative to the dataset), as a deferred export's
+// background step changes the file.
+func UpdateFile(ctx context.Context, b *blob.Bucket, prefix, version string, f File) error {
+	m, err := readManifest(ctx, b, prefix)
+	if err != nil {
+		return err
+	}
+	for i := range m.Versions {
+		if m.Versions[i].Version != version {
+			continue
+		}
+		v := &m.Versions[i]
+		for j := range v.Files {
+			if v.Files[j].Path == f.Path {
+				v.Bytes += f.Bytes - v.Files[j].Bytes
+				v.Files[j].Bytes, v.Files[j].SHA256 = f.Bytes, f.SHA256
+				return writeManifest(ctx, b, prefix, m)
+			}
+		}
+		return fmt.Errorf("version %s lists no file %s", version, f.Path)
+	}
+	return fmt.Errorf("no version %s (pruned?)", version)
+}

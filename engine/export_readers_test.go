@@ -96,6 +96,9 @@ func TestExportedFilesReadByArrowAndParquetGo(t *testing.T) {
 		t.Run(with, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "src.parquet")
 			exec(t, s, fmt.Sprintf("COPY src TO '%s' WITH (%s)", out, with))
+			if err := s.Wait(); err != nil { // deferred_index: the sections' background step
+				t.Fatal(err)
+			}
 			schema, rows := readArrow(t, out)
 			if len(rows) != n {
 				t.Fatalf("arrow-go reads %d rows", len(rows))

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,6 +45,17 @@ type Session struct {
 	// Author is recorded with the tags the session creates (default:
 	// $LAKELINK_AUTHOR, else $USER).
 	Author string
+	// Background starts the background step of an export with
+	// deferred_index (pipeline.DeferredSections). nil runs it on a
+	// goroutine of this process, which Wait waits for; the lakelink
+	// command starts a process of its own, which outlives the command.
+	Background func(pipeline.DeferredSections) error
+
+	// background counts the steps running on goroutines, and bgErr keeps
+	// their first error, for Wait.
+	background sync.WaitGroup
+	bgMu       sync.Mutex
+	bgErr      error
 
 	// statement is the text of the statement Exec runs, which its commit
 	// records (lakelink_commits' statement).
@@ -230,6 +242,11 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		res, err := pipeline.RunExport(ctx, s.Store, x, s.Runner, at)
 		if err != nil {
 			return Result{}, err
+		}
+		if res.Deferred != nil {
+			if err := s.startBackground(*res.Deferred); err != nil {
+				return Result{}, fmt.Errorf("COPY TO %s: the files are published without AILK sections; starting their background step failed: %w", res.URL, err)
+			}
 		}
 		return Result{Message: pipeline.ExportMessage(res), Fields: []Field{{"job", res.Job}, {"table", res.Table}, {"commit", res.Commit}, {"rows", res.Rows},
 			{"url", res.URL}, {"version", res.Version}, {"files", int64(len(res.Files))}, {"bytes", res.Bytes}, {"indexed_files", int64(res.Indexed)}}}, nil
@@ -771,4 +788,33 @@ func noColumn(table, name string, schema lake.Schema) error {
 		return fmt.Errorf("table %s has no column %q (did you mean %s?)", table, name, near)
 	}
 	return fmt.Errorf("table %s has no column %q (its columns: %s)", table, name, strings.Join(cols, ", "))
+}
+
+// startBackground starts a deferred export's background step.
+func (s *Session) startBackground(d pipeline.DeferredSections) error {
+	if s.Background != nil {
+		return s.Background(d)
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		if err := pipeline.RunDeferredSections(context.Background(), d); err != nil {
+			s.bgMu.Lock()
+			if s.bgErr == nil {
+				s.bgErr = err
+			}
+			s.bgMu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// Wait waits for the background steps the session started on goroutines
+// (the AILK sections of exports with deferred_index) and returns the
+// first error of any. Their progress is in the store's status folder.
+func (s *Session) Wait() error {
+	s.background.Wait()
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	return s.bgErr
 }

@@ -97,6 +97,10 @@ type ExportResult struct {
 	Bytes   int64
 	Files   []sinks.WrittenFile // keys relative to the destination
 	Indexed int                 // files with AILK sections
+	// Deferred is the background step of an export with deferred_index:
+	// its files are published plain, and RunDeferredSections adds their
+	// sections (the caller starts it; engine.Session does).
+	Deferred *DeferredSections
 }
 
 // exportPlan is an export, resolved against the store.
@@ -142,6 +146,9 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 		if p.at, err = history.ResolveAt(st, *q.At); err != nil {
 			return nil, err
 		}
+	}
+	if o.AtTag != "" && o.Deferred {
+		return nil, fmt.Errorf("deferred_index: an audited export (at_tag) lists its files' SHA-256 as they are written; build the sections in the export")
 	}
 	if o.AtTag != "" {
 		if o.Dated {
@@ -212,6 +219,20 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	}
 	if o.VectorIndex != "" && o.VectorIndex != "none" {
 		p.out.Index = exportIndex(p.table, o)
+		// What building the sections would refuse fails the plan, before
+		// any file is written (with deferred_index, the sections come
+		// after the files are published).
+		if m := p.out.Index.IVFPQ.M; m > 0 && o.VectorIndex != "hnsw" && o.VectorIndex != "flat" {
+			cols, err := p.out.IndexColumns()
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cols {
+				if d := schema.Columns[schema.Index(c)].Type.Dim; d%m != 0 {
+					return nil, fmt.Errorf("ivf_m = %d does not divide column %s's dimension %d", m, c, d)
+				}
+			}
+		}
 	}
 	if single {
 		p.out.File = path.Base(p.key)
@@ -355,10 +376,13 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 	bp, s := beam.NewPipelineWithRoot()
 	batches := storeio.Read(s, p.snap)
 	var files beam.PCollection
-	if p.out.Index != nil && p.ex.Options.Deferred {
+	deferred := p.out.Index != nil && p.ex.Options.Deferred
+	if deferred {
+		// Plain files now; RunDeferredSections adds the sections after
+		// they are published.
 		plain := p.out
 		plain.Index = nil
-		files = sinks.AddSections(s, p.out, sinks.WriteFiles(s, plain, batches))
+		files = sinks.WriteFiles(s, plain, batches)
 	} else {
 		files = sinks.WriteFiles(s, p.out, batches)
 	}
@@ -390,6 +414,13 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 	if p.version != "" && !p.unlisted {
 		err = datasets.RecordVersion(ctx, b, p.key, datasets.Version{Version: p.version, Created: time.Now().UTC().Format(time.RFC3339Nano),
 			Table: p.table.Name, Commit: p.at, Statement: p.ex.Statement, Rows: res.Rows, Bytes: res.Bytes, Files: datasetFiles(p.version, list)})
+	}
+	if err == nil && deferred {
+		var keys []string
+		for _, f := range list {
+			keys = append(keys, f.Key)
+		}
+		res.Deferred = p.deferredOf(storeio.StatusDir(st), keys)
 	}
 	return res, err
 }
@@ -453,6 +484,9 @@ func ExportMessage(r ExportResult) string {
 	}
 	if r.Indexed > 0 {
 		msg += fmt.Sprintf("; AILK sections in %d file(s)", r.Indexed)
+	}
+	if r.Deferred != nil {
+		msg += fmt.Sprintf("; AILK sections are being added in the background (job %s: lakelink status %s)", r.Deferred.Job, r.Deferred.Job)
 	}
 	return msg
 }

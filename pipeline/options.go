@@ -259,7 +259,7 @@ var exportOptions = []exportOption{
 		func(o *ExportOptions, v any) error { o.IndexMetric = v.(string); return nil }},
 	{format.Option{Name: "index_columns", Kind: format.Columns, DefaultText: "every vector column", Help: "the columns the AILK sections index"},
 		func(o *ExportOptions, v any) error { o.IndexColumns = v.([]string); return nil }},
-	{format.Option{Name: "deferred_index", Kind: format.Bool, Default: false, Help: "write plain Parquet first, then rewrite each file with its sections (sinks.AddSections)"},
+	{format.Option{Name: "deferred_index", Kind: format.Bool, Default: false, Help: "publish plain Parquet first and add the sections in the background, file by file (its job in `lakelink status`; a search meanwhile scans the plain files)"},
 		func(o *ExportOptions, v any) error { o.Deferred = v.(bool); return nil }},
 	{format.Option{Name: "parallel_workers", Kind: format.Int, Min: 1, DefaultText: "one per core (one with at_tag)",
 		Help: "ranges the snapshot is read and written in"},

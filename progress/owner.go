@@ -29,6 +29,13 @@ func Self() Owner {
 	return Owner{Host: host, PID: os.Getpid(), Start: processStart(os.Getpid())}
 }
 
+// OwnerOf is process pid of this host as an Owner: what a process records
+// for a child that carries on a job after it exits.
+func OwnerOf(pid int) Owner {
+	host, _ := os.Hostname()
+	return Owner{Host: host, PID: pid, Start: processStart(pid)}
+}
+
 // processStart is the start time of process pid in clock ticks since boot
 // (field 22 of /proc/PID/stat), or "" where /proc does not say.
 func processStart(pid int) string {

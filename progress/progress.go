@@ -80,6 +80,9 @@ const (
 	PhaseReading  = "reading"
 	PhaseStaging  = "staging"
 	PhaseIndexing = "building index parts"
+	// PhaseSections is a deferred export's background step: adding AILK
+	// sections to files already published (FilesDone of FilesTotal).
+	PhaseSections = "adding AILK sections"
 	PhaseCommit   = "committing"
 	PhaseCommitIx = "indexing at commit"
 	PhaseFlushing = "flushing"

@@ -532,3 +532,12 @@ func (f *file) abort() {
 		a.Abort()
 	}
 }
+
+// IndexColumns names the vector columns the files' AILK sections cover
+// (Index's columns, or every vector column), as AddSections indexes them.
+func (o FileOptions) IndexColumns() ([]string, error) {
+	if o.Index == nil {
+		return nil, nil
+	}
+	return o.Index.Names(o.columns(o.fileColumns()))
+}

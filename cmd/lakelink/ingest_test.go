@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/fixtures"
+	"github.com/lakelink/lakelink/vectorops/ailk"
 )
 
 // The landing zone through the command: ingest a folder (lake root from
@@ -205,5 +207,59 @@ func TestCLIGenerateInitSQL(t *testing.T) {
 	text, _ := os.ReadFile(script)
 	if strings.Count(string(text), "read_csv(") != 3 || strings.Contains(string(text), "read_json(") {
 		t.Errorf("the views do not read the newest versions:\n%s", text)
+	}
+}
+
+// COPY ... TO with deferred_index from the command: the command returns
+// with plain files and a job whose background step runs in a process of
+// its own (`lakelink export sections`), which `lakelink status JOB` shows
+// and which adds the sections to every file after the command is gone.
+func TestCLIDeferredSectionsOutliveTheCommand(t *testing.T) {
+	t.Setenv(asCLIEnv, "1") // the spawned process is this test binary, run as lakelink
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 3000, Dim: 32}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	out := filepath.Join(dir, "out")
+	code, msg, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs; COPY docs TO '"+out+"/' WITH (vector_index = 'hnsw', deferred_index = true, parallel_workers = 4)")
+	m := regexp.MustCompile(`in the background \(job (\S+): lakelink status`).FindStringSubmatch(msg)
+	if code != 0 || m == nil {
+		t.Fatalf("export: %d %q %q", code, msg, errs)
+	}
+	job := m[1]
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		code, got, _ := cli(t, "--store", st, "status", "--format", "csv", job)
+		recs, _ := csv.NewReader(strings.NewReader(got)).ReadAll()
+		if code != 0 || len(recs) != 2 {
+			t.Fatalf("status %s: %q", job, got)
+		}
+		state := recs[1][2]
+		if state == "committed" {
+			break
+		}
+		if state != "running" || time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(st, "status", job+".sections.log"))
+			t.Fatalf("the background step is %s: %q\n%s", state, got, log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.parquet"))
+	if len(files) != 4 {
+		t.Fatalf("%d files", len(files))
+	}
+	for _, f := range files {
+		fh, _ := os.Open(f)
+		fi, _ := fh.Stat()
+		secs, err := ailk.Sections(fh, fi.Size())
+		fh.Close()
+		if err != nil || len(secs) != 1 {
+			t.Errorf("%s: %d sections (%v)", f, len(secs), err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(st, "status", job+".sections*")); len(left) != 0 {
+		t.Errorf("the step left %v", left)
 	}
 }
