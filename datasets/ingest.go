@@ -161,9 +161,20 @@ func IngestDataset(ctx context.Context, in Ingest) (v Version, err error) {
 func redactAll(urls []string) []string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
-		out[i] = objstore.Redact(u)
+		out[i] = redactURL(u)
 	}
 	return out
+}
+
+// redactURL drops what may carry credentials: a URL's query and its
+// user information (https://user:password@host/...).
+func redactURL(s string) string {
+	s = objstore.Redact(s)
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = nil
+		return u.String()
+	}
+	return s
 }
 
 // copyIn streams r into key, hashing it on the way.
@@ -190,15 +201,15 @@ func copyIn(ctx context.Context, b *blob.Bucket, key string, r io.Reader) (File,
 func fetchHTTP(ctx context.Context, src string, put func(name, from string, r io.Reader) error) error {
 	u, err := url.Parse(src)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", objstore.Redact(src), err)
+		return fmt.Errorf("ingest %s: %w", redactURL(src), err)
 	}
 	name := path.Base(u.Path)
 	if name == "/" || name == "." || name == "" {
-		return fmt.Errorf("ingest %s: the URL names no file (its path ends in /)", objstore.Redact(src))
+		return fmt.Errorf("ingest %s: the URL names no file (its path ends in /)", redactURL(src))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", objstore.Redact(src), err)
+		return fmt.Errorf("ingest %s: %w", redactURL(src), err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -206,15 +217,15 @@ func fetchHTTP(ctx context.Context, src string, put func(name, from string, r io
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL error repeats the URL, query included
 		}
-		return fmt.Errorf("ingest %s: %w", objstore.Redact(src), err)
+		return fmt.Errorf("ingest %s: %w", redactURL(src), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("ingest %s: HTTP %s", objstore.Redact(src), resp.Status)
+		return fmt.Errorf("ingest %s: HTTP %s", redactURL(src), resp.Status)
 	}
 	// net/http fails a body that ends before its Content-Length
 	// (unexpected EOF), which fails the copy.
-	return put(name, objstore.Redact(src), resp.Body)
+	return put(name, redactURL(src), resp.Body)
 }
 
 // copyObjects copies the objects a path, glob or URL names; a folder
@@ -226,7 +237,7 @@ func copyObjects(ctx context.Context, opt objstore.Options, src string, put func
 	}
 	pats, err := objstore.Patterns(opt, pattern)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", objstore.Redact(src), err)
+		return fmt.Errorf("ingest %s: %w", redactURL(src), err)
 	}
 	n := 0
 	err = objstore.List(ctx, pats, func(o objstore.Object) error {
@@ -239,7 +250,7 @@ func copyObjects(ctx context.Context, opt objstore.Options, src string, put func
 		return put(relName(pats[0].Key, o.Key), o.Name, r)
 	})
 	if err == nil && n == 0 {
-		err = fmt.Errorf("ingest %s: no objects match", objstore.Redact(src))
+		err = fmt.Errorf("ingest %s: no objects match", redactURL(src))
 	}
 	return err
 }

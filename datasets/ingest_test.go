@@ -78,12 +78,16 @@ func TestIngestFromURLAndFolder(t *testing.T) {
 	os.WriteFile(filepath.Join(src, "sub", "y.csv"), []byte("id\n2\n"), 0o644)
 	lake := t.TempDir()
 
-	v, err := datasets.IngestDataset(ctx, datasets.Ingest{Lake: lake, Name: "wiki", From: []string{url + "/pages.parquet", url + "/links.csv?token=secret", src}})
+	withUser := strings.Replace(url, "http://", "http://user:secret@", 1)
+	v, err := datasets.IngestDataset(ctx, datasets.Ingest{Lake: lake, Name: "wiki", From: []string{withUser + "/pages.parquet", url + "/links.csv?token=secret", src}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(v.Source, "secret") {
 		t.Errorf("the manifest's source carries a secret: %q", v.Source)
+	}
+	if _, err := datasets.IngestDataset(ctx, datasets.Ingest{Lake: lake, Name: "wiki", From: []string{withUser + "/nothing?token=secret"}}); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("an error carries the secret: %v", err)
 	}
 	want := map[string][]byte{"pages.parquet": big, "links.csv": []byte("a,b\n1,2\n"), "x.csv": []byte("id\n1\n"), "sub/y.csv": []byte("id\n2\n")}
 	// The manifest, read as a file, lists each file with its size and
