@@ -133,12 +133,25 @@ func TestS3ConfiguredThroughS3Variables(t *testing.T) {
 	s := session(t, "direct")
 	exec(t, s, "COPY FROM 's3://lab/raw/docs.parquet?endpoint="+srv.Endpoint+"' INTO docs")
 
+	// No credentials anywhere, with a custom endpoint: a message that says
+	// where to give them, and no probing of an instance role.
+	t.Setenv("S3_ACCESS_KEY_ID", "")
+	t.Setenv("S3_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "") // where S3Env handed them to the SDK
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, err := s.Exec(context.Background(), "COPY FROM 's3://lab/raw/docs.parquet?endpoint="+srv.Endpoint+"' INTO docs3")
+	if err == nil || !strings.Contains(err.Error(), "no credentials for s3://lab") || !strings.Contains(err.Error(), "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY") {
+		t.Errorf("no credentials: %v", err)
+	}
+	t.Setenv("S3_ACCESS_KEY_ID", "lakelink-test")
+	t.Setenv("S3_SECRET_ACCESS_KEY", "lakelink-test-secret")
+
 	// No region anywhere: a message that says where to give one.
 	t.Setenv("S3_REGION", "")
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	_, err := s.Exec(context.Background(), "COPY FROM 's3://lab/raw/docs.parquet?endpoint="+srv.Endpoint+"' INTO docs2")
+	_, err = s.Exec(context.Background(), "COPY FROM 's3://lab/raw/docs.parquet?endpoint="+srv.Endpoint+"' INTO docs2")
 	if err == nil || !strings.Contains(err.Error(), "S3_REGION or AWS_REGION") || strings.Contains(err.Error(), "lakelink-test-secret") {
 		t.Errorf("no region: %v", err)
 	}

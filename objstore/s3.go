@@ -62,6 +62,12 @@ func openS3(ctx context.Context, bucketURL string) (*blob.Bucket, error) {
 	if q.Get("region") == "" && !sdkHasRegion() {
 		return nil, fmt.Errorf("no region for %s: give ?region=, WITH (region = '...'), S3_REGION or AWS_REGION", redact(rest))
 	}
+	// A custom endpoint (MinIO, versitygw, ...) has no instance role to
+	// fall back on: without credentials the SDK would probe the EC2
+	// metadata service and fail with its own words.
+	if q.Get("endpoint") != "" && q.Get("profile") == "" && !sdkHasCredentials() {
+		return nil, fmt.Errorf("no credentials for %s at %s: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or name a profile (?profile=, WITH (credentials = 'PROFILE'))", redact(rest), redact(q.Get("endpoint")))
+	}
 	u := rest
 	if len(q) > 0 {
 		u += "?" + q.Encode()
@@ -125,6 +131,42 @@ func sdkHasRegion() bool {
 	for _, line := range strings.Split(string(b), "\n") {
 		if k, _, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "region" {
 			return true
+		}
+	}
+	return false
+}
+
+// sdkHasCredentials reports whether the AWS SDK has credentials to find
+// other than an instance role: the variables, a profile, web identity or
+// container credentials, or a shared credentials or config file that
+// holds keys, a role, SSO or a credential process.
+func sdkHasCredentials() bool {
+	if os.Getenv("AWS_ACCESS_KEY_ID") != "" && os.Getenv("AWS_SECRET_ACCESS_KEY") != "" {
+		return true
+	}
+	for _, v := range []string{"AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	home, _ := os.UserHomeDir()
+	files := map[string]string{"AWS_SHARED_CREDENTIALS_FILE": home + "/.aws/credentials", "AWS_CONFIG_FILE": home + "/.aws/config"}
+	for env, def := range files {
+		name := os.Getenv(env)
+		if name == "" {
+			name = def
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			k, _, ok := strings.Cut(line, "=")
+			switch k = strings.TrimSpace(k); {
+			case !ok:
+			case k == "aws_access_key_id", k == "role_arn", k == "credential_process", k == "credential_source", strings.HasPrefix(k, "sso_"):
+				return true
+			}
 		}
 	}
 	return false
