@@ -90,6 +90,12 @@ func bind(src string, n sql.Statement) (Statement, error) {
 		}
 		return CreateTable{Name: x.Name, Schema: schema, IfNotExists: x.IfNotExists}, nil
 	case sql.AlterTable:
+		switch x.Action {
+		case "set", "reset":
+			return bindTiering(src, x)
+		case "tier":
+			return TierPartition{Table: x.Name, Where: x.Where, To: x.TierTo}, nil
+		}
 		a := AlterTable{Name: x.Name, Action: x.Action, Target: x.Target, NewName: x.NewName, IfExists: x.IfExists}
 		if x.Action == "add" {
 			schema, _, err := bindColumns(src, []sql.ColumnDef{x.Column}, nil)

@@ -102,7 +102,7 @@ func statementKind(st Statement) string {
 		return "CREATE TABLE"
 	case DropTable:
 		return "DROP TABLE"
-	case AlterTable:
+	case AlterTable, AlterTiering, TierPartition:
 		return "ALTER TABLE"
 	case Copy:
 		return "COPY"
@@ -200,6 +200,10 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		})
 	case AlterTable:
 		return s.alterTable(x)
+	case AlterTiering:
+		return s.alterTiering(x)
+	case TierPartition:
+		return s.tierPartition(x)
 	case Copy:
 		if err := pipeline.ApplySettings(&x.Import.Options, s.Settings); err != nil {
 			return Result{}, err
@@ -354,6 +358,18 @@ func (s *Session) alterIn(c *store.Commit, a AlterTable) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ALTER TABLE %s: %w", a.Name, err)
 	}
+	// The tiering column follows a rename, and cannot be dropped.
+	var tieringMoved *store.Tiering
+	if t := ti.Tiering; t != nil && t.Column != "" && strings.EqualFold(t.Column, a.Target) {
+		switch a.Action {
+		case "drop":
+			return Result{}, fmt.Errorf("ALTER TABLE %s: column %s dates the rows for tiering: ALTER TABLE %s SET (tier_column = '...') or RESET (tier_after, tier_column) first", a.Name, t.Column, a.Name)
+		case "rename":
+			moved := *t
+			moved.Column = a.NewName
+			tieringMoved = &moved
+		}
+	}
 	// Indexes follow their column: a rename renames it in them; an
 	// indexed column cannot go while its index stays.
 	indexes := append([]store.IndexDef(nil), ti.Indexes...)
@@ -367,6 +383,11 @@ func (s *Session) alterIn(c *store.Commit, a AlterTable) (Result, error) {
 	}
 	if _, err := c.AlterTable(a.Name, schema); err != nil {
 		return Result{}, err
+	}
+	if tieringMoved != nil {
+		if _, err := c.SetTiering(a.Name, tieringMoved); err != nil {
+			return Result{}, err
+		}
 	}
 	if a.Action == "rename" && len(indexes) > 0 {
 		if _, err := c.SetIndexes(a.Name, indexes); err != nil {

@@ -62,12 +62,24 @@ type CreateTable struct {
 // [DEFAULT v], DROP [COLUMN] [IF EXISTS] col, or RENAME [COLUMN] a TO b.
 type AlterTable struct {
 	Name     string
-	Action   string    // "add", "drop" or "rename"
+	Action   string    // "add", "drop", "rename", "set", "reset" or "tier"
 	Column   ColumnDef // the column to add
 	Target   string    // the column to drop or rename
 	NewName  string    // rename's new name
 	IfExists bool      // DROP COLUMN IF EXISTS
+	// Settings are SET (name = value, ...)'s, or RESET (name, ...)'s names
+	// (values nil): the table's tiering policy (hot_storage, cold_storage,
+	// tier_after, tier_column).
+	Settings []Option
+	// TIER PARTITION WHERE expr TO COLD|HOT: the rows to move, and where
+	// ("cold" or "hot").
+	Where  *Where
+	TierTo string
 }
+
+// Interval is INTERVAL 'text' as written (a setting's value: tier_after =
+// INTERVAL '90 days'); the engine reads the text.
+type Interval struct{ Text string }
 
 // DropTable is DROP TABLE [IF EXISTS] name.
 type DropTable struct {
@@ -213,6 +225,16 @@ func (s AlterTable) String() string {
 		return head + "ADD COLUMN " + s.Column.String()
 	case "drop":
 		return head + "DROP COLUMN " + ifWord(s.IfExists, "IF EXISTS ") + Ident(s.Target)
+	case "set":
+		return head + "SET" + strings.TrimPrefix(withClause(s.Settings), " WITH")
+	case "reset":
+		names := make([]string, len(s.Settings))
+		for i, o := range s.Settings {
+			names[i] = Ident(o.Name)
+		}
+		return head + "RESET (" + strings.Join(names, ", ") + ")"
+	case "tier":
+		return head + "TIER PARTITION WHERE " + s.Where.Expr.String() + " TO " + strings.ToUpper(s.TierTo)
 	}
 	return head + "RENAME COLUMN " + Ident(s.Target) + " TO " + Ident(s.NewName)
 }

@@ -54,6 +54,8 @@ func Value(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
+	case Interval:
+		return "INTERVAL " + Quote(x.Text)
 	case string:
 		return Quote(x)
 	case bool:

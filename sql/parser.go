@@ -340,10 +340,68 @@ func (p *parser) alterTable() (Statement, error) {
 			return nil, err
 		}
 		a.NewName, err = p.ident("the new column name")
+	case p.kw("SET"):
+		a.Action = "set"
+		a.Settings, err = p.settingList(true)
+	case p.kw("RESET"):
+		a.Action = "reset"
+		a.Settings, err = p.settingList(false)
+	case p.kw("TIER"):
+		a.Action = "tier"
+		if err := p.expectKw("PARTITION"); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("WHERE"); err != nil {
+			return nil, err
+		}
+		if a.Where, err = p.where(); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("TO"); err != nil {
+			return nil, err
+		}
+		switch {
+		case p.kw("COLD"):
+			a.TierTo = "cold"
+		case p.kw("HOT"):
+			a.TierTo = "hot"
+		default:
+			return nil, p.errorf("expected COLD or HOT")
+		}
 	default:
-		return nil, p.errorf("expected ADD, DROP or RENAME")
+		return nil, p.errorf("expected ADD, DROP, RENAME, SET, RESET or TIER")
 	}
 	return a, err
+}
+
+// settingList parses (name = value, ...), or with values false (name,
+// ...); names in lower case.
+func (p *parser) settingList(values bool) ([]Option, error) {
+	if err := p.expectSym("("); err != nil {
+		return nil, err
+	}
+	var out []Option
+	for {
+		at := p.peek().pos
+		k, err := p.ident("a setting name")
+		if err != nil {
+			return nil, err
+		}
+		o := Option{Name: strings.ToLower(k), Pos: at}
+		if values {
+			if err := p.expectSym("="); err != nil {
+				return nil, err
+			}
+			if o.Value, err = p.literal(); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, o)
+		if !p.sym(",") {
+			break
+		}
+	}
+	return out, p.expectSym(")")
 }
 
 // typ reads a type name as written: words, an optional (args), an
@@ -587,6 +645,11 @@ func (p *parser) literal() (any, error) {
 			return false, nil
 		case "NULL":
 			return nil, nil
+		case "INTERVAL":
+			if n := p.peek(); n.kind == tString {
+				p.i++
+				return Interval{Text: n.text}, nil
+			}
 		}
 		return t.text, nil
 	case p.sym("["):

@@ -290,6 +290,7 @@ type TableInfo struct {
 	Schema  lake.Schema `json:"schema"`
 	Created uint64      `json:"created"` // commit that created it
 	Indexes []IndexDef  `json:"indexes,omitempty"`
+	Tiering *Tiering    `json:"tiering,omitempty"` // ALTER TABLE SET (cold_storage ...): tiering.go
 }
 
 // Table returns the named table as of commit at.

@@ -338,18 +338,14 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		if len(args) == 1 {
 			return tableColumns(st, args[0])
 		}
-		res := engine.Result{Columns: []string{"table", "rows", "schema", "indexes"}}
+		res := engine.Result{Columns: []string{"table", "rows", "schema", "indexes", "tiering"}}
 		ts, err := st.Tables(st.Head())
 		for _, t := range ts {
-			n, err := st.Count(t.Name, st.Head())
+			row, err := engine.TableRow(st, t, st.Head())
 			if err != nil {
 				return res, err
 			}
-			var idx []string
-			for _, d := range t.Indexes {
-				idx = append(idx, fmt.Sprintf("%s: %s (%s, %s)", d.Name, d.Type, d.Column, d.Metric))
-			}
-			res.Rows = append(res.Rows, []any{t.Name, n, t.Schema.String(), strings.Join(idx, "; ")})
+			res.Rows = append(res.Rows, []any{row[0], row[1], row[2], row[3], engine.TieringText(t.Tiering)})
 		}
 		return res, err
 	})
