@@ -114,6 +114,38 @@ func TestDeferredSectionsInBackground(t *testing.T) {
 		t.Errorf("after the sections: %v (plan %s), exact %v", ids(t, r.Rows), r.Plan, ids(t, exact.Rows))
 	}
 
+	// A step that stopped part way (killed, failed) runs again: the files
+	// it did are left as they are, the rest get their sections, and the
+	// manifest ends right.
+	resumed := filepath.Join(t.TempDir(), "resumed")
+	exec(t, s, "COPY docs TO '"+resumed+"/' WITH (dated = true, vector_index = 'hnsw', deferred_index = true, parallel_workers = 3)")
+	d = held[len(held)-1]
+	part := d
+	part.Keys = d.Keys[:1]
+	if err := pipeline.RunDeferredSections(context.Background(), part); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(filepath.Join(d.Bucket, d.Keys[0]))
+	if err := pipeline.RunDeferredSections(context.Background(), d); err != nil {
+		t.Fatalf("the resumed step: %v", err)
+	}
+	if again, _ := os.ReadFile(filepath.Join(d.Bucket, d.Keys[0])); string(again) != string(first) {
+		t.Errorf("the resumed step rewrote a file it had done")
+	}
+	resumedFiles, _ := filepath.Glob(filepath.Join(resumed, "*", "*", "*.parquet"))
+	if n := sectionsIn(t, resumedFiles); n != 3 {
+		t.Errorf("%d of 3 files have sections after the resumed step", n)
+	}
+	data, _ = os.ReadFile(filepath.Join(resumed, "manifest.json"))
+	var rm datasets.Manifest
+	json.Unmarshal(data, &rm)
+	for _, f := range rm.Versions[0].Files {
+		b, _ := os.ReadFile(filepath.Join(resumed, f.Path))
+		if sum := sha256.Sum256(b); f.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("resumed manifest %s: %s", f.Path, f.SHA256)
+		}
+	}
+
 	// Without a Background hook the session runs the step on a goroutine,
 	// which Wait waits for.
 	s.Background = nil

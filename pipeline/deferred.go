@@ -15,6 +15,7 @@ import (
 	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
+	"github.com/lakelink/lakelink/vectorops/ailk"
 )
 
 // An export with deferred_index = true publishes plain Parquet files
@@ -32,7 +33,8 @@ import (
 // DeferredSections is the step as plain data: the engine runs it on a
 // goroutine (Session.Wait waits for it), the lakelink command in a
 // process of its own that outlives the command (`lakelink export
-// sections SPEC`).
+// sections JOB`). The step can run again after a failure or a kill: the
+// files done already are left as they are.
 type DeferredSections struct {
 	Job       string                 `json:"job"`
 	Table     string                 `json:"table"`
@@ -85,6 +87,9 @@ func RunDeferredSections(ctx context.Context, d DeferredSections) (err error) {
 			return err
 		}
 		size, sum, _, err := parquetio.AddSectionsToFile(ctx, b, key, d.Columns, d.Index)
+		if errors.Is(err, ailk.ErrHasSections) {
+			err = nil // done by an earlier run of the step: a resumption
+		}
 		if err != nil {
 			return fmt.Errorf("deferred AILK sections of %s: %w", key, err)
 		}

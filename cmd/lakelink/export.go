@@ -177,7 +177,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		},
 	}
 	prune.Flags().IntVar(&keep, "keep", 0, "how many of the newest versions to keep (at least 1)")
-	export.AddCommand(dataset, ls, prune, newSectionsCmd(stdout))
+	export.AddCommand(dataset, ls, prune, newSectionsCmd(g, stdout))
 	return export
 }
 

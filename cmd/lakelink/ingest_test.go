@@ -262,4 +262,7 @@ func TestCLIDeferredSectionsOutliveTheCommand(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(st, "status", job+".sections*")); len(left) != 0 {
 		t.Errorf("the step left %v", left)
 	}
+	if code, _, errs := cli(t, "--store", st, "export", "sections", job); code == 0 || !strings.Contains(errs, "no deferred sections to add") {
+		t.Errorf("export sections of a finished job: %d %q", code, errs)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -42,23 +44,30 @@ func spawnSections(d pipeline.DeferredSections) error {
 	return cmd.Process.Release()
 }
 
-// newSectionsCmd is the hidden `lakelink export sections SPEC`: the
-// background step spawnSections starts.
-func newSectionsCmd(stdout io.Writer) *cobra.Command {
+// newSectionsCmd is `lakelink export sections JOB`: the background step
+// spawnSections starts, and how a user finishes one that failed or was
+// killed (the files done before are left as they are).
+func newSectionsCmd(g *globalFlags, stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
-		Use:    "sections SPEC",
-		Short:  "Add the AILK sections of an export with deferred_index (started by the export itself)",
-		Hidden: true,
-		Args:   cobra.ExactArgs(1),
+		Use:   "sections JOB",
+		Short: "Add the AILK sections of an export with deferred_index (it starts this itself; run it again to finish a failed or killed one)",
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := pipeline.ReadSpec(args[0])
+			spec := args[0]
+			if !strings.ContainsRune(spec, filepath.Separator) {
+				spec = filepath.Join(g.store, "status", spec+".sections")
+			}
+			d, err := pipeline.ReadSpec(spec)
+			if os.IsNotExist(err) {
+				return fmt.Errorf("job %s has no deferred sections to add (done, or not an export with deferred_index)", args[0])
+			}
 			if err != nil {
 				return err
 			}
 			err = pipeline.RunDeferredSections(cmd.Context(), d)
 			if err == nil {
-				os.Remove(args[0])
-				os.Remove(args[0] + ".log")
+				os.Remove(spec)
+				os.Remove(spec + ".log")
 				fmt.Fprintf(stdout, "job %s: AILK sections added to %d file(s)\n", d.Job, len(d.Keys))
 			}
 			return err

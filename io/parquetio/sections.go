@@ -83,7 +83,8 @@ func (o IndexOptions) positions(columns []lake.Column) ([]int, error) {
 // sections over the named vector columns (LIST<FLOAT> or
 // FIXED_LEN_BYTE_ARRAY), and returns its new size, SHA-256 and the
 // columns indexed. The object is replaced in one write, so readers see the
-// old file or the new one.
+// old file or the new one. A file that has sections already is left
+// alone: the error wraps ailk.ErrHasSections, with its size and SHA-256.
 func AddSectionsToFile(ctx context.Context, b *blob.Bucket, key string, columns []string, o IndexOptions) (int64, string, []string, error) {
 	build, err := o.build()
 	if err != nil {
@@ -98,7 +99,8 @@ func AddSectionsToFile(ctx context.Context, b *blob.Bucket, key string, columns 
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
 	}
-	size, err := io.Copy(tmp, r)
+	hw := objstore.NewHashWriter(tmp)
+	size, err := io.Copy(hw, r)
 	r.Close()
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
@@ -106,6 +108,13 @@ func AddSectionsToFile(ctx context.Context, b *blob.Bucket, key string, columns 
 	pf, err := parquet.OpenFile(tmp, size)
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("object %s: %w", key, err)
+	}
+	// A file with sections is left as it is (a resumed step meets the
+	// files it did before): its size and SHA-256 come with the error.
+	for _, kv := range pf.Metadata().KeyValueMetadata {
+		if kv.Key == ailk.KeyFooterOffset {
+			return size, hw.SHA256(), nil, fmt.Errorf("object %s: %w", key, ailk.ErrHasSections)
+		}
 	}
 	var secs []ailk.Section
 	var indexed []string

@@ -3,6 +3,7 @@ package ailk
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -105,7 +106,7 @@ func SpliceWith(w io.Writer, src io.ReaderAt, size int64, secs []Section, edit f
 	}
 	for _, kv := range md.KeyValueMetadata {
 		if kv.Key == KeyFooterOffset {
-			return 0, fmt.Errorf("the file already has AILK sections")
+			return 0, ErrHasSections
 		}
 	}
 	n, err := io.Copy(w, io.NewSectionReader(src, 0, start))
@@ -367,6 +368,9 @@ func IndexesRead() int64 { return indexesRead.Load() }
 // ErrForeignIndex is returned by Index for a section whose index blob is
 // not lakelink's encoding: its file is searched by an exact scan.
 var ErrForeignIndex = fmt.Errorf("the index blob is not lakelink's encoding")
+
+// ErrHasSections is Splice's refusal of a file that has sections already.
+var ErrHasSections = errors.New("the file already has AILK sections")
 
 // Index reads, checks and decodes a section's index blob; a Flat section
 // has none (nil, nil).
