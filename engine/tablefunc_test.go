@@ -27,6 +27,7 @@ var tableFunctionCases = map[string]struct {
 	engine.CommitsTable: {engine.CommitsTable, 3},
 	engine.TagsTable:    {engine.TagsTable + "()", 1},
 	engine.StatusTable:  {engine.StatusTable, 2},
+	engine.TablesTable:  {engine.TablesTable, 2},
 }
 
 // tableFunctionStore makes a graph (from CSV), a tag, a later change, and

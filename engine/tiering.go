@@ -282,7 +282,7 @@ func TableRow(st *store.Store, t store.TableInfo, at uint64) (store.Row, error) 
 }
 
 func init() {
-	RegisterTableFunction(TableFunction{Name: TablesTable, Signature: TablesTable, Present: true,
+	RegisterTableFunction(TableFunction{Name: TablesTable, Signature: TablesTable,
 		Open: func(_ context.Context, s *Session, _ []any, at uint64) (Relation, error) {
 			if at == 0 {
 				at = s.Store.Head()
