@@ -96,7 +96,7 @@ func TestSchemaEvolution(t *testing.T) {
 		"ALTER TABLE documents ADD COLUMN n INT DEFAULT 'abc'": "DEFAULT abc is not a INT value",
 		"ALTER TABLE documents RENAME COLUMN nope TO x":        `no column "nope"`,
 		"ALTER TABLE nothing ADD COLUMN x TEXT":                "does not exist",
-		"ALTER TABLE documents TRUNCATE":                       "expected ADD, DROP or RENAME",
+		"ALTER TABLE documents TRUNCATE":                       "expected ADD, DROP, RENAME, SET, RESET or TIER",
 	} {
 		if _, err := s.Exec(context.Background(), stmt); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", stmt, err, want)
