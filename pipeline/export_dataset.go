@@ -167,6 +167,16 @@ func DatasetMessage(r DatasetResult) string {
 		parts = append(parts, fmt.Sprintf("%s %d", t.Table, t.Rows))
 		files += len(t.Files)
 	}
-	return fmt.Sprintf("exported %d table(s) (%s rows; commit %d) to %s: %d file(s), %s; version %s in manifest.json",
+	msg := fmt.Sprintf("exported %d table(s) (%s rows; commit %d) to %s: %d file(s), %s; version %s in manifest.json",
 		len(r.Tables), strings.Join(parts, ", "), r.Commit, r.URL, files, HumanBytes(r.Bytes), r.Version)
+	var jobs []string
+	for _, t := range r.Tables {
+		if t.Deferred != nil {
+			jobs = append(jobs, t.Deferred.Job)
+		}
+	}
+	if len(jobs) > 0 {
+		msg += fmt.Sprintf("; AILK sections are being added in the background (jobs %s: lakelink status)", strings.Join(jobs, ", "))
+	}
+	return msg
 }

@@ -28,9 +28,12 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 
 	var compression, vectorIndex, at, dsFormat, graph string
 	var tables []string
-	var allTables bool
+	var allTables, deferredIndex bool
 	dataset := query("dataset (TABLE URL | URL --graph G | URL --tables T,... | URL --all)", "Export a table, a graph, several tables or all of them as a new dated version of the dataset at URL", cobra.RangeArgs(1, 2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		o := pipeline.ExportOptions{Dated: true, VectorIndex: vectorIndex}
+		o := pipeline.ExportOptions{Dated: true, VectorIndex: vectorIndex, Deferred: deferredIndex}
+		if deferredIndex && vectorIndex == "" {
+			return engine.Result{}, fmt.Errorf("--deferred-index defers the sections --vector-index asks for")
+		}
 		switch strings.ToLower(dsFormat) {
 		case "", "parquet":
 		case "csv":
@@ -76,6 +79,11 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 			if err != nil {
 				return engine.Result{}, err
 			}
+			if res.Deferred != nil {
+				if err := spawnSections(*res.Deferred); err != nil {
+					return engine.Result{}, fmt.Errorf("the files are published without AILK sections; starting their background step failed: %w", err)
+				}
+			}
 			return engine.Result{Message: pipeline.ExportMessage(res)}, nil
 		}
 		var list []pipeline.DatasetTable
@@ -101,6 +109,13 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		if err != nil {
 			return engine.Result{}, err
 		}
+		for _, t := range res.Tables {
+			if t.Deferred != nil {
+				if err := spawnSections(*t.Deferred); err != nil {
+					return engine.Result{}, fmt.Errorf("the files are published without AILK sections; starting the background step of %s failed: %w", t.Table, err)
+				}
+			}
+		}
 		return engine.Result{Message: pipeline.DatasetMessage(res)}, nil
 	})
 	// --format is the files' format here, not the output's (a one-line
@@ -108,6 +123,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	dataset.ResetFlags()
 	dataset.Flags().StringVar(&compression, "compression", "", "snappy (default), zstd, gzip or none")
 	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq, flat or auto (by each file's size)")
+	dataset.Flags().BoolVar(&deferredIndex, "deferred-index", false, "publish the files plain and add the AILK sections in the background (a job per table in lakelink status)")
 	dataset.Flags().StringVar(&at, "at", "", "export the table at a tag, commit number or time")
 	dataset.Flags().StringVar(&dsFormat, "format", "parquet", "the files' format: parquet, csv or json (newline-delimited)")
 	dataset.Flags().StringVar(&graph, "graph", "", "export a graph: every node and edge table, in folders named as in the graph")

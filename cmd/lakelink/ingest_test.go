@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/testing/fixtures"
 	"github.com/lakelink/lakelink/vectorops/ailk"
@@ -264,5 +268,62 @@ func TestCLIDeferredSectionsOutliveTheCommand(t *testing.T) {
 	}
 	if code, _, errs := cli(t, "--store", st, "export", "sections", job); code == 0 || !strings.Contains(errs, "no deferred sections to add") {
 		t.Errorf("export sections of a finished job: %d %q", code, errs)
+	}
+}
+
+// export dataset --deferred-index: a whole-dataset version published
+// plain, whose sections a background process per table adds, after
+// which the manifest's SHA-256 are the files'.
+func TestCLIExportDatasetDeferred(t *testing.T) {
+	t.Setenv(asCLIEnv, "1")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 2000, Dim: 16}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs; COPY FROM '"+data+"' INTO more"); code != 0 {
+		t.Fatal(errs)
+	}
+	ds := filepath.Join(dir, "ds")
+	code, msg, errs := cli(t, "--store", st, "export", "dataset", ds, "--tables", "docs,more", "--vector-index", "hnsw", "--deferred-index")
+	m := regexp.MustCompile(`in the background \(jobs (\S+), (\S+): lakelink status\)`).FindStringSubmatch(msg)
+	if code != 0 || m == nil {
+		t.Fatalf("export: %d %q %q", code, msg, errs)
+	}
+	for _, job := range m[1:] {
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			_, got, _ := cli(t, "--store", st, "status", "--format", "csv", job)
+			recs, _ := csv.NewReader(strings.NewReader(got)).ReadAll()
+			if len(recs) == 2 && recs[1][2] == "committed" {
+				break
+			}
+			if len(recs) != 2 || recs[1][2] != "running" || time.Now().After(deadline) {
+				t.Fatalf("job %s: %q", job, got)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	data2, _ := os.ReadFile(filepath.Join(ds, "manifest.json"))
+	var man datasets.Manifest
+	if err := json.Unmarshal(data2, &man); err != nil || len(man.Versions) != 1 {
+		t.Fatalf("manifest %s", data2)
+	}
+	for _, f := range man.Versions[0].Files {
+		b, err := os.ReadFile(filepath.Join(ds, f.Path))
+		sum := sha256.Sum256(b)
+		if err != nil || f.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: manifest %s, file %x (%v)", f.Path, f.SHA256, sum, err)
+		}
+		fh, _ := os.Open(filepath.Join(ds, f.Path))
+		secs, err := ailk.Sections(fh, int64(len(b)))
+		fh.Close()
+		if err != nil || len(secs) != 1 {
+			t.Errorf("%s: %d sections (%v)", f.Path, len(secs), err)
+		}
+	}
+	if code, _, errs := cli(t, "--store", st, "export", "dataset", ds, "--all", "--deferred-index"); code == 0 || !strings.Contains(errs, "--vector-index") {
+		t.Errorf("--deferred-index without --vector-index: %q", errs)
 	}
 }
