@@ -351,6 +351,9 @@ type IngestState struct {
 
 // IngestList lists the landing zone's datasets, or one when name is set.
 func IngestList(ctx context.Context, lake, name string, opt objstore.Options) ([]IngestState, error) {
+	if missingFolder(RawURL(lake, name)) {
+		return nil, nil // nothing ingested (and a listing creates no folder)
+	}
 	b, _, root, done, err := openDataset(ctx, strings.TrimSuffix(lake, "/")+"/raw", opt)
 	if err != nil {
 		return nil, err
@@ -419,6 +422,9 @@ func IngestPrune(ctx context.Context, lake, name string, keep int, opt objstore.
 		return nil, nil, err
 	}
 	u := RawURL(lake, name)
+	if missingFolder(u) {
+		return nil, nil, fmt.Errorf("no dataset %s in %s", name, objstore.Redact(lake))
+	}
 	b, bucket, prefix, done, err := openDataset(ctx, u, opt)
 	if err != nil {
 		return nil, nil, err
@@ -451,4 +457,13 @@ func IngestPrune(ctx context.Context, lake, name string, keep int, opt objstore.
 		gone, err = Prune(ctx, u, keep, opt)
 	}
 	return empty, gone, err
+}
+
+// missingFolder reports whether u is a local folder that does not exist.
+func missingFolder(u string) bool {
+	if strings.Contains(u, "://") {
+		return false
+	}
+	_, err := os.Stat(u)
+	return os.IsNotExist(err)
 }

@@ -44,6 +44,11 @@ type View struct {
 // (raw/) holds raw files and gets none. The views are fixed when written:
 // run it again after a new export.
 func InitSQL(ctx context.Context, lake string, o InitOptions) (string, []View, error) {
+	if !strings.Contains(lake, "://") {
+		if fi, err := os.Stat(lake); err != nil || !fi.IsDir() {
+			return "", nil, fmt.Errorf("generate-init-sql: %s is no folder", lake)
+		}
+	}
 	bucket, prefix, err := objstore.Destination(o.Options, lake)
 	if err != nil {
 		return "", nil, err

@@ -31,6 +31,16 @@ func TestCLIIngest(t *testing.T) {
 	if code, _, errs := cli(t, "ingest", "dataset", "pages", "--from", src); code == 0 || !strings.Contains(errs, "--lake") {
 		t.Errorf("no lake root: %d %q", code, errs)
 	}
+	// Listing and pruning a lake with nothing in it create no folder.
+	if code, out, errs := cli(t, "ingest", "ls", "--lake", lake); code != 0 || strings.Contains(out, "pages") {
+		t.Errorf("ls of an empty lake: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := cli(t, "ingest", "prune", "pages", "--lake", lake); code == 0 || !strings.Contains(errs, "no dataset pages") {
+		t.Errorf("prune of a missing dataset: %q", errs)
+	}
+	if _, err := os.Stat(lake); !os.IsNotExist(err) {
+		t.Errorf("ls or prune made the lake folder")
+	}
 	code, out, errs := cli(t, "ingest", "dataset", "pages", "--lake", lake, "--from", src)
 	if code != 0 || !regexp.MustCompile(`^ingested raw/pages/\d{4}_\d{2}_\d{2}/\d{2}_\d{2}_\d{2}_\d{3}: 1 file\(s\), 21 bytes\n$`).MatchString(out) {
 		t.Fatalf("ingest: %d %q %q", code, out, errs)
@@ -206,6 +216,12 @@ func TestCLIGenerateInitSQL(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "docs,docs_csv,graph_e,graph_n" {
 		t.Errorf("views %v", names)
+	}
+	if code, _, errs := cli(t, "tools", "generate-init-sql", filepath.Join(dir, "no-lake")); code == 0 || !strings.Contains(errs, "is no folder") {
+		t.Errorf("a lake that does not exist: %q", errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "no-lake")); !os.IsNotExist(err) {
+		t.Errorf("generate-init-sql made the folder it was given")
 	}
 	// The graph views read the CSV version (the newest), not the JSON one.
 	text, _ := os.ReadFile(script)
