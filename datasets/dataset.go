@@ -105,6 +105,9 @@ func openDataset(ctx context.Context, url string, opt objstore.Options) (b *blob
 
 // Versions lists a dataset's versions, oldest first.
 func Versions(ctx context.Context, url string, opt objstore.Options) ([]Version, error) {
+	if missingFolder(url) {
+		return nil, nil // no versions, and no folder made to say so
+	}
 	b, _, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
 		return nil, err
@@ -120,6 +123,9 @@ func Versions(ctx context.Context, url string, opt objstore.Options) ([]Version,
 func Prune(ctx context.Context, url string, keep int, opt objstore.Options) ([]Version, error) {
 	if keep < 1 {
 		return nil, fmt.Errorf("prune keeps at least one version (--keep %d)", keep)
+	}
+	if missingFolder(url) {
+		return nil, nil
 	}
 	b, bucket, prefix, done, err := openDataset(ctx, url, opt)
 	if err != nil {
