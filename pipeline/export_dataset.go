@@ -81,7 +81,9 @@ func NamedTables(st *store.Store, names []string, at uint64) ([]DatasetTable, er
 	return out, nil
 }
 
-// DatasetResult is what a whole-dataset export wrote.
+// DatasetResult is what a whole-dataset export wrote. With
+// deferred_index, each table's ExportResult carries its background step;
+// they update one manifest, so run them one after another.
 type DatasetResult struct {
 	URL     string
 	Version string

@@ -109,12 +109,14 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		if err != nil {
 			return engine.Result{}, err
 		}
+		var steps []pipeline.DeferredSections
 		for _, t := range res.Tables {
 			if t.Deferred != nil {
-				if err := spawnSections(*t.Deferred); err != nil {
-					return engine.Result{}, fmt.Errorf("the files are published without AILK sections; starting the background step of %s failed: %w", t.Table, err)
-				}
+				steps = append(steps, *t.Deferred)
 			}
+		}
+		if err := spawnSections(steps...); err != nil {
+			return engine.Result{}, fmt.Errorf("the files are published without AILK sections; starting their background step failed: %w", err)
 		}
 		return engine.Result{Message: pipeline.DatasetMessage(res)}, nil
 	})
@@ -123,7 +125,7 @@ func newExportCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 	dataset.ResetFlags()
 	dataset.Flags().StringVar(&compression, "compression", "", "snappy (default), zstd, gzip or none")
 	dataset.Flags().StringVar(&vectorIndex, "vector-index", "", "embed AILK sections: hnsw, ivfpq, flat or auto (by each file's size)")
-	dataset.Flags().BoolVar(&deferredIndex, "deferred-index", false, "publish the files plain and add the AILK sections in the background (a job per table in lakelink status)")
+	dataset.Flags().BoolVar(&deferredIndex, "deferred-index", false, "publish the files plain and add the AILK sections in the background (a job per table in lakelink status, run one after another)")
 	dataset.Flags().StringVar(&at, "at", "", "export the table at a tag, commit number or time")
 	dataset.Flags().StringVar(&dsFormat, "format", "parquet", "the files' format: parquet, csv or json (newline-delimited)")
 	dataset.Flags().StringVar(&graph, "graph", "", "export a graph: every node and edge table, in folders named as in the graph")

@@ -282,7 +282,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 				}
 			}()
 			sess := &engine.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
-				Progress: progressBar(progressTo, g.progressEvery), Params: values, Background: spawnSections}
+				Progress: progressBar(progressTo, g.progressEvery), Params: values, Background: func(d pipeline.DeferredSections) error { return spawnSections(d) }}
 			if sqlAt != "" {
 				if sess.At, err = sess.Resolve(sqlAt); err != nil {
 					return fmt.Errorf("--at: %w", err)
