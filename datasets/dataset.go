@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 
 	"gocloud.dev/blob"
@@ -173,4 +174,22 @@ func UpdateFile(ctx context.Context, b *blob.Bucket, prefix, version string, f F
 		return fmt.Errorf("version %s lists no file %s", version, f.Path)
 	}
 	return fmt.Errorf("no version %s (pruned?)", version)
+}
+
+// eachObject calls fn for every object b lists with opts, in order, and
+// returns the first error of the listing or of fn.
+func eachObject(ctx context.Context, b *blob.Bucket, opts *blob.ListOptions, fn func(*blob.ListObject) error) error {
+	it := b.List(opts)
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(obj); err != nil {
+			return err
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,9 @@ func (in Ingest) now() time.Time {
 	}
 	return time.Now().UTC()
 }
+
+// versionForm is what versionName gives.
+var versionForm = regexp.MustCompile(`^\d{4}_\d{2}_\d{2}/\d{2}_\d{2}_\d{2}_\d{3}$`)
 
 // versionName is a version's folder for a moment, YYYY_MM_DD/HH_mm_SS_sss.
 func versionName(t time.Time) string {
@@ -293,6 +297,12 @@ func RegisterManual(ctx context.Context, in Ingest, version string) (Version, er
 	if err := checkName(in.Name); err != nil {
 		return Version{}, err
 	}
+	if !versionForm.MatchString(version) {
+		return Version{}, fmt.Errorf("version %q: YYYY_MM_DD/HH_mm_SS_sss, as --manual printed it", version)
+	}
+	if missingFolder(RawURL(in.Lake, in.Name) + "/" + version) {
+		return Version{}, fmt.Errorf("raw/%s/%s is no pending version (lakelink ingest dataset %s --manual opens one)", in.Name, version, in.Name)
+	}
 	b, _, prefix, done, err := openDataset(ctx, RawURL(in.Lake, in.Name), in.Options)
 	if err != nil {
 		return Version{}, err
@@ -312,24 +322,20 @@ func RegisterManual(ctx context.Context, in Ingest, version string) (Version, er
 		return Version{}, fmt.Errorf("raw/%s/%s is no pending version (lakelink ingest dataset %s --manual opens one)", in.Name, version, in.Name)
 	}
 	v := Version{Version: version, Source: "manual", Created: in.now().Format(time.RFC3339Nano)}
-	it := b.List(&blob.ListOptions{Prefix: vp})
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Version{}, err
-		}
+	err = eachObject(ctx, b, &blob.ListOptions{Prefix: vp}, func(obj *blob.ListObject) error {
 		if obj.IsDir || strings.HasSuffix(obj.Key, "/"+pendingMarker) {
-			continue
+			return nil
 		}
 		size, sum, err := HashObject(ctx, b, obj.Key)
 		if err != nil {
-			return Version{}, err
+			return err
 		}
 		v.Files = append(v.Files, File{Path: strings.TrimPrefix(obj.Key, prefix), Bytes: size, SHA256: sum})
 		v.Bytes += size
+		return nil
+	})
+	if err != nil {
+		return Version{}, err
 	}
 	if len(v.Files) == 0 {
 		return Version{}, fmt.Errorf("raw/%s/%s holds no files yet: place them there first", in.Name, version)
@@ -362,18 +368,14 @@ func IngestList(ctx context.Context, lake, name string, opt objstore.Options) ([
 	names := []string{name}
 	if name == "" {
 		names = nil
-		it := b.List(&blob.ListOptions{Prefix: root, Delimiter: "/"})
-		for {
-			obj, err := it.Next(ctx)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
+		err := eachObject(ctx, b, &blob.ListOptions{Prefix: root, Delimiter: "/"}, func(obj *blob.ListObject) error {
 			if obj.IsDir {
 				names = append(names, strings.TrimSuffix(strings.TrimPrefix(obj.Key, root), "/"))
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else if err := checkName(name); err != nil {
 		return nil, err
@@ -397,21 +399,14 @@ func IngestList(ctx context.Context, lake, name string, opt objstore.Options) ([
 // pending lists the versions holding a pending marker.
 func pending(ctx context.Context, b *blob.Bucket, prefix string) ([]string, error) {
 	var out []string
-	it := b.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := eachObject(ctx, b, &blob.ListOptions{Prefix: prefix}, func(obj *blob.ListObject) error {
 		if strings.HasSuffix(obj.Key, "/"+pendingMarker) {
 			out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"+pendingMarker))
 		}
-	}
+		return nil
+	})
 	sort.Strings(out)
-	return out, nil
+	return out, err
 }
 
 // IngestPrune removes a dataset's empty pending versions (opened by
@@ -435,16 +430,17 @@ func IngestPrune(ctx context.Context, lake, name string, keep int, opt objstore.
 		return nil, nil, err
 	}
 	for _, v := range pend {
-		it := b.List(&blob.ListOptions{Prefix: prefix + v + "/"})
+		// A listing that fails removes nothing: a version must be seen
+		// empty to go.
 		files := 0
-		for {
-			obj, err := it.Next(ctx)
-			if err != nil {
-				break
-			}
+		err := eachObject(ctx, b, &blob.ListOptions{Prefix: prefix + v + "/"}, func(obj *blob.ListObject) error {
 			if !obj.IsDir && !strings.HasSuffix(obj.Key, "/"+pendingMarker) {
 				files++
 			}
+			return nil
+		})
+		if err != nil {
+			return empty, nil, err
 		}
 		if files == 0 {
 			if err := objstore.RemovePrefix(ctx, b, bucket, prefix+v+"/"); err != nil {

@@ -161,6 +161,11 @@ func TestIngestManualAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, bad := range []string{"../../escape", "2026_01_02/03_04_05_999"} {
+		if _, err := datasets.RegisterManual(ctx, in, bad); err == nil {
+			t.Errorf("registering version %q: no error", bad)
+		}
+	}
 	if _, err := datasets.RegisterManual(ctx, in, v1); err == nil || !strings.Contains(err.Error(), "no files") {
 		t.Errorf("registering an empty version: %v", err)
 	}

@@ -3,7 +3,6 @@ package datasets
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path"
@@ -80,23 +79,15 @@ func InitSQL(ctx context.Context, lake string, o InitOptions) (string, []View, e
 		return "s3://" + host + "/" + key
 	}
 	var views []View
-	it := b.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", nil, objstore.ObjectError(lake, err)
-		}
+	err = eachObject(ctx, b, &blob.ListOptions{Prefix: prefix}, func(obj *blob.ListObject) error {
 		rel := strings.TrimPrefix(obj.Key, prefix)
 		if path.Base(rel) != manifestName || strings.HasPrefix(rel, "raw/") {
-			continue
+			return nil
 		}
 		dsPrefix := strings.TrimSuffix(obj.Key, manifestName)
 		m, err := readManifest(ctx, b, dsPrefix)
 		if err != nil || len(m.Versions) == 0 {
-			continue // not a lakelink dataset (another tool's manifest), or empty
+			return nil // not a lakelink dataset (another tool's manifest), or empty
 		}
 		latest := m.Versions[len(m.Versions)-1]
 		ds := strings.TrimSuffix(strings.TrimPrefix(dsPrefix, prefix), "/")
@@ -120,6 +111,10 @@ func InitSQL(ctx context.Context, lake string, o InitOptions) (string, []View, e
 		for _, f := range order {
 			views = append(views, *byFolder[f])
 		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, objstore.ObjectError(lake, err)
 	}
 	nameViews(views)
 	var sb strings.Builder

@@ -138,36 +138,15 @@ func TestForeignAILakeFileImportsAndSearches(t *testing.T) {
 		}
 	}
 	q := []float32{0.3, -1, 0.5, 2, 0, -0.7}
-	type hit struct {
-		id int64
-		d  float64
-	}
-	var exact []hit
+	byID := map[int64][]float32{}
 	for i, v := range vecs {
-		var d float64
-		for j := range v {
-			d += (float64(v[j]) - float64(q[j])) * (float64(v[j]) - float64(q[j]))
-		}
-		exact = append(exact, hit{int64(i), d})
+		byID[int64(i)] = v
 	}
-	slices.SortFunc(exact, func(a, b hit) int {
-		if a.d != b.d {
-			if a.d < b.d {
-				return -1
-			}
-			return 1
-		}
-		return int(a.id - b.id)
-	})
+	want := exactL2(byID, q, 5)
 	s.Params = map[int]any{1: q}
 	for _, from := range []string{"parquet_scan('" + path + "')", "vecs"} {
 		r := exec(t, s, "SELECT id FROM "+from+" ORDER BY emb <-> $1 LIMIT 5")[0]
-		var got []int64
-		for _, row := range r.Rows {
-			got = append(got, row[0].(int64))
-		}
-		want := []int64{exact[0].id, exact[1].id, exact[2].id, exact[3].id, exact[4].id}
-		if !slices.Equal(got, want) {
+		if got := ids(t, r.Rows); !slices.Equal(got, want) {
 			t.Errorf("%s: %v, exact %v (plan %s)", from, got, want, r.Plan)
 		}
 		if strings.HasPrefix(from, "parquet_scan") && !strings.Contains(r.Plan, "1 scanned") {
@@ -226,33 +205,18 @@ func TestExportPrecisionsRoundTrip(t *testing.T) {
 				}
 				want[row.ID] = v
 			}
+			if c := count(t, s, back); c != n {
+				t.Fatalf("%s %s: %d rows back, want %d", runner, prec, c, n)
+			}
 			for _, row := range exec(t, s, "SELECT id, emb FROM "+back)[0].Rows {
 				if got := row[1].([]float32); !slices.Equal(got, want[row[0].(int64)]) {
 					t.Fatalf("%s %s: id %d reads %v, stored %v", runner, prec, row[0], got, want[row[0].(int64)])
 				}
 			}
-			type hit struct {
-				id int64
-				d  float64
-			}
-			var exact []hit
-			for id, v := range want {
-				var dd float64
-				for j := range v {
-					dd += (float64(v[j]) - float64(q[j])) * (float64(v[j]) - float64(q[j]))
-				}
-				exact = append(exact, hit{id, dd})
-			}
-			slices.SortFunc(exact, func(a, b hit) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.id, b.id)) })
 			s.Params = map[int]any{1: q}
 			res := exec(t, s, "SELECT id FROM parquet_scan('"+dir+"/') ORDER BY emb <-> $1 LIMIT 10")[0]
-			var got, wantIDs []int64
-			for i, row := range res.Rows {
-				got = append(got, row[0].(int64))
-				wantIDs = append(wantIDs, exact[i].id)
-			}
-			if !slices.Equal(got, wantIDs) {
-				t.Errorf("%s %s: parquet_scan top 10 %v, exact %v (plan %s)", runner, prec, got, wantIDs, res.Plan)
+			if got, exact := ids(t, res.Rows), exactL2(want, q, 10); !slices.Equal(got, exact) {
+				t.Errorf("%s %s: parquet_scan top 10 %v, exact %v (plan %s)", runner, prec, got, exact, res.Plan)
 			}
 		}
 		// 1.5 does not fit I8: the export fails and leaves no files.
@@ -266,4 +230,27 @@ func TestExportPrecisionsRoundTrip(t *testing.T) {
 			t.Errorf("%s: the failed export left %v", runner, entries)
 		}
 	}
+}
+
+// exactL2 is the exact top k of vecs by Euclidean distance to q, ties by
+// id.
+func exactL2(vecs map[int64][]float32, q []float32, k int) []int64 {
+	type hit struct {
+		id int64
+		d  float64
+	}
+	var all []hit
+	for id, v := range vecs {
+		var d float64
+		for j := range v {
+			d += (float64(v[j]) - float64(q[j])) * (float64(v[j]) - float64(q[j]))
+		}
+		all = append(all, hit{id, d})
+	}
+	slices.SortFunc(all, func(a, b hit) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.id, b.id)) })
+	out := make([]int64, 0, k)
+	for _, h := range all[:min(k, len(all))] {
+		out = append(out, h.id)
+	}
+	return out
 }

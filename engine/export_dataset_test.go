@@ -160,8 +160,9 @@ func TestFailedExportPublishesNothing(t *testing.T) {
 	dated := filepath.Join(root, "dataset")
 	exec(t, s, "COPY src TO '"+dated+"/' WITH (dated = true)")
 	before, _ := os.ReadFile(filepath.Join(dated, "manifest.json"))
-	// ivf_m = 3 does not divide the dimension 8: with deferred_index the
-	// plain files are written, then adding their sections fails.
+	// ivf_m = 3 does not divide the dimension 8: even with deferred_index,
+	// which publishes files before their sections, the plan refuses it
+	// before any file is written.
 	bad := " WITH (vector_index = 'ivfpq', ivf_m = 3, max_file_size = '8KB', deferred_index = true)"
 	if _, err := s.Exec(context.Background(), "COPY src TO '"+dated+"/' WITH (dated = true, vector_index = 'ivfpq', ivf_m = 3, deferred_index = true)"); err == nil {
 		t.Fatal("the export with ivf_m = 3 succeeded")

@@ -411,15 +411,7 @@ func TestAdjacencyListExpansion(t *testing.T) {
 		if len(errs) != 1 || errs[0].Row != 17 {
 			t.Errorf("%s: row errors %+v", runner, errs)
 		}
-		nbs, err := s.Neighbors(context.Background(), "knowledge", uid(5), "out", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, n := range nbs {
-			got = append(got, fmt.Sprint(n.ID))
-		}
-		slices.Sort(got)
+		got := neighbours(t, s, "knowledge", uid(5), "out")
 		want := []string{uid(5), uid(6), uid(7)}
 		slices.Sort(want)
 		if fmt.Sprint(got) != fmt.Sprint(want) {

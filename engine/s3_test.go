@@ -104,15 +104,7 @@ func TestS3ConfiguredThroughS3Variables(t *testing.T) {
 		t.Fatal(err)
 	}
 	putFile(t, "s3://lab?"+srv.Query(), "raw/docs.parquet", path)
-	// Only S3_*: the AWS variables the server helper set are cleared.
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("S3_ENDPOINT", strings.TrimPrefix(srv.Endpoint, "http://"))
-	t.Setenv("S3_USE_SSL", "false")
-	t.Setenv("S3_URL_STYLE", "path")
-	t.Setenv("S3_REGION", srv.Region)
-	t.Setenv("S3_ACCESS_KEY_ID", "lakelink-test")
-	t.Setenv("S3_SECRET_ACCESS_KEY", "lakelink-test-secret")
+	srv.UseS3Variables(t) // only S3_*: the AWS variables are cleared
 
 	local := session(t, "direct")
 	exec(t, local, "COPY FROM '"+path+"' INTO docs")

@@ -13,8 +13,9 @@
 // any registered format with a writer (Parquet through io/parquetio's
 // Writer, with AILK sections when asked; CSV; NDJSON), in Hive partitions
 // and within file size limits; ListFiles gathers what was written for the
-// launcher to publish, and AddSections indexes Parquet files after the
-// fact. An export pipeline is
+// launcher to publish (an export with deferred_index adds the sections
+// after publishing them: pipeline.RunDeferredSections). An export
+// pipeline is
 //
 //	batches := storeio.Read(s, snapshot)
 //	files := sinks.WriteFiles(s, sinks.FileOptions{Bucket: dir, Prefix: "tmp", Schema: schema}, batches)

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"sort"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/objstore"
 )
 
@@ -82,38 +80,4 @@ func ReadFileList(ctx context.Context, staging, job string) ([]WrittenFile, erro
 	}
 	var list []WrittenFile
 	return list, json.Unmarshal(data, &list)
-}
-
-// AddSections rewrites each written Parquet file with AILK sections over
-// its vector columns (deferred indexing: the plain file is written
-// first). It is what `vector_index` with `deferred_index = true` runs
-// after WriteFiles, and what parquetio.AddSectionsToFile does for one
-// file.
-func AddSections(s beam.Scope, opt FileOptions, files beam.PCollection) beam.PCollection {
-	s = s.Scope("sinks.AddSections")
-	return beam.ParDo(s, &addSectionsFn{Opt: opt}, files)
-}
-
-type addSectionsFn struct {
-	Opt FileOptions `json:"opt"`
-}
-
-func (fn *addSectionsFn) ProcessElement(ctx context.Context, f WrittenFile, emit func(WrittenFile)) error {
-	b, done, err := objstore.OpenBucket(ctx, fn.Opt.Bucket)
-	if err != nil {
-		return err
-	}
-	defer done()
-	key := path.Join(fn.Opt.Prefix, f.Key)
-	names, err := fn.Opt.Index.Names(fn.Opt.columns(fn.Opt.fileColumns()))
-	if err != nil {
-		return err
-	}
-	size, sum, indexed, err := parquetio.AddSectionsToFile(ctx, b, key, names, *fn.Opt.Index)
-	if err != nil {
-		return err
-	}
-	f.Bytes, f.SHA256, f.Indexed = size, sum, indexed
-	emit(f)
-	return nil
 }

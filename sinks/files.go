@@ -534,7 +534,7 @@ func (f *file) abort() {
 }
 
 // IndexColumns names the vector columns the files' AILK sections cover
-// (Index's columns, or every vector column), as AddSections indexes them.
+// (Index's columns, or every vector column), as WriteFiles indexes them.
 func (o FileOptions) IndexColumns() ([]string, error) {
 	if o.Index == nil {
 		return nil, nil

@@ -259,7 +259,6 @@ func init() {
 	register.DoFn3x1[context.Context, PartGroup, func(Segment), error](&buildPartFn{})
 	register.DoFn3x1[context.Context, lake.Batch, func(WrittenFile), error](&writeFilesFn{})
 	register.DoFn3x1[context.Context, int, func(*WrittenFile) bool, error](&fileListFn{})
-	register.DoFn3x1[context.Context, WrittenFile, func(WrittenFile), error](&addSectionsFn{})
 	register.Emitter1[WrittenFile]()
 	register.Iter1[WrittenFile]()
 	register.Emitter1[PartGroup]()

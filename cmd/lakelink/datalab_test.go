@@ -33,14 +33,7 @@ func TestDataLabEndToEnd(t *testing.T) {
 	srv := blobtest.StartS3(t)
 	srv.CreateBucket(t, "datalake")
 	peer := blobtest.DuckPeer(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("S3_ENDPOINT", strings.TrimPrefix(srv.Endpoint, "http://"))
-	t.Setenv("S3_USE_SSL", "false")
-	t.Setenv("S3_URL_STYLE", "path")
-	t.Setenv("S3_REGION", srv.Region)
-	t.Setenv("S3_ACCESS_KEY_ID", "lakelink-test")
-	t.Setenv("S3_SECRET_ACCESS_KEY", "lakelink-test-secret")
+	srv.UseS3Variables(t) // only S3_*: the AWS variables are cleared
 	t.Setenv("LAKELINK_LAKE", "s3://datalake")
 
 	// The raw file, served over HTTP on 127.0.0.1.

@@ -288,7 +288,7 @@ func TestCLIDeferredSectionsOutliveTheCommand(t *testing.T) {
 }
 
 // export dataset --deferred-index: a whole-dataset version published
-// plain, whose sections a background process per table adds, after
+// plain, whose sections one background process adds, table after table, after
 // which the manifest's SHA-256 are the files'.
 func TestCLIExportDatasetDeferred(t *testing.T) {
 	t.Setenv(asCLIEnv, "1")

@@ -3,6 +3,7 @@ package blobtest
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,3 +64,19 @@ func (s *S3) Query() string {
 
 // URL is s3://bucket/key?<Query>.
 func (s *S3) URL(bucket, key string) string { return "s3://" + bucket + "/" + key + "?" + s.Query() }
+
+// UseS3Variables configures clients for this server the Data Lab way,
+// through S3_ENDPOINT, S3_USE_SSL, S3_URL_STYLE, S3_REGION,
+// S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY only: the AWS variables
+// StartS3 set are cleared, for the length of the test.
+func (s *S3) UseS3Variables(t testing.TB) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("S3_ENDPOINT", strings.TrimPrefix(s.Endpoint, "http://"))
+	t.Setenv("S3_USE_SSL", "false")
+	t.Setenv("S3_URL_STYLE", "path")
+	t.Setenv("S3_REGION", s.Region)
+	t.Setenv("S3_ACCESS_KEY_ID", s3AccessKey)
+	t.Setenv("S3_SECRET_ACCESS_KEY", s3SecretKey)
+}
