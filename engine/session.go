@@ -25,6 +25,7 @@ import (
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // Session executes statements against one open store.
@@ -203,7 +204,7 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 	case AlterTiering:
 		return s.alterTiering(x)
 	case TierPartition:
-		return s.tierPartition(x)
+		return s.tierPartition(ctx, x)
 	case Copy:
 		if err := pipeline.ApplySettings(&x.Import.Options, s.Settings); err != nil {
 			return Result{}, err
@@ -492,8 +493,15 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	} else if ti, err = s.Store.Table(q.Table, at); err != nil {
 		return Result{}, err
 	}
+	// A stored table's rows are in the store and in its cold files.
+	var tbl *tiering.Table
+	if !virtual {
+		if tbl, err = tiering.Open(s.Store, q.Table, at); err != nil {
+			return Result{}, err
+		}
+	}
 	if q.Count && q.Where == nil && !virtual {
-		n, err := s.Store.Count(q.Table, at)
+		n, err := tbl.Count()
 		return Result{Columns: []string{"count"}, Types: []lake.Type{lake.BigInt}, Rows: [][]any{{n}}}, err
 	}
 	out, err := s.outputs(q, ti.Schema)
@@ -514,6 +522,19 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	match := where
 	if match == nil {
 		match = func(store.Row) bool { return true }
+	}
+	// The cold files the WHERE clause's statistics rule out are never
+	// opened.
+	var prune *filter.Expr
+	if tbl != nil && q.Where != nil {
+		e, err := pipeline.WhereFilter(q.Where, ti.Schema)
+		if err != nil {
+			return Result{}, err
+		}
+		prune = &e
+	}
+	if tbl != nil {
+		scan = func(_ string, _ uint64, fn func(store.Row) error) error { return tbl.Scan(ctx, prune, fn) }
 	}
 	res := Result{}
 	for _, o := range out {
@@ -576,7 +597,14 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 			}
 			res.Plan = plan
 			if found != nil {
-				res.Rows = rankFound(found, project, key, q.OrderBy.Desc, q.Limit)
+				cold, plan, err := coldFound(ctx, tbl, d, *byVector, found, q.Limit, sp, prune, where)
+				if err != nil {
+					return Result{}, err
+				}
+				if plan != "" {
+					res.Plan += "; " + plan
+				}
+				res.Rows = rankFound(append(found, cold...), project, key, q.OrderBy.Desc, q.Limit)
 				return res, nil
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 )
@@ -17,9 +18,9 @@ import (
 // Tiering statements. ALTER TABLE t SET (hot_storage = 'local',
 // cold_storage = URL, tier_after = INTERVAL '90 days', tier_column = c)
 // stores the table's policy (store.Tiering) in one commit; RESET (names)
-// removes settings. ALTER TABLE t TIER PARTITION WHERE ... TO COLD|HOT is
-// bound and checked against the policy, but moving rows is not built yet:
-// it says so (docs/tiering.md).
+// removes settings. ALTER TABLE t TIER PARTITION WHERE ... TO COLD|HOT
+// moves the matching rows between the store and the cold files
+// (pipeline.RunTierMove); SELECTs read both tiers (tiering.Table).
 
 // AlterTiering is ALTER TABLE t SET (...) or RESET (...) of tiering
 // settings, their values typed.
@@ -239,7 +240,7 @@ func TieringText(t *store.Tiering) string {
 	return out
 }
 
-func (s *Session) tierPartition(x TierPartition) (Result, error) {
+func (s *Session) tierPartition(ctx context.Context, x TierPartition) (Result, error) {
 	ti, err := s.Store.Table(x.Table, s.Store.Head())
 	if err != nil {
 		return Result{}, err
@@ -247,7 +248,12 @@ func (s *Session) tierPartition(x TierPartition) (Result, error) {
 	if ti.Tiering == nil {
 		return Result{}, fmt.Errorf("ALTER TABLE %s TIER PARTITION: the table has no cold_storage (ALTER TABLE %s SET (cold_storage = 's3://bucket/archive/') first)", ti.Name, ti.Name)
 	}
-	return Result{}, fmt.Errorf("ALTER TABLE %s TIER PARTITION ... TO %s: moving rows between tiers is not built yet; the table's tiering policy is stored and shown (docs/tiering.md)", ti.Name, strings.ToUpper(x.To))
+	r, err := pipeline.RunTierMove(ctx, s.Store, pipeline.TierMove{Table: ti.Name, Where: x.Where, ToHot: x.To == "hot",
+		Statement: s.statement, Author: s.author()}, s.Runner)
+	if err != nil {
+		return Result{}, fmt.Errorf("ALTER TABLE %s TIER PARTITION ... TO %s: %w", ti.Name, strings.ToUpper(x.To), err)
+	}
+	return Result{Message: pipeline.TierMessage(r), Fields: []Field{{"commit", r.Commit}, {"rows", r.Rows}, {"job", r.Job}}}, nil
 }
 
 // TablesTable is the virtual table of the store's tables, their row

@@ -69,6 +69,11 @@ type ExportOptions struct {
 	// the same tag gives byte-identical files, listed with their SHA-256 in
 	// the destination's audit.json, which `lakelink audit verify` checks.
 	AtTag string
+	// Unpublished writes the files straight into the destination folder,
+	// which nothing lists yet, and leaves publishing them to the caller
+	// (a tiering move lists them in the store's catalog); a failed export
+	// removes them. Not a statement's option.
+	Unpublished bool
 }
 
 // DefaultMaxFileSize bounds a part file unless max_file_size says otherwise.
@@ -283,6 +288,12 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 		p.out.File = path.Base(p.key)
 	}
 	switch {
+	case o.Unpublished:
+		if single {
+			return nil, fmt.Errorf("an unpublished export writes a folder")
+		}
+		p.final = p.key
+		p.out.Prefix = strings.TrimSuffix(p.key, "/")
 	case o.Dated:
 		now := time.Now().UTC()
 		p.version = now.Format("2006_01_02/15_04_05_") + fmt.Sprintf("%03d", now.Nanosecond()/1e6)
@@ -362,7 +373,7 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 	// Whatever happens, nothing stays under the temporary prefix; a failed
 	// dated export removes its unlisted version folder.
 	defer func() {
-		if err != nil || p.version == "" {
+		if err != nil || p.version == "" && !p.ex.Options.Unpublished {
 			objstore.RemovePrefix(context.Background(), b, p.bucket, p.out.Prefix+"/")
 		}
 	}()
@@ -429,7 +440,7 @@ func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Option
 // place; a dated export's files are already in their version folder,
 // which the manifest publishes.
 func (p *exportPlan) publish(ctx context.Context, b *blob.Bucket, files []sinks.WrittenFile) error {
-	if p.version != "" {
+	if p.version != "" || p.ex.Options.Unpublished {
 		return nil
 	}
 	if p.ex.Options.Overwrite {

@@ -232,16 +232,18 @@ var exportOptions = []exportOption{
 		Help: "a file closes when the writer's estimate of its size reaches it (rows go in steps sized from the file's bytes per row so far, so a file ends within a step of the limit); the footer and AILK sections come on top"},
 		func(o *ExportOptions, v any) error { o.MaxFileSize = v.(int64); return nil }},
 	{format.Option{Name: "partition_by", Kind: format.Columns, DefaultText: "none",
-		Help: "Hive folders col=value/ts_date=2024-05-01/ by columns or DATE(ts): plain partition columns leave the files (their values are in the path), DATE(ts) keeps ts; NULL is __HIVE_DEFAULT_PARTITION__; values are path-escaped"},
+		Help: "Hive folders col=value/ts_date=2024-05-01/ by columns, DATE(ts) or MONTH(ts) (ts_month=2024-05): plain partition columns leave the files (their values are in the path), DATE(ts) and MONTH(ts) keep ts; NULL is __HIVE_DEFAULT_PARTITION__; values are path-escaped"},
 		func(o *ExportOptions, v any) error {
 			o.PartitionBy = nil
 			for _, c := range v.([]string) {
 				part := sinks.Partition{Column: strings.TrimSpace(c)}
 				if up := strings.ToUpper(part.Column); strings.HasPrefix(up, "DATE(") && strings.HasSuffix(up, ")") {
 					part = sinks.Partition{Column: strings.TrimSpace(part.Column[5 : len(part.Column)-1]), Date: true}
+				} else if strings.HasPrefix(up, "MONTH(") && strings.HasSuffix(up, ")") {
+					part = sinks.Partition{Column: strings.TrimSpace(part.Column[6 : len(part.Column)-1]), Month: true}
 				}
 				if !validName(part.Column) {
-					return fmt.Errorf("partition_by: %q is not a column name or DATE(column)", c)
+					return fmt.Errorf("partition_by: %q is not a column name, DATE(column) or MONTH(column)", c)
 				}
 				o.PartitionBy = append(o.PartitionBy, part)
 			}

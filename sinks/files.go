@@ -24,16 +24,21 @@ import (
 
 // Partition is one level of an export's Hive-style folders: a column's
 // value (name=value), or with Date the date of a timestamp column
-// (name_date=2024-05-01), which stays in the files.
+// (name_date=2024-05-01), or with Month its month (name_month=2024-05),
+// which stay in the files.
 type Partition struct {
 	Column string `json:"column"`
 	Date   bool   `json:"date,omitempty"`
+	Month  bool   `json:"month,omitempty"`
 }
 
 // Folder is the partition's folder name before the '='.
 func (p Partition) Folder() string {
-	if p.Date {
+	switch {
+	case p.Date:
 		return p.Column + "_date"
+	case p.Month:
+		return p.Column + "_month"
 	}
 	return p.Column
 }
@@ -121,6 +126,8 @@ func (o FileOptions) Validate() error {
 		switch t := o.Schema.Columns[i].Type; {
 		case p.Date && t.Kind != lake.KindTimestamp && t.Kind != lake.KindDate:
 			return fmt.Errorf("partition_by DATE(%s): the column is %s, not a timestamp", p.Column, t)
+		case p.Month && t.Kind != lake.KindTimestamp && t.Kind != lake.KindDate:
+			return fmt.Errorf("partition_by MONTH(%s): the column is %s, not a timestamp or date", p.Column, t)
 		case t.Kind == lake.KindVector || t.Kind == lake.KindArray || t.Kind == lake.KindJSONB:
 			return fmt.Errorf("partition_by %s: a %s column cannot name a folder", p.Column, t)
 		}
@@ -157,7 +164,7 @@ func (o FileOptions) fileColumns() []int {
 	for i, c := range o.Schema.Columns {
 		part := false
 		for _, p := range o.PartitionBy {
-			part = part || !p.Date && strings.EqualFold(p.Column, c.Name)
+			part = part || !p.Date && !p.Month && strings.EqualFold(p.Column, c.Name)
 		}
 		if !part {
 			out = append(out, i)
@@ -417,7 +424,9 @@ func (fn *writeFilesFn) partition(rec arrow.RecordBatch, i int) (string, error) 
 		case nil:
 			text = HiveNull
 		case time.Time:
-			if p.Date || fn.Opt.Schema.Columns[fn.Opt.Schema.Index(p.Column)].Type.Kind == lake.KindDate {
+			if p.Month {
+				text = x.UTC().Format("2006-01")
+			} else if p.Date || fn.Opt.Schema.Columns[fn.Opt.Schema.Index(p.Column)].Type.Kind == lake.KindDate {
 				text = x.UTC().Format("2006-01-02")
 			} else {
 				text = x.UTC().Format(time.RFC3339Nano)

@@ -73,6 +73,9 @@ func (s *Store) Begin(message string) (*Commit, error) {
 // TS is the commit's timestamp; after Finish it is the new head.
 func (c *Commit) TS() uint64 { return c.ts }
 
+// Base is the head the commit began on, which its reads see.
+func (c *Commit) Base() uint64 { return c.base }
+
 // SetJob records which job this commit belongs to.
 func (c *Commit) SetJob(id string) { c.job = id }
 

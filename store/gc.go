@@ -172,7 +172,7 @@ func (s *Store) rewrite(ctx context.Context, r Retention, res *GCResult) error {
 	var kept, dropped atomic.Int64
 	keep := func(key []byte, v, newer uint64) bool {
 		ok := r.visible(v, newer)
-		if ok && len(key) >= 5 && (key[0] == spaceRow || key[0] == spaceIndex || key[0] == spaceAdjacency) {
+		if ok && len(key) >= 5 && (key[0] == spaceRow || key[0] == spaceIndex || key[0] == spaceAdjacency || key[0] == spaceCold) {
 			ok = live[binary.BigEndian.Uint32(key[1:5])]
 		}
 		if ok {

@@ -12,6 +12,7 @@ import (
 //	r<table id:4><pk>       a row; pk is the order-preserving key encoding, or
 //	                        <commit ts:8><ordinal:8> for tables without a primary key
 //	c<ts:8>                 commit record (JSON)
+//	f<table id:4><path>     a cold file of the table (JSON ColdFile, cold.go)
 //	j<job id>               job record (JSON)
 //	e<job id>\x00<seq:8>    one row error of a job (JSON)
 const (

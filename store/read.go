@@ -87,11 +87,22 @@ func (s *Store) Count(table string, at uint64) (int64, error) {
 // tables with the same schema and the same multiset of rows, whatever their
 // insertion order, store or runner. Hidden row ids do not count.
 func (s *Store) Digest(table string, at uint64) (string, error) {
-	var d *Digester
-	err := s.scanRaw(table, at, true, func(t TableInfo, v []byte) error {
-		if d == nil {
-			d = NewDigester(t.Schema)
-		}
+	t, err := s.Table(table, at)
+	if err != nil {
+		return "", err
+	}
+	d := NewDigester(t.Schema)
+	if err := s.DigestInto(table, at, d); err != nil {
+		return "", err
+	}
+	return d.Sum(), nil
+}
+
+// DigestInto adds the table's rows at commit at to d, which was made for
+// the table's schema at that commit: how a digest over rows kept
+// elsewhere too (cold files) starts.
+func (s *Store) DigestInto(table string, at uint64, d *Digester) error {
+	return s.scanRaw(table, at, true, func(t TableInfo, v []byte) error {
 		// Rows stored before an ALTER TABLE are hashed as they read now, so
 		// that the digest depends on the table's contents, not its history.
 		if n, _ := binary.Uvarint(v); t.Schema.Slots != nil || int(n) != len(t.Schema.Columns) {
@@ -104,17 +115,6 @@ func (s *Store) Digest(table string, at uint64) (string, error) {
 		d.addEncoded(v)
 		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	if d == nil {
-		t, err := s.Table(table, at)
-		if err != nil {
-			return "", err
-		}
-		d = NewDigester(t.Schema)
-	}
-	return d.Sum(), nil
 }
 
 // Digester computes a table digest (Digest) over rows given one at a

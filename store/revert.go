@@ -14,7 +14,7 @@ import (
 var ErrConflict = errors.New("changed again by later commits")
 
 // Revert writes, in this commit, the inverse of commit ts's changes to
-// rows and graph adjacency: every such key that ts wrote or deleted gets
+// rows, graph adjacency and cold files (a tiering move): every such key that ts wrote or deleted gets
 // back the value it had before ts (or is deleted, if it had none). It
 // returns, per table, the rows it puts back (Inserted), deletes again
 // (Deleted) and restores to an older value (Updated).
@@ -79,7 +79,7 @@ func (c *Commit) Revert(ts uint64) (map[string]TableChange, error) {
 			return nil, fmt.Errorf("revert %d (%s): it created or deleted tag %q; tags are immutable (lakelink tag delete)", ts, ci.Message, key[1:])
 		case spaceRetention:
 			return nil, fmt.Errorf("revert %d (%s): a gc cannot be undone", ts, ci.Message)
-		case spaceRow, spaceAdjacency:
+		case spaceRow, spaceAdjacency, spaceCold:
 		default:
 			continue // meta, commit, job and error records, index segments
 		}

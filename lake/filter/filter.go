@@ -103,8 +103,11 @@ func (v Value) String() string {
 	return fmt.Sprintf("'%s'", v.S)
 }
 
-// compareValues orders two values of compatible domains. NaN sorts above
-// every other float, as in Parquet's and PostgreSQL's ordering.
+// CompareValues orders two values of compatible domains: negative, zero
+// or positive as a is below, equal to or above b. NaN sorts above every
+// other float, as in Parquet's and PostgreSQL's ordering.
+func CompareValues(a, b Value) int { return compareValues(a, b) }
+
 func compareValues(a, b Value) int {
 	switch {
 	case a.D == DomainText || b.D == DomainText:

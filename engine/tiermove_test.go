@@ -1,0 +1,246 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
+)
+
+// tierDoc is a row of the tiering tests' documents: one a day from
+// 2022-07-01, its embedding near the centre of its month, so that a
+// month's file has a small radius.
+type tierDoc struct {
+	ID        int64     `parquet:"id"`
+	Content   string    `parquet:"content"`
+	CreatedAt time.Time `parquet:"created_at,timestamp(microsecond)"`
+	Embedding []float32 `parquet:"embedding,list"`
+}
+
+const tierDim = 8
+
+func tierDocs(n int) []tierDoc {
+	r := rand.New(rand.NewPCG(5, 6))
+	centres := map[string][]float32{}
+	start := time.Date(2022, 7, 1, 12, 0, 0, 0, time.UTC)
+	out := make([]tierDoc, n)
+	for i := range out {
+		day := start.AddDate(0, 0, i)
+		month := day.Format("2006-01")
+		c, ok := centres[month]
+		if !ok {
+			c = make([]float32, tierDim)
+			for j := range c {
+				c[j] = float32(r.NormFloat64())
+			}
+			centres[month] = c
+		}
+		v := make([]float32, tierDim)
+		for j := range v {
+			v[j] = c[j] + 0.1*float32(r.NormFloat64())
+		}
+		out[i] = tierDoc{ID: int64(i), Content: fmt.Sprintf("doc %d", i), CreatedAt: day, Embedding: v}
+	}
+	return out
+}
+
+// tierTable makes the documents table from the rows (keyed by id or
+// keyless), with an HNSW index, and sets its policy to cold.
+func tierTable(t *testing.T, s *engine.Session, keyed bool, docs []tierDoc, cold string) {
+	t.Helper()
+	pk := ""
+	if keyed {
+		pk = " PRIMARY KEY"
+	}
+	exec(t, s, "CREATE TABLE documents (id BIGINT"+pk+", content TEXT, created_at TIMESTAMP, embedding VECTOR(8))")
+	exec(t, s, "CREATE INDEX ON documents USING hnsw (embedding) WITH (metric = 'cosine')")
+	exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO documents", writeParquet(t, docs)))
+	exec(t, s, "ALTER TABLE documents SET (hot_storage = 'local', cold_storage = '"+cold+"', tier_after = INTERVAL '90 days');")
+}
+
+// coldFiles lists the Parquet files under a local cold folder.
+func coldFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".parquet") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// cosineTop is the exact top k ids by cosine similarity to q.
+func cosineTop(docs []tierDoc, keep func(tierDoc) bool, q []float32, k int) []int64 {
+	type hit struct {
+		id int64
+		s  float64
+	}
+	var all []hit
+	for _, d := range docs {
+		if keep != nil && !keep(d) {
+			continue
+		}
+		var dot, nq, nv float64
+		for i := range q {
+			dot += float64(q[i]) * float64(d.Embedding[i])
+			nq += float64(q[i]) * float64(q[i])
+			nv += float64(d.Embedding[i]) * float64(d.Embedding[i])
+		}
+		all = append(all, hit{d.ID, dot / math.Sqrt(nq*nv)})
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].s > all[b].s || all[a].s == all[b].s && all[a].id < all[b].id })
+	var out []int64
+	for _, h := range all[:min(k, len(all))] {
+		out = append(out, h.id)
+	}
+	return out
+}
+
+func sortedIDs(t *testing.T, rows [][]any) []int64 {
+	out := ids(t, rows)
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out
+}
+
+// The guide's four statements run as written against a local folder, on
+// a keyed and a keyless table: TIER PARTITION ... TO COLD moves exactly
+// the matching rows into month-partitioned AI-Lake files listed in the
+// catalog, TO HOT puts exactly its rows back, and count(*), WHERE, key
+// lookups, the search that spans both tiers and the digest give what the
+// all-hot table gave.
+func TestTierGuideStatements(t *testing.T) {
+	for _, keyed := range []bool{true, false} {
+		t.Run(map[bool]string{true: "keyed", false: "keyless"}[keyed], func(t *testing.T) {
+			s := session(t, "direct")
+			docs := tierDocs(600) // 2022-07-01 .. 2024-02-21
+			cold := t.TempDir()
+			tierTable(t, s, keyed, docs, cold)
+			digest := func() string {
+				d, err := tiering.Digest(context.Background(), s.Store, "documents", s.Store.Head())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return d
+			}
+			allHot := digest()
+			hotDigest, _ := s.Store.Digest("documents", s.Store.Head())
+			if allHot != hotDigest {
+				t.Fatalf("with no cold file the digests differ: %s, %s", allHot, hotDigest)
+			}
+			res := exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2024-01-01' TO COLD;")[0]
+			cut := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+			var old int64
+			for _, d := range docs {
+				if d.CreatedAt.Before(cut) {
+					old++
+				}
+			}
+			if field(res, "rows") != old {
+				t.Fatalf("moved %v rows, want %d: %s", field(res, "rows"), old, res.Message)
+			}
+			if n, _ := s.Store.Count("documents", s.Store.Head()); n != int64(len(docs))-old {
+				t.Errorf("the store holds %d rows, want %d", n, int64(len(docs))-old)
+			}
+			files := coldFiles(t, cold)
+			cat, _ := s.Store.ColdFiles("documents", s.Store.Head())
+			if len(files) < 18 || len(cat) != len(files) {
+				t.Fatalf("%d cold files on disk, %d in the catalog: %v", len(files), len(cat), files)
+			}
+			for _, f := range cat {
+				if !strings.Contains(f.Path, "created_at_month=") || len(f.Sections) != 1 || f.SHA256 == "" || f.Rows == 0 {
+					t.Errorf("catalog entry %+v", f)
+				}
+				if r, ok := f.Range("created_at"); !ok || r.Max.I >= cut.UnixMicro() {
+					t.Errorf("%s: created_at statistics %+v", f.Path, r)
+				}
+			}
+			if got := digest(); got != allHot {
+				t.Errorf("digest after the move %s, all hot %s", got, allHot)
+			}
+			if n := count(t, s, "documents"); n != int64(len(docs)) {
+				t.Errorf("count(*) = %d, want %d", n, len(docs))
+			}
+			// A row from each tier by key, and a WHERE over both.
+			for _, id := range []int64{3, 599} {
+				rows := exec(t, s, fmt.Sprintf("SELECT id, content FROM documents WHERE id = %d", id))[0].Rows
+				if len(rows) != 1 || rows[0][1] != fmt.Sprintf("doc %d", id) {
+					t.Errorf("id %d: %v", id, rows)
+				}
+			}
+			rows := exec(t, s, "SELECT id FROM documents WHERE created_at BETWEEN '2023-12-25' AND '2024-01-05'")[0].Rows
+			var across []int64
+			for _, d := range docs {
+				if !d.CreatedAt.Before(time.Date(2023, 12, 25, 0, 0, 0, 0, time.UTC)) && !d.CreatedAt.After(time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC)) {
+					across = append(across, d.ID)
+				}
+			}
+			if got := sortedIDs(t, rows); len(across) < 10 || fmt.Sprint(got) != fmt.Sprint(across) {
+				t.Errorf("rows across the cut: %v, want %v", got, across)
+			}
+			// The guide's search spans both tiers and is the exact answer.
+			q := docs[300].Embedding
+			s.Params = map[int]any{1: q}
+			search := "SELECT id, content, cosine_similarity(embedding, $1) AS score FROM documents\nWHERE created_at > '2023-01-01' ORDER BY score DESC LIMIT 10;"
+			want := cosineTop(docs, func(d tierDoc) bool { return d.CreatedAt.After(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)) }, q, 10)
+			if got := ids(t, exec(t, s, search)[0].Rows); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("the guide's search: %v, want %v", got, want)
+			}
+			// Without WHERE: the index and the files' sections, with pruning.
+			res = exec(t, s, "SELECT id FROM documents ORDER BY cosine_similarity(embedding, $1) DESC LIMIT 5")[0]
+			if got, want := ids(t, res.Rows), cosineTop(docs, nil, q, 5); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("top 5 over both tiers: %v, want %v (%s)", got, want, res.Plan)
+			}
+			if !strings.Contains(res.Plan, "skipped by centroid and radius") || strings.Contains(res.Plan, " 0 skipped") {
+				t.Errorf("plan: %s", res.Plan)
+			}
+			// Back to hot: exactly those rows.
+			res = exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at BETWEEN '2023-01-01' AND '2023-06-30' TO HOT;")[0]
+			var back int64
+			for _, d := range docs {
+				if !d.CreatedAt.Before(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)) && !d.CreatedAt.After(time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC)) {
+					back++
+				}
+			}
+			if field(res, "rows") != back {
+				t.Errorf("put back %v rows, want %d: %s", field(res, "rows"), back, res.Message)
+			}
+			if n, _ := s.Store.Count("documents", s.Store.Head()); n != int64(len(docs))-old+back {
+				t.Errorf("the store holds %d rows, want %d", n, int64(len(docs))-old+back)
+			}
+			if got := digest(); got != allHot {
+				t.Errorf("digest after the move back %s, all hot %s", got, allHot)
+			}
+			if got := ids(t, exec(t, s, search)[0].Rows); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("the guide's search after TO HOT: %v, want %v", got, want)
+			}
+			// Twice: nothing more moves.
+			if r := exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2023-01-01' TO COLD")[0]; field(r, "rows") != int64(0) {
+				t.Errorf("a second move to cold: %s", r.Message)
+			}
+			_ = store.ColdFile{}
+		})
+	}
+}
+
+// field is a result's field by name.
+func field(r engine.Result, name string) any {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return nil
+}

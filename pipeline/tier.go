@@ -1,0 +1,384 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/lakelink/lakelink/indexes"
+	"github.com/lakelink/lakelink/io/parquetio"
+	"github.com/lakelink/lakelink/io/storeio"
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sinks"
+	"github.com/lakelink/lakelink/sql"
+	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
+)
+
+// TierMove is ALTER TABLE t TIER PARTITION WHERE ... TO COLD | TO HOT, or
+// one table's step of a tier run.
+type TierMove struct {
+	Table     string
+	Where     *sql.Where // the rows to move; nil for all
+	ToHot     bool
+	Statement string
+	Author    string
+}
+
+// TierResult is what a move did.
+type TierResult struct {
+	Job    string
+	Table  string
+	ToHot  bool
+	Commit uint64 // 0 when nothing moved
+	Rows   int64  // rows moved
+	Added  int    // cold files listed
+	Bytes  int64  // their bytes
+	Unlist int    // cold files unlisted (put back, or rewritten without the rows)
+	Swept  int    // objects of earlier unfinished moves removed
+}
+
+// TierMessage is the result line of a move.
+func TierMessage(r TierResult) string {
+	to := "cold"
+	if r.ToHot {
+		to = "hot"
+	}
+	if r.Commit == 0 {
+		return fmt.Sprintf("%s: no row to move to %s", r.Table, to)
+	}
+	msg := fmt.Sprintf("%s: moved %d row(s) to %s (commit %d); %d cold file(s) listed (%s), %d unlisted", r.Table, r.Rows, to, r.Commit, r.Added, HumanBytes(r.Bytes), r.Unlist)
+	if r.Swept > 0 {
+		msg += fmt.Sprintf("; %d object(s) of unfinished moves removed", r.Swept)
+	}
+	return msg
+}
+
+// coldFileSize bounds a cold file: small enough that a search or a key
+// lookup fetches little, large enough that a year is a few files.
+const coldFileSize = 64 << 20
+
+// RunTierMove moves the rows of a table that match m.Where between the
+// store and the table's cold location, as one commit.
+//
+// To cold: the rows are exported at the head (the export pipeline, on any
+// runner) as AI-Lake Parquet into a new move folder under the cold
+// location, partitioned by month of the tier column, with AILK sections
+// over the table's indexed vector columns; each file is read back and
+// checked (rows, bytes, SHA-256); then one commit deletes the rows from
+// the store and lists the files with their statistics. Until that commit
+// the files are listed nowhere, and the next move or gc removes them
+// (tiering.Sweep).
+//
+// To hot: the cold files whose statistics admit matching rows are read;
+// one commit writes the matching rows into the store (and indexes them),
+// unlists those files, and lists new files holding their other rows.
+func RunTierMove(ctx context.Context, st *store.Store, m TierMove, ro runners.Options) (res TierResult, err error) {
+	head := st.Head()
+	t, err := st.Table(m.Table, head)
+	if err != nil {
+		return res, err
+	}
+	res = TierResult{Job: storeio.NewJobID(), Table: t.Name, ToHot: m.ToHot}
+	if t.Tiering == nil || t.Tiering.ColdStorage == "" {
+		return res, fmt.Errorf("table %s has no cold_storage (ALTER TABLE %s SET (cold_storage = 's3://bucket/archive/') first)", t.Name, t.Name)
+	}
+	if _, _, ok := store.SplitGraphTable(t.Name); ok {
+		return res, fmt.Errorf("table %s belongs to a graph: a graph's tables stay in the store, where traversals read their adjacency", t.Name)
+	}
+	var cond *filter.Expr
+	if m.Where != nil {
+		e, err := WhereFilter(m.Where, t.Schema)
+		if err != nil {
+			return res, err
+		}
+		cond = &e
+	}
+	loc := t.Tiering.ColdStorage
+	swept, err := tiering.Sweep(ctx, st, []string{tiering.TablePrefix(loc, t.Name)}, false)
+	res.Swept = len(swept)
+	if err != nil {
+		return res, err
+	}
+	if m.ToHot {
+		return res, toHot(ctx, st, t, head, cond, m, &res)
+	}
+	return res, toCold(ctx, st, t, head, cond, m, ro, &res)
+}
+
+func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64, cond *filter.Expr, m TierMove, ro runners.Options, res *TierResult) (err error) {
+	loc := t.Tiering.ColdStorage
+	folder := tiering.Folder(loc, t.Name, head, res.Job)
+	defer tiering.Writing(folder)()
+	rel := tiering.MoveKey(t.Name, head, res.Job)
+	defer func() {
+		if err != nil {
+			removeFolder(folder)
+		}
+	}()
+	o := ExportOptions{Unpublished: true, MaxFileSize: coldFileSize}
+	if c := monthColumn(t); c != "" {
+		o.PartitionBy = []sinks.Partition{{Column: c, Month: true}}
+	}
+	coldIndex(t, &o)
+	started := time.Now().UTC()
+	xr, err := RunExport(ctx, st, Export{Query: sql.Select{Table: t.Name, Star: true, Where: m.Where}, URL: folder, Options: o, Statement: m.Statement}, ro, head)
+	if err != nil {
+		return err
+	}
+	if xr.Rows == 0 {
+		removeFolder(folder)
+		return nil
+	}
+	var files []store.ColdFile
+	for _, f := range xr.Files {
+		cf, err := tiering.Describe(ctx, loc, path.Join(rel, f.Key), tiering.WrittenFile{Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256, Partition: f.Partition}, t.Schema)
+		if err != nil {
+			return err
+		}
+		files = append(files, cf)
+	}
+	c, err := st.Begin(fmt.Sprintf("tier %s: %d row(s) to cold", t.Name, xr.Rows))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			c.Abort()
+		}
+	}()
+	if c.Base() != head {
+		return fmt.Errorf("table %s changed while its rows were written (commit %d, then %d); run the move again", t.Name, head, c.Base())
+	}
+	v, err := c.View()
+	if err != nil {
+		return err
+	}
+	var moved int64
+	err = v.Rows(t, false, func(pk, value []byte, _ uint64) error {
+		if cond != nil {
+			row, err := store.DecodeRow(t.Schema, value)
+			if err != nil {
+				return err
+			}
+			if !matches(*cond, t.Schema, row) {
+				return nil
+			}
+		}
+		moved++
+		return c.DeleteRow(t, append([]byte(nil), pk...))
+	})
+	v.Close()
+	if err != nil {
+		return err
+	}
+	if moved != xr.Rows {
+		return fmt.Errorf("table %s: %d row(s) written to cold files, %d matching in the store: nothing moved", t.Name, xr.Rows, moved)
+	}
+	for _, f := range files {
+		if err := c.AddColdFile(t, f); err != nil {
+			return err
+		}
+		res.Added++
+		res.Bytes += f.Bytes
+	}
+	if err := finishMove(c, t, m, res, started, moved, ro); err != nil {
+		return err
+	}
+	return nil
+}
+
+func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64, cond *filter.Expr, m TierMove, res *TierResult) (err error) {
+	tbl, err := tiering.Open(st, t.Name, head)
+	if err != nil {
+		return err
+	}
+	cands := tbl.Prune(cond)
+	if len(cands) == 0 {
+		return nil
+	}
+	started := time.Now().UTC()
+	c, err := st.Begin(fmt.Sprintf("tier %s: rows to hot", t.Name))
+	if err != nil {
+		return err
+	}
+	var folders []string
+	defer func() {
+		if err != nil {
+			c.Abort()
+			for _, f := range folders {
+				removeFolder(f)
+			}
+		}
+	}()
+	if c.Base() != head {
+		return fmt.Errorf("table %s changed meanwhile; run the move again", t.Name)
+	}
+	pk := t.Schema.PKIndexes()
+	var moved int64
+	for _, f := range cands {
+		var keep []store.Row
+		n := int64(0)
+		err := tbl.FileRows(ctx, f, nil, func(_ int64, r store.Row) error {
+			if cond != nil && !matches(*cond, t.Schema, r) {
+				keep = append(keep, r)
+				return nil
+			}
+			n++
+			value, err := store.EncodeRow(t.Schema, r)
+			if err != nil {
+				return err
+			}
+			var key []byte
+			if len(pk) > 0 {
+				vals := make([]any, len(pk))
+				for i, p := range pk {
+					vals[i] = r[p]
+				}
+				if key, err = store.KeyOf(t.Schema, vals...); err != nil {
+					return err
+				}
+				if ok, err := c.Exists(t, key); err != nil || ok {
+					if err == nil {
+						err = fmt.Errorf("table %s: a row with the key of a cold row of %s is in the store too", t.Name, f.Path)
+					}
+					return err
+				}
+			}
+			return c.Put(t, key, value)
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		moved += n
+		if err := c.RemoveColdFile(t, f.Path); err != nil {
+			return err
+		}
+		res.Unlist++
+		if len(keep) == 0 {
+			continue
+		}
+		folder := tiering.Folder(f.Location, t.Name, head, res.Job)
+		folders = append(folders, folder)
+		defer tiering.Writing(folder)()
+		rel := path.Join(tiering.MoveKey(t.Name, head, res.Job), f.Partition, fmt.Sprintf("part-%05d.parquet", res.Added))
+		o := ExportOptions{}
+		coldIndex(t, &o)
+		var ix *parquetio.IndexOptions
+		if o.VectorIndex != "" {
+			ix = exportIndex(t, o)
+		}
+		nf, err := tiering.WriteFile(ctx, f.Location, rel, t.Schema, keep, ix)
+		if err != nil {
+			return err
+		}
+		nf.Partition = f.Partition
+		if err := c.AddColdFile(t, nf); err != nil {
+			return err
+		}
+		res.Added++
+		res.Bytes += nf.Bytes
+	}
+	if moved == 0 {
+		c.Abort()
+		return nil
+	}
+	if err := c.Flush(); err != nil {
+		return err
+	}
+	if _, err := indexes.Commit(ctx, nil, c, t, nil, nil); err != nil {
+		return fmt.Errorf("indexing the rows put back: %w", err)
+	}
+	return finishMove(c, t, m, res, started, moved, runners.Options{})
+}
+
+// finishMove records the move's job and finishes its commit.
+func finishMove(c *store.Commit, t store.TableInfo, m TierMove, res *TierResult, started time.Time, moved int64, ro runners.Options) error {
+	c.SetJob(res.Job)
+	c.SetAuthor(m.Author)
+	c.SetStatement(m.Statement)
+	kind := "tier to cold"
+	if m.ToHot {
+		kind = "tier to hot"
+	}
+	err := c.PutJob(store.Job{ID: res.Job, Kind: kind, Statement: m.Statement, Table: t.Name, Rows: moved, Runner: ro.Name(),
+		Commit: c.TS(), Started: started.Format(time.RFC3339Nano), Finished: time.Now().UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return err
+	}
+	ts, err := c.Finish()
+	if err != nil {
+		return err
+	}
+	res.Commit, res.Rows = ts, moved
+	return nil
+}
+
+// matches evaluates a bound condition on a row.
+func matches(e filter.Expr, s lake.Schema, r store.Row) bool {
+	return e.Eval(func(col string) (filter.Value, bool) {
+		i := s.Index(col)
+		if i < 0 {
+			return filter.Value{}, false
+		}
+		return filter.ValueOf(r[i])
+	}) == filter.True
+}
+
+// monthColumn is the column whose month partitions a table's cold files:
+// the policy's tier column, else the rule's (a TIMESTAMP or DATE column
+// named created_at, else the only one).
+func monthColumn(t store.TableInfo) string {
+	if t.Tiering != nil && t.Tiering.Column != "" {
+		return t.Tiering.Column
+	}
+	var only []string
+	for _, c := range t.Schema.Columns {
+		if c.Type.Kind == lake.KindTimestamp || c.Type.Kind == lake.KindDate {
+			if strings.EqualFold(c.Name, "created_at") {
+				return c.Name
+			}
+			only = append(only, c.Name)
+		}
+	}
+	if len(only) == 1 {
+		return only[0]
+	}
+	return ""
+}
+
+// coldIndex asks for AILK sections like the table's indexes: the first
+// structured index's kind, metric and options, over every indexed column.
+func coldIndex(t store.TableInfo, o *ExportOptions) {
+	for _, d := range t.Indexes {
+		if !indexes.Structured(d.Type) || t.Schema.Index(d.Column) < 0 {
+			continue
+		}
+		if o.VectorIndex == "" {
+			o.VectorIndex, o.IndexMetric, o.IndexOptions = d.Type, d.Metric, d.Options
+		}
+		o.IndexColumns = append(o.IndexColumns, t.Schema.Columns[t.Schema.Index(d.Column)].Name)
+	}
+}
+
+// removeFolder deletes a move's folder and what it holds.
+func removeFolder(folder string) {
+	bucket, key, err := objstore.Destination(objstore.Options{}, folder)
+	if err != nil {
+		return
+	}
+	b, done, err := objstore.OpenBucket(context.Background(), bucket)
+	if err != nil {
+		return
+	}
+	defer done()
+	_ = objstore.RemovePrefix(context.Background(), b, bucket, key)
+}

@@ -1,0 +1,160 @@
+package tiering
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lakelink/lakelink/io/parquetio"
+	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/option"
+	"github.com/lakelink/lakelink/store"
+)
+
+// DefaultCacheBytes bounds the local cache of cold files unless
+// LAKELINK_COLD_CACHE (a size: '4GB', or 0 for no cache) says otherwise.
+const DefaultCacheBytes = 1 << 30
+
+// Cache keeps whole cold files on local disk, named by their SHA-256, and
+// drops the least recently used beyond Max bytes. A file is fetched in
+// one GET, checked against its catalog SHA-256, and opened locally from
+// then on; a file larger than Max is read in place from its bucket.
+// Cold files never change (store.ColdFile), so a cached copy never goes
+// stale.
+type Cache struct {
+	Dir string
+	Max int64
+	mu  sync.Mutex
+}
+
+var (
+	cachesMu sync.Mutex
+	caches   = map[string]*Cache{}
+	fetched  atomic.Int64
+)
+
+// Fetched is the number of cold files this process has fetched from
+// their buckets (for the cache or read in place): how tests see that a
+// query opened no cold file.
+func Fetched() int64 { return fetched.Load() }
+
+// CacheFor is the store's cache: STORE/cache/cold, bounded by
+// LAKELINK_COLD_CACHE or DefaultCacheBytes.
+func CacheFor(st *store.Store) *Cache {
+	dir := filepath.Join(st.Dir(), "cache", "cold")
+	cachesMu.Lock()
+	defer cachesMu.Unlock()
+	if c, ok := caches[dir]; ok {
+		return c
+	}
+	c := &Cache{Dir: dir, Max: DefaultCacheBytes}
+	if v := os.Getenv("LAKELINK_COLD_CACHE"); v != "" {
+		if n, err := option.ParseSize(v); err == nil {
+			c.Max = n
+		}
+	}
+	caches[dir] = c
+	return c
+}
+
+// Open opens a cold file, from the cache when it holds it.
+func (c *Cache) Open(ctx context.Context, f store.ColdFile) (*parquetio.File, error) {
+	obj, err := Object(f)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil || c.Max <= 0 || f.Bytes > c.Max || f.SHA256 == "" {
+		fetched.Add(1)
+		return parquetio.Open(ctx, obj)
+	}
+	name := f.SHA256 + ".parquet"
+	local := filepath.Join(c.Dir, name)
+	if _, err := os.Stat(local); err != nil {
+		if err := c.fetch(ctx, obj, f, local); err != nil {
+			return nil, err
+		}
+	} else {
+		now := time.Now()
+		_ = os.Chtimes(local, now, now)
+	}
+	pf, err := parquetio.Open(ctx, objstore.Object{Bucket: c.Dir, Key: name, Size: f.Bytes, Name: obj.Name})
+	if err != nil {
+		return nil, err
+	}
+	pf.Object.Name = obj.Name
+	return pf, nil
+}
+
+// fetch copies a file into the cache, checking its SHA-256, and makes
+// room for it.
+func (c *Cache) fetch(ctx context.Context, obj objstore.Object, f store.ColdFile, local string) error {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return err
+	}
+	fetched.Add(1)
+	r, err := objstore.Open(ctx, obj)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tmp, err := os.CreateTemp(c.Dir, ".fetch-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return objstore.ObjectError(obj.Name, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 || n != f.Bytes {
+		return fmt.Errorf("cold file %s: %d bytes with SHA-256 %s, the catalog lists %d bytes with %s (changed or damaged in its bucket)", obj.Name, n, got, f.Bytes, f.SHA256)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.evict(f.Bytes)
+	return os.Rename(tmp.Name(), local)
+}
+
+// evict removes the least recently used files until room more bytes fit.
+func (c *Cache) evict(room int64) {
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return
+	}
+	type entry struct {
+		path string
+		size int64
+		used time.Time
+	}
+	var all []entry
+	var total int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || e.IsDir() || filepath.Ext(e.Name()) != ".parquet" {
+			continue
+		}
+		all = append(all, entry{filepath.Join(c.Dir, e.Name()), info.Size(), info.ModTime()})
+		total += info.Size()
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].used.Before(all[b].used) })
+	for _, e := range all {
+		if total+room <= c.Max {
+			return
+		}
+		if os.Remove(e.path) == nil {
+			total -= e.size
+		}
+	}
+}
