@@ -171,8 +171,8 @@ func slotsOf(s lake.Schema) []int {
 // reads as the store's rows of then read now.
 type reader struct {
 	schema lake.Schema
-	names  []string  // the file's column to read for each schema column ("" for none)
-	fill   []any     // the value of a column the file lacks: its default, or NULL
+	names  []string    // the file's column to read for each schema column ("" for none)
+	fill   []any       // the value of a column the file lacks: its default, or NULL
 	fileSc lake.Schema // the file's own lakelink schema
 }
 
