@@ -33,6 +33,7 @@ type (
 	DropGraph = sql.DropGraph
 	DropIndex = sql.DropIndex
 	Set       = sql.Set
+	TierRun   = sql.TierRun
 	Where     = sql.Where
 	Item      = sql.Item
 	OrderBy   = sql.OrderBy

@@ -1,13 +1,17 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // deleteRows runs DELETE FROM t [WHERE ...] in one commit. The rows'
@@ -15,7 +19,8 @@ import (
 // row is gone there) while reads at earlier commits still find them. An
 // edge row loses its adjacency with it; a node that edges still reference
 // is not deleted: the statement fails, naming it, and deletes nothing. A
-// DELETE that matches no row makes no commit.
+// DELETE that matches no row makes no commit. Rows in cold files go too:
+// the files that hold any are rewritten without them (pipeline.TakeCold).
 func (s *Session) deleteRows(d Delete) (Result, error) {
 	return s.inCommit("DELETE FROM "+d.Table, func(c *store.Commit) (Result, error) {
 		c.SetStatement(d.Statement)
@@ -65,6 +70,38 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 		})
 		if err != nil {
 			return Result{}, err
+		}
+		// Rows in cold files: the files the WHERE clause's statistics admit
+		// are rewritten without them (copy-on-write).
+		tbl, err := tiering.Open(s.Store, t.Name, c.Base())
+		if err != nil {
+			return Result{}, err
+		}
+		if len(tbl.Files) > 0 {
+			var prune *filter.Expr
+			if d.Where != nil {
+				e, err := pipeline.WhereFilter(d.Where, t.Schema)
+				if err != nil {
+					return Result{}, err
+				}
+				prune = &e
+			}
+			tk, err := pipeline.TakeCold(context.Background(), c, tbl, tbl.Prune(prune), match, storeio.NewJobID(), func(store.Row) error { return nil })
+			if err != nil {
+				for _, f := range tk.Folders {
+					pipeline.RemoveFolder(f)
+				}
+				return Result{}, fmt.Errorf("DELETE FROM %s: %w", d.Table, err)
+			}
+			folders := tk.Folders
+			c.OnDone(func() {
+				if s.Store.Head() != c.TS() {
+					for _, f := range folders {
+						pipeline.RemoveFolder(f)
+					}
+				}
+			})
+			n += tk.Rows
 		}
 		c.Count(t.Name, 0, 0, n)
 		return Result{Message: fmt.Sprintf("DELETE %d row(s) from %s", n, t.Name), Fields: []Field{{"table", t.Name}, {"rows", n}}, unchanged: n == 0}, nil

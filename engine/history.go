@@ -9,6 +9,7 @@ import (
 	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // Resolve returns the commit that ref names: a tag, else "head" (the
@@ -69,9 +70,21 @@ func (s *Session) Revert(ctx context.Context, ref string) (Result, error) {
 // keepDays days stays readable (store.GC). With dryRun it only lists the
 // commits it would collect.
 func (s *Session) GC(ctx context.Context, keepDays int, dryRun bool) (Result, error) {
+	// The table folders to sweep, as they are before the gc forgets
+	// files (tiering.Sweep deletes what no kept commit lists).
+	prefixes, err := tiering.Prefixes(s.Store)
+	if err != nil {
+		return Result{}, err
+	}
 	r, err := history.GC(ctx, s.Store, s.Author, keepDays, dryRun)
 	if err != nil {
 		return Result{}, err
+	}
+	cold := func(verb string, names []string) string {
+		if len(names) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("; %s %d cold file(s): %s", verb, len(names), strings.Join(names, ", "))
 	}
 	if dryRun {
 		list := make([]string, len(r.Collected))
@@ -82,10 +95,20 @@ func (s *Session) GC(ctx context.Context, keepDays int, dryRun bool) (Result, er
 		if len(list) > 0 {
 			msg += ": " + strings.Join(list, ", ")
 		}
-		return Result{Message: msg}, nil
+		var names []string
+		for _, f := range r.ColdDropped {
+			if obj, err := tiering.Object(f); err == nil {
+				names = append(names, obj.Name)
+			}
+		}
+		return Result{Message: msg + cold("and delete", names)}, nil
+	}
+	swept, err := tiering.Sweep(ctx, s.Store, prefixes, false)
+	if err != nil {
+		return Result{}, fmt.Errorf("gc (commit %d) is done; deleting the cold files it freed failed (the next gc or move retries): %w", r.Commit, err)
 	}
 	return Result{Message: fmt.Sprintf("gc (commit %d): kept commit %d on and %d tagged commit(s) before it; collected %d commit(s); %d key version(s) dropped, %d kept; database %s -> %s",
-		r.Commit, r.Horizon, len(r.Kept), len(r.Collected), r.VersionsDropped, r.VersionsKept, pipeline.HumanBytes(r.BytesBefore), pipeline.HumanBytes(r.BytesAfter))}, nil
+		r.Commit, r.Horizon, len(r.Kept), len(r.Collected), r.VersionsDropped, r.VersionsKept, pipeline.HumanBytes(r.BytesBefore), pipeline.HumanBytes(r.BytesAfter)) + cold("deleted", swept)}, nil
 }
 
 // resolve returns the commit that a names.

@@ -111,6 +111,8 @@ func statementKind(st Statement) string {
 		return "COPY TO"
 	case Set:
 		return "SET"
+	case TierRun:
+		return "TIER RUN"
 	case Select:
 		return "SELECT"
 	case Delete:
@@ -205,6 +207,8 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		return s.alterTiering(x)
 	case TierPartition:
 		return s.tierPartition(ctx, x)
+	case TierRun:
+		return s.TierRun(ctx, x.Table, time.Now())
 	case Copy:
 		if err := pipeline.ApplySettings(&x.Import.Options, s.Settings); err != nil {
 			return Result{}, err

@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // Tiering statements. ALTER TABLE t SET (hot_storage = 'local',
@@ -256,6 +258,26 @@ func (s *Session) tierPartition(ctx context.Context, x TierPartition) (Result, e
 	return Result{Message: pipeline.TierMessage(r), Fields: []Field{{"commit", r.Commit}, {"rows", r.Rows}, {"job", r.Job}}}, nil
 }
 
+// TierRun applies the tiering policies of one table, or of every table
+// with tier_after for "", as of now (TIER RUN [table]; lakelink tier
+// run): rows older than tier_after move to cold.
+func (s *Session) TierRun(ctx context.Context, table string, now time.Time) (Result, error) {
+	rs, err := pipeline.TierPolicy(ctx, s.Store, table, now, s.Runner, s.author(), s.statement)
+	var lines []string
+	var rows int64
+	for _, r := range rs {
+		lines = append(lines, pipeline.TierMessage(r))
+		rows += r.Rows
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "no table has tier_after")
+	}
+	return Result{Message: strings.Join(lines, "\n"), Fields: []Field{{"rows", rows}}}, nil
+}
+
 // TablesTable is the virtual table of the store's tables, their row
 // counts, indexes and tiering policies.
 const TablesTable = "lakelink_tables"
@@ -265,19 +287,29 @@ var TablesSchema = lake.Schema{Columns: []lake.Column{
 	{Name: "table_name", Type: lake.Text}, {Name: "rows", Type: lake.BigInt}, {Name: "schema", Type: lake.Text},
 	{Name: "indexes", Type: lake.Text}, {Name: "hot_storage", Type: lake.Text}, {Name: "cold_storage", Type: lake.Text},
 	{Name: "tier_after", Type: lake.Text}, {Name: "tier_column", Type: lake.Text},
+	{Name: "cold_rows", Type: lake.BigInt}, {Name: "cold_files", Type: lake.BigInt}, {Name: "cold_bytes", Type: lake.BigInt},
 }}
 
-// TableRow is a table's lakelink_tables row at commit at.
+// TableRow is a table's lakelink_tables row at commit at: rows counts
+// both tiers, cold_rows those in cold files.
 func TableRow(st *store.Store, t store.TableInfo, at uint64) (store.Row, error) {
-	n, err := st.Count(t.Name, at)
+	tbl, err := tiering.Open(st, t.Name, at)
 	if err != nil {
 		return nil, err
+	}
+	n, err := tbl.Count()
+	if err != nil {
+		return nil, err
+	}
+	var bytes int64
+	for _, f := range tbl.Files {
+		bytes += f.Bytes
 	}
 	var idx []string
 	for _, d := range t.Indexes {
 		idx = append(idx, fmt.Sprintf("%s: %s (%s, %s)", d.Name, d.Type, d.Column, d.Metric))
 	}
-	row := store.Row{t.Name, n, t.Schema.String(), strings.Join(idx, "; "), "local", nil, nil, nil}
+	row := store.Row{t.Name, n, t.Schema.String(), strings.Join(idx, "; "), "local", nil, nil, nil, tbl.ColdRows(), int64(len(tbl.Files)), bytes}
 	if p := t.Tiering; p != nil {
 		row[5] = objstore.Redact(p.ColdStorage)
 		if p.TierAfter != "" {

@@ -244,3 +244,186 @@ func field(r engine.Result, name string) any {
 	}
 	return nil
 }
+
+// TIER RUN applies tier_after: rows older than the cut move, a second
+// run moves nothing, and the statement form moves the rest (every row is
+// older than 90 days today).
+func TestTierRun(t *testing.T) {
+	s := session(t, "direct")
+	docs := tierDocs(300) // 2022-07-01 .. 2023-04-26
+	tierTable(t, s, false, docs, t.TempDir())
+	now := time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC)
+	cut := now.AddDate(0, 0, -90)
+	var old int64
+	for _, d := range docs {
+		if d.CreatedAt.Before(cut) {
+			old++
+		}
+	}
+	r, err := s.TierRun(context.Background(), "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if field(r, "rows") != old {
+		t.Fatalf("tier run moved %v, want %d: %s", field(r, "rows"), old, r.Message)
+	}
+	head := s.Store.Head()
+	if r, err = s.TierRun(context.Background(), "documents", now); err != nil || field(r, "rows") != int64(0) || s.Store.Head() != head {
+		t.Errorf("a second run: %v %v (head %d, was %d)", r.Message, err, s.Store.Head(), head)
+	}
+	exec(t, s, "TIER RUN documents")
+	if n, _ := s.Store.Count("documents", s.Store.Head()); n != 0 {
+		t.Errorf("%d rows still in the store", n)
+	}
+	if n := count(t, s, "documents"); n != int64(len(docs)) {
+		t.Errorf("count(*) = %d", n)
+	}
+	if _, err := s.TierRun(context.Background(), "nosuch", now); err == nil {
+		t.Error("tier run of a missing table")
+	}
+}
+
+// A tiered table and its all-hot twin (the same rows, no policy) through
+// a seeded sequence of moves to cold and back, DELETEs, tags, a revert
+// of a move and gc: after each step, at the head and at every tag, the
+// digests, count(*), key lookups and the exact top-k are equal. Keyed
+// and keyless, on direct and Prism. gc deletes the cold files that only
+// collected commits listed, and no other.
+func TestTierTwin(t *testing.T) {
+	for _, runner := range []string{"direct", "prism"} {
+		for _, keyed := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/keyed=%v", runner, keyed), func(t *testing.T) {
+				if runner == "prism" && testing.Short() {
+					t.Skip("prism: not in -short")
+				}
+				s := session(t, runner)
+				if !keyed {
+					// Every read fetches from the folder: a file deleted
+					// while listed fails the test instead of reading from
+					// the cache.
+					tiering.CacheFor(s.Store).Max = 0
+				}
+				docs := tierDocs(400)
+				cold := t.TempDir()
+				tierTable(t, s, keyed, docs, cold)
+				pk := ""
+				if keyed {
+					pk = " PRIMARY KEY"
+				}
+				exec(t, s, "CREATE TABLE twin (id BIGINT"+pk+", content TEXT, created_at TIMESTAMP, embedding VECTOR(8))")
+				exec(t, s, "CREATE INDEX ON twin USING hnsw (embedding) WITH (metric = 'cosine')")
+				exec(t, s, fmt.Sprintf("COPY FROM '%s' INTO twin", writeParquet(t, docs)))
+				r := rand.New(rand.NewPCG(11, 12))
+				q := docs[123].Embedding
+				var tags []string
+				var moves []uint64
+				compare := func(step string) {
+					t.Helper()
+					ats := map[string]uint64{"head": s.Store.Head()}
+					for _, tag := range tags {
+						tg, err := s.Store.Tag(tag)
+						if err != nil {
+							t.Fatal(err)
+						}
+						ats[tag] = tg.Commit
+					}
+					for name, at := range ats {
+						a, err := tiering.Digest(context.Background(), s.Store, "documents", at)
+						b, err2 := tiering.Digest(context.Background(), s.Store, "twin", at)
+						if err != nil || err2 != nil || a != b {
+							t.Fatalf("%s, at %s: digests %s %s (%v %v)", step, name, a, b, err, err2)
+						}
+						s.At = at
+						s.Params = map[int]any{1: q}
+						for _, stmt := range []string{
+							"SELECT count(*) FROM %s",
+							"SELECT id, content FROM %s WHERE id = 77",
+							"SELECT id, created_at FROM %s WHERE created_at < '2023-02-01' AND id > 150 ORDER BY id",
+							// wide enough to be exact: every vector is a candidate
+							"SELECT id FROM %s ORDER BY cosine_similarity(embedding, $1) DESC LIMIT 400",
+							"SELECT id FROM %s ORDER BY cosine_similarity(embedding, $1) DESC LIMIT 5",
+						} {
+							x := exec(t, s, fmt.Sprintf(stmt, "documents"))[0]
+							y := exec(t, s, fmt.Sprintf(stmt, "twin"))[0]
+							if fmt.Sprint(x.Rows) != fmt.Sprint(y.Rows) && !strings.Contains(stmt, "LIMIT 5") {
+								t.Fatalf("%s, at %s: %s gives\n%v\nand on the twin\n%v", step, name, stmt, x.Rows, y.Rows)
+							}
+							if strings.Contains(stmt, "LIMIT 5") && len(x.Rows) != len(y.Rows) {
+								t.Fatalf("%s, at %s: %s: %d rows, twin %d", step, name, stmt, len(x.Rows), len(y.Rows))
+							}
+						}
+						s.At = 0
+					}
+				}
+				compare("start")
+				for step := 0; step < 8; step++ {
+					var desc string
+					switch op := r.IntN(4); {
+					case op == 0 || step == 0:
+						day := time.Date(2022, 7, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(420))
+						desc = "ALTER TABLE documents TIER PARTITION WHERE created_at < '" + day.Format("2006-01-02") + "' TO COLD"
+						res := exec(t, s, desc)[0]
+						if c, _ := field(res, "commit").(uint64); c != 0 {
+							moves = append(moves, c)
+						}
+					case op == 1:
+						day := time.Date(2022, 7, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(400))
+						desc = fmt.Sprintf("ALTER TABLE documents TIER PARTITION WHERE created_at BETWEEN '%s' AND '%s' TO HOT", day.Format("2006-01-02"), day.AddDate(0, 0, 30).Format("2006-01-02"))
+						exec(t, s, desc)
+					case op == 2:
+						lo := r.IntN(390)
+						w := fmt.Sprintf("id BETWEEN %d AND %d", lo, lo+r.IntN(10))
+						desc = "DELETE FROM both WHERE " + w
+						a := exec(t, s, "DELETE FROM documents WHERE "+w)[0]
+						b := exec(t, s, "DELETE FROM twin WHERE "+w)[0]
+						if field(a, "rows") != field(b, "rows") {
+							t.Fatalf("DELETE WHERE %s: %v rows, twin %v", w, field(a, "rows"), field(b, "rows"))
+						}
+					default:
+						tag := fmt.Sprintf("t%d", step)
+						desc = "tag " + tag
+						if _, err := s.CreateTag(tag, s.Store.Head(), ""); err != nil {
+							t.Fatal(err)
+						}
+						tags = append(tags, tag)
+					}
+					compare(desc)
+				}
+				// Revert the last move: the rows go back where they were.
+				if len(moves) > 0 {
+					last := moves[len(moves)-1]
+					if _, err := s.Revert(context.Background(), fmt.Sprint(last)); err != nil && !strings.Contains(err.Error(), "changed again") {
+						t.Fatalf("revert of move %d: %v", last, err)
+					}
+					compare("revert")
+				}
+				// gc: the files only collected commits listed go, the others
+				// stay and read.
+				before := coldFiles(t, cold)
+				dry, err := s.GC(context.Background(), 0, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.GC(context.Background(), 0, false); err != nil {
+					t.Fatal(err)
+				}
+				after := coldFiles(t, cold)
+				listed := map[string]bool{}
+				_ = s.Store.ColdReferences(func(_ uint32, f store.ColdFile) error { listed[filepath.Join(cold, f.Path)] = true; return nil })
+				if len(after) != len(listed) {
+					t.Errorf("after gc %d files in the folder, %d listed by kept commits", len(after), len(listed))
+				}
+				for _, f := range after {
+					if !listed[f] {
+						t.Errorf("after gc %s is listed by no kept commit", f)
+					}
+				}
+				gone := len(before) - len(after)
+				if n := strings.Count(dry.Message, ".parquet"); n != gone {
+					t.Errorf("gc --dry-run named %d cold files, gc deleted %d: %s", n, gone, dry.Message)
+				}
+				compare("gc")
+			})
+		}
+	}
+}

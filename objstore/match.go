@@ -193,6 +193,14 @@ func Destination(opt Options, u string) (bucket, key string, err error) {
 	return bucket, key, err
 }
 
+// Split splits a URL (or local path) of one object or folder into its
+// bucket and key, as Destination does, creating nothing and refusing
+// nothing but a bad URL.
+func Split(u string) (bucket, key string, err error) {
+	bucket, key, _, err = location(u)
+	return bucket, key, err
+}
+
 // Redact is u without its query, which may carry credentials: how errors
 // and messages name a URL.
 func Redact(u string) string { return redact(u) }

@@ -118,7 +118,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 	rel := tiering.MoveKey(t.Name, head, res.Job)
 	defer func() {
 		if err != nil {
-			removeFolder(folder)
+			RemoveFolder(folder)
 		}
 	}()
 	o := ExportOptions{Unpublished: true, MaxFileSize: coldFileSize}
@@ -132,7 +132,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 		return err
 	}
 	if xr.Rows == 0 {
-		removeFolder(folder)
+		RemoveFolder(folder)
 		return nil
 	}
 	var files []store.ColdFile
@@ -212,7 +212,7 @@ func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64,
 		if err != nil {
 			c.Abort()
 			for _, f := range folders {
-				removeFolder(f)
+				RemoveFolder(f)
 			}
 		}
 	}()
@@ -221,71 +221,39 @@ func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64,
 	}
 	pk := t.Schema.PKIndexes()
 	var moved int64
-	for _, f := range cands {
-		var keep []store.Row
-		n := int64(0)
-		err := tbl.FileRows(ctx, f, nil, func(_ int64, r store.Row) error {
-			if cond != nil && !matches(*cond, t.Schema, r) {
-				keep = append(keep, r)
-				return nil
+	put := func(r store.Row) error {
+		moved++
+		value, err := store.EncodeRow(t.Schema, r)
+		if err != nil {
+			return err
+		}
+		var key []byte
+		if len(pk) > 0 {
+			vals := make([]any, len(pk))
+			for i, p := range pk {
+				vals[i] = r[p]
 			}
-			n++
-			value, err := store.EncodeRow(t.Schema, r)
-			if err != nil {
+			if key, err = store.KeyOf(t.Schema, vals...); err != nil {
 				return err
 			}
-			var key []byte
-			if len(pk) > 0 {
-				vals := make([]any, len(pk))
-				for i, p := range pk {
-					vals[i] = r[p]
+			if ok, err := c.Exists(t, key); err != nil || ok {
+				if err == nil {
+					err = fmt.Errorf("table %s: the key of a cold row is in the store too", t.Name)
 				}
-				if key, err = store.KeyOf(t.Schema, vals...); err != nil {
-					return err
-				}
-				if ok, err := c.Exists(t, key); err != nil || ok {
-					if err == nil {
-						err = fmt.Errorf("table %s: a row with the key of a cold row of %s is in the store too", t.Name, f.Path)
-					}
-					return err
-				}
+				return err
 			}
-			return c.Put(t, key, value)
-		})
-		if err != nil {
-			return err
 		}
-		if n == 0 {
-			continue
-		}
-		moved += n
-		if err := c.RemoveColdFile(t, f.Path); err != nil {
-			return err
-		}
-		res.Unlist++
-		if len(keep) == 0 {
-			continue
-		}
-		folder := tiering.Folder(f.Location, t.Name, head, res.Job)
-		folders = append(folders, folder)
-		defer tiering.Writing(folder)()
-		rel := path.Join(tiering.MoveKey(t.Name, head, res.Job), f.Partition, fmt.Sprintf("part-%05d.parquet", res.Added))
-		o := ExportOptions{}
-		coldIndex(t, &o)
-		var ix *parquetio.IndexOptions
-		if o.VectorIndex != "" {
-			ix = exportIndex(t, o)
-		}
-		nf, err := tiering.WriteFile(ctx, f.Location, rel, t.Schema, keep, ix)
-		if err != nil {
-			return err
-		}
-		nf.Partition = f.Partition
-		if err := c.AddColdFile(t, nf); err != nil {
-			return err
-		}
-		res.Added++
-		res.Bytes += nf.Bytes
+		return c.Put(t, key, value)
+	}
+	var match func(store.Row) bool
+	if cond != nil {
+		match = func(r store.Row) bool { return matches(*cond, t.Schema, r) }
+	}
+	tk, err := TakeCold(ctx, c, tbl, cands, match, res.Job, put)
+	folders = tk.Folders
+	res.Added, res.Unlist, res.Bytes = tk.Added, tk.Unlisted, tk.Bytes
+	if err != nil {
+		return err
 	}
 	if moved == 0 {
 		c.Abort()
@@ -369,8 +337,9 @@ func coldIndex(t store.TableInfo, o *ExportOptions) {
 	}
 }
 
-// removeFolder deletes a move's folder and what it holds.
-func removeFolder(folder string) {
+// RemoveFolder deletes a move's folder and what it holds: what a move
+// whose commit failed wrote.
+func RemoveFolder(folder string) {
 	bucket, key, err := objstore.Destination(objstore.Options{}, folder)
 	if err != nil {
 		return
@@ -381,4 +350,129 @@ func removeFolder(folder string) {
 	}
 	defer done()
 	_ = objstore.RemovePrefix(context.Background(), b, bucket, key)
+}
+
+// TierPolicy applies the tiering policies: every row of a table whose
+// tier column is older than tier_after at now moves to cold, one move
+// per table (RunTierMove). Table "" means every table whose policy has
+// tier_after. Rows whose tier column is NULL stay. A second run at the
+// same now moves nothing.
+func TierPolicy(ctx context.Context, st *store.Store, table string, now time.Time, ro runners.Options, author, statement string) ([]TierResult, error) {
+	var tables []store.TableInfo
+	if table != "" {
+		t, err := st.Table(table, st.Head())
+		if err != nil {
+			return nil, err
+		}
+		if t.Tiering == nil || t.Tiering.AfterSeconds == 0 {
+			return nil, fmt.Errorf("table %s has no tier_after (ALTER TABLE %s SET (cold_storage = '...', tier_after = INTERVAL '90 days'))", t.Name, t.Name)
+		}
+		tables = append(tables, t)
+	} else {
+		all, err := st.Tables(st.Head())
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			if t.Tiering != nil && t.Tiering.AfterSeconds > 0 {
+				tables = append(tables, t)
+			}
+		}
+	}
+	var out []TierResult
+	for _, t := range tables {
+		col := t.Tiering.Column
+		if col == "" {
+			col = monthColumn(t)
+		}
+		i := t.Schema.Index(col)
+		if i < 0 {
+			return out, fmt.Errorf("table %s: its policy names no TIMESTAMP or DATE column (ALTER TABLE %s SET (tier_column = ...))", t.Name, t.Name)
+		}
+		cut := now.UTC().Add(-time.Duration(t.Tiering.AfterSeconds) * time.Second)
+		lit := cut.Format("2006-01-02T15:04:05.999999Z")
+		if t.Schema.Columns[i].Type.Kind == lake.KindDate {
+			lit = cut.Format("2006-01-02")
+		}
+		src := sql.Ident(t.Schema.Columns[i].Name) + " < '" + lit + "'"
+		e, err := sql.ParseExpr(src)
+		if err != nil {
+			return out, err
+		}
+		r, err := RunTierMove(ctx, st, TierMove{Table: t.Name, Where: &sql.Where{Expr: e, Src: src}, Statement: statement, Author: author}, ro)
+		out = append(out, r)
+		if err != nil {
+			return out, fmt.Errorf("tier run %s: %w", t.Name, err)
+		}
+	}
+	return out, nil
+}
+
+// Taken is what TakeCold did to a table's cold files.
+type Taken struct {
+	Rows     int64 // rows taken out
+	Unlisted int   // files unlisted
+	Added    int   // files listed with the rest of their rows
+	Bytes    int64 // their bytes
+	// Folders are the move folders it wrote into: a caller whose commit
+	// fails removes them.
+	Folders []string
+}
+
+// TakeCold takes the rows that match (all for nil) out of the given cold
+// files, in commit c: each row taken goes to take; a file with a row
+// taken is unlisted, and its other rows are written to a new file in a
+// move folder of job, listed in c. Files with no matching row stay as
+// they are. Cold files are immutable, so this is copy-on-write, as
+// Iceberg's and Delta's deletes are: TO HOT and DELETE use it.
+func TakeCold(ctx context.Context, c *store.Commit, tbl *tiering.Table, files []store.ColdFile, match func(store.Row) bool,
+	job string, take func(store.Row) error) (Taken, error) {
+	var out Taken
+	t := tbl.Info
+	var ix *parquetio.IndexOptions
+	var o ExportOptions
+	if coldIndex(t, &o); o.VectorIndex != "" {
+		ix = exportIndex(t, o)
+	}
+	for _, f := range files {
+		var keep []store.Row
+		n := int64(0)
+		err := tbl.FileRows(ctx, f, nil, func(_ int64, r store.Row) error {
+			if match != nil && !match(r) {
+				keep = append(keep, r)
+				return nil
+			}
+			n++
+			return take(r)
+		})
+		if err != nil {
+			return out, err
+		}
+		if n == 0 {
+			continue
+		}
+		out.Rows += n
+		if err := c.RemoveColdFile(t, f.Path); err != nil {
+			return out, err
+		}
+		out.Unlisted++
+		if len(keep) == 0 {
+			continue
+		}
+		folder := tiering.Folder(f.Location, t.Name, c.Base(), job)
+		out.Folders = append(out.Folders, folder)
+		defer tiering.Writing(folder)()
+		rel := path.Join(tiering.MoveKey(t.Name, c.Base(), job), f.Partition, fmt.Sprintf("part-%05d.parquet", out.Added))
+		nf, err := tiering.WriteFile(ctx, f.Location, rel, t.Schema, keep, ix)
+		if err != nil {
+			return out, err
+		}
+		nf.Partition = f.Partition
+		if err := c.AddColdFile(t, nf); err != nil {
+			return out, err
+		}
+		out.Added++
+		out.Bytes += nf.Bytes
+	}
+	return out, nil
 }

@@ -181,6 +181,20 @@ func (Export) statement()      {}
 func (Select) statement()      {}
 func (Delete) statement()      {}
 func (Set) statement()         {}
+func (TierRun) statement()     {}
+
+// TierRun is TIER RUN [table]: apply the tiering policies (tier_after) of
+// one table or of every table that has one.
+type TierRun struct {
+	Table string // "": every table with a policy
+}
+
+func (r TierRun) String() string {
+	if r.Table == "" {
+		return "TIER RUN"
+	}
+	return "TIER RUN " + Ident(r.Table)
+}
 
 func (c ColumnDef) String() string {
 	var b strings.Builder

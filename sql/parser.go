@@ -165,6 +165,15 @@ func (p *parser) statement() (Statement, error) {
 		return d, err
 	case p.kw("SELECT"):
 		return p.selectStmt()
+	case p.kw("TIER", "RUN"):
+		r := TierRun{}
+		if t := p.peek(); t.kind == tIdent {
+			var err error
+			if r.Table, err = p.ident("a table name"); err != nil {
+				return nil, err
+			}
+		}
+		return r, nil
 	case p.kw("SET"):
 		name, err := p.ident("a setting name")
 		if err != nil {

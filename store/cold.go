@@ -182,3 +182,52 @@ func (s *Store) ColdReferences(fn func(table uint32, f ColdFile) error) error {
 	}
 	return nil
 }
+
+// coldDropped lists the cold files that no commit r keeps lists: after a
+// GC with r they are listed nowhere, and the tiering sweep deletes them.
+func (s *Store) coldDropped(r Retention) ([]ColdFile, error) {
+	live, err := s.liveTables(r)
+	if err != nil {
+		return nil, err
+	}
+	txn := s.db.NewTransactionAt(math.MaxUint64, false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{spaceCold}, AllVersions: true, PrefetchValues: true})
+	defer it.Close()
+	var out []ColdFile
+	var last []byte
+	var lastFile *ColdFile
+	kept := false
+	newer := uint64(math.MaxUint64)
+	flush := func() {
+		if lastFile != nil && !kept {
+			out = append(out, *lastFile)
+		}
+	}
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		if string(item.Key()) != string(last) {
+			flush()
+			last, newer, kept, lastFile = item.KeyCopy(last[:0]), math.MaxUint64, false, nil
+		}
+		v := item.Version()
+		if v > s.Head() {
+			continue
+		}
+		if !item.IsDeletedOrExpired() {
+			var f ColdFile
+			if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &f) }); err != nil {
+				return nil, fmt.Errorf("corrupt cold file record %q: %w", item.Key(), err)
+			}
+			if lastFile == nil {
+				lastFile = &f
+			}
+			if r.visible(v, newer) && live[binary.BigEndian.Uint32(item.Key()[1:5])] {
+				kept = true
+			}
+		}
+		newer = v
+	}
+	flush()
+	return out, nil
+}

@@ -45,6 +45,9 @@ type GCResult struct {
 	VersionsKept, VersionsDropped int64
 	// Bytes of the store's database before and after.
 	BytesBefore, BytesAfter int64
+	// ColdDropped are the cold files that no kept commit lists any more:
+	// the tiering sweep deletes them from their buckets after the GC.
+	ColdDropped []ColdFile
 }
 
 // GC collects the commits older than o.Before that no tag names: it
@@ -90,6 +93,9 @@ func (s *Store) GC(o GCOptions) (GCResult, error) {
 		}
 	}
 
+	if res.ColdDropped, err = s.coldDropped(next); err != nil {
+		return res, err
+	}
 	if o.DryRun {
 		return res, nil
 	}

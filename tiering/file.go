@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/lakelink/lakelink/io/parquetio"
@@ -49,9 +50,18 @@ func joinURL(location, rel string) string {
 	return base + rel + query
 }
 
+// objectID names an object the same way whichever folder of a local
+// path is taken as its bucket.
+func objectID(bucket, key string) string {
+	if !strings.Contains(bucket, "://") {
+		return filepath.Clean(filepath.Join(bucket, filepath.FromSlash(key)))
+	}
+	return bucket + "\x00" + key
+}
+
 // Object is the object a cold file is stored in.
 func Object(f store.ColdFile) (objstore.Object, error) {
-	bucket, key, err := objstore.Destination(objstore.Options{}, joinURL(f.Location, f.Path))
+	bucket, key, err := objstore.Split(joinURL(f.Location, f.Path))
 	if err != nil {
 		return objstore.Object{}, err
 	}

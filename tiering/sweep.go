@@ -75,7 +75,7 @@ func Sweep(ctx context.Context, st *store.Store, prefixes []string, dryRun bool)
 	err := st.ColdReferences(func(_ uint32, f store.ColdFile) error {
 		obj, err := Object(f)
 		if err == nil {
-			keep[obj.Bucket+"\x00"+obj.Key] = true
+			keep[objectID(obj.Bucket, obj.Key)] = true
 		}
 		return err
 	})
@@ -84,7 +84,7 @@ func Sweep(ctx context.Context, st *store.Store, prefixes []string, dryRun bool)
 	}
 	var out []string
 	for _, p := range prefixes {
-		bucket, key, err := objstore.Destination(objstore.Options{}, p)
+		bucket, key, err := objstore.Split(p)
 		if err != nil {
 			return out, err
 		}
@@ -101,7 +101,7 @@ func Sweep(ctx context.Context, st *store.Store, prefixes []string, dryRun bool)
 			}
 			rel := strings.TrimPrefix(obj.Key, key)
 			m := moveFolder.FindString(rel)
-			if m == "" || keep[bucket+"\x00"+obj.Key] || isActive(joinURL(p, m)) {
+			if m == "" || keep[objectID(bucket, obj.Key)] || isActive(joinURL(p, m)) {
 				continue
 			}
 			gone = append(gone, obj.Key)

@@ -21,6 +21,10 @@ func WriteFile(ctx context.Context, location, rel string, schema lake.Schema, ro
 	if err != nil {
 		return store.ColdFile{}, err
 	}
+	// Destination makes a local file's folder.
+	if obj.Bucket, obj.Key, err = objstore.Destination(objstore.Options{}, joinURL(location, rel)); err != nil {
+		return store.ColdFile{}, err
+	}
 	b, done, err := objstore.OpenBucket(ctx, obj.Bucket)
 	if err != nil {
 		return store.ColdFile{}, err

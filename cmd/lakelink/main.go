@@ -34,6 +34,7 @@ import (
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 func main() {
@@ -345,7 +346,11 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return res, err
 			}
-			res.Rows = append(res.Rows, []any{row[0], row[1], row[2], row[3], engine.TieringText(t.Tiering)})
+			tier := engine.TieringText(t.Tiering)
+			if row[9].(int64) > 0 {
+				tier += fmt.Sprintf("; %d row(s) cold in %d file(s), %s", row[8], row[9], pipeline.HumanBytes(row[10].(int64)))
+			}
+			res.Rows = append(res.Rows, []any{row[0], row[1], row[2], row[3], tier})
 		}
 		return res, err
 	})
@@ -363,7 +368,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 				return engine.Result{}, fmt.Errorf("--at: %w", err)
 			}
 		}
-		d, err := st.Digest(args[0], at)
+		d, err := tiering.Digest(ctx, st, args[0], at)
 		return engine.Result{Message: d}, err
 	})
 	digestCmd.Flags().StringVar(&digestAt, "at", "", "a tag, commit number or time")
@@ -535,7 +540,16 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	root.AddCommand(sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), newToolsCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	tierCmd := &cobra.Command{Use: "tier", Short: "Hot/cold tiering: apply the tables' policies (docs/tiering.md)"}
+	tierCmd.AddCommand(query("tier run [TABLE]", "Move the rows older than tier_after of one table, or of every table with a policy, to cold files (TIER RUN)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+		table := ""
+		if len(args) == 1 {
+			table = args[0]
+		}
+		sess := &engine.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}}
+		return sess.TierRun(ctx, table, time.Now())
+	}))
+	root.AddCommand(tierCmd, sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), newToolsCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
 	return root
 }
 
