@@ -86,10 +86,10 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 				}
 				prune = &e
 			}
-			tk, err := pipeline.TakeCold(context.Background(), c, tbl, tbl.Prune(prune), match, storeio.NewJobID(), func(store.Row) error { return nil })
+			tk, err := tiering.TakeCold(context.Background(), c, tbl, tbl.Prune(prune), match, storeio.NewJobID(), func(store.Row) error { return nil })
 			if err != nil {
 				for _, f := range tk.Folders {
-					pipeline.RemoveFolder(f)
+					tiering.RemoveFolder(f)
 				}
 				return Result{}, fmt.Errorf("DELETE FROM %s: %w", d.Table, err)
 			}
@@ -97,7 +97,7 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 			c.OnDone(func() {
 				if s.Store.Head() != c.TS() {
 					for _, f := range folders {
-						pipeline.RemoveFolder(f)
+						tiering.RemoveFolder(f)
 					}
 				}
 			})

@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"github.com/lakelink/lakelink/indexes"
-	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
-	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sql"
@@ -91,6 +89,9 @@ func RunTierMove(ctx context.Context, st *store.Store, m TierMove, ro runners.Op
 	if _, _, ok := store.SplitGraphTable(t.Name); ok {
 		return res, fmt.Errorf("table %s belongs to a graph: a graph's tables stay in the store, where traversals read their adjacency", t.Name)
 	}
+	if st.Encrypted() && !m.ToHot {
+		return res, fmt.Errorf("table %s: the store is encrypted, and cold files would be written in plain; tiering an encrypted store is not built yet", t.Name)
+	}
 	var cond *filter.Expr
 	if m.Where != nil {
 		e, err := WhereFilter(m.Where, t.Schema)
@@ -118,7 +119,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 	rel := tiering.MoveKey(t.Name, head, res.Job)
 	defer func() {
 		if err != nil {
-			RemoveFolder(folder)
+			tiering.RemoveFolder(folder)
 		}
 	}()
 	o := ExportOptions{Unpublished: true, MaxFileSize: coldFileSize}
@@ -132,7 +133,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 		return err
 	}
 	if xr.Rows == 0 {
-		RemoveFolder(folder)
+		tiering.RemoveFolder(folder)
 		return nil
 	}
 	var files []store.ColdFile
@@ -212,7 +213,7 @@ func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64,
 		if err != nil {
 			c.Abort()
 			for _, f := range folders {
-				RemoveFolder(f)
+				tiering.RemoveFolder(f)
 			}
 		}
 	}()
@@ -249,7 +250,7 @@ func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64,
 	if cond != nil {
 		match = func(r store.Row) bool { return matches(*cond, t.Schema, r) }
 	}
-	tk, err := TakeCold(ctx, c, tbl, cands, match, res.Job, put)
+	tk, err := tiering.TakeCold(ctx, c, tbl, cands, match, res.Job, put)
 	folders = tk.Folders
 	res.Added, res.Unlist, res.Bytes = tk.Added, tk.Unlisted, tk.Bytes
 	if err != nil {
@@ -337,21 +338,6 @@ func coldIndex(t store.TableInfo, o *ExportOptions) {
 	}
 }
 
-// RemoveFolder deletes a move's folder and what it holds: what a move
-// whose commit failed wrote.
-func RemoveFolder(folder string) {
-	bucket, key, err := objstore.Destination(objstore.Options{}, folder)
-	if err != nil {
-		return
-	}
-	b, done, err := objstore.OpenBucket(context.Background(), bucket)
-	if err != nil {
-		return
-	}
-	defer done()
-	_ = objstore.RemovePrefix(context.Background(), b, bucket, key)
-}
-
 // TierPolicy applies the tiering policies: every row of a table whose
 // tier column is older than tier_after at now moves to cold, one move
 // per table (RunTierMove). Table "" means every table whose policy has
@@ -404,75 +390,6 @@ func TierPolicy(ctx context.Context, st *store.Store, table string, now time.Tim
 		if err != nil {
 			return out, fmt.Errorf("tier run %s: %w", t.Name, err)
 		}
-	}
-	return out, nil
-}
-
-// Taken is what TakeCold did to a table's cold files.
-type Taken struct {
-	Rows     int64 // rows taken out
-	Unlisted int   // files unlisted
-	Added    int   // files listed with the rest of their rows
-	Bytes    int64 // their bytes
-	// Folders are the move folders it wrote into: a caller whose commit
-	// fails removes them.
-	Folders []string
-}
-
-// TakeCold takes the rows that match (all for nil) out of the given cold
-// files, in commit c: each row taken goes to take; a file with a row
-// taken is unlisted, and its other rows are written to a new file in a
-// move folder of job, listed in c. Files with no matching row stay as
-// they are. Cold files are immutable, so this is copy-on-write, as
-// Iceberg's and Delta's deletes are: TO HOT and DELETE use it.
-func TakeCold(ctx context.Context, c *store.Commit, tbl *tiering.Table, files []store.ColdFile, match func(store.Row) bool,
-	job string, take func(store.Row) error) (Taken, error) {
-	var out Taken
-	t := tbl.Info
-	var ix *parquetio.IndexOptions
-	var o ExportOptions
-	if coldIndex(t, &o); o.VectorIndex != "" {
-		ix = exportIndex(t, o)
-	}
-	for _, f := range files {
-		var keep []store.Row
-		n := int64(0)
-		err := tbl.FileRows(ctx, f, nil, func(_ int64, r store.Row) error {
-			if match != nil && !match(r) {
-				keep = append(keep, r)
-				return nil
-			}
-			n++
-			return take(r)
-		})
-		if err != nil {
-			return out, err
-		}
-		if n == 0 {
-			continue
-		}
-		out.Rows += n
-		if err := c.RemoveColdFile(t, f.Path); err != nil {
-			return out, err
-		}
-		out.Unlisted++
-		if len(keep) == 0 {
-			continue
-		}
-		folder := tiering.Folder(f.Location, t.Name, c.Base(), job)
-		out.Folders = append(out.Folders, folder)
-		defer tiering.Writing(folder)()
-		rel := path.Join(tiering.MoveKey(t.Name, c.Base(), job), f.Partition, fmt.Sprintf("part-%05d.parquet", out.Added))
-		nf, err := tiering.WriteFile(ctx, f.Location, rel, t.Schema, keep, ix)
-		if err != nil {
-			return out, err
-		}
-		nf.Partition = f.Partition
-		if err := c.AddColdFile(t, nf); err != nil {
-			return out, err
-		}
-		out.Added++
-		out.Bytes += nf.Bytes
 	}
 	return out, nil
 }

@@ -148,3 +148,18 @@ func displayName(bucket, key string) string {
 	}
 	return bucket + "/" + key
 }
+
+// RemoveFolder deletes a move's folder and what it holds: what a move
+// whose commit failed wrote.
+func RemoveFolder(folder string) {
+	bucket, key, err := objstore.Destination(objstore.Options{}, folder)
+	if err != nil {
+		return
+	}
+	b, done, err := objstore.OpenBucket(context.Background(), bucket)
+	if err != nil {
+		return
+	}
+	defer done()
+	_ = objstore.RemovePrefix(context.Background(), b, bucket, key)
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // Target is a write into one table of the store: what the staged rows
@@ -223,9 +224,36 @@ func commit(ctx context.Context, st *store.Store, t Target, runner string, start
 	if adoption != nil {
 		opts.Existing = adoption
 	}
+	// A keyed table with cold files: keys are looked up in both tiers,
+	// and cold rows the import replaces leave their files.
+	var cold *tiering.ColdKeys
+	if adoption == nil && !p.Create && len(ti.Schema.PrimaryKey) > 0 {
+		tbl, err := tiering.Open(st, ti.Name, c.Base())
+		if err != nil {
+			return res, err
+		}
+		if len(tbl.Files) > 0 {
+			cold = tiering.NewColdKeys(ctx, c, tbl)
+			opts.Existing = cold
+		}
+	}
 	cr, err := sinks.Commit(ctx, c, m, opts)
 	if err != nil {
 		return res, err
+	}
+	if cold != nil {
+		tk, err := cold.Finish(p.Job)
+		for _, f := range tk.Folders {
+			folder := f
+			c.OnDone(func() {
+				if st.Head() != c.TS() {
+					tiering.RemoveFolder(folder)
+				}
+			})
+		}
+		if err != nil {
+			return res, fmt.Errorf("COPY INTO %s: replacing cold rows: %w", p.Table, err)
+		}
 	}
 	res.Rows, res.Errors = cr.Rows, cr.Errors
 	progress.For(p.Job).SetPhase(progress.PhaseCommitIx)
