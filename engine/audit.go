@@ -10,6 +10,7 @@ import (
 	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // VerifyAudit re-checks a published audit export: every file's size and
@@ -75,7 +76,7 @@ func VerifyAudit(ctx context.Context, st *store.Store, url string, opt objstore.
 	if err != nil {
 		return rep, err
 	}
-	want, err := st.Digest(m.Table, m.Commit)
+	want, err := tiering.Digest(ctx, st, m.Table, m.Commit)
 	if err != nil {
 		return rep, err
 	}

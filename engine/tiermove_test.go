@@ -353,6 +353,29 @@ func TestTierTwin(t *testing.T) {
 							}
 						}
 						s.At = 0
+						// The diff from this commit to the head, across tiers.
+						if name != "head" {
+							x, err := s.Diff(context.Background(), fmt.Sprint(at), "head", "documents")
+							y, err2 := s.Diff(context.Background(), fmt.Sprint(at), "head", "twin")
+							if err != nil || err2 != nil {
+								t.Fatalf("diff: %v %v", err, err2)
+							}
+							summary := func(rows [][]any) string {
+								var out []string
+								for _, r := range rows {
+									if keyed {
+										out = append(out, fmt.Sprint(r[1:]))
+									} else {
+										out = append(out, fmt.Sprint(r[1]))
+									}
+								}
+								sort.Strings(out)
+								return strings.Join(out, " ")
+							}
+							if a, b := summary(x.Rows), summary(y.Rows); a != b {
+								t.Fatalf("%s: diff %s..head:\n%s\ntwin:\n%s", step, name, a, b)
+							}
+						}
 					}
 				}
 				compare("start")
@@ -452,6 +475,17 @@ func TestTierTwin(t *testing.T) {
 					t.Errorf("gc --dry-run named %d cold files, gc deleted %d: %s", n, gone, dry.Message)
 				}
 				compare("gc")
+				// Exports read both tiers: the files re-imported hold the
+				// twin's rows.
+				out := t.TempDir()
+				exec(t, s, "COPY documents TO '"+out+"/docs/' WITH (vector_index = 'hnsw')")
+				exec(t, s, "CREATE TABLE back (id BIGINT"+pk+", content TEXT, created_at TIMESTAMP, embedding VECTOR(8))")
+				exec(t, s, "COPY FROM '"+out+"/docs/**/*.parquet' INTO back")
+				a, _ := tiering.Digest(context.Background(), s.Store, "back", s.Store.Head())
+				b, _ := tiering.Digest(context.Background(), s.Store, "twin", s.Store.Head())
+				if a != b || coldRows(t, s) == 0 {
+					t.Errorf("the export re-imported has digest %s, the twin %s (cold rows %d)", a, b, coldRows(t, s))
+				}
 			})
 		}
 	}

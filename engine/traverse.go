@@ -76,7 +76,7 @@ func init() {
 	RegisterTableFunction(TableFunction{Name: "diff", MinArgs: 2, MaxArgs: 3,
 		Signature: "diff(from, to [, table])",
 		Open: func(ctx context.Context, s *Session, args []any, _ uint64) (Relation, error) {
-			schema, rows, err := history.Diff(ctx, s.Store, argText(args, 0), argText(args, 1), argText(args, 2))
+			schema, rows, err := history.DiffWith(ctx, s.Store, argText(args, 0), argText(args, 1), argText(args, 2), s.differ(ctx))
 			return rowsRelation(schema, rows), err
 		}})
 }

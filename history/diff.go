@@ -21,6 +21,15 @@ var DiffSchema = lake.Schema{Columns: []lake.Column{
 // or of every table that exists at either, as rows of DiffSchema. A
 // changed row names its changed columns.
 func Diff(ctx context.Context, st *store.Store, from, to, table string) (lake.Schema, []store.Row, error) {
+	return DiffWith(ctx, st, from, to, table, st.Diff)
+}
+
+// Differ compares a table between two commits, as store.Store.Diff does
+// (tiering.Diff does it across both tiers).
+type Differ func(table string, a, b uint64, fn func(store.Change) error) error
+
+// DiffWith is Diff with the rows compared by differ.
+func DiffWith(ctx context.Context, st *store.Store, from, to, table string, differ Differ) (lake.Schema, []store.Row, error) {
 	a, err := Resolve(st, from)
 	if err != nil {
 		return DiffSchema, nil, err
@@ -50,7 +59,7 @@ func Diff(ctx context.Context, st *store.Store, from, to, table string) (lake.Sc
 	for _, name := range tables {
 		ta, _ := st.Table(name, a)
 		tb, _ := st.Table(name, b)
-		err := st.Diff(name, a, b, func(c store.Change) error {
+		err := differ(name, a, b, func(c store.Change) error {
 			t, r := tb, c.New
 			if r == nil {
 				t, r = ta, c.Old

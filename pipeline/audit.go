@@ -9,6 +9,7 @@ import (
 	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // An audit export (COPY t TO 'url' WITH (at_tag = 'q1-audit')) reproduces
@@ -32,7 +33,7 @@ func (p *exportPlan) writeAudit(ctx context.Context, st *store.Store, b *blob.Bu
 	m := datasets.AuditManifest{Format: datasets.AuditFormat, Table: p.table.Name, Tag: p.ex.Options.AtTag, Commit: p.at,
 		Full: p.snap.Filter == nil && p.snap.Columns == nil}
 	var err error
-	if m.Digest, err = st.Digest(p.table.Name, p.at); err != nil {
+	if m.Digest, err = tiering.Digest(ctx, st, p.table.Name, p.at); err != nil {
 		return err
 	}
 	for _, f := range files {

@@ -25,6 +25,7 @@ import (
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // Export is COPY (SELECT cols FROM t [AT (...)] [WHERE ...]) TO 'url'
@@ -74,6 +75,9 @@ type ExportOptions struct {
 	// (a tiering move lists them in the store's catalog); a failed export
 	// removes them. Not a statement's option.
 	Unpublished bool
+	// HotOnly exports the rows in the store and not those in the table's
+	// cold files (a tiering move's own export). Not a statement's option.
+	HotOnly bool
 }
 
 // DefaultMaxFileSize bounds a part file unless max_file_size says otherwise.
@@ -260,6 +264,15 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	}
 	if p.snap.Ranges, err = st.Ranges(p.table.Name, p.at, ranges); err != nil {
 		return nil, err
+	}
+	if !o.HotOnly {
+		// The table's cold files that the filter's statistics admit are
+		// read too, one element each.
+		tbl, err := tiering.Open(st, p.table.Name, p.at)
+		if err != nil {
+			return nil, err
+		}
+		p.snap.Cold = tbl.Prune(p.snap.Filter)
 	}
 	p.staging = o.Staging
 	if p.staging == "" {

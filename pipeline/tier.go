@@ -122,7 +122,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 			tiering.RemoveFolder(folder)
 		}
 	}()
-	o := ExportOptions{Unpublished: true, MaxFileSize: coldFileSize}
+	o := ExportOptions{Unpublished: true, HotOnly: true, MaxFileSize: coldFileSize}
 	if c := monthColumn(t); c != "" {
 		o.PartitionBy = []sinks.Partition{{Column: c, Month: true}}
 	}

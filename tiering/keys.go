@@ -87,13 +87,7 @@ func (k *ColdKeys) Get(key []byte) ([]byte, error) {
 	return nil, nil
 }
 
-func (k *ColdKeys) keyOf(r store.Row) ([]byte, error) {
-	vals := make([]any, len(k.pk))
-	for i, p := range k.pk {
-		vals[i] = r[p]
-	}
-	return store.KeyOf(k.tbl.Info.Schema, vals...)
-}
+func (k *ColdKeys) keyOf(r store.Row) ([]byte, error) { return keyOf(k.tbl.Info.Schema, r) }
 
 // Wrote notes that the commit wrote a row with this key: a cold row with
 // it is replaced.

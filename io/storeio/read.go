@@ -20,6 +20,7 @@ import (
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // ReadOptions say which rows of which store snapshot Read
@@ -46,12 +47,18 @@ type ReadOptions struct {
 	// Seal, when set, is the job's staging key: the staged ranges are
 	// sealed with it (SealWriter).
 	Seal []byte `json:"seal,omitempty"`
+	// Cold are the table's cold files to read too (tiering), each as an
+	// element of its own after the ranges: those its filter's statistics
+	// admit. Workers read them from their buckets.
+	Cold []store.ColdFile `json:"cold,omitempty"`
 }
 
-// SnapshotRange is one element of a snapshot read: a range and its rank.
+// SnapshotRange is one element of a snapshot read: a range and its rank,
+// or a cold file of the table.
 type SnapshotRange struct {
-	Index int            `json:"index"`
-	Range store.KeyRange `json:"range"`
+	Index int             `json:"index"`
+	Range store.KeyRange  `json:"range"`
+	Cold  *store.ColdFile `json:"cold,omitempty"`
 }
 
 // OutputSchema is the schema of the batches Read emits.
@@ -149,9 +156,12 @@ func StageSnapshot(ctx context.Context, st *store.Store, opt ReadOptions) error 
 // ordinal of the batch's first row within its range.
 func Read(s beam.Scope, opt ReadOptions) beam.PCollection {
 	s = s.Scope("sources.Read")
-	rs := make([]SnapshotRange, len(opt.Ranges))
+	rs := make([]SnapshotRange, len(opt.Ranges), len(opt.Ranges)+len(opt.Cold))
 	for i, r := range opt.Ranges {
 		rs[i] = SnapshotRange{Index: i, Range: r}
+	}
+	for i := range opt.Cold {
+		rs = append(rs, SnapshotRange{Index: len(opt.Ranges) + i, Cold: &opt.Cold[i]})
 	}
 	ranges := beam.CreateList(s, rs)
 	if len(rs) > 1 {
@@ -235,11 +245,7 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 			return ctx.Err()
 		}
 	}
-	row := func(v []byte) error {
-		rec, err := store.DecodeRow(opt.Schema, v)
-		if err != nil {
-			return fmt.Errorf("table %s at commit %d, range %d: %w", opt.Table, opt.At, r.Index, err)
-		}
+	add := func(rec store.Row) error {
 		if opt.Filter != nil && opt.Filter.Eval(func(col string) (filter.Value, bool) {
 			return filter.ValueOf(rec[opt.Schema.Index(col)])
 		}) != filter.True {
@@ -256,13 +262,24 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 		}
 		return nil
 	}
-	if opt.Staging == "" {
+	row := func(v []byte) error {
+		rec, err := store.DecodeRow(opt.Schema, v)
+		if err != nil {
+			return fmt.Errorf("table %s at commit %d, range %d: %w", opt.Table, opt.At, r.Index, err)
+		}
+		return add(rec)
+	}
+	switch {
+	case r.Cold != nil:
+		tbl := &tiering.Table{Info: store.TableInfo{Name: opt.Table, Schema: opt.Schema}, At: opt.At}
+		err = tbl.FileRows(ctx, *r.Cold, nil, func(_ int64, rec store.Row) error { return add(rec) })
+	case opt.Staging == "":
 		v, ok := shared.Load(opt.Store)
 		if !ok {
 			return fmt.Errorf("store %s is not open in this worker's process: a snapshot read by workers elsewhere must be staged (StageSnapshot)", opt.Store)
 		}
 		err = v.(*store.Store).ScanRange(opt.Table, opt.At, r.Range, func(_ store.TableInfo, _, v []byte) error { return row(v) })
-	} else {
+	default:
 		err = fn.readStaged(ctx, r.Index, row)
 	}
 	if err != nil {
