@@ -88,6 +88,11 @@ func Sweep(ctx context.Context, st *store.Store, prefixes []string, dryRun bool)
 		if err != nil {
 			return out, err
 		}
+		if !strings.Contains(bucket, "://") {
+			if _, err := os.Stat(bucket); os.IsNotExist(err) {
+				continue // a local folder no move has made yet
+			}
+		}
 		b, done, err := objstore.OpenBucket(ctx, bucket)
 		if err != nil {
 			return out, err
