@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/io/storeio"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/tiering"
 )
@@ -498,4 +501,41 @@ func coldRows(t *testing.T, s *engine.Session) int64 {
 		t.Fatal(err)
 	}
 	return tbl.ColdRows()
+}
+
+// A move is a job: its status file says committed with the rows moved; a
+// cancelled move commits nothing, leaves no file, and says canceled.
+func TestTierMoveJob(t *testing.T) {
+	s := session(t, "direct")
+	cold := t.TempDir()
+	tierTable(t, s, true, tierDocs(300), cold)
+	res := exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2023-01-01' TO COLD")[0]
+	job := field(res, "job").(string)
+	sts, err := progress.Read(storeio.StatusDir(s.Store), job)
+	if err != nil || len(sts) != 1 || sts[0].State != "committed" || sts[0].Rows != field(res, "rows") {
+		t.Fatalf("status of %s: %+v %v (moved %v)", job, sts, err, field(res, "rows"))
+	}
+	var rec store.Job
+	if rec, err = s.Store.JobRecord(job); err != nil || rec.Kind != "tier to cold" || rec.Rows != field(res, "rows") {
+		t.Errorf("job record %+v %v", rec, err)
+	}
+	head, before := s.Store.Head(), coldFiles(t, cold)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Exec(ctx, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2023-03-01' TO COLD"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled move: %v", err)
+	}
+	if s.Store.Head() != head || len(coldFiles(t, cold)) != len(before) {
+		t.Errorf("a cancelled move changed something: head %d (was %d), %d files (were %d)", s.Store.Head(), head, len(coldFiles(t, cold)), len(before))
+	}
+	all, _ := progress.Read(storeio.StatusDir(s.Store))
+	canceled := 0
+	for _, st := range all {
+		if st.State == "canceled" {
+			canceled++
+		}
+	}
+	if canceled != 1 {
+		t.Errorf("%d canceled jobs in the status files, want 1", canceled)
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sql"
@@ -37,6 +38,10 @@ type Export struct {
 	URL       string
 	Options   ExportOptions
 	Statement string
+	// Job is the export's job id ("": a new one). A caller that tracks
+	// the job (a tiering move) gives its own, whose counters (progress.For)
+	// then count the rows read.
+	Job string
 }
 
 // ExportOptions are an export's WITH (...) options.
@@ -146,7 +151,10 @@ func RunExport(ctx context.Context, st *store.Store, ex Export, ro runners.Optio
 
 func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Options, at uint64) (*exportPlan, error) {
 	q, o := ex.Query, ex.Options
-	p := &exportPlan{ex: ex, job: storeio.NewJobID(), at: at}
+	p := &exportPlan{ex: ex, job: ex.Job, at: at}
+	if p.job == "" {
+		p.job = storeio.NewJobID()
+	}
 	if q.At != nil && o.AtTag != "" {
 		return nil, fmt.Errorf("give at_tag or AT (...), not both")
 	}
@@ -378,6 +386,9 @@ func (p *exportPlan) checkEmpty(ctx context.Context, single bool) error {
 func (p *exportPlan) run(ctx context.Context, st *store.Store, ro runners.Options) (res ExportResult, err error) {
 	res = ExportResult{Job: p.job, Table: p.table.Name, Commit: p.at, URL: objstore.Redact(p.ex.URL), Version: p.version}
 	defer sinks.Cleanup(context.Background(), p.staging, p.job)
+	if p.ex.Job == "" {
+		defer progress.Forget(p.job)
+	}
 	b, done, err := objstore.OpenBucket(ctx, p.bucket)
 	if err != nil {
 		return res, err

@@ -11,6 +11,7 @@ import (
 	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
 	"github.com/lakelink/lakelink/sinks"
 	"github.com/lakelink/lakelink/sql"
@@ -100,6 +101,20 @@ func RunTierMove(ctx context.Context, st *store.Store, m TierMove, ro runners.Op
 		}
 		cond = &e
 	}
+	// The move is a job: its status file (lakelink status,
+	// lakelink_import_status) follows it live and keeps its outcome.
+	tr, err := storeio.Track(ctx, st, storeio.Target{Job: res.Job, Table: t.Name}, time.Now().UTC(), nil, false)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err != nil && ctx.Err() != nil && res.Commit == 0 {
+			// Stopped (Ctrl-C): say so, whatever step noticed it first
+			// (a runner's error may not wrap the context's).
+			err = fmt.Errorf("%w: the move was stopped, nothing moved", ctx.Err())
+		}
+		tr.Finish(storeio.Result{Rows: res.Rows}, err)
+	}()
 	loc := t.Tiering.ColdStorage
 	swept, err := tiering.Sweep(ctx, st, []string{tiering.TablePrefix(loc, t.Name)}, false)
 	res.Swept = len(swept)
@@ -107,9 +122,13 @@ func RunTierMove(ctx context.Context, st *store.Store, m TierMove, ro runners.Op
 		return res, err
 	}
 	if m.ToHot {
-		return res, toHot(ctx, st, t, head, cond, m, &res)
+		progress.For(res.Job).SetPhase(progress.PhaseColdRead)
+		err = toHot(ctx, st, t, head, cond, m, &res)
+		return res, err
 	}
-	return res, toCold(ctx, st, t, head, cond, m, ro, &res)
+	progress.For(res.Job).SetPhase(progress.PhaseColdWrite)
+	err = toCold(ctx, st, t, head, cond, m, ro, &res)
+	return res, err
 }
 
 func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64, cond *filter.Expr, m TierMove, ro runners.Options, res *TierResult) (err error) {
@@ -128,10 +147,11 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 	}
 	coldIndex(t, &o)
 	started := time.Now().UTC()
-	xr, err := RunExport(ctx, st, Export{Query: sql.Select{Table: t.Name, Star: true, Where: m.Where}, URL: folder, Options: o, Statement: m.Statement}, ro, head)
+	xr, err := RunExport(ctx, st, Export{Query: sql.Select{Table: t.Name, Star: true, Where: m.Where}, URL: folder, Options: o, Statement: m.Statement, Job: res.Job}, ro, head)
 	if err != nil {
 		return err
 	}
+	progress.For(res.Job).SetPhase(progress.PhaseColdVerify)
 	if xr.Rows == 0 {
 		tiering.RemoveFolder(folder)
 		return nil
@@ -144,6 +164,10 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 		}
 		files = append(files, cf)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	progress.For(res.Job).SetPhase(progress.PhaseCommit)
 	c, err := st.Begin(fmt.Sprintf("tier %s: %d row(s) to cold", t.Name, xr.Rows))
 	if err != nil {
 		return err
@@ -188,7 +212,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 		res.Added++
 		res.Bytes += f.Bytes
 	}
-	if err := finishMove(c, t, m, res, started, moved, ro); err != nil {
+	if err := finishMove(ctx, c, t, m, res, started, moved, ro); err != nil {
 		return err
 	}
 	return nil
@@ -222,8 +246,10 @@ func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64,
 	}
 	pk := t.Schema.PKIndexes()
 	var moved int64
+	counts := progress.For(res.Job)
 	put := func(r store.Row) error {
 		moved++
+		counts.Rows.Add(1)
 		value, err := store.EncodeRow(t.Schema, r)
 		if err != nil {
 			return err
@@ -266,11 +292,14 @@ func toHot(ctx context.Context, st *store.Store, t store.TableInfo, head uint64,
 	if _, err := indexes.Commit(ctx, nil, c, t, nil, nil); err != nil {
 		return fmt.Errorf("indexing the rows put back: %w", err)
 	}
-	return finishMove(c, t, m, res, started, moved, runners.Options{})
+	return finishMove(ctx, c, t, m, res, started, moved, runners.Options{})
 }
 
 // finishMove records the move's job and finishes its commit.
-func finishMove(c *store.Commit, t store.TableInfo, m TierMove, res *TierResult, started time.Time, moved int64, ro runners.Options) error {
+func finishMove(ctx context.Context, c *store.Commit, t store.TableInfo, m TierMove, res *TierResult, started time.Time, moved int64, ro runners.Options) error {
+	if err := ctx.Err(); err != nil {
+		return err // the last moment to stop: Finish makes it visible
+	}
 	c.SetJob(res.Job)
 	c.SetAuthor(m.Author)
 	c.SetStatement(m.Statement)

@@ -86,6 +86,12 @@ const (
 	PhaseCommit   = "committing"
 	PhaseCommitIx = "indexing at commit"
 	PhaseFlushing = "flushing"
+	// A tiering move's phases: writing the rows to cold files (Rows
+	// counts them), reading them back to verify, and reading the cold
+	// files whose rows go back to the store.
+	PhaseColdWrite  = "writing cold files"
+	PhaseColdVerify = "verifying cold files"
+	PhaseColdRead   = "reading cold files"
 )
 
 // SetPhase names the job's phase from now on ("" to go back to the

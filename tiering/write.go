@@ -100,6 +100,9 @@ func TakeCold(ctx context.Context, c *store.Commit, tbl *Table, files []store.Co
 	t := tbl.Info
 	ix := IndexOptions(t)
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
 		var keep []store.Row
 		n := int64(0)
 		err := tbl.FileRows(ctx, f, nil, func(_ int64, r store.Row) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/lakelink/lakelink/lake"
 	"github.com/lakelink/lakelink/lake/filter"
 	"github.com/lakelink/lakelink/objstore"
+	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/tiering"
 )
@@ -235,6 +236,7 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 			return nil
 		}
 		batch := lake.Batch{Origin: origin, Record: b.NewRecordBatch()}
+		progress.For(opt.Job).Rows.Add(int64(pending))
 		origin.FirstRow = ordinal
 		pending = 0
 		reserve()
