@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lakelink/lakelink/datasets"
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/io/storeio"
+	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/tiering"
@@ -537,5 +539,42 @@ func TestTierMoveJob(t *testing.T) {
 	}
 	if canceled != 1 {
 		t.Errorf("%d canceled jobs in the status files, want 1", canceled)
+	}
+}
+
+// A backup records the cold file catalog; the restored store lists the
+// same files and reads both tiers with the same digests, at the head and
+// at a tag taken before a move.
+func TestTierBackupRestore(t *testing.T) {
+	ctx := context.Background()
+	s := session(t, "direct")
+	tierTable(t, s, true, tierDocs(300), t.TempDir())
+	exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2022-12-01' TO COLD")
+	if _, err := s.CreateTag("first", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2023-03-01' TO COLD")
+	backups := filepath.Join(t.TempDir(), "backups")
+	if _, err := datasets.CreateBackup(ctx, s.Store, backups, false, objstore.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "restored")
+	if _, err := datasets.RestoreBackup(ctx, backups, "", target, false, nil, objstore.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := store.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tag, _ := s.Store.Tag("first")
+	for _, at := range []uint64{s.Store.Head(), tag.Commit} {
+		a, _ := tiering.Digest(ctx, s.Store, "documents", at)
+		b, err := tiering.Digest(ctx, r, "documents", at)
+		fa, _ := s.Store.ColdFiles("documents", at)
+		fb, _ := r.ColdFiles("documents", at)
+		if err != nil || a != b || len(fa) == 0 || len(fa) != len(fb) {
+			t.Errorf("at %d: digest %s, restored %s (%v); %d cold files, restored %d", at, a, b, err, len(fa), len(fb))
+		}
 	}
 }

@@ -184,8 +184,9 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 	if err != nil {
 		return err
 	}
-	var moved int64
+	var moved, total int64
 	err = v.Rows(t, false, func(pk, value []byte, _ uint64) error {
+		total++
 		if cond != nil {
 			row, err := store.DecodeRow(t.Schema, value)
 			if err != nil {
@@ -211,6 +212,18 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 		}
 		res.Added++
 		res.Bytes += f.Bytes
+	}
+	// The moved rows' index entries stay, skipped by searches; when they
+	// are a fifth or more of what the index holds, a search would wade
+	// through them, so the indexes are rebuilt over the rows that stay.
+	if moved*4 >= total-moved && hasStructured(t) {
+		progress.For(res.Job).SetPhase(progress.PhaseCommitIx)
+		if err := c.Flush(); err != nil {
+			return err
+		}
+		if _, err := indexes.Compact(ctx, progress.For(res.Job), c, t); err != nil {
+			return fmt.Errorf("rebuilding the indexes over the rows that stay: %w", err)
+		}
 	}
 	if err := finishMove(ctx, c, t, m, res, started, moved, ro); err != nil {
 		return err
@@ -421,4 +434,14 @@ func TierPolicy(ctx context.Context, st *store.Store, table string, now time.Tim
 		}
 	}
 	return out, nil
+}
+
+// hasStructured reports whether the table has an index with segments.
+func hasStructured(t store.TableInfo) bool {
+	for _, d := range t.Indexes {
+		if indexes.Structured(d.Type) {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/lakelink/lakelink/io/parquetio"
 	"github.com/lakelink/lakelink/lake"
@@ -133,17 +134,45 @@ func (t *Table) Search(ctx context.Context, column string, q []float32, metric v
 }
 
 // searchFile finds the k nearest rows of one file: through its AILK
-// section unless exact, else by scanning its vectors.
+// section unless exact, else by scanning its vectors. The decoded index
+// or the file's vectors stay in memory (indexCache), so that the next
+// search of the file opens nothing.
 func (t *Table) searchFile(ctx context.Context, f store.ColdFile, column string, q []float32, metric vectorops.Metric, dim, k int,
 	exact bool, params func(kind string) int) ([]vectorops.Result, bool, error) {
+	key := indexKey{file: f.SHA256 + "\x00" + f.Location + "\x00" + f.Path, column: strings.ToLower(column), metric: metric, exact: exact}
+	idx, ok := decoded.get(key)
+	if !ok {
+		var err error
+		if idx, err = t.loadIndex(ctx, f, column, metric, dim, exact); err != nil {
+			return nil, false, err
+		}
+		decoded.put(key, idx)
+	}
+	if idx.search == nil {
+		return nil, false, nil // written before the column was added: all NULL
+	}
+	p := 0
+	if params != nil && idx.kind != "" {
+		p = params(idx.kind)
+	}
+	res, err := idx.search(q, k, p)
+	if err != nil {
+		return nil, false, fmt.Errorf("cold file %s: %w", f.Path, err)
+	}
+	return res, idx.kind != "", nil
+}
+
+// loadIndex reads what searchFile searches a file with: its section's
+// index (kind set), or its vectors in a flat index.
+func (t *Table) loadIndex(ctx context.Context, f store.ColdFile, column string, metric vectorops.Metric, dim int, exact bool) (*fileIndex, error) {
 	pf, err := t.Cache.Open(ctx, f)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer pf.Close()
 	name := fileColumn(pf, f, t.Info.Schema, column)
 	if name == "" {
-		return nil, false, nil // written before the column was added: all NULL
+		return &fileIndex{}, nil
 	}
 	if !exact {
 		secs, _ := ailk.Sections(pf, pf.Size())
@@ -155,20 +184,13 @@ func (t *Table) searchFile(ctx context.Context, f store.ColdFile, column string,
 			if err != nil {
 				break // a damaged index: scan
 			}
-			p := 0
-			if params != nil {
-				p = params(s.Kind.String())
-			}
-			res, err := idx.Search(q, k, p, nil)
-			if err != nil {
-				return nil, false, fmt.Errorf("cold file %s: %w", pf.Object.Name, err)
-			}
-			return res, true, nil
+			return &fileIndex{kind: s.Kind.String(), bytes: int64(s.Records) * int64(dim*4+128),
+				search: func(q []float32, k, p int) ([]vectorops.Result, error) { return idx.Search(q, k, p, nil) }}, nil
 		}
 	}
 	labels, vecs, err := parquetio.FileVectors(pf.Parquet(), name)
 	if err != nil {
-		return nil, false, fmt.Errorf("cold file %s: %w", pf.Object.Name, err)
+		return nil, fmt.Errorf("cold file %s: %w", pf.Object.Name, err)
 	}
 	flat := vectorops.NewFlat(dim, metric)
 	for j, v := range vecs {
@@ -176,11 +198,71 @@ func (t *Table) searchFile(ctx context.Context, f store.ColdFile, column string,
 			_ = flat.Add(labels[j], v)
 		}
 	}
-	res, err := flat.Search(q, k, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("cold file %s: %w", pf.Object.Name, err)
+	return &fileIndex{bytes: int64(len(vecs)) * int64(dim*4+16),
+		search: func(q []float32, k, _ int) ([]vectorops.Result, error) { return flat.Search(q, k, nil) }}, nil
+}
+
+// fileIndex is a cold file's column ready to search.
+type fileIndex struct {
+	kind   string // the section's kind; "" for a flat scan of the vectors
+	bytes  int64  // about what it holds in memory
+	search func(q []float32, k, param int) ([]vectorops.Result, error)
+	used   uint64
+}
+
+type indexKey struct {
+	file, column string
+	metric       vectorops.Metric
+	exact        bool
+}
+
+// indexCacheBytes bounds the decoded indexes kept in memory.
+const indexCacheBytes = 512 << 20
+
+// indexCache keeps the decoded indexes of cold files, the least recently
+// used dropped beyond indexCacheBytes. Cold files never change, so an
+// entry never goes stale.
+type indexCache struct {
+	mu    sync.Mutex
+	m     map[indexKey]*fileIndex
+	bytes int64
+	tick  uint64
+}
+
+var decoded = &indexCache{m: map[indexKey]*fileIndex{}}
+
+func (c *indexCache) get(k indexKey) (*fileIndex, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x, ok := c.m[k]
+	if ok {
+		c.tick++
+		x.used = c.tick
 	}
-	return res, false, nil
+	return x, ok
+}
+
+func (c *indexCache) put(k indexKey, x *fileIndex) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok || x.bytes > indexCacheBytes {
+		return
+	}
+	for c.bytes+x.bytes > indexCacheBytes && len(c.m) > 0 {
+		var oldest indexKey
+		first := true
+		for key, e := range c.m {
+			if first || e.used < c.m[oldest].used {
+				oldest, first = key, false
+			}
+		}
+		c.bytes -= c.m[oldest].bytes
+		delete(c.m, oldest)
+	}
+	c.tick++
+	x.used = c.tick
+	c.m[k] = x
+	c.bytes += x.bytes
 }
 
 // fileColumn is the name, in the file, of a column of the schema.
