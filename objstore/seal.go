@@ -79,3 +79,15 @@ func OpenBytes(key, data []byte, name string) ([]byte, error) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// OpenReaderAt gives random access to what SealWriter sealed with key
+// into ra (size bytes, sealed): a reader of the plain bytes and their
+// size. Each read checks the packages it touches.
+func OpenReaderAt(ra io.ReaderAt, size int64, key []byte) (io.ReaderAt, int64, error) {
+	plain, err := sio.DecryptedSize(uint64(size))
+	if err != nil {
+		return nil, 0, err
+	}
+	r, err := sio.DecryptReaderAt(ra, sealConfig(key))
+	return r, int64(plain), err
+}

@@ -83,6 +83,9 @@ type ExportOptions struct {
 	// HotOnly exports the rows in the store and not those in the table's
 	// cold files (a tiering move's own export). Not a statement's option.
 	HotOnly bool
+	// Seal seals the files with this key (sinks.FileOptions.Seal): an
+	// encrypted store's cold files. Not a statement's option.
+	Seal []byte
 }
 
 // DefaultMaxFileSize bounds a part file unless max_file_size says otherwise.
@@ -210,7 +213,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 	if fm == "" {
 		fm = format.ForName(ex.URL)
 	}
-	p.out = sinks.FileOptions{Bucket: p.bucket, Schema: schema, MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, Format: fm}
+	p.out = sinks.FileOptions{Bucket: p.bucket, Schema: schema, MaxFileBytes: o.MaxFileSize, PartitionBy: o.PartitionBy, Format: fm, Seal: o.Seal}
 	if len(o.FormatOptions) > 0 {
 		b, _ := json.Marshal(o.FormatOptions) // strings, numbers and booleans: cannot fail
 		p.out.FormatOptions = string(b)
@@ -281,6 +284,7 @@ func planExport(ctx context.Context, st *store.Store, ex Export, ro runners.Opti
 			return nil, err
 		}
 		p.snap.Cold = tbl.Prune(p.snap.Filter)
+		p.snap.ColdKey = tbl.Key
 	}
 	p.staging = o.Staging
 	if p.staging == "" {

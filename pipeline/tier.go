@@ -90,9 +90,6 @@ func RunTierMove(ctx context.Context, st *store.Store, m TierMove, ro runners.Op
 	if _, _, ok := store.SplitGraphTable(t.Name); ok {
 		return res, fmt.Errorf("table %s belongs to a graph: a graph's tables stay in the store, where traversals read their adjacency", t.Name)
 	}
-	if st.Encrypted() && !m.ToHot {
-		return res, fmt.Errorf("table %s: the store is encrypted, and cold files would be written in plain; tiering an encrypted store is not built yet", t.Name)
-	}
 	var cond *filter.Expr
 	if m.Where != nil {
 		e, err := WhereFilter(m.Where, t.Schema)
@@ -141,7 +138,8 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 			tiering.RemoveFolder(folder)
 		}
 	}()
-	o := ExportOptions{Unpublished: true, HotOnly: true, MaxFileSize: coldFileSize}
+	// An encrypted store's files are sealed with its cold key.
+	o := ExportOptions{Unpublished: true, HotOnly: true, MaxFileSize: coldFileSize, Seal: st.ColdKey()}
 	if c := monthColumn(t); c != "" {
 		o.PartitionBy = []sinks.Partition{{Column: c, Month: true}}
 	}
@@ -158,7 +156,7 @@ func toCold(ctx context.Context, st *store.Store, t store.TableInfo, head uint64
 	}
 	var files []store.ColdFile
 	for _, f := range xr.Files {
-		cf, err := tiering.Describe(ctx, loc, path.Join(rel, f.Key), tiering.WrittenFile{Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256, Partition: f.Partition}, t.Schema)
+		cf, err := tiering.Describe(ctx, loc, path.Join(rel, f.Key), tiering.WrittenFile{Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256, Partition: f.Partition}, t.Schema, st.ColdKey())
 		if err != nil {
 			return err
 		}

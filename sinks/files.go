@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"path"
 	"strconv"
@@ -71,6 +72,10 @@ type FileOptions struct {
 	FormatOptions string `json:"format_options,omitempty"`
 	// Index asks for AILK sections in every file (Parquet's alone).
 	Index *parquetio.IndexOptions `json:"index,omitempty"`
+	// Seal, when set, seals every file with this key (objstore.SealWriter:
+	// DARE, AES-256-GCM), as an encrypted store's cold files are; Bytes
+	// and SHA256 are then the sealed object's.
+	Seal []byte `json:"seal,omitempty"`
 }
 
 // format is the registered format written.
@@ -449,6 +454,7 @@ type file struct {
 	rng, seq  int
 	out       *blob.Writer
 	hash      *objstore.HashWriter
+	seal      io.WriteCloser // with FileOptions.Seal
 	w         format.Writer
 	cols      []int // the file's columns' positions in the batches
 	rows      int64
@@ -467,15 +473,23 @@ func (fn *writeFilesFn) open(ctx context.Context, key, part string, rng, seq int
 		return nil, fmt.Errorf("export %s: %w", full, err)
 	}
 	f.hash = objstore.NewHashWriter(f.out)
+	var sink io.Writer = f.hash
+	if fn.Opt.Seal != nil {
+		if f.seal, err = objstore.SealWriter(f.hash, fn.Opt.Seal); err != nil {
+			f.out.Close()
+			return nil, fmt.Errorf("export %s: %w", full, err)
+		}
+		sink = f.seal
+	}
 	schema := lake.Schema{Columns: fn.columns}
 	if fn.Opt.Index != nil {
 		// AILK sections: Parquet's own writer, which builds them (Validate
 		// refuses them for other formats).
 		o := parquetio.OptionsOf(fn.settings)
 		o.Index = fn.Opt.Index
-		f.w, err = parquetio.NewWriter(ctx, f.hash, fn.columns, o)
+		f.w, err = parquetio.NewWriter(ctx, sink, fn.columns, o)
 	} else {
-		f.w, err = fn.format.NewWriter(f.hash, schema, fn.settings)
+		f.w, err = fn.format.NewWriter(sink, schema, fn.settings)
 	}
 	if err != nil {
 		f.out.Close()
@@ -522,6 +536,11 @@ func (f *file) close(ctx context.Context) (WrittenFile, error) {
 	if err := f.w.Close(); err != nil {
 		f.abort()
 		return wf, fmt.Errorf("export %s: %w", f.key, err)
+	}
+	if f.seal != nil {
+		if err := f.seal.Close(); err != nil {
+			return wf, fmt.Errorf("export %s: %w", f.key, err)
+		}
 	}
 	if err := f.out.Close(); err != nil {
 		return wf, fmt.Errorf("export %s: %w", f.key, err)

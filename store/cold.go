@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/hkdf"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -52,6 +54,9 @@ type ColdFile struct {
 	// to the columns of its own schema, so that renames, drops and added
 	// columns read as they do for rows in the store.
 	Slots []int `json:"slots,omitempty"`
+	// Sealed says the object is sealed with the store's cold key
+	// (Store.ColdKey), as an encrypted store writes its cold files.
+	Sealed bool `json:"sealed,omitempty"`
 	// Commit is the commit that listed it.
 	Commit uint64 `json:"commit"`
 }
@@ -230,4 +235,18 @@ func (s *Store) coldDropped(r Retention) ([]ColdFile, error) {
 	}
 	flush()
 	return out, nil
+}
+
+// ColdKey is the key an encrypted store seals its cold files with,
+// derived from the store's key (never the key itself); nil for a store
+// that is not encrypted.
+func (s *Store) ColdKey() []byte {
+	if len(s.key) == 0 {
+		return nil
+	}
+	k, err := hkdf.Key(sha256.New, s.key, nil, "lakelink cold files v1", 32)
+	if err != nil {
+		panic(err) // only for lengths HKDF cannot give; 32 bytes it always can
+	}
+	return k
 }

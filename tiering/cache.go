@@ -1,6 +1,7 @@
 package tiering
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -65,15 +66,38 @@ func CacheFor(st *store.Store) *Cache {
 	return c
 }
 
-// Open opens a cold file, from the cache when it holds it.
-func (c *Cache) Open(ctx context.Context, f store.ColdFile) (*parquetio.File, error) {
+// Open opens a cold file, from the cache when it holds it. A sealed
+// file (an encrypted store's) is opened with key, the store's cold key:
+// the cache keeps it sealed, and it is read through its decryption.
+func (c *Cache) Open(ctx context.Context, f store.ColdFile, key []byte) (*parquetio.File, error) {
 	obj, err := Object(f)
 	if err != nil {
 		return nil, err
 	}
-	if c == nil || c.Max <= 0 || f.Bytes > c.Max || f.SHA256 == "" {
+	if f.Sealed && key == nil {
+		return nil, fmt.Errorf("cold file %s is sealed with an encrypted store's key: open the store with its key", obj.Name)
+	}
+	cached := c != nil && c.Max > 0 && f.Bytes <= c.Max && f.SHA256 != ""
+	if !cached && !f.Sealed {
 		fetched.Add(1)
 		return parquetio.Open(ctx, obj)
+	}
+	if !cached {
+		// Sealed and not cached: the whole object, checked, in memory.
+		fetched.Add(1)
+		r, err := objstore.Open(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return nil, objstore.ObjectError(obj.Name, err)
+		}
+		if err := checkSum(obj.Name, f, int64(len(data)), sha256.Sum256(data)); err != nil {
+			return nil, err
+		}
+		return openSealed(obj, bytes.NewReader(data), f.Bytes, key, nil)
 	}
 	name := f.SHA256 + ".parquet"
 	local := filepath.Join(c.Dir, name)
@@ -85,12 +109,46 @@ func (c *Cache) Open(ctx context.Context, f store.ColdFile) (*parquetio.File, er
 		now := time.Now()
 		_ = os.Chtimes(local, now, now)
 	}
+	if f.Sealed {
+		fh, err := os.Open(local)
+		if err != nil {
+			return nil, err
+		}
+		return openSealed(obj, fh, f.Bytes, key, fh.Close)
+	}
 	pf, err := parquetio.Open(ctx, objstore.Object{Bucket: c.Dir, Key: name, Size: f.Bytes, Name: obj.Name})
 	if err != nil {
 		return nil, err
 	}
 	pf.Object.Name = obj.Name
 	return pf, nil
+}
+
+// openSealed opens a sealed file's Parquet through its decryption.
+func openSealed(obj objstore.Object, ra io.ReaderAt, size int64, key []byte, closeFn func() error) (*parquetio.File, error) {
+	plain, n, err := objstore.OpenReaderAt(ra, size, key)
+	if err == nil {
+		// The first package authenticates with the key, or the key is
+		// not this file's.
+		var magic [4]byte
+		_, err = plain.ReadAt(magic[:], 0)
+	}
+	if err != nil {
+		if closeFn != nil {
+			closeFn()
+		}
+		return nil, fmt.Errorf("cold file %s: not sealed with this store's key, or damaged: %w", obj.Name, err)
+	}
+	objstore.NoteOpened()
+	return parquetio.OpenAt(obj, plain, n, "sha256", closeFn)
+}
+
+// checkSum compares what was read of a file with its catalog entry.
+func checkSum(name string, f store.ColdFile, n int64, sum [32]byte) error {
+	if got := hex.EncodeToString(sum[:]); got != f.SHA256 || n != f.Bytes {
+		return fmt.Errorf("cold file %s: %d bytes with SHA-256 %s, the catalog lists %d bytes with %s (changed or damaged in its bucket)", name, n, got, f.Bytes, f.SHA256)
+	}
+	return nil
 }
 
 // fetch copies a file into the cache, checking its SHA-256, and makes
@@ -118,8 +176,10 @@ func (c *Cache) fetch(ctx context.Context, obj objstore.Object, f store.ColdFile
 	if err != nil {
 		return objstore.ObjectError(obj.Name, err)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 || n != f.Bytes {
-		return fmt.Errorf("cold file %s: %d bytes with SHA-256 %s, the catalog lists %d bytes with %s (changed or damaged in its bucket)", obj.Name, n, got, f.Bytes, f.SHA256)
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	if err := checkSum(obj.Name, f, n, sum); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

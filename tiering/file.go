@@ -78,9 +78,10 @@ func Object(f store.ColdFile) (objstore.Object, error) {
 // writer reported (rows, bytes and SHA-256, read again in full), and
 // returns its catalog entry: its statistics from the footer and its AILK
 // sections. location and rel say where it is; schema is the table's
-// (whose column slots the entry records).
-func Describe(ctx context.Context, location, rel string, want WrittenFile, schema lake.Schema) (store.ColdFile, error) {
-	f := store.ColdFile{Location: location, Path: rel, Rows: want.Rows, Bytes: want.Bytes, SHA256: want.SHA256, Partition: want.Partition}
+// (whose column slots the entry records); key, when not nil, is the
+// store's cold key the file was sealed with.
+func Describe(ctx context.Context, location, rel string, want WrittenFile, schema lake.Schema, key []byte) (store.ColdFile, error) {
+	f := store.ColdFile{Location: location, Path: rel, Rows: want.Rows, Bytes: want.Bytes, SHA256: want.SHA256, Partition: want.Partition, Sealed: key != nil}
 	obj, err := Object(f)
 	if err != nil {
 		return f, err
@@ -99,8 +100,7 @@ func Describe(ctx context.Context, location, rel string, want WrittenFile, schem
 	if got := hex.EncodeToString(h.Sum(nil)); n != want.Bytes || got != want.SHA256 {
 		return f, fmt.Errorf("cold file %s: %d bytes with SHA-256 %s read back, %d bytes with %s written", obj.Name, n, got, want.Bytes, want.SHA256)
 	}
-	obj.Size = n
-	pf, err := parquetio.Open(ctx, obj)
+	pf, err := (*Cache)(nil).Open(ctx, f, key)
 	if err != nil {
 		return f, err
 	}

@@ -165,7 +165,7 @@ func (t *Table) searchFile(ctx context.Context, f store.ColdFile, column string,
 // loadIndex reads what searchFile searches a file with: its section's
 // index (kind set), or its vectors in a flat index.
 func (t *Table) loadIndex(ctx context.Context, f store.ColdFile, column string, metric vectorops.Metric, dim int, exact bool) (*fileIndex, error) {
-	pf, err := t.Cache.Open(ctx, f)
+	pf, err := t.Cache.Open(ctx, f, t.Key)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@ type Table struct {
 	// Cache keeps opened files on local disk; nil reads every file from
 	// its bucket.
 	Cache *Cache
+	// Key opens sealed files: the store's cold key (Store.ColdKey), nil
+	// for a store that is not encrypted.
+	Key []byte
 }
 
 // Open returns table name at commit at, with its cold files. The cache
@@ -31,7 +34,7 @@ func Open(st *store.Store, name string, at uint64) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Table{Store: st, Info: ti, At: at, Files: files, Cache: CacheFor(st)}, nil
+	return &Table{Store: st, Info: ti, At: at, Files: files, Cache: CacheFor(st), Key: st.ColdKey()}, nil
 }
 
 // ColdRows is the number of rows in the cold files.
@@ -90,7 +93,7 @@ func (t *Table) ScanCold(ctx context.Context, files []store.ColdFile, fn func(st
 // schema at t.At, with their ordinals in the file; only those in want
 // when want is not nil.
 func (t *Table) FileRows(ctx context.Context, f store.ColdFile, want map[int64]bool, fn func(ord int64, r store.Row) error) error {
-	pf, err := t.Cache.Open(ctx, f)
+	pf, err := t.Cache.Open(ctx, f, t.Key)
 	if err != nil {
 		return err
 	}

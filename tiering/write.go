@@ -18,7 +18,7 @@ import (
 // and returns its catalog entry, described and verified as a move's files
 // are. A move that puts some of a file's rows back in the store writes the
 // rest this way.
-func WriteFile(ctx context.Context, location, rel string, schema lake.Schema, rows []store.Row, index *parquetio.IndexOptions) (store.ColdFile, error) {
+func WriteFile(ctx context.Context, location, rel string, schema lake.Schema, rows []store.Row, index *parquetio.IndexOptions, key []byte) (store.ColdFile, error) {
 	plain := schema.Plain()
 	obj, err := Object(store.ColdFile{Location: location, Path: rel})
 	if err != nil {
@@ -43,7 +43,11 @@ func WriteFile(ctx context.Context, location, rel string, schema lake.Schema, ro
 		_ = b.Delete(context.Background(), obj.Key)
 		return store.ColdFile{}, fmt.Errorf("cold file %s: %w", obj.Name, err)
 	}
-	w, err := parquetio.NewWriter(ctx, hw, plain.Columns, parquetio.WriterOptions{Index: index})
+	sealed, err := objstore.SealWriter(hw, key)
+	if err != nil {
+		return fail(err)
+	}
+	w, err := parquetio.NewWriter(ctx, sealed, plain.Columns, parquetio.WriterOptions{Index: index})
 	if err != nil {
 		return fail(err)
 	}
@@ -69,11 +73,14 @@ func WriteFile(ctx context.Context, location, rel string, schema lake.Schema, ro
 	if err := w.Close(); err != nil {
 		return fail(err)
 	}
+	if err := sealed.Close(); err != nil {
+		return fail(err)
+	}
 	if err := out.Close(); err != nil {
 		_ = b.Delete(context.Background(), obj.Key)
 		return store.ColdFile{}, fmt.Errorf("cold file %s: %w", obj.Name, err)
 	}
-	return Describe(ctx, location, rel, WrittenFile{Rows: int64(len(rows)), Bytes: hw.Size(), SHA256: hw.SHA256()}, schema)
+	return Describe(ctx, location, rel, WrittenFile{Rows: int64(len(rows)), Bytes: hw.Size(), SHA256: hw.SHA256()}, schema, key)
 }
 
 // Taken is what TakeCold did to a table's cold files.
@@ -131,7 +138,7 @@ func TakeCold(ctx context.Context, c *store.Commit, tbl *Table, files []store.Co
 		out.Folders = append(out.Folders, folder)
 		defer Writing(folder)()
 		rel := path.Join(MoveKey(t.Name, c.Base(), job), f.Partition, fmt.Sprintf("part-%05d.parquet", out.Added))
-		nf, err := WriteFile(ctx, f.Location, rel, t.Schema, keep, ix)
+		nf, err := WriteFile(ctx, f.Location, rel, t.Schema, keep, ix, tbl.Key)
 		if err != nil {
 			return out, err
 		}

@@ -90,6 +90,17 @@ func Open(ctx context.Context, obj objstore.Object) (f *File, err error) {
 			version = "mtime " + attrs.ModTime.UTC().Format(time.RFC3339Nano)
 		}
 	}
+	return OpenAt(obj, ra, size, version, closeFn)
+}
+
+// OpenAt opens a Parquet file read through ra, of size bytes: what Open
+// does once it has the object's reader (a sealed cold file is read
+// through its decryption). version names the object's version, for
+// provenance; closeFn, when not nil, runs at Close or when OpenAt fails.
+func OpenAt(obj objstore.Object, ra io.ReaderAt, size int64, version string, closeFn func() error) (f *File, err error) {
+	if closeFn == nil {
+		closeFn = func() error { return nil }
+	}
 	defer func() {
 		if err != nil {
 			closeFn()

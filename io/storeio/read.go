@@ -52,6 +52,8 @@ type ReadOptions struct {
 	// element of its own after the ranges: those its filter's statistics
 	// admit. Workers read them from their buckets.
 	Cold []store.ColdFile `json:"cold,omitempty"`
+	// ColdKey opens sealed cold files (an encrypted store's cold key).
+	ColdKey []byte `json:"cold_key,omitempty"`
 }
 
 // SnapshotRange is one element of a snapshot read: a range and its rank,
@@ -273,7 +275,7 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 	}
 	switch {
 	case r.Cold != nil:
-		tbl := &tiering.Table{Info: store.TableInfo{Name: opt.Table, Schema: opt.Schema}, At: opt.At}
+		tbl := &tiering.Table{Info: store.TableInfo{Name: opt.Table, Schema: opt.Schema}, At: opt.At, Key: opt.ColdKey}
 		err = tbl.FileRows(ctx, *r.Cold, nil, func(_ int64, rec store.Row) error { return add(rec) })
 	case opt.Staging == "":
 		v, ok := shared.Load(opt.Store)
