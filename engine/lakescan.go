@@ -208,7 +208,7 @@ func (l *lakeFiles) scanFile(ctx context.Context, i int, want map[int64]bool, fn
 					row := make(store.Row, len(l.schema.Columns))
 					for k, c := range cols {
 						at := pos[strings.ToLower(c.Name)]
-						row[at] = lakeValue(lake.ValueAt(b.Record.Column(k), r), l.schema.Columns[at].Type)
+						row[at] = parquetio.LakeValue(lake.ValueAt(b.Record.Column(k), r), l.schema.Columns[at].Type)
 					}
 					copy(row[first:], parts)
 					if err := fn(row); err != nil {
@@ -224,28 +224,6 @@ func (l *lakeFiles) scanFile(ctx context.Context, i int, want map[int64]bool, fn
 		base += n
 	}
 	return nil
-}
-
-// lakeValue converts a value read from a file to the column's type where
-// the file's own type differs: vectors read as lists of numbers.
-func lakeValue(v any, t lake.Type) any {
-	if t.Kind != lake.KindVector {
-		return v
-	}
-	switch x := v.(type) {
-	case []any:
-		out := make([]float32, len(x))
-		for i, e := range x {
-			switch f := e.(type) {
-			case float32:
-				out[i] = f
-			case float64:
-				out[i] = float32(f)
-			}
-		}
-		return out
-	}
-	return v
 }
 
 // lakeStats say how a search over files found its rows.

@@ -96,7 +96,7 @@ func (s *Store) Diff(table string, a, b uint64, fn func(Change) error) error {
 					ch.New, err = decode(tb, itB.Item())
 				}
 				if err == nil {
-					ch.Columns = changedColumns(ta, tb, ch.Old, ch.New)
+					ch.Columns = ChangedColumns(ta, tb, ch.Old, ch.New)
 					if len(ch.Columns) == 0 {
 						ch.Kind = ""
 					}
@@ -118,9 +118,9 @@ func (s *Store) Diff(table string, a, b uint64, fn func(Change) error) error {
 	return nil
 }
 
-// changedColumns names the columns of b's schema whose values differ
+// ChangedColumns names the columns of b's schema whose values differ
 // between the rows (a column that a lacks differs unless NULL in b).
-func changedColumns(ta, tb TableInfo, old, new Row) []string {
+func ChangedColumns(ta, tb TableInfo, old, new Row) []string {
 	var out []string
 	for j, c := range tb.Schema.Columns {
 		var ov any

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"reflect"
 	"sort"
 
 	"github.com/lakelink/lakelink/lake"
@@ -84,7 +83,7 @@ func Diff(ctx context.Context, st *store.Store, table string, a, b uint64, fn fu
 		case new == nil:
 			ch.Kind = "removed"
 		default:
-			if ch.Columns = changedColumns(infoA, infoB, old, new); len(ch.Columns) == 0 {
+			if ch.Columns = store.ChangedColumns(infoA, infoB, old, new); len(ch.Columns) == 0 {
 				return
 			}
 			ch.Kind = "changed"
@@ -209,20 +208,4 @@ func keyOf(s lake.Schema, r store.Row) ([]byte, error) {
 		vals[i] = r[p]
 	}
 	return store.KeyOf(s, vals...)
-}
-
-// changedColumns names the columns of b's schema whose values differ
-// between the rows, as store.Diff does.
-func changedColumns(ta, tb store.TableInfo, old, new store.Row) []string {
-	var out []string
-	for j, c := range tb.Schema.Columns {
-		var ov any
-		if i := ta.Schema.Index(c.Name); i >= 0 {
-			ov = old[i]
-		}
-		if !reflect.DeepEqual(ov, new[j]) {
-			out = append(out, c.Name)
-		}
-	}
-	return out
 }

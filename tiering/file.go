@@ -249,7 +249,7 @@ func (r *reader) rows(pf *parquetio.File, want map[int64]bool, fn func(ord int64
 					copy(row, r.fill)
 					for k, c := range cols {
 						p := at[strings.ToLower(c.Name)]
-						row[p] = lakeValue(lake.ValueAt(b.Record.Column(k), i), r.schema.Columns[p].Type)
+						row[p] = parquetio.LakeValue(lake.ValueAt(b.Record.Column(k), i), r.schema.Columns[p].Type)
 					}
 					if err := fn(ord, row); err != nil {
 						return err
@@ -264,25 +264,4 @@ func (r *reader) rows(pf *parquetio.File, want map[int64]bool, fn func(ord int64
 		base += n
 	}
 	return nil
-}
-
-// lakeValue converts a value read from a file to the column's type where
-// the file's own type differs: vectors read as lists of numbers.
-func lakeValue(v any, t lake.Type) any {
-	if t.Kind != lake.KindVector {
-		return v
-	}
-	if x, ok := v.([]any); ok {
-		out := make([]float32, len(x))
-		for i, e := range x {
-			switch f := e.(type) {
-			case float32:
-				out[i] = f
-			case float64:
-				out[i] = float32(f)
-			}
-		}
-		return out
-	}
-	return v
 }

@@ -541,7 +541,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
 	tierCmd := &cobra.Command{Use: "tier", Short: "Hot/cold tiering: apply the tables' policies (docs/tiering.md)"}
-	tierCmd.AddCommand(query("tier run [TABLE]", "Move the rows older than tier_after of one table, or of every table with a policy, to cold files (TIER RUN)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
+	tierCmd.AddCommand(query("run [TABLE]", "Move the rows older than tier_after of one table, or of every table with a policy, to cold files (TIER RUN)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		table := ""
 		if len(args) == 1 {
 			table = args[0]

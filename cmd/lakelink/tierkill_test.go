@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 	"github.com/lakelink/lakelink/tiering"
@@ -141,4 +143,45 @@ func unlisted(t *testing.T, s *store.Store, cold string) int {
 		return nil
 	})
 	return n
+}
+
+// lakelink tier run applies the policies; lakelink tables shows the cold
+// rows; lakelink digest is the same before and after.
+func TestCLITierRun(t *testing.T) {
+	dir := t.TempDir()
+	type doc struct {
+		ID  int64     `parquet:"id"`
+		Day time.Time `parquet:"day,timestamp(microsecond)"`
+	}
+	var rows []doc
+	for i := 0; i < 100; i++ {
+		rows = append(rows, doc{ID: int64(i), Day: time.Now().UTC().AddDate(0, 0, -i).Add(-time.Hour)})
+	}
+	data := filepath.Join(dir, "d.parquet")
+	if err := parquet.WriteFile(data, rows); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	for _, q := range []string{
+		"COPY FROM '" + data + "' INTO d WITH (primary_key = 'id')",
+		"ALTER TABLE d SET (cold_storage = '" + filepath.Join(dir, "cold") + "', tier_after = INTERVAL '30 days')",
+	} {
+		if code, _, errs := cli(t, "--store", st, "sql", q); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	_, before, _ := cli(t, "--store", st, "digest", "d")
+	code, out, errs := cli(t, "--store", st, "tier", "run")
+	if code != 0 || !strings.Contains(out, "d: moved 70 row(s) to cold") {
+		t.Fatalf("tier run: %d %q %q", code, out, errs)
+	}
+	if code, out, _ = cli(t, "--store", st, "tier", "run", "d"); code != 0 || !strings.Contains(out, "no row to move") {
+		t.Errorf("second tier run: %d %q", code, out)
+	}
+	if _, out, _ = cli(t, "--store", st, "tables", "--format", "csv"); !strings.Contains(out, "70 row(s) cold in") {
+		t.Errorf("tables: %q", out)
+	}
+	if _, after, _ := cli(t, "--store", st, "digest", "d"); after != before {
+		t.Errorf("digest %q, before %q", after, before)
+	}
 }

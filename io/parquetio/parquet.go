@@ -417,3 +417,25 @@ func (f *File) exportedVectors() {
 		}
 	}
 }
+
+// LakeValue converts a value read from a file (lake.ValueAt) to a
+// column's type where the file's own type differs: a vector read as a
+// list of numbers becomes []float32.
+func LakeValue(v any, t lake.Type) any {
+	if t.Kind != lake.KindVector {
+		return v
+	}
+	if x, ok := v.([]any); ok {
+		out := make([]float32, len(x))
+		for i, e := range x {
+			switch f := e.(type) {
+			case float32:
+				out[i] = f
+			case float64:
+				out[i] = float32(f)
+			}
+		}
+		return out
+	}
+	return v
+}
