@@ -14,6 +14,7 @@ import (
 
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/tiering"
 )
 
 // Backups of a store go to any bucket URL or folder, one dated folder per
@@ -205,5 +206,78 @@ func RestoreBackup(ctx context.Context, url, from, target string, force bool, ke
 		defer rd.Close()
 		readers = append(readers, rd)
 	}
-	return chain[len(chain)-1], store.Restore(target, readers, store.Options{EncryptionKey: key})
+	if err := store.Restore(target, readers, store.Options{EncryptionKey: key}); err != nil {
+		return chain[len(chain)-1], err
+	}
+	// Copies of the cold files (CopyColdFiles): the restored store reads a
+	// cold file from them when its own location no longer has it.
+	it := b.List(&blob.ListOptions{Prefix: prefix + coldCopies})
+	if _, err := it.Next(ctx); err == nil {
+		if err := tiering.SetMirror(target, tiering.Join(url, coldCopies)); err != nil {
+			return chain[len(chain)-1], err
+		}
+	}
+	return chain[len(chain)-1], nil
+}
+
+// coldCopies is the folder of a backup location holding copies of the
+// store's cold files, named by their SHA-256.
+const coldCopies = "cold/"
+
+// CopyColdFiles copies into the backup location url (under cold/) every
+// cold file that a commit the store keeps lists, named by its SHA-256:
+// the files a backup lists but does not hold. A file already there is not
+// copied again; each copy is checked against its SHA-256. A store
+// restored from url reads a cold file from these copies when its own
+// location no longer has it (tiering.Mirror). It returns the files
+// copied and their bytes.
+func CopyColdFiles(ctx context.Context, st *store.Store, url string, opt objstore.Options) (int, int64, error) {
+	b, _, prefix, done, err := openDataset(ctx, url, opt)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
+	n, bytes := 0, int64(0)
+	seen := map[string]bool{}
+	err = st.ColdReferences(func(_ uint32, f store.ColdFile) error {
+		key := prefix + coldCopies + tiering.MirrorKey(f)
+		if seen[key] {
+			return nil
+		}
+		seen[key] = true
+		if ok, err := b.Exists(ctx, key); err != nil || ok {
+			return err
+		}
+		obj, err := tiering.Object(f)
+		if err != nil {
+			return err
+		}
+		r, err := objstore.Open(ctx, obj)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		w, err := b.NewWriter(ctx, key, nil)
+		if err != nil {
+			return err
+		}
+		hw := objstore.NewHashWriter(w)
+		if _, err := io.Copy(hw, r); err != nil {
+			w.Close()
+			_ = b.Delete(context.WithoutCancel(ctx), key)
+			return objstore.ObjectError(obj.Name, err)
+		}
+		if hw.SHA256() != f.SHA256 {
+			w.Close()
+			_ = b.Delete(context.WithoutCancel(ctx), key)
+			return fmt.Errorf("cold file %s: SHA-256 %s, the catalog lists %s", obj.Name, hw.SHA256(), f.SHA256)
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		n++
+		bytes += f.Bytes
+		return nil
+	})
+	return n, bytes, err
 }

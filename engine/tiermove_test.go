@@ -549,7 +549,8 @@ func TestTierMoveJob(t *testing.T) {
 func TestTierBackupRestore(t *testing.T) {
 	ctx := context.Background()
 	s := session(t, "direct")
-	tierTable(t, s, true, tierDocs(300), t.TempDir())
+	cold := t.TempDir()
+	tierTable(t, s, true, tierDocs(300), cold)
 	exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2022-12-01' TO COLD")
 	if _, err := s.CreateTag("first", 0, ""); err != nil {
 		t.Fatal(err)
@@ -576,6 +577,44 @@ func TestTierBackupRestore(t *testing.T) {
 		fb, _ := r.ColdFiles("documents", at)
 		if err != nil || a != b || len(fa) == 0 || len(fa) != len(fb) {
 			t.Errorf("at %d: digest %s, restored %s (%v); %d cold files, restored %d", at, a, b, err, len(fa), len(fb))
+		}
+	}
+	// With the cold files copied, a store restored after their bucket
+	// lost them reads them from the backup; without, it cannot.
+	want, _ := tiering.Digest(ctx, s.Store, "documents", tag.Commit)
+	n, _, err := datasets.CopyColdFiles(ctx, s.Store, backups, objstore.Options{})
+	if err != nil || n == 0 {
+		t.Fatalf("copied %d cold files: %v", n, err)
+	}
+	if again, _, err := datasets.CopyColdFiles(ctx, s.Store, backups, objstore.Options{}); err != nil || again != 0 {
+		t.Errorf("a second copy copied %d files (%v)", again, err)
+	}
+	if err := os.RemoveAll(cold); err != nil {
+		t.Fatal(err)
+	}
+	for _, copied := range []bool{true, false} {
+		from := backups
+		if !copied {
+			from = filepath.Join(t.TempDir(), "plain")
+			if _, err := datasets.CreateBackup(ctx, s.Store, from, false, objstore.Options{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		target := filepath.Join(t.TempDir(), "restored")
+		if _, err := datasets.RestoreBackup(ctx, from, "", target, false, nil, objstore.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := store.Open(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tiering.Digest(ctx, r, "documents", tag.Commit)
+		r.Close()
+		if copied && (err != nil || got != want) {
+			t.Errorf("restored from copies: digest %s (%v), want %s", got, err, want)
+		}
+		if !copied && (err == nil || !strings.Contains(err.Error(), "not found")) {
+			t.Errorf("restored without copies, the bucket gone: %v", err)
 		}
 	}
 }

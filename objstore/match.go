@@ -163,12 +163,12 @@ func matchSegments(pat, key []string) bool {
 func ObjectError(name string, err error) error {
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
-		return fmt.Errorf("object %s: not found", redact(name))
+		return fmt.Errorf("object %s: %w", redact(name), ErrNotFound)
 	case gcerrors.PermissionDenied:
 		return fmt.Errorf("object %s: access denied", redact(name))
 	}
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("object %s: not found", redact(name))
+		return fmt.Errorf("object %s: %w", redact(name), ErrNotFound)
 	}
 	return fmt.Errorf("object %s: %w", redact(name), err)
 }
@@ -207,7 +207,13 @@ func Redact(u string) string { return redact(u) }
 
 // IsNotFound reports whether a bucket error means the object does not
 // exist.
-func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
+func IsNotFound(err error) bool {
+	return gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, ErrNotFound)
+}
+
+// ErrNotFound is wrapped by the errors that say an object is not there
+// (ObjectError).
+var ErrNotFound = errors.New("not found")
 
 // ReadStats count, for one object, what a format's reader planned to read
 // of it; the commit records them as the import's sources.

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,7 +35,11 @@ const DefaultCacheBytes = 1 << 30
 type Cache struct {
 	Dir string
 	Max int64
-	mu  sync.Mutex
+	// Mirror, when set, holds copies of the cold files by SHA-256 (a
+	// backup's, MirrorFile): a file its location no longer has is read
+	// from there.
+	Mirror string
+	mu     sync.Mutex
 }
 
 var (
@@ -56,7 +62,7 @@ func CacheFor(st *store.Store) *Cache {
 	if c, ok := caches[dir]; ok {
 		return c
 	}
-	c := &Cache{Dir: dir, Max: DefaultCacheBytes}
+	c := &Cache{Dir: dir, Max: DefaultCacheBytes, Mirror: Mirror(st.Dir())}
 	if v := os.Getenv("LAKELINK_COLD_CACHE"); v != "" {
 		if n, err := option.ParseSize(v); err == nil {
 			c.Max = n
@@ -74,6 +80,26 @@ func (c *Cache) Open(ctx context.Context, f store.ColdFile, key []byte) (*parque
 	if err != nil {
 		return nil, err
 	}
+	pf, err := c.open(ctx, f, key, obj)
+	if err != nil && c != nil && c.Mirror != "" && missing(err) {
+		copyOf := f
+		copyOf.Location, copyOf.Path = c.Mirror, MirrorKey(f)
+		if mobj, merr := Object(copyOf); merr == nil {
+			if pf, merr := c.open(ctx, f, key, mobj); merr == nil {
+				return pf, nil
+			}
+		}
+	}
+	return pf, err
+}
+
+// missing reports whether an error says that an object is not there.
+func missing(err error) bool {
+	return objstore.IsNotFound(err) || errors.Is(err, os.ErrNotExist) || errors.Is(err, fs.ErrNotExist)
+}
+
+// open opens cold file f, stored as obj.
+func (c *Cache) open(ctx context.Context, f store.ColdFile, key []byte, obj objstore.Object) (*parquetio.File, error) {
 	if f.Sealed && key == nil {
 		return nil, fmt.Errorf("cold file %s is sealed with an encrypted store's key: open the store with its key", obj.Name)
 	}

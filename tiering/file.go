@@ -37,8 +37,10 @@ func TablePrefix(location, table string) string {
 	return joinURL(location, strings.ToLower(table)+"/")
 }
 
-// joinURL appends a relative key to a folder or bucket URL, keeping the
+// Join appends a relative key to a folder or bucket URL, keeping the
 // URL's query (a region or endpoint) at its end.
+func Join(location, rel string) string { return joinURL(location, rel) }
+
 func joinURL(location, rel string) string {
 	base, query := location, ""
 	if q := strings.Index(location, "?"); q >= 0 && strings.Contains(location, "://") {

@@ -231,8 +231,8 @@ func defaultBackups() string {
 func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Command {
 	backup := &cobra.Command{Use: "backup", Short: "Back the store up to a folder or bucket (dated, with a manifest) and restore it"}
 	var to string
-	var incremental bool
-	create := query("create [--to URL] [--incremental]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+	var incremental, coldFiles bool
+	create := query("create [--to URL] [--incremental] [--cold-files]", "Back up every commit of the store (or, --incremental, those since the last backup)", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
 		r, err := datasets.CreateBackup(ctx, st, to, incremental, objstore.Options{})
 		if err != nil {
 			return engine.Result{}, err
@@ -241,10 +241,19 @@ func newBackupCmd(query queryCmdFn, g *globalFlags, stdout io.Writer) *cobra.Com
 		if r.Incremental {
 			kind = fmt.Sprintf("incremental (commits %d to %d, after %s)", r.Since, r.Head, r.Base)
 		}
-		return engine.Result{Message: fmt.Sprintf("backup %s: %s, %d bytes, up to commit %d", r.Version, kind, r.Bytes, r.Head)}, nil
+		msg := fmt.Sprintf("backup %s: %s, %d bytes, up to commit %d", r.Version, kind, r.Bytes, r.Head)
+		if coldFiles {
+			n, bytes, err := datasets.CopyColdFiles(ctx, st, to, objstore.Options{})
+			if err != nil {
+				return engine.Result{Message: msg}, fmt.Errorf("%s; copying the cold files: %w", msg, err)
+			}
+			msg += fmt.Sprintf("; %d cold file(s) copied (%s)", n, pipeline.HumanBytes(bytes))
+		}
+		return engine.Result{Message: msg}, nil
 	})
 	create.Flags().StringVar(&to, "to", defaultBackups(), "where backups go: a folder or bucket URL (or $LAKELINK_BACKUP_URL)")
 	create.Flags().BoolVar(&incremental, "incremental", false, "only the commits since the last backup there")
+	create.Flags().BoolVar(&coldFiles, "cold-files", false, "also copy the tables' cold files (those not there yet) into URL/cold/, which a restored store reads when their own location lost them")
 
 	var all bool
 	var lsFormat, from string
