@@ -290,11 +290,14 @@ func TestTierRun(t *testing.T) {
 }
 
 // A tiered table and its all-hot twin (the same rows, no policy) through
-// a seeded sequence of moves to cold and back, DELETEs, tags, a revert
-// of a move and gc: after each step, at the head and at every tag, the
-// digests, count(*), key lookups and the exact top-k are equal. Keyed
-// and keyless, on direct and Prism. gc deletes the cold files that only
-// collected commits listed, and no other.
+// a plan of every kind of step, then a seeded random sequence of them:
+// moves to cold and back, imports (append, upsert, update) whose keys
+// reach both tiers, DELETEs, tags, reverts of moves and gc. After each
+// step, at the head and at every tag, the digests, count(*), key
+// lookups, a WHERE, the exact top-k and the diff to the head are equal.
+// Keyed and keyless, on direct and Prism. gc deletes the cold files that
+// only collected commits listed, and no other; an export re-imported
+// holds the twin's rows.
 func TestTierTwin(t *testing.T) {
 	for _, runner := range []string{"direct", "prism"} {
 		for _, keyed := range []bool{true, false} {
@@ -386,8 +389,12 @@ func TestTierTwin(t *testing.T) {
 				}
 				compare("start")
 				// Every kind of step several times, each after cold rows
-				// exist; the arguments are seeded.
-				plan := []int{0, 4, 3, 2, 1, 4, 0, 3, 4, 2, 1, 4, 0, 4}
+				// exist, then a seeded random sequence of them, gc and
+				// revert included; the arguments are seeded.
+				plan := []int{0, 3, 5, 0, 4, 3, 2, 1, 4, 0, 3, 4, 2, 1, 4, 0, 4, 5, 6}
+				for i := 0; i < 10; i++ {
+					plan = append(plan, r.IntN(7))
+				}
 				imports := 0
 				for step, op := range plan {
 					var desc string
@@ -435,6 +442,25 @@ func TestTierTwin(t *testing.T) {
 						b := exec(t, s, "DELETE FROM twin WHERE "+w)[0]
 						if field(a, "rows") != field(b, "rows") {
 							t.Fatalf("DELETE WHERE %s: %v rows, twin %v", w, field(a, "rows"), field(b, "rows"))
+						}
+					case op == 5:
+						desc = "revert of the last move"
+						if len(moves) == 0 {
+							break
+						}
+						last := moves[len(moves)-1]
+						moves = moves[:len(moves)-1]
+						desc = fmt.Sprintf("revert %d", last)
+						if _, err := s.Revert(context.Background(), fmt.Sprint(last)); err != nil {
+							if !strings.Contains(err.Error(), "changed again") && !strings.Contains(err.Error(), "collected") {
+								t.Fatalf("revert of move %d: %v", last, err)
+							}
+							desc += " (refused: " + err.Error() + ")"
+						}
+					case op == 6:
+						desc = "gc --keep-days 0"
+						if _, err := s.GC(context.Background(), 0, false); err != nil {
+							t.Fatal(err)
 						}
 					default:
 						tag := fmt.Sprintf("t%d", step)
