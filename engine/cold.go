@@ -66,7 +66,7 @@ func coldFound(ctx context.Context, tbl *tiering.Table, d store.IndexDef, sc sco
 		for i, b := range best {
 			rows[i] = b.row
 		}
-		return rows, tiering.SearchStats{Files: len(tbl.Files), Scanned: len(files), Pruned: len(tbl.Files) - len(files)}.String(), nil
+		return rows, tiering.SearchStats{Files: len(tbl.Files), Scanned: len(files), Filtered: true, Excluded: len(tbl.Files) - len(files)}.String(), nil
 	}
 	worst := float32(math.Inf(1))
 	if len(hot) >= k {

@@ -188,7 +188,7 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE or SET")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE, SET or TIER RUN")
 }
 
 func (p *parser) createIndex() (Statement, error) {

@@ -24,10 +24,18 @@ type Found struct {
 
 // SearchStats say how a search went through the cold files.
 type SearchStats struct {
-	Files, Searched, Scanned, Pruned int
+	Files, Searched, Scanned int
+	Pruned                   int // skipped by centroid and radius
+	// Filtered: a WHERE chose the files by their statistics (Excluded
+	// the others), and they were scanned.
+	Filtered bool
+	Excluded int
 }
 
 func (s SearchStats) String() string {
+	if s.Filtered {
+		return fmt.Sprintf("cold: %d file(s): %d scanned, %d ruled out by their statistics", s.Files, s.Scanned, s.Excluded)
+	}
 	return fmt.Sprintf("cold: %d file(s): %d searched through their AILK index, %d scanned, %d skipped by centroid and radius",
 		s.Files, s.Searched, s.Scanned, s.Pruned)
 }
