@@ -20,6 +20,7 @@ import (
 	"github.com/lakelink/lakelink/objstore"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/blobtest"
 	"github.com/lakelink/lakelink/tiering"
 )
 
@@ -751,5 +752,35 @@ func TestTierSchemaChanges(t *testing.T) {
 	}
 	if rows := exec(t, s, "SELECT id, body, lang FROM documents WHERE id = 3")[0].Rows; len(rows) != 1 || rows[0][1] != "doc 3" || rows[0][2] != "en" {
 		t.Errorf("back in the store: %v", rows)
+	}
+}
+
+// DuckDB reads a table's cold folder as it is, Hive partitions and all:
+// the same rows (count, id sum, months) as the catalog lists.
+func TestTierFilesReadByDuckDB(t *testing.T) {
+	peer := blobtest.DuckPeer(t)
+	s := session(t, "direct")
+	cold := t.TempDir()
+	docs := tierDocs(300)
+	tierTable(t, s, true, docs, cold)
+	exec(t, s, "ALTER TABLE documents TIER PARTITION WHERE created_at < '2023-02-01' TO COLD")
+	var n, sum int64
+	months := map[string]bool{}
+	for _, d := range docs {
+		if d.CreatedAt.Before(time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC)) {
+			n, sum = n+1, sum+d.ID
+			months[d.CreatedAt.Format("2006-01")] = true
+		}
+	}
+	script := filepath.Join(t.TempDir(), "init.sql")
+	os.WriteFile(script, []byte("SET threads = 1;\n"), 0o644)
+	res, err := blobtest.DuckInit(peer, script,
+		"SELECT count(*), sum(id), count(DISTINCT created_at_month), count(DISTINCT len(embedding)) FROM read_parquet('"+cold+"/documents/**/*.parquet', hive_partitioning = true)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprint(n), fmt.Sprint(sum), fmt.Sprint(len(months)), "1"}
+	if len(res) != 1 || len(res[0].Rows) != 1 || fmt.Sprint(res[0].Rows[0]) != fmt.Sprint(want) {
+		t.Errorf("DuckDB reads %v, want %v", res, want)
 	}
 }
