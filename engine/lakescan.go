@@ -192,38 +192,15 @@ func (l *lakeFiles) scanFile(ctx context.Context, i int, want map[int64]bool, fn
 		return err
 	}
 	first := len(l.schema.Columns) - len(l.parts)
-	var base int64
-	for rg := 0; rg < f.NumRowGroups(); rg++ {
-		n := f.RowGroupRows(rg)
-		needed := want == nil
-		for r := base; !needed && r < base+n; r++ {
-			needed = want[r]
+	return f.EachRow(cols, want, func(_ int64, b lake.Batch, r int) error {
+		row := make(store.Row, len(l.schema.Columns))
+		for k, c := range cols {
+			at := pos[strings.ToLower(c.Name)]
+			row[at] = parquetio.LakeValue(lake.ValueAt(b.Record.Column(k), r), l.schema.Columns[at].Type)
 		}
-		if needed {
-			err := f.ReadRowGroup(rg, cols, 0, i, func(b lake.Batch) error {
-				for r := 0; r < b.Rows(); r++ {
-					if want != nil && !want[b.Origin.FirstRow+int64(r)] {
-						continue
-					}
-					row := make(store.Row, len(l.schema.Columns))
-					for k, c := range cols {
-						at := pos[strings.ToLower(c.Name)]
-						row[at] = parquetio.LakeValue(lake.ValueAt(b.Record.Column(k), r), l.schema.Columns[at].Type)
-					}
-					copy(row[first:], parts)
-					if err := fn(row); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		base += n
-	}
-	return nil
+		copy(row[first:], parts)
+		return fn(row)
+	})
 }
 
 // lakeStats say how a search over files found its rows.

@@ -233,37 +233,13 @@ func (r *reader) rows(pf *parquetio.File, want map[int64]bool, fn func(ord int64
 	if err != nil {
 		return err
 	}
-	var base int64
-	for rg := 0; rg < pf.NumRowGroups(); rg++ {
-		n := pf.RowGroupRows(rg)
-		needed := want == nil
-		for o := base; !needed && o < base+n; o++ {
-			needed = want[o]
+	return pf.EachRow(cols, want, func(ord int64, b lake.Batch, i int) error {
+		row := make(store.Row, len(r.schema.Columns))
+		copy(row, r.fill)
+		for k, c := range cols {
+			p := at[strings.ToLower(c.Name)]
+			row[p] = parquetio.LakeValue(lake.ValueAt(b.Record.Column(k), i), r.schema.Columns[p].Type)
 		}
-		if needed {
-			err := pf.ReadRowGroup(rg, cols, 0, 0, func(b lake.Batch) error {
-				for i := 0; i < b.Rows(); i++ {
-					ord := b.Origin.FirstRow + int64(i)
-					if want != nil && !want[ord] {
-						continue
-					}
-					row := make(store.Row, len(r.schema.Columns))
-					copy(row, r.fill)
-					for k, c := range cols {
-						p := at[strings.ToLower(c.Name)]
-						row[p] = parquetio.LakeValue(lake.ValueAt(b.Record.Column(k), i), r.schema.Columns[p].Type)
-					}
-					if err := fn(ord, row); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		base += n
-	}
-	return nil
+		return fn(ord, row)
+	})
 }

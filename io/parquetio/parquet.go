@@ -439,3 +439,37 @@ func LakeValue(v any, t lake.Type) any {
 	}
 	return v
 }
+
+// EachRow calls fn with every row of the file, or only with those whose
+// ordinals (from 0, across row groups) are in want when want is not nil:
+// the batch it is in (cols, in order) and its index there. Row groups
+// holding no wanted row are not read.
+func (f *File) EachRow(cols []ColumnInfo, want map[int64]bool, fn func(ord int64, b lake.Batch, i int) error) error {
+	var base int64
+	for rg := 0; rg < f.NumRowGroups(); rg++ {
+		n := f.RowGroupRows(rg)
+		needed := want == nil
+		for o := base; !needed && o < base+n; o++ {
+			needed = want[o]
+		}
+		if needed {
+			err := f.ReadRowGroup(rg, cols, 0, 0, func(b lake.Batch) error {
+				for i := 0; i < b.Rows(); i++ {
+					ord := b.Origin.FirstRow + int64(i)
+					if want != nil && !want[ord] {
+						continue
+					}
+					if err := fn(ord, b, i); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		base += n
+	}
+	return nil
+}
