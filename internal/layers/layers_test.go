@@ -33,6 +33,7 @@ var layers = []struct {
 	{"sinks: staging and the commit; the store as a Beam IO", []string{"sinks", "io/storeio"}},
 	{"planning: imports and exports as Beam pipelines, the launcher's commit", []string{"pipeline"}},
 	{"the engine: sessions, statements, SELECT and search, table functions, history", []string{"engine"}},
+	{"the PostgreSQL wire-protocol server over the engine", []string{"server"}},
 	{"programs, examples, benchmarks and test kits", []string{
 		"cmd/lakelink", "examples/pipelines/deezer", "examples/pipelines/quickstart", "examples/pipelines/compose", "examples/readme", "bench",
 		"testing/conformance", "internal/layers"}},

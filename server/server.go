@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"sync"
+
+	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/store"
+)
+
+// Server serves one store over the PostgreSQL wire protocol.
+type Server struct {
+	Store  *store.Store
+	Runner runners.Options
+	// Logf, when set, receives one line per connection and per failed
+	// statement; it never receives passwords or statement parameters.
+	Logf func(format string, args ...any)
+
+	// exec runs one statement at a time (doc.go).
+	exec sync.Mutex
+
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[*conn]bool
+	nextID uint32
+	wg     sync.WaitGroup
+}
+
+// ErrNotLoopback refuses a connection from another machine: with no users
+// configured, only loopback clients may connect.
+var ErrNotLoopback = errors.New("only connections from this machine (loopback) are accepted: no users are configured")
+
+// Listen starts listening on addr (host:port); Serve then accepts.
+func (s *Server) Listen(addr string) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.conns = map[*conn]bool{}
+	s.mu.Unlock()
+	return ln.Addr(), nil
+}
+
+// Serve accepts connections until ctx ends (or Close), each served on a
+// goroutine of its own, and then waits for the open ones to finish their
+// statement and close.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return fmt.Errorf("server: Listen first")
+	}
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			s.wg.Wait()
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		c := s.newConn(nc)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.serve(ctx)
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops accepting and closes every connection.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for c := range s.conns {
+		c.nc.Close()
+	}
+}
+
+func (s *Server) newConn(nc net.Conn) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	c := &conn{srv: s, nc: nc, id: s.nextID, sess: &engine.Session{Store: s.Store, Runner: s.Runner}}
+	s.conns[c] = true
+	return c
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+		return
+	}
+	log.Printf(format, args...)
+}

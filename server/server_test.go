@@ -1,0 +1,166 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/server"
+	"github.com/lakelink/lakelink/store"
+)
+
+// serve starts a server on 127.0.0.1 over a fresh store with a table of
+// n rows, and returns its address.
+func serve(t *testing.T, n int) (*store.Store, string) {
+	t.Helper()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := &engine.Session{Store: st}
+	if _, err := s.Exec(context.Background(), "CREATE TABLE docs (id BIGINT PRIMARY KEY, title TEXT, day DATE, score DOUBLE, ok BOOLEAN, v VECTOR(3))"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := st.Begin("rows")
+	ti, _ := c.Table("docs")
+	for i := 0; i < n; i++ {
+		row := store.Row{int64(i), fmt.Sprintf("doc %d", i), nil, float64(i) / 2, i%2 == 0, []float32{float32(i), 1, -0.5}}
+		pk, _ := store.KeyOf(ti.Schema, int64(i))
+		v, err := store.EncodeRow(ti.Schema, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Put(ti, pk, v)
+	}
+	if _, err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	srv := &server.Server{Store: st, Logf: t.Logf}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return st, addr.String()
+}
+
+// pgx, in its simple protocol, reads rows with the right types, sees
+// SQLSTATE codes and positions, and a session's SET lasts for its
+// connection.
+func TestPgxSimpleProtocol(t *testing.T) {
+	_, addr := serve(t, 10)
+	cfg, err := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 10 {
+		t.Fatalf("count: %d %v", n, err)
+	}
+	var (
+		id    int64
+		title string
+		score float64
+		ok    bool
+		v     string
+	)
+	if err := conn.QueryRow(ctx, "SELECT id, title, score, ok, v FROM docs WHERE id = 3").Scan(&id, &title, &score, &ok, &v); err != nil {
+		t.Fatal(err)
+	}
+	if id != 3 || title != "doc 3" || score != 1.5 || ok || v != "[3,1,-0.5]" {
+		t.Errorf("row 3: %d %q %v %v %q", id, title, score, ok, v)
+	}
+	rows, err := conn.Query(ctx, "SELECT id FROM docs ORDER BY id LIMIT 4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || fmt.Sprint(ids) != "[0 1 2 3]" {
+		t.Errorf("ids %v %v", ids, err)
+	}
+	for q, code := range map[string]string{
+		"SELEC id FROM docs":                      "42601",
+		"SELECT id FROM nosuch":                   "42P01",
+		"SELECT id FROM docs WHERE nosuch_col = 1": "42703",
+	} {
+		_, err := conn.Exec(ctx, q)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != code {
+			t.Errorf("%s: %v, want SQLSTATE %s", q, err, code)
+		}
+		if code == "42601" && pe != nil && pe.Position != 1 {
+			t.Errorf("%s: position %d", q, pe.Position)
+		}
+	}
+	// The connection still works after errors; SET lasts for it.
+	if _, err := conn.Exec(ctx, "SET lakelink.hnsw_ef_search = 77"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 10 {
+		t.Errorf("after errors: %d %v", n, err)
+	}
+}
+
+// psql, the client users reach for first, runs statements against the
+// server and prints the rows, and an error with its SQLSTATE.
+func TestPsql(t *testing.T) {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql is not installed (scripts/test-peers installs postgresql-client)")
+		}
+		t.Skip("psql is not installed (apt-get install postgresql-client)")
+	}
+	st, addr := serve(t, 5)
+	host, port, _ := net.SplitHostPort(addr)
+	run := func(sql string) (string, error) {
+		cmd := exec.Command(psql, "-X", "-A", "-t", "-h", host, "-p", port, "-U", "tester", "-d", "lakelink", "-v", "VERBOSITY=verbose", "-v", "ON_ERROR_STOP=1", "-c", sql)
+		cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=10")
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	if out, err := run("SELECT count(*) FROM docs"); err != nil || out != "5" {
+		t.Fatalf("count: %q %v", out, err)
+	}
+	if out, err := run("SELECT id, title, v FROM docs WHERE id = 4"); err != nil || out != "4|doc 4|[4,1,-0.5]" {
+		t.Errorf("row: %q %v", out, err)
+	}
+	data := filepath.Join(t.TempDir(), "more.csv")
+	os.WriteFile(data, []byte("id,title\n100,new\n101,newer\n"), 0o644)
+	if out, err := run("COPY FROM '" + data + "' INTO docs (id, title)"); err != nil || !strings.Contains(out, "COPY 2") && !strings.Contains(out, "2 rows") {
+		t.Errorf("COPY through psql: %q %v", out, err)
+	}
+	if n, _ := st.Count("docs", st.Head()); n != 7 {
+		t.Errorf("after COPY through psql: %d rows", n)
+	}
+	out, err := run("SELECT id FROM docs WHER id = 1")
+	if err == nil || !strings.Contains(out, "ERROR:  42601") {
+		t.Errorf("syntax error through psql: %q %v", out, err)
+	}
+}
