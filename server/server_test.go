@@ -105,8 +105,8 @@ func TestPgxSimpleProtocol(t *testing.T) {
 		t.Errorf("ids %v %v", ids, err)
 	}
 	for q, code := range map[string]string{
-		"SELEC id FROM docs":                      "42601",
-		"SELECT id FROM nosuch":                   "42P01",
+		"SELEC id FROM docs":                       "42601",
+		"SELECT id FROM nosuch":                    "42P01",
 		"SELECT id FROM docs WHERE nosuch_col = 1": "42703",
 	} {
 		_, err := conn.Exec(ctx, q)

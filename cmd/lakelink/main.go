@@ -544,7 +544,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	var listen string
 	serveCmd := &cobra.Command{Use: "serve [--listen 127.0.0.1:5433]", Short: "Serve the store over the PostgreSQL wire protocol (psql, pgx, psycopg) until interrupted",
 		Example: "  lakelink serve --store ./lakelink-data &\n  psql -h 127.0.0.1 -p 5433 -c 'SELECT count(*) FROM documents'",
-		Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		Args:    cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := open(false)
 			if err != nil {
 				return err
