@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -21,9 +22,25 @@ type conn struct {
 	srv  *Server
 	nc   net.Conn
 	id   uint32
+	key  []byte // the secret a CancelRequest for this connection must give
 	be   *pgproto3.Backend
 	sess *engine.Session
 	user string
+
+	mu     sync.Mutex
+	cancel context.CancelFunc // the running statement's, or nil
+}
+
+// cancelStatement stops the statement the connection runs, if any, and
+// says whether there was one.
+func (c *conn) cancelStatement() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil {
+		c.cancel()
+		return true
+	}
+	return false
 }
 
 // serve runs the connection's state machine.
@@ -75,7 +92,10 @@ func (c *conn) startup() error {
 			}
 			continue
 		case *pgproto3.CancelRequest:
-			return errClosed // not built yet: the statement runs on
+			// A connection of its own, which gets no answer: the target
+			// connection's statement fails with 57014.
+			c.srv.cancel(m.ProcessID, m.SecretKey)
+			return errClosed
 		case *pgproto3.StartupMessage:
 			c.user = m.Parameters["user"]
 			if !loopback(c.nc.RemoteAddr()) {
@@ -89,7 +109,7 @@ func (c *conn) startup() error {
 			} {
 				c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 			}
-			c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.id, SecretKey: []byte{0, 0, 0, 0}})
+			c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.id, SecretKey: c.key})
 			c.ready()
 			return nil
 		default:
@@ -122,6 +142,16 @@ func (c *conn) query(ctx context.Context, script string) {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+	}()
 	c.srv.exec.Lock()
 	results, err := c.sess.Exec(ctx, script)
 	c.srv.exec.Unlock()
@@ -207,7 +237,7 @@ func errorResponse(script string, err error) *pgproto3.ErrorResponse {
 	case errors.Is(err, store.ErrNotFound):
 		e.Code = "42P01"
 	case errors.Is(err, context.Canceled):
-		e.Code = "57014"
+		e.Code, e.Message = "57014", "canceling statement due to user request: "+err.Error()
 	}
 	return e
 }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log"
@@ -97,9 +99,27 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextID++
-	c := &conn{srv: s, nc: nc, id: s.nextID, sess: &engine.Session{Store: s.Store, Runner: s.Runner}}
+	key := make([]byte, 4)
+	_, _ = rand.Read(key)
+	c := &conn{srv: s, nc: nc, id: s.nextID, key: key, sess: &engine.Session{Store: s.Store, Runner: s.Runner}}
 	s.conns[c] = true
 	return c
+}
+
+// cancel stops the statement of connection pid if key is its secret
+// (CancelRequest); a wrong key does nothing.
+func (s *Server) cancel(pid uint32, key []byte) {
+	s.mu.Lock()
+	var target *conn
+	for c := range s.conns {
+		if c.id == pid && subtle.ConstantTimeCompare(c.key, key) == 1 {
+			target = c
+		}
+	}
+	s.mu.Unlock()
+	if target != nil && target.cancelStatement() {
+		s.logf("connection %d: statement cancelled by the client", pid)
+	}
 }
 
 func (s *Server) logf(format string, args ...any) {

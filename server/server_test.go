@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,6 +18,7 @@ import (
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/server"
 	"github.com/lakelink/lakelink/store"
+	"github.com/lakelink/lakelink/testing/fixtures"
 )
 
 // serve starts a server on 127.0.0.1 over a fresh store with a table of
@@ -162,5 +164,66 @@ func TestPsql(t *testing.T) {
 	out, err := run("SELECT id FROM docs WHER id = 1")
 	if err == nil || !strings.Contains(out, "ERROR:  42601") {
 		t.Errorf("syntax error through psql: %q %v", out, err)
+	}
+}
+
+// CancelRequest (pgx's, as psql's Ctrl-C sends it) stops the statement a
+// connection runs: a long scan fails with 57014, and so does an import,
+// which commits nothing; the connection goes on; a wrong secret cancels
+// nothing.
+func TestCancelRequest(t *testing.T) {
+	st, addr := serve(t, 300000)
+	cfg, _ := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	slow := "SELECT id FROM docs ORDER BY v <-> '[1, 2, 3]' LIMIT 3"
+	start := time.Now()
+	if _, err := conn.Exec(ctx, slow); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(start)
+	data := filepath.Join(t.TempDir(), "docs.parquet")
+	if err := fixtures.WriteDocuments(data, fixtures.Documents{Rows: 40000, Dim: 256, RowGroupRows: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{slow, "COPY FROM '" + data + "' INTO imported"} {
+		head := st.Head()
+		go func() {
+			time.Sleep(full / 5)
+			if err := conn.PgConn().CancelRequest(ctx); err != nil {
+				t.Errorf("CancelRequest: %v", err)
+			}
+		}()
+		start = time.Now()
+		_, err := conn.Exec(ctx, q)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "57014" {
+			t.Errorf("%s: %v after %s, want SQLSTATE 57014", q, err, time.Since(start))
+		}
+		if st.Head() != head {
+			t.Errorf("%s: a cancelled statement committed (head %d, was %d)", q, st.Head(), head)
+		}
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 300000 {
+		t.Errorf("after cancelling: %d %v", n, err)
+	}
+	// Another connection's key cancels nothing of this one.
+	other, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	go func() {
+		time.Sleep(full / 5)
+		_ = other.PgConn().CancelRequest(ctx)
+	}()
+	if _, err := conn.Exec(ctx, slow); err != nil {
+		t.Errorf("cancelled through another connection's key: %v", err)
 	}
 }
