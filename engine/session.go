@@ -61,6 +61,11 @@ type Session struct {
 	// statement is the text of the statement Exec runs, which its commit
 	// records (lakelink_commits' statement).
 	statement string
+
+	// tx is set between BEGIN and COMMIT or ROLLBACK, and txCommits are
+	// the commits made since BEGIN (transaction.go).
+	tx        bool
+	txCommits []uint64
 }
 
 // Result is the outcome of one statement: a table of rows, or a message.
@@ -113,6 +118,10 @@ func statementKind(st Statement) string {
 		return "SET"
 	case TierRun:
 		return "TIER RUN"
+	case Transaction:
+		return x.Kind
+	case Show:
+		return "SHOW"
 	case Select:
 		return "SELECT"
 	case Delete:
@@ -161,6 +170,13 @@ func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
 		r, err := s.run(ctx, st)
 		if err != nil {
 			return out, err
+		}
+		if s.tx {
+			for _, f := range r.Fields {
+				if c, ok := f.Value.(uint64); ok && f.Name == "commit" && c != 0 {
+					s.txCommits = append(s.txCommits, c)
+				}
+			}
 		}
 		out = append(out, r)
 	}
@@ -259,7 +275,18 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		}
 		return Result{Message: pipeline.ExportMessage(res), Fields: []Field{{"job", res.Job}, {"table", res.Table}, {"commit", res.Commit}, {"rows", res.Rows},
 			{"url", res.URL}, {"version", res.Version}, {"files", int64(len(res.Files))}, {"bytes", res.Bytes}, {"indexed_files", int64(res.Indexed)}}}, nil
+	case Transaction:
+		return s.transaction(x)
+	case Show:
+		return s.show(x)
 	case Set:
+		if _, compat := compatSettings[x.Name]; compat && !knownSettings[x.Name] {
+			if s.Settings == nil {
+				s.Settings = map[string]string{}
+			}
+			s.Settings[x.Name] = x.Value
+			return Result{Message: "SET " + x.Name, Fields: []Field{{"setting", x.Name}, {"value", x.Value}}}, nil
+		}
 		if !knownSettings[x.Name] {
 			return Result{}, sql.Unknown("setting", x.Name, slices.Sorted(maps.Keys(knownSettings)))
 		}

@@ -125,7 +125,11 @@ func loopback(a net.Addr) bool {
 }
 
 func (c *conn) ready() {
-	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	status := byte('I')
+	if c.sess != nil && c.sess.InTransaction() {
+		status = 'T' // inside BEGIN ... COMMIT (engine/transaction.go)
+	}
+	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: status})
 	_ = c.be.Flush()
 }
 

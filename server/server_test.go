@@ -227,3 +227,54 @@ func TestCancelRequest(t *testing.T) {
 		t.Errorf("cancelled through another connection's key: %v", err)
 	}
 }
+
+// What drivers send first: SET of PostgreSQL settings and SHOW of them,
+// BEGIN/COMMIT/ROLLBACK, which the ready status follows, and a ROLLBACK
+// after a write that says it cannot undo it (the write stays).
+func TestDriverStatements(t *testing.T) {
+	st, addr := serve(t, 3)
+	cfg, _ := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	var notices []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Message) }
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var v string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil || !strings.Contains(v, "lakelink") {
+		t.Errorf("SHOW server_version: %q %v", v, err)
+	}
+	if _, err := conn.Exec(ctx, "SET application_name = 'my tool'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SHOW application_name").Scan(&v); err != nil || v != "my tool" {
+		t.Errorf("SHOW application_name: %q %v", v, err)
+	}
+	if _, err := conn.Exec(ctx, "BEGIN"); err != nil || conn.PgConn().TxStatus() != 'T' {
+		t.Fatalf("BEGIN: %v, status %c", err, conn.PgConn().TxStatus())
+	}
+	if _, err := conn.Exec(ctx, "DELETE FROM docs WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	notices = nil
+	if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil || conn.PgConn().TxStatus() != 'I' {
+		t.Fatalf("ROLLBACK: %v, status %c", err, conn.PgConn().TxStatus())
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0], "ROLLBACK cannot undo the 1 statement(s)") {
+		t.Errorf("ROLLBACK's notice: %q", notices)
+	}
+	if n, _ := st.Count("docs", st.Head()); n != 2 {
+		t.Errorf("after ROLLBACK %d rows: the DELETE committed on its own and stays", n)
+	}
+	for _, q := range []string{"BEGIN", "SELECT count(*) FROM docs", "COMMIT"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "SHOW nosuch"); err == nil {
+		t.Error("SHOW of an unknown setting")
+	}
+}

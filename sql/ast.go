@@ -182,6 +182,30 @@ func (Select) statement()      {}
 func (Delete) statement()      {}
 func (Set) statement()         {}
 func (TierRun) statement()     {}
+func (Transaction) statement() {}
+func (Show) statement()        {}
+
+// Transaction is BEGIN (START TRANSACTION), COMMIT (END) or ROLLBACK
+// (ABORT), which drivers wrap statements in. Kind is "BEGIN", "COMMIT" or
+// "ROLLBACK". lakelink commits each statement on its own; the engine
+// says what these mean (engine.Session).
+type Transaction struct {
+	Kind string
+}
+
+func (t Transaction) String() string { return t.Kind }
+
+// Show is SHOW name (a setting, lower case) or SHOW ALL (Name "all").
+type Show struct {
+	Name string
+}
+
+func (s Show) String() string {
+	if s.Name == "all" {
+		return "SHOW ALL"
+	}
+	return "SHOW " + s.Name
+}
 
 // TierRun is TIER RUN [table]: apply the tiering policies (tier_after) of
 // one table or of every table that has one.

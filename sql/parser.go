@@ -165,6 +165,34 @@ func (p *parser) statement() (Statement, error) {
 		return d, err
 	case p.kw("SELECT"):
 		return p.selectStmt()
+	case p.kw("BEGIN"), p.kw("START", "TRANSACTION"):
+		p.kw("TRANSACTION")
+		p.kw("WORK")
+		return Transaction{Kind: "BEGIN"}, nil
+	case p.kw("COMMIT"), p.kw("END"):
+		p.kw("TRANSACTION")
+		p.kw("WORK")
+		return Transaction{Kind: "COMMIT"}, nil
+	case p.kw("ROLLBACK"), p.kw("ABORT"):
+		p.kw("TRANSACTION")
+		p.kw("WORK")
+		return Transaction{Kind: "ROLLBACK"}, nil
+	case p.kw("SHOW"):
+		if p.kw("ALL") {
+			return Show{Name: "all"}, nil
+		}
+		name, err := p.ident("a setting name or ALL")
+		if err != nil {
+			return nil, err
+		}
+		for p.sym(".") {
+			part, err := p.ident("a setting name")
+			if err != nil {
+				return nil, err
+			}
+			name += "." + part
+		}
+		return Show{Name: strings.ToLower(name)}, nil
 	case p.kw("TIER", "RUN"):
 		r := TierRun{}
 		if t := p.peek(); t.kind == tIdent {
@@ -188,7 +216,7 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE, SET or TIER RUN")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE, SET, SHOW, TIER RUN, BEGIN, COMMIT or ROLLBACK")
 }
 
 func (p *parser) createIndex() (Statement, error) {
