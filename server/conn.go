@@ -29,6 +29,27 @@ type conn struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // the running statement's, or nil
+
+	// The extended protocol's prepared statements and portals, by name
+	// ("" is the unnamed one), and whether an error makes the connection
+	// skip messages until the next Sync.
+	stmts   map[string]*prepared
+	portals map[string]*portal
+	skip    bool
+}
+
+// prepared is a statement Parse prepared, and its description.
+type prepared struct {
+	query string
+	desc  engine.Description
+}
+
+// portal is a prepared statement bound to parameter values, and the
+// formats its rows go in.
+type portal struct {
+	stmt    *prepared
+	params  map[int]any
+	formats []int16
 }
 
 // cancelStatement stops the statement the connection runs, if any, and
@@ -65,11 +86,21 @@ func (c *conn) serve(ctx context.Context) {
 		case *pgproto3.Terminate:
 			return
 		case *pgproto3.Sync:
+			c.skip = false
 			c.ready()
+		case *pgproto3.Flush:
+			_ = c.be.Flush()
+		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
+			if c.skip {
+				continue // after an error, until Sync
+			}
+			if err := c.extended(ctx, msg); err != nil {
+				c.be.Send(errorResponse("", err))
+				c.skip = true
+			}
 		default:
-			c.fail(&pgproto3.ErrorResponse{Severity: "ERROR", Code: "0A000",
-				Message: fmt.Sprintf("%T is not supported yet: lakelink serves the simple query protocol (psql; pgx with QueryExecModeSimpleProtocol)", msg)})
-			c.ready()
+			c.be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", Code: "0A000", Message: fmt.Sprintf("%T is not supported", msg)})
+			c.skip = true
 		}
 	}
 }
@@ -138,6 +169,169 @@ func (c *conn) fail(e *pgproto3.ErrorResponse) {
 	_ = c.be.Flush()
 }
 
+// extended answers one message of the extended query protocol.
+func (c *conn) extended(ctx context.Context, msg pgproto3.FrontendMessage) error {
+	if c.stmts == nil {
+		c.stmts, c.portals = map[string]*prepared{}, map[string]*portal{}
+	}
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		c.srv.exec.Lock()
+		desc, err := c.sess.Describe(ctx, m.Query)
+		c.srv.exec.Unlock()
+		if err != nil {
+			return err
+		}
+		c.stmts[m.Name] = &prepared{query: m.Query, desc: desc}
+		c.be.Send(&pgproto3.ParseComplete{})
+	case *pgproto3.Describe:
+		var d engine.Description
+		var formats []int16
+		if m.ObjectType == 'S' {
+			ps, ok := c.stmts[m.Name]
+			if !ok {
+				return fmt.Errorf("prepared statement %q does not exist", m.Name)
+			}
+			// Parameters are unspecified (OID 0): drivers send them as
+			// text, and vectors as [1,2,3] or {1,2,3}.
+			c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: make([]uint32, ps.desc.Params)})
+			d = ps.desc
+		} else {
+			p, ok := c.portals[m.Name]
+			if !ok {
+				return fmt.Errorf("portal %q does not exist", m.Name)
+			}
+			d, formats = p.stmt.desc, p.formats
+		}
+		if len(d.Columns) == 0 {
+			c.be.Send(&pgproto3.NoData{})
+		} else {
+			c.be.Send(rowDescription(d.Columns, d.Types, formats))
+		}
+	case *pgproto3.Bind:
+		ps, ok := c.stmts[m.PreparedStatement]
+		if !ok {
+			return fmt.Errorf("prepared statement %q does not exist", m.PreparedStatement)
+		}
+		params := map[int]any{}
+		for i, v := range m.Parameters {
+			if format(m.ParameterFormatCodes, i) != 0 {
+				return fmt.Errorf("parameter $%d is in binary format: lakelink takes parameters as text", i+1)
+			}
+			if v == nil {
+				params[i+1] = nil
+				continue
+			}
+			params[i+1] = paramText(string(v))
+		}
+		c.portals[m.DestinationPortal] = &portal{stmt: ps, params: params, formats: m.ResultFormatCodes}
+		c.be.Send(&pgproto3.BindComplete{})
+	case *pgproto3.Execute:
+		p, ok := c.portals[m.Portal]
+		if !ok {
+			return fmt.Errorf("portal %q does not exist", m.Portal)
+		}
+		return c.execute(ctx, p)
+	case *pgproto3.Close:
+		if m.ObjectType == 'S' {
+			delete(c.stmts, m.Name)
+		} else {
+			delete(c.portals, m.Name)
+		}
+		c.be.Send(&pgproto3.CloseComplete{})
+	}
+	return nil
+}
+
+// paramText is a text parameter as the engine takes it: a vector written
+// as an array, {1,2,3}, becomes [1,2,3].
+func paramText(v string) string {
+	if t := strings.TrimSpace(v); strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+		return "[" + t[1:len(t)-1] + "]"
+	}
+	return v
+}
+
+// format is the format code of item i of a Bind's list: none means text,
+// one applies to all.
+func format(codes []int16, i int) int16 {
+	switch len(codes) {
+	case 0:
+		return 0
+	case 1:
+		return codes[0]
+	}
+	if i < len(codes) {
+		return codes[i]
+	}
+	return 0
+}
+
+// execute runs a portal's statement with its parameters and sends its rows
+// in the portal's formats (no row description: Describe sent it).
+func (c *conn) execute(ctx context.Context, p *portal) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+	}()
+	c.srv.exec.Lock()
+	c.sess.Params = p.params
+	results, err := c.sess.Exec(ctx, p.stmt.query)
+	c.sess.Params = nil
+	c.srv.exec.Unlock()
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return nil
+	}
+	r := results[0]
+	if len(r.Columns) != len(p.stmt.desc.Columns) {
+		return fmt.Errorf("the statement returned %d column(s), its description %d", len(r.Columns), len(p.stmt.desc.Columns))
+	}
+	for _, row := range r.Rows {
+		vals := make([][]byte, len(row))
+		for i, v := range row {
+			t := p.stmt.desc.Types[i]
+			if format(p.formats, i) == 1 {
+				b, err := binaryValue(v, t)
+				if err != nil {
+					return fmt.Errorf("column %s: %w", r.Columns[i], err)
+				}
+				vals[i] = b
+			} else {
+				vals[i] = textValue(v, t)
+			}
+		}
+		c.be.Send(&pgproto3.DataRow{Values: vals})
+	}
+	if r.Message != "" {
+		c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", Code: "00000", Message: r.Message})
+	}
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(commandTag(r))})
+	return nil
+}
+
+// rowDescription describes result columns, in the given formats.
+func rowDescription(names []string, types []lake.Type, formats []int16) *pgproto3.RowDescription {
+	fields := make([]pgproto3.FieldDescription, len(names))
+	for i, name := range names {
+		var t lake.Type
+		if i < len(types) {
+			t = types[i]
+		}
+		fields[i] = pgproto3.FieldDescription{Name: []byte(name), DataTypeOID: typeOID(t), DataTypeSize: -1, TypeModifier: -1, Format: format(formats, i)}
+	}
+	return &pgproto3.RowDescription{Fields: fields}
+}
+
 // query runs a simple-protocol script: each statement's result in turn,
 // and the first error ends it.
 func (c *conn) query(ctx context.Context, script string) {
@@ -171,15 +365,7 @@ func (c *conn) query(ctx context.Context, script string) {
 // for a result with columns, a notice for a message, and the command tag.
 func (c *conn) send(r engine.Result) {
 	if len(r.Columns) > 0 {
-		fields := make([]pgproto3.FieldDescription, len(r.Columns))
-		for i, name := range r.Columns {
-			var t lake.Type
-			if i < len(r.Types) {
-				t = r.Types[i]
-			}
-			fields[i] = pgproto3.FieldDescription{Name: []byte(name), DataTypeOID: typeOID(t), DataTypeSize: -1, TypeModifier: -1}
-		}
-		c.be.Send(&pgproto3.RowDescription{Fields: fields})
+		c.be.Send(rowDescription(r.Columns, r.Types, nil))
 		for _, row := range r.Rows {
 			vals := make([][]byte, len(row))
 			for i, v := range row {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -276,5 +277,114 @@ func TestDriverStatements(t *testing.T) {
 	}
 	if _, err := conn.Exec(ctx, "SHOW nosuch"); err == nil {
 		t.Error("SHOW of an unknown setting")
+	}
+}
+
+// pgx in its default mode (the extended protocol: Parse, Describe, Bind,
+// Execute, results in binary) and in exec mode: rows decode to the right
+// Go types, a vector parameter goes as text or as a []float32, and an
+// error ends the batch until Sync with the connection still usable.
+func TestPgxExtendedProtocol(t *testing.T) {
+	_, addr := serve(t, 20)
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeDescribeExec} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg, _ := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
+			cfg.DefaultQueryExecMode = mode
+			ctx := context.Background()
+			conn, err := pgx.ConnectConfig(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var n int64
+			if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 20 {
+				t.Fatalf("count: %d %v", n, err)
+			}
+			var (
+				id    int64
+				title string
+				score float64
+				ok    bool
+				v     string
+			)
+			if err := conn.QueryRow(ctx, "SELECT id, title, score, ok, v FROM docs WHERE id = 4").Scan(&id, &title, &score, &ok, &v); err != nil {
+				t.Fatal(err)
+			}
+			if id != 4 || title != "doc 4" || score != 2 || !ok || v != "[4,1,-0.5]" {
+				t.Errorf("row 4: %d %q %v %v %q", id, title, score, ok, v)
+			}
+			for _, q := range []any{"[7, 1, -0.5]", []float32{7, 1, -0.5}} {
+				rows, err := conn.Query(ctx, "SELECT id, v <-> $1 AS d FROM docs ORDER BY d LIMIT 2", q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				type hit struct {
+					ID int64
+					D  float64
+				}
+				hits, err := pgx.CollectRows(rows, pgx.RowToStructByPos[hit])
+				if err != nil || len(hits) != 2 || hits[0].ID != 7 || hits[0].D != 0 {
+					t.Errorf("search with %T: %v %v", q, hits, err)
+				}
+			}
+			_, err = conn.Exec(ctx, "SELECT nosuch FROM docs")
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || pe.Code != "42703" {
+				t.Errorf("unknown column: %v", err)
+			}
+			if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 20 {
+				t.Errorf("after an error: %d %v", n, err)
+			}
+		})
+	}
+}
+
+// Dates, timestamps, UUIDs, REAL and SMALLINT in binary format (pgx's
+// default) read back as written, before and after 2000-01-01.
+func TestBinaryTypes(t *testing.T) {
+	st, addr := serve(t, 1)
+	s := &engine.Session{Store: st}
+	if _, err := s.Exec(context.Background(), "CREATE TABLE t (id BIGINT PRIMARY KEY, d DATE, ts TIMESTAMP, u UUID, r REAL, sm SMALLINT, i INT, j JSONB)"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := st.Begin("rows")
+	ti, _ := c.Table("t")
+	days := []time.Time{time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}
+	stamps := []time.Time{time.Date(1969, 7, 20, 20, 17, 40, 123456000, time.UTC), time.Date(2026, 12, 7, 21, 30, 0, 5000, time.UTC)}
+	u := uuid.MustParse("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	for i := range days {
+		row := store.Row{int64(i), days[i], stamps[i], u, float32(1.5), int64(-3), int64(70000), `{"a":1}`}
+		pk, _ := store.KeyOf(ti.Schema, int64(i))
+		v, err := store.EncodeRow(ti.Schema, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Put(ti, pk, v)
+	}
+	if _, err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for i := range days {
+		var (
+			d, ts time.Time
+			gotU  uuid.UUID
+			r     float32
+			sm    int16
+			n     int32
+			j     map[string]any
+		)
+		err := conn.QueryRow(ctx, fmt.Sprintf("SELECT d, ts, u, r, sm, i, j FROM t WHERE id = %d", i)).Scan(&d, &ts, &gotU, &r, &sm, &n, &j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Equal(days[i]) || !ts.Equal(stamps[i]) || gotU != u || r != 1.5 || sm != -3 || n != 70000 || j["a"] != float64(1) {
+			t.Errorf("row %d: %v %v %v %v %v %v %v", i, d, ts, gotU, r, sm, n, j)
+		}
 	}
 }

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/sql"
+)
+
+// Description is what a statement will return, known before it runs: the
+// columns of its rows (none for a statement that returns a message) and
+// how many $n parameters it takes. The PostgreSQL extended protocol's
+// Describe answers with it.
+type Description struct {
+	Columns []string
+	Types   []lake.Type // the zero Type for a vector comparison's score
+	Params  int
+}
+
+var paramRef = regexp.MustCompile(`\$([0-9]+)`)
+
+// Describe describes one statement without running it: for a SELECT, the
+// columns its rows will have (a table at the head, or a table function,
+// which is opened); for SHOW, its column; for the others, none.
+func (s *Session) Describe(ctx context.Context, statement string) (Description, error) {
+	var d Description
+	for _, m := range paramRef.FindAllStringSubmatch(statement, -1) {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > d.Params {
+			d.Params = n
+		}
+	}
+	stmts, err := Parse(statement)
+	if err != nil {
+		return d, err
+	}
+	if len(stmts) != 1 {
+		if len(stmts) == 0 {
+			return d, nil
+		}
+		return d, fmt.Errorf("a prepared statement is one statement; this text has %d", len(stmts))
+	}
+	switch q := stmts[0].(type) {
+	case Show:
+		if q.Name == "all" {
+			d.Columns, d.Types = []string{"name", "setting"}, []lake.Type{lake.Text, lake.Text}
+		} else {
+			d.Columns, d.Types = []string{q.Name}, []lake.Type{lake.Text}
+		}
+	case Select:
+		if q.Count {
+			d.Columns, d.Types = []string{"count"}, []lake.Type{lake.BigInt}
+			return d, nil
+		}
+		schema, err := s.schemaOf(ctx, q)
+		if err != nil {
+			return d, err
+		}
+		if q.Star || len(q.Items) == 0 {
+			for _, c := range schema.Columns {
+				d.Columns, d.Types = append(d.Columns, c.Name), append(d.Types, c.Type)
+			}
+		}
+		for _, it := range q.Items {
+			if it.Vector != nil {
+				d.Columns, d.Types = append(d.Columns, it.Name()), append(d.Types, lake.Type{})
+				continue
+			}
+			i := schema.Index(it.Column)
+			if i < 0 {
+				return d, sql.ErrorAt(q.Src, it.Pos, noColumn(q.Table, it.Column, schema))
+			}
+			name := schema.Columns[i].Name
+			if it.Alias != "" {
+				name = it.Alias
+			}
+			d.Columns, d.Types = append(d.Columns, name), append(d.Types, schema.Columns[i].Type)
+		}
+	}
+	return d, nil
+}
+
+// schemaOf is the schema a SELECT reads: its table's at the head (or its
+// AT), or its table function's.
+func (s *Session) schemaOf(ctx context.Context, q Select) (lake.Schema, error) {
+	at := s.Store.Head()
+	if s.At != 0 {
+		at = s.At
+	}
+	call := q.Func
+	if call == nil {
+		if _, ok := lookupTableFunction(q.Table); ok {
+			if _, err := s.Store.Table(q.Table, at); err != nil {
+				call = &TableFunc{Name: q.Table}
+			}
+		}
+	}
+	if call != nil {
+		_, rel, err := s.openRelation(ctx, *call, at)
+		return rel.Schema, err
+	}
+	if q.At != nil {
+		var err error
+		if at, err = s.resolve(*q.At); err != nil {
+			return lake.Schema{}, err
+		}
+	}
+	ti, err := s.Store.Table(q.Table, at)
+	return ti.Schema, err
+}
