@@ -23,6 +23,9 @@ type Holder struct {
 	PID     int       `json:"pid"`
 	Command string    `json:"command,omitempty"` // the program and its subcommand, never its arguments
 	Since   time.Time `json:"since"`
+	// Server is the address a `lakelink serve` holding the store answers
+	// PostgreSQL clients on: where other commands send their statements.
+	Server string `json:"server,omitempty"`
 }
 
 // String says who holds the store: "pid 4242 (lakelink sql) since 13:45:01".
@@ -58,7 +61,22 @@ func command() string {
 
 func writeHolder(dir string) error {
 	host, _ := os.Hostname()
-	b, err := json.Marshal(Holder{Host: host, PID: os.Getpid(), Command: command(), Since: time.Now().UTC()})
+	return putHolder(dir, Holder{Host: host, PID: os.Getpid(), Command: command(), Since: time.Now().UTC()})
+}
+
+// SetServer records in the holder file that this process serves the store
+// on addr, so that other processes send it their statements.
+func (s *Store) SetServer(addr string) error {
+	h, ok := ReadHolder(s.dir)
+	if !ok || h.PID != os.Getpid() {
+		return fmt.Errorf("store %s: this process does not hold it", s.dir)
+	}
+	h.Server = addr
+	return putHolder(s.dir, h)
+}
+
+func putHolder(dir string, h Holder) error {
+	b, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}

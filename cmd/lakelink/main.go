@@ -261,6 +261,22 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A store that `lakelink serve` holds: the server runs the
+			// script (docs/server.md).
+			if addr := serverOf(g.store); addr != "" {
+				if sqlAt != "" {
+					return fmt.Errorf("--at: lakelink serve holds the store; read at a commit with AT (...) in the statement")
+				}
+				results, err := viaServer(cmd.Context(), addr, script, values)
+				if !errors.Is(err, errNoServer) {
+					for _, r := range results {
+						if werr := w.write(r); werr != nil {
+							return werr
+						}
+					}
+					return err
+				}
+			}
 			// A script that fails on a store it created leaves no folder.
 			_, statErr := os.Stat(g.store)
 			created := writes(stmts) && os.IsNotExist(statErr)
@@ -554,6 +570,11 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 				Logf: func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "lakelink serve: "+f+"\n", a...) }}
 			addr, err := srv.Listen(listen)
 			if err != nil {
+				return err
+			}
+			// Other lakelink commands find the server through the store's
+			// holder file.
+			if err := st.SetServer(addr.String()); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "lakelink serve: store %s on %s (PostgreSQL protocol); no users are configured, so only this machine may connect, without a password\n", st.Dir(), addr)
