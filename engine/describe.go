@@ -43,6 +43,8 @@ func (s *Session) Describe(ctx context.Context, statement string) (Description, 
 		return d, fmt.Errorf("a prepared statement is one statement; this text has %d", len(stmts))
 	}
 	switch q := stmts[0].(type) {
+	case Values:
+		d.Columns, d.Types = valuesColumns(q)
 	case Show:
 		if q.Name == "all" {
 			d.Columns, d.Types = []string{"name", "setting"}, []lake.Type{lake.Text, lake.Text}

@@ -279,6 +279,8 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		return s.transaction(x)
 	case Show:
 		return s.show(x)
+	case Values:
+		return values(x), nil
 	case Set:
 		if _, compat := compatSettings[x.Name]; compat && !knownSettings[x.Name] {
 			if s.Settings == nil {

@@ -24,7 +24,47 @@ type (
 	Transaction = sql.Transaction
 	// Show is SHOW name or SHOW ALL.
 	Show = sql.Show
+	// Values is SELECT without FROM: SELECT 1, SELECT version().
+	Values = sql.Values
 )
+
+// Version is what SELECT version() answers: PostgreSQL's form, which
+// clients parse, then lakelink's.
+const Version = "PostgreSQL 16.0 (lakelink)"
+
+// values answers SELECT without FROM.
+func values(v Values) Result {
+	res := Result{Rows: [][]any{make([]any, len(v.Items))}}
+	res.Columns, res.Types = valuesColumns(v)
+	for i, it := range v.Items {
+		if it.Func == "version" {
+			res.Rows[0][i] = Version
+			continue
+		}
+		res.Rows[0][i] = it.Value
+	}
+	return res
+}
+
+// valuesColumns are a SELECT without FROM's columns and types.
+func valuesColumns(v Values) ([]string, []lake.Type) {
+	var names []string
+	var types []lake.Type
+	for _, it := range v.Items {
+		names = append(names, it.Name())
+		t := lake.Text
+		switch it.Value.(type) {
+		case int64:
+			t = lake.BigInt
+		case float64:
+			t = lake.Double
+		case bool:
+			t = lake.Boolean
+		}
+		types = append(types, t)
+	}
+	return names, types
+}
 
 // compatSettings are the PostgreSQL settings clients set or show, with
 // the values lakelink answers as.

@@ -358,6 +358,8 @@ func (c *conn) query(ctx context.Context, script string) {
 	}
 	if err != nil {
 		c.be.Send(errorResponse(script, err))
+	} else if len(results) == 0 {
+		c.be.Send(&pgproto3.EmptyQueryResponse{}) // only comments (pgx's ping)
 	}
 }
 

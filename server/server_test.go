@@ -248,6 +248,12 @@ func TestDriverStatements(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil || !strings.Contains(v, "lakelink") {
 		t.Errorf("SHOW server_version: %q %v", v, err)
 	}
+	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&v); err != nil || !strings.HasPrefix(v, "PostgreSQL ") {
+		t.Errorf("SELECT version(): %q %v", v, err)
+	}
+	if err := conn.Ping(ctx); err != nil {
+		t.Errorf("ping: %v", err)
+	}
 	if _, err := conn.Exec(ctx, "SET application_name = 'my tool'"); err != nil {
 		t.Fatal(err)
 	}
@@ -299,6 +305,14 @@ func TestPgxExtendedProtocol(t *testing.T) {
 			var n int64
 			if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 20 {
 				t.Fatalf("count: %d %v", n, err)
+			}
+			var one int64
+			var word string
+			if err := conn.QueryRow(ctx, "SELECT 1, 'up' AS state").Scan(&one, &word); err != nil || one != 1 || word != "up" {
+				t.Errorf("SELECT 1, 'up': %d %q %v", one, word, err)
+			}
+			if err := conn.Ping(ctx); err != nil {
+				t.Errorf("ping: %v", err)
 			}
 			var (
 				id    int64

@@ -184,6 +184,48 @@ func (Set) statement()         {}
 func (TierRun) statement()     {}
 func (Transaction) statement() {}
 func (Show) statement()        {}
+func (Values) statement()      {}
+
+// Values is SELECT without FROM, of literals and version(): what clients
+// and connection pools send to check a connection (SELECT 1).
+type Values struct {
+	Items []ValueItem
+}
+
+// ValueItem is a literal (Value) or a function without arguments (Func:
+// "version"), with an optional AS name.
+type ValueItem struct {
+	Value any
+	Func  string
+	Alias string
+}
+
+// Name is the item's column name: its alias, else PostgreSQL's
+// ?column? for a literal, or the function's name.
+func (it ValueItem) Name() string {
+	switch {
+	case it.Alias != "":
+		return it.Alias
+	case it.Func != "":
+		return it.Func
+	}
+	return "?column?"
+}
+
+func (v Values) String() string {
+	parts := make([]string, len(v.Items))
+	for i, it := range v.Items {
+		if it.Func != "" {
+			parts[i] = it.Func + "()"
+		} else {
+			parts[i] = Value(it.Value)
+		}
+		if it.Alias != "" {
+			parts[i] += " AS " + Ident(it.Alias)
+		}
+	}
+	return "SELECT " + strings.Join(parts, ", ")
+}
 
 // Transaction is BEGIN (START TRANSACTION), COMMIT (END) or ROLLBACK
 // (ABORT), which drivers wrap statements in. Kind is "BEGIN", "COMMIT" or

@@ -654,6 +654,57 @@ func (p *parser) withOptions() ([]Option, error) {
 
 // literal parses a string, number, TRUE/FALSE/NULL, bare word (as a
 // string), or a bracketed list of those.
+// valuesSelect parses SELECT without FROM of what clients send to check a
+// connection: literals (SELECT 1) and version(), with AS names. ok is
+// false, and nothing is consumed, when the SELECT is not one.
+func (p *parser) valuesSelect() (Statement, bool, error) {
+	isValue := func(i int) bool {
+		t := p.toks[min(i, len(p.toks)-1)]
+		if t.kind == tString || t.kind == tNumber {
+			return true
+		}
+		next := p.toks[min(i+1, len(p.toks)-1)]
+		return t.kind == tIdent && !t.quoted && strings.EqualFold(t.text, "version") && next.kind == tSym && next.text == "("
+	}
+	if !isValue(p.i) {
+		return nil, false, nil
+	}
+	var v Values
+	for {
+		var it ValueItem
+		if p.kw("version") {
+			if err := p.expectSym("("); err != nil {
+				return nil, true, err
+			}
+			if err := p.expectSym(")"); err != nil {
+				return nil, true, err
+			}
+			it.Func = "version"
+		} else {
+			lit, err := p.literal()
+			if err != nil {
+				return nil, true, err
+			}
+			it.Value = lit
+		}
+		if p.kw("AS") {
+			name, err := p.ident("a name after AS")
+			if err != nil {
+				return nil, true, err
+			}
+			it.Alias = name
+		}
+		v.Items = append(v.Items, it)
+		if !p.sym(",") {
+			break
+		}
+		if !isValue(p.i) {
+			return nil, true, p.errorf("expected a literal or version(): SELECT without FROM takes those only")
+		}
+	}
+	return v, true, nil
+}
+
 func (p *parser) literal() (any, error) {
 	t := p.peek()
 	switch {
@@ -710,6 +761,9 @@ func (p *parser) literal() (any, error) {
 }
 
 func (p *parser) selectStmt() (Statement, error) {
+	if v, ok, err := p.valuesSelect(); ok || err != nil {
+		return v, err
+	}
 	s := Select{Limit: -1, Src: p.src}
 	if p.kw("count") {
 		if err := p.expectSym("("); err != nil {
