@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/sql"
 )
 
 // Description is what a statement will return, known before it runs: the
@@ -60,25 +59,16 @@ func (s *Session) Describe(ctx context.Context, statement string) (Description, 
 		if err != nil {
 			return d, err
 		}
-		if q.Star || len(q.Items) == 0 {
-			for _, c := range schema.Columns {
-				d.Columns, d.Types = append(d.Columns, c.Name), append(d.Types, c.Type)
-			}
+		out, err := s.outputsOf(q, schema, false)
+		if err != nil {
+			return d, err
 		}
-		for _, it := range q.Items {
-			if it.Vector != nil {
-				d.Columns, d.Types = append(d.Columns, it.Name()), append(d.Types, lake.Type{})
-				continue
+		for _, o := range out {
+			t := lake.Type{} // a score: float8
+			if !o.vector {
+				t = schema.Columns[o.col].Type
 			}
-			i := schema.Index(it.Column)
-			if i < 0 {
-				return d, sql.ErrorAt(q.Src, it.Pos, noColumn(q.Table, it.Column, schema))
-			}
-			name := schema.Columns[i].Name
-			if it.Alias != "" {
-				name = it.Alias
-			}
-			d.Columns, d.Types = append(d.Columns, name), append(d.Types, schema.Columns[i].Type)
+			d.Columns, d.Types = append(d.Columns, o.name), append(d.Types, t)
 		}
 	}
 	return d, nil

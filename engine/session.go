@@ -722,12 +722,19 @@ func rankFound(found []store.Row, project func(store.Row) []any, key func(row, p
 
 // output is one result column: a stored column, or a vector comparison.
 type output struct {
-	name  string
-	col   int // the row's column, when score is nil
-	score *scorer
+	name   string
+	col    int // the row's column, when not a vector comparison
+	vector bool
+	score  *scorer // the comparison's scorer (outputsOf with scorers)
 }
 
 func (s *Session) outputs(q Select, schema lake.Schema) ([]output, error) {
+	return s.outputsOf(q, schema, true)
+}
+
+// outputsOf is outputs; without scorers, a vector comparison's output has
+// none (Describe, before its query vector is bound).
+func (s *Session) outputsOf(q Select, schema lake.Schema, scorers bool) ([]output, error) {
 	var out []output
 	if q.Star || len(q.Items) == 0 {
 		for i, c := range schema.Columns {
@@ -735,12 +742,16 @@ func (s *Session) outputs(q Select, schema lake.Schema) ([]output, error) {
 		}
 	}
 	for _, it := range q.Items {
+		if it.Vector != nil && !scorers {
+			out = append(out, output{name: it.Name(), vector: true})
+			continue
+		}
 		if it.Vector != nil {
 			sc, err := newScorer(it.Vector, schema, q.Table, s.Params)
 			if err != nil {
 				return nil, sql.ErrorAt(q.Src, it.Pos, err)
 			}
-			out = append(out, output{name: it.Name(), score: &sc})
+			out = append(out, output{name: it.Name(), vector: true, score: &sc})
 			continue
 		}
 		i := schema.Index(it.Column)

@@ -270,21 +270,7 @@ func format(codes []int16, i int) int16 {
 // execute runs a portal's statement with its parameters and sends its rows
 // in the portal's formats (no row description: Describe sent it).
 func (c *conn) execute(ctx context.Context, p *portal) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c.mu.Lock()
-	c.cancel = cancel
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.cancel = nil
-		c.mu.Unlock()
-	}()
-	c.srv.exec.Lock()
-	c.sess.Params = p.params
-	results, err := c.sess.Exec(ctx, p.stmt.query)
-	c.sess.Params = nil
-	c.srv.exec.Unlock()
+	results, err := c.run(ctx, p.stmt.query, p.params)
 	if err != nil {
 		return err
 	}
@@ -296,11 +282,38 @@ func (c *conn) execute(ctx context.Context, p *portal) error {
 	if len(r.Columns) != len(p.stmt.desc.Columns) {
 		return fmt.Errorf("the statement returned %d column(s), its description %d", len(r.Columns), len(p.stmt.desc.Columns))
 	}
+	return c.sendRows(r, p.stmt.desc.Types, p.formats)
+}
+
+// run runs a script as the connection's statement, with $n parameters:
+// one at a time across connections (doc.go), and stopped by a
+// CancelRequest.
+func (c *conn) run(ctx context.Context, script string, params map[int]any) ([]engine.Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+	}()
+	c.srv.exec.Lock()
+	defer c.srv.exec.Unlock()
+	c.sess.Params = params
+	defer func() { c.sess.Params = nil }()
+	return c.sess.Exec(ctx, script)
+}
+
+// sendRows writes a result's rows (their values of types, in formats),
+// its message as a notice, and its command tag.
+func (c *conn) sendRows(r engine.Result, types []lake.Type, formats []int16) error {
 	for _, row := range r.Rows {
 		vals := make([][]byte, len(row))
 		for i, v := range row {
-			t := p.stmt.desc.Types[i]
-			if format(p.formats, i) == 1 {
+			t := typeAt(types, i)
+			if format(formats, i) == 1 {
 				b, err := binaryValue(v, t)
 				if err != nil {
 					return fmt.Errorf("column %s: %w", r.Columns[i], err)
@@ -319,15 +332,19 @@ func (c *conn) execute(ctx context.Context, p *portal) error {
 	return nil
 }
 
+// typeAt is types[i], or the zero Type past its end.
+func typeAt(types []lake.Type, i int) lake.Type {
+	if i < len(types) {
+		return types[i]
+	}
+	return lake.Type{}
+}
+
 // rowDescription describes result columns, in the given formats.
 func rowDescription(names []string, types []lake.Type, formats []int16) *pgproto3.RowDescription {
 	fields := make([]pgproto3.FieldDescription, len(names))
 	for i, name := range names {
-		var t lake.Type
-		if i < len(types) {
-			t = types[i]
-		}
-		fields[i] = pgproto3.FieldDescription{Name: []byte(name), DataTypeOID: typeOID(t), DataTypeSize: -1, TypeModifier: -1, Format: format(formats, i)}
+		fields[i] = pgproto3.FieldDescription{Name: []byte(name), DataTypeOID: typeOID(typeAt(types, i)), DataTypeSize: -1, TypeModifier: -1, Format: format(formats, i)}
 	}
 	return &pgproto3.RowDescription{Fields: fields}
 }
@@ -340,19 +357,7 @@ func (c *conn) query(ctx context.Context, script string) {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c.mu.Lock()
-	c.cancel = cancel
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.cancel = nil
-		c.mu.Unlock()
-	}()
-	c.srv.exec.Lock()
-	results, err := c.sess.Exec(ctx, script)
-	c.srv.exec.Unlock()
+	results, err := c.run(ctx, script, nil)
 	for _, r := range results {
 		c.send(r)
 	}
@@ -363,27 +368,14 @@ func (c *conn) query(ctx context.Context, script string) {
 	}
 }
 
-// send writes one statement's result: a row description and data rows
-// for a result with columns, a notice for a message, and the command tag.
+// send writes one statement's result in text: a row description and
+// data rows for a result with columns, a notice for a message, and the
+// command tag.
 func (c *conn) send(r engine.Result) {
 	if len(r.Columns) > 0 {
 		c.be.Send(rowDescription(r.Columns, r.Types, nil))
-		for _, row := range r.Rows {
-			vals := make([][]byte, len(row))
-			for i, v := range row {
-				var t lake.Type
-				if i < len(r.Types) {
-					t = r.Types[i]
-				}
-				vals[i] = textValue(v, t)
-			}
-			c.be.Send(&pgproto3.DataRow{Values: vals})
-		}
 	}
-	if r.Message != "" {
-		c.be.Send(&pgproto3.NoticeResponse{Severity: "NOTICE", Code: "00000", Message: r.Message})
-	}
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(commandTag(r))})
+	_ = c.sendRows(r, r.Types, nil) // text never fails
 }
 
 // commandTag is the tag psql prints after a statement: SELECT n for rows,

@@ -35,20 +35,11 @@ func serve(t *testing.T, n int) (*store.Store, string) {
 	if _, err := s.Exec(context.Background(), "CREATE TABLE docs (id BIGINT PRIMARY KEY, title TEXT, day DATE, score DOUBLE, ok BOOLEAN, v VECTOR(3))"); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := st.Begin("rows")
-	ti, _ := c.Table("docs")
-	for i := 0; i < n; i++ {
-		row := store.Row{int64(i), fmt.Sprintf("doc %d", i), nil, float64(i) / 2, i%2 == 0, []float32{float32(i), 1, -0.5}}
-		pk, _ := store.KeyOf(ti.Schema, int64(i))
-		v, err := store.EncodeRow(ti.Schema, row)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Put(ti, pk, v)
+	rows := make([]store.Row, n)
+	for i := range rows {
+		rows[i] = store.Row{int64(i), fmt.Sprintf("doc %d", i), nil, float64(i) / 2, i%2 == 0, []float32{float32(i), 1, -0.5}}
 	}
-	if _, err := c.Finish(); err != nil {
-		t.Fatal(err)
-	}
+	putRows(t, st, "docs", rows)
 	srv := &server.Server{Store: st, Logf: t.Logf}
 	addr, err := srv.Listen("127.0.0.1:0")
 	if err != nil {
@@ -64,6 +55,29 @@ func serve(t *testing.T, n int) (*store.Store, string) {
 		}
 	})
 	return st, addr.String()
+}
+
+// putRows writes rows, keyed by their first column, in one commit.
+func putRows(t *testing.T, st *store.Store, table string, rows []store.Row) {
+	t.Helper()
+	c, err := st.Begin("rows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti, _ := c.Table(table)
+	for _, row := range rows {
+		pk, _ := store.KeyOf(ti.Schema, row[0])
+		v, err := store.EncodeRow(ti.Schema, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Put(ti, pk, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // pgx, in its simple protocol, reads rows with the right types, sees
@@ -361,23 +375,14 @@ func TestBinaryTypes(t *testing.T) {
 	if _, err := s.Exec(context.Background(), "CREATE TABLE t (id BIGINT PRIMARY KEY, d DATE, ts TIMESTAMP, u UUID, r REAL, sm SMALLINT, i INT, j JSONB)"); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := st.Begin("rows")
-	ti, _ := c.Table("t")
 	days := []time.Time{time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}
 	stamps := []time.Time{time.Date(1969, 7, 20, 20, 17, 40, 123456000, time.UTC), time.Date(2026, 12, 7, 21, 30, 0, 5000, time.UTC)}
 	u := uuid.MustParse("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	var rows []store.Row
 	for i := range days {
-		row := store.Row{int64(i), days[i], stamps[i], u, float32(1.5), int64(-3), int64(70000), `{"a":1}`}
-		pk, _ := store.KeyOf(ti.Schema, int64(i))
-		v, err := store.EncodeRow(ti.Schema, row)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Put(ti, pk, v)
+		rows = append(rows, store.Row{int64(i), days[i], stamps[i], u, float32(1.5), int64(-3), int64(70000), `{"a":1}`})
 	}
-	if _, err := c.Finish(); err != nil {
-		t.Fatal(err)
-	}
+	putRows(t, st, "t", rows)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
 	if err != nil {

@@ -108,28 +108,29 @@ func (k *ColdKeys) Finish(job string) (Taken, error) {
 	if len(k.written) == 0 {
 		return Taken{}, nil
 	}
-	var files []store.ColdFile
+	var out Taken
 	for _, f := range k.tbl.Files {
-		if k.written[f.Path] != nil {
-			files = append(files, f)
+		set := k.written[f.Path]
+		if set == nil {
+			continue
 		}
-	}
-	var keyErr error
-	tk, err := TakeCold(k.ctx, k.c, k.tbl, files, func(r store.Row) bool {
-		rk, err := k.keyOf(r)
-		if err != nil {
-			keyErr = err
-			return false
-		}
-		for _, set := range k.written {
-			if set[string(rk)] {
-				return true
+		var keyErr error
+		tk, err := TakeCold(k.ctx, k.c, k.tbl, []store.ColdFile{f}, func(r store.Row) bool {
+			rk, err := k.keyOf(r)
+			if err != nil {
+				keyErr = err
+				return false
 			}
+			return set[string(rk)]
+		}, job, func(store.Row) error { return nil })
+		out.Rows, out.Unlisted, out.Added, out.Bytes = out.Rows+tk.Rows, out.Unlisted+tk.Unlisted, out.Added+tk.Added, out.Bytes+tk.Bytes
+		out.Folders = append(out.Folders, tk.Folders...)
+		if err == nil && keyErr != nil {
+			err = fmt.Errorf("table %s: %w", k.tbl.Info.Name, keyErr)
 		}
-		return false
-	}, job, func(store.Row) error { return nil })
-	if err == nil && keyErr != nil {
-		err = fmt.Errorf("table %s: %w", k.tbl.Info.Name, keyErr)
+		if err != nil {
+			return out, err
+		}
 	}
-	return tk, err
+	return out, nil
 }

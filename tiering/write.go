@@ -137,7 +137,9 @@ func TakeCold(ctx context.Context, c *store.Commit, tbl *Table, files []store.Co
 		folder := Folder(f.Location, t.Name, c.Base(), job)
 		out.Folders = append(out.Folders, folder)
 		defer Writing(folder)()
-		rel := path.Join(MoveKey(t.Name, c.Base(), job), f.Partition, fmt.Sprintf("part-%05d.parquet", out.Added))
+		// Named after the file it replaces, so that no two rewrites in
+		// one move share a name.
+		rel := path.Join(MoveKey(t.Name, c.Base(), job), f.Partition, "part-"+f.SHA256[:16]+".parquet")
 		nf, err := WriteFile(ctx, f.Location, rel, t.Schema, keep, ix, tbl.Key)
 		if err != nil {
 			return out, err
