@@ -26,6 +26,7 @@ var paramRef = regexp.MustCompile(`\$([0-9]+)`)
 // which is opened); for SHOW, its column; for the others, none.
 func (s *Session) Describe(ctx context.Context, statement string) (Description, error) {
 	var d Description
+	defer s.Store.Use()()
 	for _, m := range paramRef.FindAllStringSubmatch(statement, -1) {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > d.Params {
 			d.Params = n

@@ -34,7 +34,7 @@ import (
 const ParquetScan = "parquet_scan"
 
 func init() {
-	RegisterTableFunction(TableFunction{Name: ParquetScan, MinArgs: 1, MaxArgs: 1, Present: true, ObjectsOnly: true,
+	RegisterTableFunction(TableFunction{Name: ParquetScan, MinArgs: 1, MaxArgs: 1, Present: true, ObjectsOnly: true, Locations: []int{0},
 		Signature: "parquet_scan('url or pattern')",
 		Open: func(ctx context.Context, s *Session, args []any, _ uint64) (Relation, error) {
 			files, err := s.openLake(ctx, TableFunc{Name: ParquetScan, Args: []FuncArg{{Value: args[0]}}})

@@ -51,6 +51,9 @@ type Session struct {
 	// goroutine of this process, which Wait waits for; the lakelink
 	// command starts a process of its own, which outlives the command.
 	Background func(pipeline.DeferredSections) error
+	// Access, when set, limits what the session's statements may do: a
+	// server's connections run with their user's (access.go).
+	Access *Access
 
 	// background counts the steps running on goroutines, and bgErr keeps
 	// their first error, for Wait.
@@ -184,6 +187,11 @@ func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
 }
 
 func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
+	// Statements share the store; GC waits for them (store/gate.go).
+	if err := s.Access.check(s, st); err != nil {
+		return Result{}, err
+	}
+	defer s.Store.Use()()
 	res, err := s.run1(ctx, st)
 	if err == nil && res.Columns == nil {
 		res.Fields = append([]Field{{"statement", statementKind(st)}}, res.Fields...)

@@ -35,6 +35,9 @@ type TableFunction struct {
 	// buckets) and nothing of the store, so that a script of such reads
 	// runs without one (ReadsObjectsOnly).
 	ObjectsOnly bool
+	// Locations are the arguments that name files or buckets, which a
+	// session's Access checks before the function opens them.
+	Locations []int
 	// Open returns the relation at commit at (the head, Session.At, or a
 	// SELECT's AT), given the arguments, with $N already bound.
 	Open func(ctx context.Context, s *Session, args []any, at uint64) (Relation, error)
@@ -145,6 +148,9 @@ func (s *Session) openRelation(ctx context.Context, call TableFunc, at uint64) (
 			}
 			args[i] = v
 		}
+	}
+	if err := s.Access.checkArgs(s, call); err != nil {
+		return f, Relation{}, err
 	}
 	r, err := f.Open(ctx, s, args, at)
 	return f, r, err

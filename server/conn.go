@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +27,8 @@ type conn struct {
 	be   *pgproto3.Backend
 	sess *engine.Session
 	user string
+	role Role
+	tls  bool // the connection switched to TLS
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // the running statement's, or nil
@@ -107,6 +110,68 @@ func (c *conn) serve(ctx context.Context) {
 
 var errClosed = errors.New("closed during startup")
 
+// ErrNeedTLS refuses a client from another machine that did not ask for
+// TLS when the server has a certificate.
+var ErrNeedTLS = errors.New("connections from other machines must use TLS (sslmode=require)")
+
+// authenticate runs a SCRAM-SHA-256 exchange for the startup's user. An
+// unknown user goes through the same exchange against a verifier of
+// random bytes, so that the answer does not tell which names exist.
+func (c *conn) authenticate() (User, error) {
+	u, known := c.srv.Users.Lookup(c.user)
+	v := u.v
+	if !known {
+		var err error
+		if v, err = newVerifier(string(c.key) + c.user); err != nil {
+			return u, err
+		}
+		v.storedKey = make([]byte, len(v.storedKey)) // no proof matches
+	}
+	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
+	if err := c.be.Flush(); err != nil {
+		return u, errClosed
+	}
+	if err := c.be.SetAuthType(pgproto3.AuthTypeSASL); err != nil {
+		return u, err
+	}
+	msg, err := c.be.Receive()
+	if err != nil {
+		return u, errClosed
+	}
+	init, ok := msg.(*pgproto3.SASLInitialResponse)
+	if !ok || init.AuthMechanism != "SCRAM-SHA-256" {
+		return u, fmt.Errorf("want a SCRAM-SHA-256 password (the server has users), got %T", msg)
+	}
+	x := &scramExchange{v: v}
+	first, err := x.first(string(init.Data))
+	if err != nil {
+		return u, err
+	}
+	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(first)})
+	if err := c.be.Flush(); err != nil {
+		return u, errClosed
+	}
+	if err := c.be.SetAuthType(pgproto3.AuthTypeSASLContinue); err != nil {
+		return u, err
+	}
+	if msg, err = c.be.Receive(); err != nil {
+		return u, errClosed
+	}
+	resp, ok := msg.(*pgproto3.SASLResponse)
+	if !ok {
+		return u, fmt.Errorf("want a SCRAM-SHA-256 response, got %T", msg)
+	}
+	final, err := x.final(string(resp.Data))
+	if err != nil {
+		return u, err
+	}
+	if !known {
+		return u, errPassword
+	}
+	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(final)})
+	return u, nil
+}
+
 // startup answers SSLRequest and GSSEncRequest with N, refuses a client
 // that is not on this machine (no users are configured yet), and accepts
 // the startup message without a password.
@@ -117,7 +182,24 @@ func (c *conn) startup() error {
 			return errClosed
 		}
 		switch m := msg.(type) {
-		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
+		case *pgproto3.SSLRequest:
+			if c.srv.TLS == nil || c.tls {
+				if _, err := c.nc.Write([]byte("N")); err != nil {
+					return errClosed
+				}
+				continue
+			}
+			if _, err := c.nc.Write([]byte("S")); err != nil {
+				return errClosed
+			}
+			tc := tls.Server(c.nc, c.srv.TLS)
+			if err := tc.Handshake(); err != nil {
+				return fmt.Errorf("TLS handshake: %w", err)
+			}
+			c.tls = true
+			c.be = pgproto3.NewBackend(tc, tc)
+			continue
+		case *pgproto3.GSSEncRequest:
 			if _, err := c.nc.Write([]byte("N")); err != nil {
 				return errClosed
 			}
@@ -129,10 +211,32 @@ func (c *conn) startup() error {
 			return errClosed
 		case *pgproto3.StartupMessage:
 			c.user = m.Parameters["user"]
-			if !loopback(c.nc.RemoteAddr()) {
+			local := loopback(c.nc.RemoteAddr())
+			switch {
+			case c.srv.Users == nil && !local:
 				c.fail(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28000", Message: ErrNotLoopback.Error()})
 				return ErrNotLoopback
+			case c.srv.TLS != nil && !local && !c.tls:
+				c.fail(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28000", Message: ErrNeedTLS.Error()})
+				return ErrNeedTLS
 			}
+			u := User{Name: c.user, Role: ReadWrite}
+			if c.srv.Users != nil {
+				var err error
+				if u, err = c.authenticate(); err != nil {
+					if errors.Is(err, errClosed) {
+						return err
+					}
+					code := "28P01" // invalid_password
+					if !errors.Is(err, errPassword) {
+						code = "08P01" // protocol_violation
+					}
+					c.fail(&pgproto3.ErrorResponse{Severity: "FATAL", Code: code, Message: fmt.Sprintf("user %q: %v", c.user, err)})
+					return fmt.Errorf("user %q: %w", c.user, err)
+				}
+			}
+			c.role = u.Role
+			c.sess.Access = c.srv.access(u)
 			c.be.Send(&pgproto3.AuthenticationOk{})
 			for _, p := range [][2]string{
 				{"server_version", "16.0 (lakelink)"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
@@ -176,9 +280,7 @@ func (c *conn) extended(ctx context.Context, msg pgproto3.FrontendMessage) error
 	}
 	switch m := msg.(type) {
 	case *pgproto3.Parse:
-		c.srv.exec.Lock()
 		desc, err := c.sess.Describe(ctx, m.Query)
-		c.srv.exec.Unlock()
 		if err != nil {
 			return err
 		}
@@ -285,9 +387,9 @@ func (c *conn) execute(ctx context.Context, p *portal) error {
 	return c.sendRows(r, p.stmt.desc.Types, p.formats)
 }
 
-// run runs a script as the connection's statement, with $n parameters:
-// one at a time across connections (doc.go), and stopped by a
-// CancelRequest.
+// run runs a script as the connection's statement, with $n parameters,
+// stopped by a CancelRequest. Connections run their statements
+// concurrently (doc.go).
 func (c *conn) run(ctx context.Context, script string, params map[int]any) ([]engine.Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -299,8 +401,6 @@ func (c *conn) run(ctx context.Context, script string, params map[int]any) ([]en
 		c.cancel = nil
 		c.mu.Unlock()
 	}()
-	c.srv.exec.Lock()
-	defer c.srv.exec.Unlock()
 	c.sess.Params = params
 	defer func() { c.sess.Params = nil }()
 	return c.sess.Exec(ctx, script)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -22,9 +23,18 @@ type Server struct {
 	// Logf, when set, receives one line per connection and per failed
 	// statement; it never receives passwords or statement parameters.
 	Logf func(format string, args ...any)
-
-	// exec runs one statement at a time (doc.go).
-	exec sync.Mutex
+	// Users, when set, are the accounts the server accepts, each with a
+	// SCRAM-SHA-256 password and a role. Without users only clients on
+	// this machine may connect, without a password, and Listen refuses
+	// any address but a loopback one.
+	Users *Users
+	// TLS, when set, is offered to clients that ask for it (sslmode), and
+	// required of clients that are not on this machine.
+	TLS *tls.Config
+	// CopyRoots are the local folders clients' statements may read and
+	// write files under (COPY FROM/TO, parquet_scan, staging,
+	// cold_storage). None: clients may use no local files.
+	CopyRoots []string
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -37,8 +47,15 @@ type Server struct {
 // configured, only loopback clients may connect.
 var ErrNotLoopback = errors.New("only connections from this machine (loopback) are accepted: no users are configured")
 
-// Listen starts listening on addr (host:port); Serve then accepts.
+// ErrNeedUsers refuses to listen beyond loopback without users.
+var ErrNeedUsers = errors.New("listening beyond this machine (loopback) needs users with passwords (--users FILE)")
+
+// Listen starts listening on addr (host:port); Serve then accepts. An
+// address that is not a loopback one needs Users.
 func (s *Server) Listen(addr string) (net.Addr, error) {
+	if s.Users.Len() == 0 && !loopbackAddress(addr) {
+		return nil, fmt.Errorf("listen on %s: %w", addr, ErrNeedUsers)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -120,6 +137,27 @@ func (s *Server) cancel(pid uint32, key []byte) {
 	if target != nil && target.cancelStatement() {
 		s.logf("connection %d: statement cancelled by the client", pid)
 	}
+}
+
+// loopbackAddress reports whether a listening address (host:port) is on
+// loopback only: "localhost" or a loopback IP, not an empty host or a
+// wildcard.
+func loopbackAddress(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// access is what a connection's statements may do: its user's role, and
+// the server's roots for local files.
+func (s *Server) access(u User) *engine.Access {
+	return &engine.Access{Roots: s.CopyRoots, ReadOnly: u.Role == ReadOnly, NoURLs: u.NoURLs}
 }
 
 func (s *Server) logf(format string, args ...any) {

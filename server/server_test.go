@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lakelink/lakelink/engine"
-	"github.com/lakelink/lakelink/server"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
 )
@@ -40,21 +39,7 @@ func serve(t *testing.T, n int) (*store.Store, string) {
 		rows[i] = store.Row{int64(i), fmt.Sprintf("doc %d", i), nil, float64(i) / 2, i%2 == 0, []float32{float32(i), 1, -0.5}}
 	}
 	putRows(t, st, "docs", rows)
-	srv := &server.Server{Store: st, Logf: t.Logf}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return st, addr.String()
+	return st, serveStore(t, st)
 }
 
 // putRows writes rows, keyed by their first column, in one commit.

@@ -56,11 +56,24 @@ type GCResult struct {
 // and drops the rows, index segments and adjacency of tables that no kept
 // commit has. The rewrite goes to a new folder, which replaces the old one
 // only once complete (a crash leaves either, never a mix: Open finishes or
-// discards an interrupted swap). Nothing else may use the Store while GC
-// runs. Collected commits stay in the commit log; reading one is
+// discards an interrupted swap). GC runs alone: it waits for the
+// statements that hold a Use to end, and new ones wait for it (gate.go).
+// Collected commits stay in the commit log; reading one is
 // ErrCollected.
 func (s *Store) GC(o GCOptions) (GCResult, error) {
 	var res GCResult
+	if !o.DryRun {
+		// GC runs alone: running statements end first (gate.go).
+		ctx := o.Ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		unlock, err := s.exclusive(ctx)
+		if err != nil {
+			return res, err
+		}
+		defer unlock()
+	}
 	commits, err := s.Commits()
 	if err != nil {
 		return res, err

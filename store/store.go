@@ -44,6 +44,8 @@ type Store struct {
 
 	commitMu sync.Mutex // held by the one open Commit, or an abandoned one's rollback
 
+	gate sync.RWMutex // shared by statements (Use), held alone by GC (gate.go)
+
 	rollback sync.WaitGroup // abandoned commits being rolled back (Commit.Abort)
 	closing  atomic.Bool    // Close stops those rollbacks
 

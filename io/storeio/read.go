@@ -89,14 +89,53 @@ func (o ReadOptions) OutputSchema() (lake.Schema, []int, error) {
 
 // shared holds the stores that workers in this process may read: the
 // direct runner's and Prism's loopback workers run here, where the
-// launcher has the store open.
-var shared sync.Map // store directory → *store.Store
+// launcher has the store open. Several pipelines may share one store at
+// once (a server's connections), so each store is counted: it stays
+// visible until the last pipeline that shared it is done.
+var shared struct {
+	sync.Mutex
+	m map[string]*sharedStore // store directory → the store and its users
+}
+
+type sharedStore struct {
+	st    *store.Store
+	users int
+}
 
 // ShareStore lets workers in this process read st; call the returned
-// function when the pipeline is done.
+// function (once) when the pipeline is done.
 func ShareStore(st *store.Store) func() {
-	shared.Store(st.Dir(), st)
-	return func() { shared.Delete(st.Dir()) }
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.m == nil {
+		shared.m = map[string]*sharedStore{}
+	}
+	e := shared.m[st.Dir()]
+	if e == nil {
+		e = &sharedStore{st: st}
+		shared.m[st.Dir()] = e
+	}
+	e.users++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			shared.Lock()
+			defer shared.Unlock()
+			if e.users--; e.users == 0 {
+				delete(shared.m, st.Dir())
+			}
+		})
+	}
+}
+
+// sharedStoreAt is the store ShareStore shares under dir, or nil.
+func sharedStoreAt(dir string) *store.Store {
+	shared.Lock()
+	defer shared.Unlock()
+	if e := shared.m[dir]; e != nil {
+		return e.st
+	}
+	return nil
 }
 
 func snapshotKey(job string, i int) string { return fmt.Sprintf("%s/snapshot-%05d.lsnap", job, i) }
@@ -278,11 +317,11 @@ func (fn *snapshotFn) read(ctx context.Context, r SnapshotRange, out chan<- lake
 		tbl := &tiering.Table{Info: store.TableInfo{Name: opt.Table, Schema: opt.Schema}, At: opt.At, Key: opt.ColdKey}
 		err = tbl.FileRows(ctx, *r.Cold, nil, func(_ int64, rec store.Row) error { return add(rec) })
 	case opt.Staging == "":
-		v, ok := shared.Load(opt.Store)
-		if !ok {
+		st := sharedStoreAt(opt.Store)
+		if st == nil {
 			return fmt.Errorf("store %s is not open in this worker's process: a snapshot read by workers elsewhere must be staged (StageSnapshot)", opt.Store)
 		}
-		err = v.(*store.Store).ScanRange(opt.Table, opt.At, r.Range, func(_ store.TableInfo, _, v []byte) error { return row(v) })
+		err = st.ScanRange(opt.Table, opt.At, r.Range, func(_ store.TableInfo, _, v []byte) error { return row(v) })
 	default:
 		err = fn.readStaged(ctx, r.Index, row)
 	}
