@@ -518,6 +518,8 @@ func errorResponse(script string, err error) *pgproto3.ErrorResponse {
 		if m := st.Err.Error(); strings.Contains(m, "not a column") || strings.Contains(m, "no column") {
 			e.Code = "42703" // undefined_column
 		}
+	case errors.Is(err, engine.ErrReadOnly) || errors.Is(err, engine.ErrAccess):
+		e.Code = "42501" // insufficient_privilege
 	case errors.Is(err, store.ErrNotFound):
 		e.Code = "42P01"
 	case errors.Is(err, context.Canceled):

@@ -33,7 +33,6 @@ import (
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
-	"github.com/lakelink/lakelink/server"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/tiering"
 )
@@ -557,30 +556,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		},
 	}
 	statusCmd.Flags().StringVar(&statusFormat, "format", "table", "output format: table, csv or json")
-	var listen string
-	serveCmd := &cobra.Command{Use: "serve [--listen 127.0.0.1:5433]", Short: "Serve the store over the PostgreSQL wire protocol (psql, pgx, psycopg) until interrupted",
-		Example: "  lakelink serve --store ./lakelink-data &\n  psql -h 127.0.0.1 -p 5433 -c 'SELECT count(*) FROM documents'",
-		Args:    cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := open(false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			srv := &server.Server{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose},
-				Logf: func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "lakelink serve: "+f+"\n", a...) }}
-			addr, err := srv.Listen(listen)
-			if err != nil {
-				return err
-			}
-			// Other lakelink commands find the server through the store's
-			// holder file.
-			if err := st.SetServer(addr.String()); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "lakelink serve: store %s on %s (PostgreSQL protocol); no users are configured, so only this machine may connect, without a password\n", st.Dir(), addr)
-			return srv.Serve(cmd.Context())
-		}}
-	serveCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:5433", "address to listen on (host:port)")
+	serveCmd := newServeCmd(g, open, stdout)
 	tierCmd := &cobra.Command{Use: "tier", Short: "Hot/cold tiering: apply the tables' policies (docs/tiering.md)"}
 	tierCmd.AddCommand(query("run [TABLE]", "Move the rows older than tier_after of one table, or of every table with a policy, to cold files (TIER RUN)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		table := ""
@@ -590,7 +566,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		sess := &engine.Session{Store: st, Runner: runners.Options{Runner: g.runner, Endpoint: g.endpoint, Environment: g.env, Verbose: g.verbose}}
 		return sess.TierRun(ctx, table, time.Now())
 	}))
-	root.AddCommand(serveCmd, tierCmd, sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), newToolsCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout))
+	root.AddCommand(serveCmd, tierCmd, sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), newToolsCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout), newUserCmd(stdin, stdout))
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,7 +34,7 @@ func TestServeCommand(t *testing.T) {
 	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+data+"' INTO docs WITH (primary_key = 'id')"); code != 0 {
 		t.Fatal(errs)
 	}
-	cmd := exec.Command(os.Args[0], "--store", st, "serve", "--listen", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], "--store", st, "serve", "--listen", "127.0.0.1:0", "--copy-root", dir)
 	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -47,7 +48,7 @@ func TestServeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`on (127\.0\.0\.1:\d+) \(PostgreSQL protocol\); no users are configured`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`on (127\.0\.0\.1:\d+) \(PostgreSQL protocol\); no users are configured.*local files only under`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("serve said %q", line)
 	}
@@ -116,5 +117,104 @@ func TestStaleServerHolder(t *testing.T) {
 	}
 	if code, out, errs := cli(t, "--store", st, "sql", "SELECT count(*) FROM t", "--format", "csv"); code != 0 || out != "count\n0\n" {
 		t.Errorf("with a stale holder file: %d %q %q", code, out, errs)
+	}
+}
+
+// startServe starts lakelink serve with args and returns the line it
+// printed at start; the process is killed when the test ends.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs strings.Builder
+	cmd.Stderr = &errs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve printed nothing: %v; stderr: %s", err, errs.String())
+	}
+	return cmd, line
+}
+
+// The default listener is 127.0.0.1:5433 and nothing else, as the
+// kernel's socket table (ss) shows it; with users made by lakelink user
+// add, psql needs the password; beyond loopback without users, serve
+// refuses to start.
+func TestServeDefaultsAndUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	ss, err := exec.LookPath("ss")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ss is not installed (scripts/test-peers installs iproute2)")
+		}
+		t.Skip("ss is not installed (apt-get install iproute2)")
+	}
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "CREATE TABLE t (id BIGINT PRIMARY KEY)"); code != 0 {
+		t.Fatal(errs)
+	}
+	cmd, line := startServe(t, "--store", st, "serve")
+	if !strings.Contains(line, "on 127.0.0.1:5433 ") || !strings.Contains(line, "only this machine may connect") || !strings.Contains(line, "no local files") {
+		t.Fatalf("serve said %q", line)
+	}
+	out, err := exec.Command(ss, "-ltnpH").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "pid="+strconv.Itoa(cmd.Process.Pid)+",") {
+			mine = append(mine, strings.Fields(l)[3])
+		}
+	}
+	if len(mine) != 1 || mine[0] != "127.0.0.1:5433" {
+		t.Errorf("serve listens on %v, want only 127.0.0.1:5433 (ss -ltnp:\n%s)", mine, out)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+
+	if code, _, errs := cli(t, "--store", st, "serve", "--listen", "0.0.0.0:0"); code == 0 || !strings.Contains(errs, "needs users") {
+		t.Errorf("serve on 0.0.0.0 without users: %d %q", code, errs)
+	}
+	users := filepath.Join(dir, "users.txt")
+	if code, out, errs := cliIn(t, "s3cret-pw\n", "user", "add", "--users", users, "alice", "--role", "read-only"); code != 0 || !strings.Contains(out, "user alice (read-only)") {
+		t.Fatalf("user add: %d %q %q", code, out, errs)
+	}
+	_, line = startServe(t, "--store", st, "serve", "--listen", "127.0.0.1:0", "--users", users)
+	m := regexp.MustCompile(`on 127\.0\.0\.1:(\d+) .*1 user\(s\)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("serve with users said %q", line)
+	}
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql is not installed")
+		}
+		t.Skip("psql is not installed")
+	}
+	run := func(password, q string) (string, error) {
+		c := exec.Command(psql, "-X", "-w", "-A", "-t", "-h", "127.0.0.1", "-p", m[1], "-U", "alice", "-d", "lakelink", "-c", q)
+		c.Env = append(os.Environ(), "PGPASSWORD="+password, "PGCONNECT_TIMEOUT=10")
+		b, err := c.CombinedOutput()
+		return strings.TrimSpace(string(b)), err
+	}
+	if out, err := run("", "SELECT count(*) FROM t"); err == nil || !strings.Contains(out, "password") {
+		t.Errorf("psql without the password: %v %q", err, out)
+	}
+	if out, err := run("s3cret-pw", "SELECT count(*) FROM t"); err != nil || out != "0" {
+		t.Errorf("psql with the password: %v %q", err, out)
+	}
+	if out, err := run("s3cret-pw", "DROP TABLE t"); err == nil || !strings.Contains(out, "read-only") {
+		t.Errorf("a read-only user's DROP TABLE: %v %q", err, out)
 	}
 }
