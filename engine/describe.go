@@ -45,10 +45,17 @@ func (s *Session) Describe(ctx context.Context, statement string) (Description, 
 	switch q := stmts[0].(type) {
 	case Values:
 		d.Columns, d.Types = valuesColumns(q)
+	case DescribeTable:
+		r, err := s.describeTable(q.Name)
+		d.Columns, d.Types = r.Columns, r.Types
+		return d, err
 	case Show:
-		if q.Name == "all" {
+		switch q.Name {
+		case "all":
 			d.Columns, d.Types = []string{"name", "setting"}, []lake.Type{lake.Text, lake.Text}
-		} else {
+		case "tables":
+			d.Columns, d.Types = TablesColumns, []lake.Type{lake.Text, lake.BigInt, lake.Text, lake.Text, lake.Text}
+		default:
 			d.Columns, d.Types = []string{q.Name}, []lake.Type{lake.Text}
 		}
 	case Select:

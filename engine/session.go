@@ -125,6 +125,8 @@ func statementKind(st Statement) string {
 		return x.Kind
 	case Show:
 		return "SHOW"
+	case DescribeTable:
+		return "DESCRIBE"
 	case Select:
 		return "SELECT"
 	case Delete:
@@ -286,7 +288,12 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 	case Transaction:
 		return s.transaction(x)
 	case Show:
+		if x.Name == "tables" {
+			return s.showTables()
+		}
 		return s.show(x)
+	case DescribeTable:
+		return s.describeTable(x.Name)
 	case Values:
 		return values(x), nil
 	case Set:

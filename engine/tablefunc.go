@@ -179,12 +179,6 @@ func argInt(name string, args []any, i int) (int, error) {
 
 // The virtual tables of the store's history and of import jobs.
 func init() {
-	RegisterTableFunction(TableFunction{Name: CommitsTable, Signature: CommitsTable, Present: true,
-		Open: func(_ context.Context, s *Session, _ []any, _ uint64) (Relation, error) {
-			return Relation{Schema: history.CommitsSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {
-				return history.Commits(s.Store, "", fn)
-			}}, nil
-		}})
 	RegisterTableFunction(TableFunction{Name: TagsTable, Signature: TagsTable, Present: true,
 		Open: func(_ context.Context, s *Session, _ []any, _ uint64) (Relation, error) {
 			return Relation{Schema: history.TagsSchema, Scan: func(_ context.Context, fn func(store.Row) error) error {

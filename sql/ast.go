@@ -237,14 +237,27 @@ type Transaction struct {
 
 func (t Transaction) String() string { return t.Kind }
 
-// Show is SHOW name (a setting, lower case) or SHOW ALL (Name "all").
+// DescribeTable is DESCRIBE t (or DESC t): a table's columns.
+type DescribeTable struct {
+	Name string
+}
+
+func (DescribeTable) statement() {}
+
+func (d DescribeTable) String() string { return "DESCRIBE " + Ident(d.Name) }
+
+// Show is SHOW name (a setting, lower case), SHOW ALL (Name "all") or
+// SHOW TABLES (Name "tables").
 type Show struct {
 	Name string
 }
 
 func (s Show) String() string {
-	if s.Name == "all" {
+	switch s.Name {
+	case "all":
 		return "SHOW ALL"
+	case "tables":
+		return "SHOW TABLES"
 	}
 	return "SHOW " + s.Name
 }

@@ -181,6 +181,9 @@ func (p *parser) statement() (Statement, error) {
 		if p.kw("ALL") {
 			return Show{Name: "all"}, nil
 		}
+		if p.kw("TABLES") {
+			return Show{Name: "tables"}, nil
+		}
 		name, err := p.ident("a setting name or ALL")
 		if err != nil {
 			return nil, err
@@ -193,6 +196,13 @@ func (p *parser) statement() (Statement, error) {
 			name += "." + part
 		}
 		return Show{Name: strings.ToLower(name)}, nil
+	case p.kw("DESCRIBE"), p.kw("DESC"):
+		p.kw("TABLE")
+		name, err := p.ident("a table name")
+		if err != nil {
+			return nil, err
+		}
+		return DescribeTable{Name: name}, nil
 	case p.kw("TIER", "RUN"):
 		r := TierRun{}
 		if t := p.peek(); t.kind == tIdent {

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,8 +32,8 @@ import (
 	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/progress"
 	"github.com/lakelink/lakelink/runners"
+	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
-	"github.com/lakelink/lakelink/tiering"
 )
 
 func main() {
@@ -53,6 +52,7 @@ type globalFlags struct {
 	verbose     bool
 	memoryLimit string
 	keyFile     string
+	server      string // --server: a lakelink serve to talk to
 	// progressEvery spaces the plain progress lines an import prints
 	// when stderr is not a terminal.
 	progressEvery time.Duration
@@ -170,6 +170,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
 	})
 	root.PersistentFlags().StringVar(&g.store, "store", defaultStore(), "store folder (or $LAKELINK_STORE)")
+	root.PersistentFlags().StringVar(&g.server, "server", os.Getenv("LAKELINK_SERVER"), "a running lakelink serve to send statements to: host:port or postgres://user@host:port/lakelink?sslmode=require (password from $PGPASSWORD; or $LAKELINK_SERVER); default: the server holding --store, if any")
 	root.PersistentFlags().StringVar(&g.runner, "runner", "direct", "pipeline runner: "+strings.Join(runners.Names, ", "))
 	root.PersistentFlags().StringVar(&g.endpoint, "endpoint", "", "job service HOST:PORT for --runner universal or flink")
 	root.PersistentFlags().StringVar(&g.env, "environment-type", "", "worker environment for portable runners: loopback or process (also --environment_type)")
@@ -262,7 +263,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			}
 			// A store that `lakelink serve` holds: the server runs the
 			// script (docs/server.md).
-			if addr := serverOf(g.store); addr != "" {
+			if addr := g.serverAddr(); addr != "" {
 				if sqlAt != "" {
 					return fmt.Errorf("--at: lakelink serve holds the store; read at a commit with AT (...) in the statement")
 				}
@@ -351,59 +352,83 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return c
 	}
 
-	tablesCmd := query("tables [TABLE]", "List tables with their schemas and row counts; with TABLE, its columns one per row", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		if len(args) == 1 {
-			return tableColumns(st, args[0])
-		}
-		res := engine.Result{Columns: []string{"table", "rows", "schema", "indexes", "tiering"}}
-		ts, err := st.Tables(st.Head())
-		for _, t := range ts {
-			row, err := engine.TableRow(st, t, st.Head())
+	// statement makes a command that prints the result of one statement:
+	// run on the store, or by the server that holds it (or --server), so
+	// that it works while the server runs imports. shape, when set,
+	// reshapes the result for printing.
+	statement := func(use, short string, nargs cobra.PositionalArgs, text func(args []string) (string, error), shape func(engine.Result) engine.Result) *cobra.Command {
+		var format string
+		c := &cobra.Command{Use: use, Short: short, Args: nargs, RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := newWriter(format, stdout)
 			if err != nil {
-				return res, err
+				return err
 			}
-			tier := engine.TieringText(t.Tiering)
-			if row[9].(int64) > 0 {
-				tier += fmt.Sprintf("; %d row(s) cold in %d file(s), %s", row[8], row[9], pipeline.HumanBytes(row[10].(int64)))
+			q, err := text(args)
+			if err != nil {
+				return err
 			}
-			res.Rows = append(res.Rows, []any{row[0], row[1], row[2], row[3], tier})
+			var results []engine.Result
+			if addr := g.serverAddr(); addr != "" {
+				results, err = viaServer(cmd.Context(), addr, q, nil)
+			}
+			if addr := g.serverAddr(); addr == "" || errors.Is(err, errNoServer) && g.server == "" {
+				st, oerr := open(false)
+				if oerr != nil {
+					return oerr
+				}
+				defer st.Close()
+				results, err = (&engine.Session{Store: st}).Exec(cmd.Context(), q)
+			}
+			if err != nil {
+				return err
+			}
+			res := results[len(results)-1]
+			if shape != nil {
+				res = shape(res)
+			}
+			return w.write(res)
+		}}
+		c.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+		return c
+	}
+
+	tablesCmd := statement("tables [TABLE]", "List tables with their schemas and row counts; with TABLE, its columns one per row (SHOW TABLES, DESCRIBE TABLE)", cobra.MaximumNArgs(1), func(args []string) (string, error) {
+		if len(args) == 1 {
+			return "DESCRIBE " + sql.Ident(args[0]), nil
 		}
-		return res, err
-	})
+		return "SHOW TABLES", nil
+	}, nil)
 
 	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		return (&engine.Session{Store: st}).Compact(ctx, args[0])
 	})
 
 	var digestAt string
-	digestCmd := query("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		at := st.Head()
-		if digestAt != "" {
-			var err error
-			if at, err = (&engine.Session{Store: st}).Resolve(digestAt); err != nil {
-				return engine.Result{}, fmt.Errorf("--at: %w", err)
-			}
+	digestCmd := statement("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at (lakelink_digest)", cobra.ExactArgs(1), func(args []string) (string, error) {
+		return fmt.Sprintf("SELECT digest FROM %s(%s, %s)", engine.DigestTable, literal(args[0]), literal(digestAt)), nil
+	}, func(r engine.Result) engine.Result {
+		if len(r.Rows) == 1 && len(r.Rows[0]) == 1 {
+			return engine.Result{Message: fmt.Sprint(r.Rows[0][0])}
 		}
-		d, err := tiering.Digest(ctx, st, args[0], at)
-		return engine.Result{Message: d}, err
+		return r
 	})
 	digestCmd.Flags().StringVar(&digestAt, "at", "", "a tag, commit number or time")
 
-	logCmd := query("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		table := ""
+	logCmd := statement("log [TABLE]", "The commit log, newest first: author, message, statement, rows per table (lakelink_commits)", cobra.MaximumNArgs(1), func(args []string) (string, error) {
+		from := engine.CommitsTable
 		if len(args) == 1 {
-			table = args[0]
+			from += "(" + literal(args[0]) + ")"
 		}
-		return (&engine.Session{Store: st}).Log(table)
-	})
+		return "SELECT * FROM " + from + " ORDER BY commit DESC", nil
+	}, nil)
 
-	diffCmd := query("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times", cobra.RangeArgs(2, 3), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		table := ""
-		if len(args) == 3 {
-			table = args[2]
+	diffCmd := statement("diff A B [TABLE]", "Rows added, removed and changed (with the changed columns) between two commits, tags or times (diff(...))", cobra.RangeArgs(2, 3), func(args []string) (string, error) {
+		q := make([]string, len(args))
+		for i, a := range args {
+			q[i] = literal(a)
 		}
-		return (&engine.Session{Store: st}).Diff(ctx, args[0], args[1], table)
-	})
+		return "SELECT * FROM diff(" + strings.Join(q, ", ") + ")", nil
+	}, nil)
 
 	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
 		return (&engine.Session{Store: st}).Revert(ctx, args[0])
@@ -568,30 +593,6 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	}))
 	root.AddCommand(serveCmd, tierCmd, sqlCmd, tablesCmd, compactCmd, digestCmd, logCmd, diffCmd, revertCmd, tagCmd, gcCmd, newGraphCmd(query, &g.memoryLimit), newExportCmd(query, g, stdout), newAuditCmd(query), newBackupCmd(query, g, stdout), newIngestCmd(stdout), newToolsCmd(stdout), errorsCmd, jobsCmd, statusCmd, newVersionCmd(stdout), newUserCmd(stdin, stdout))
 	return root
-}
-
-// tableColumns is lakelink tables TABLE: a row per column (name, type,
-// primary key, NOT NULL, default, the indexes on it), whole.
-func tableColumns(st *store.Store, name string) (engine.Result, error) {
-	res := engine.Result{Columns: []string{"column", "type", "primary_key", "not_null", "default", "indexes"}}
-	t, err := st.Table(name, st.Head())
-	if err != nil {
-		return res, err
-	}
-	for _, c := range t.Schema.Columns {
-		var idx []string
-		for _, d := range t.Indexes {
-			if strings.EqualFold(d.Column, c.Name) {
-				idx = append(idx, fmt.Sprintf("%s: %s (%s)", d.Name, d.Type, d.Metric))
-			}
-		}
-		var def any
-		if c.Default != nil {
-			def = *c.Default
-		}
-		res.Rows = append(res.Rows, []any{c.Name, c.Type.String(), slices.Contains(t.Schema.PrimaryKey, c.Name), c.NotNull, def, strings.Join(idx, "; ")})
-	}
-	return res, nil
 }
 
 // errorRows is lakelink errors' result: a row per rejected row.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,7 +35,13 @@ func serverOf(dir string) string {
 // text. A script with parameters is one statement (the extended
 // protocol); without, any number (the simple protocol).
 func viaServer(ctx context.Context, addr, script string, params map[int]any) ([]engine.Result, error) {
-	cfg, err := pgconn.ParseConfig("postgres://lakelink@" + addr + "/lakelink?sslmode=disable")
+	// A host:port found in the holder file, or --server's URL, with the
+	// user, password (or $PGPASSWORD) and sslmode the user gave.
+	conninfo := "postgres://lakelink@" + addr + "/lakelink?sslmode=disable"
+	if strings.Contains(addr, "://") {
+		conninfo = addr
+	}
+	cfg, err := pgconn.ParseConfig(conninfo)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +49,11 @@ func viaServer(ctx context.Context, addr, script string, params map[int]any) ([]
 	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Message) }
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: lakelink serve on %s does not answer: %v", errNoServer, addr, err)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			return nil, serverError(err) // it answered, and refused
+		}
+		return nil, fmt.Errorf("%w: lakelink serve on %s does not answer: %v", errNoServer, cfg.Host, err)
 	}
 	defer conn.Close(context.Background())
 	var out []engine.Result
@@ -56,7 +67,7 @@ func viaServer(ctx context.Context, addr, script string, params map[int]any) ([]
 			vals := make([]any, len(row))
 			for i, v := range row {
 				if v != nil {
-					vals[i] = string(v)
+					vals[i] = textValue(string(v), fields[i].DataTypeOID)
 				}
 			}
 			r.Rows = append(r.Rows, vals)
@@ -133,4 +144,34 @@ func serverError(err error) error {
 		return fmt.Errorf("%s (SQLSTATE %s)", pe.Message, pe.Code)
 	}
 	return err
+}
+
+// textValue is a text-format value as the command prints its own: bools,
+// whole numbers and floats typed by their column's OID, the rest as text.
+func textValue(v string, oid uint32) any {
+	switch oid {
+	case 16: // bool
+		return v == "t" || v == "true"
+	case 20, 21, 23: // int8, int2, int4
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	case 700, 701: // float4, float8
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
+		}
+	}
+	return v
+}
+
+// literal is s as an SQL string literal.
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// serverAddr is the server commands talk to: --server, else the one that
+// holds the store (its holder file), else "".
+func (g *globalFlags) serverAddr() string {
+	if g.server != "" {
+		return g.server
+	}
+	return serverOf(g.store)
 }

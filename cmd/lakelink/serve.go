@@ -21,8 +21,8 @@ import (
 // serveOptions are lakelink serve's flags.
 type serveOptions struct {
 	listen    string
-	users     string   // a users file (lakelink user add)
-	tlsCert   string   // PEM certificate and key, both or neither
+	users     string // a users file (lakelink user add)
+	tlsCert   string // PEM certificate and key, both or neither
 	tlsKey    string
 	copyRoots []string // local folders clients' COPY may use
 }

@@ -218,3 +218,103 @@ func TestServeDefaultsAndUsers(t *testing.T) {
 		t.Errorf("a read-only user's DROP TABLE: %v %q", err, out)
 	}
 }
+
+// While psql runs a COPY through lakelink serve, the other commands work
+// through the server instead of failing on a store in use: lakelink
+// status shows the job's live progress, tables, digest and log answer at
+// the head before the import, and after it at the new head; --server
+// reaches the server without the store's folder.
+func TestCLIDuringServerImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql is not installed (scripts/test-peers installs postgresql-client)")
+		}
+		t.Skip("psql is not installed")
+	}
+	dir := t.TempDir()
+	small, big := filepath.Join(dir, "small.parquet"), filepath.Join(dir, "big.parquet")
+	if err := fixtures.WriteDocuments(small, fixtures.Documents{Rows: 50, Dim: 8, ContentChars: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.WriteDocuments(big, fixtures.Documents{Rows: 300000, Dim: 8, ContentChars: 40, FirstID: 1000, Seed: 9, RowGroupRows: 10000}); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "store")
+	if code, _, errs := cli(t, "--store", st, "sql", "COPY FROM '"+small+"' INTO docs WITH (primary_key = 'id')"); code != 0 {
+		t.Fatal(errs)
+	}
+	_, before, _ := cli(t, "--store", st, "digest", "docs")
+	_, line := startServe(t, "--store", st, "serve", "--listen", "127.0.0.1:0", "--copy-root", dir)
+	m := regexp.MustCompile(`on 127\.0\.0\.1:(\d+) `).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("serve said %q", line)
+	}
+	copyCmd := exec.Command(psql, "-X", "-h", "127.0.0.1", "-p", m[1], "-U", "me", "-d", "lakelink", "-c", "COPY FROM '"+big+"' INTO docs")
+	var psqlOut strings.Builder
+	copyCmd.Stdout, copyCmd.Stderr = &psqlOut, &psqlOut
+	if err := copyCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- copyCmd.Wait() }()
+
+	// lakelink status shows the running job's rows as they grow.
+	var seen []string
+	var tablesDuring, digestDuring, logDuring string
+	running := regexp.MustCompile(`(?m)^[^,]+,docs,running,[^,]*,[^,]*,[^,]*,[^,]*,([1-9]\d*),`)
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("psql COPY: %v %s", err, psqlOut.String())
+			}
+			finished = true
+		case <-time.After(50 * time.Millisecond):
+			code, out, errs := cli(t, "--store", st, "status", "--format", "csv")
+			if code != 0 {
+				t.Errorf("status during the import: %s", errs)
+				continue
+			}
+			if r := running.FindStringSubmatch(out); r != nil {
+				seen = append(seen, r[1])
+				if tablesDuring == "" {
+					_, tablesDuring, errs = cli(t, "--store", st, "tables", "--format", "csv")
+					_, digestDuring, _ = cli(t, "--store", st, "digest", "docs")
+					_, logDuring, _ = cli(t, "--store", st, "log", "docs", "--format", "csv")
+					if errs != "" {
+						t.Errorf("tables during the import: %s", errs)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("rows seen by lakelink status while psql's COPY ran: %v", seen)
+	if len(seen) == 0 {
+		t.Fatal("lakelink status never showed the running import")
+	}
+	if tablesDuring == "" || !strings.Contains(tablesDuring, "docs,50,") {
+		t.Errorf("tables during the import: %q, want docs with 50 rows (the head before it)", tablesDuring)
+	}
+	if digestDuring != before {
+		t.Errorf("digest during the import %q, want the old head's %q", digestDuring, before)
+	}
+	if strings.Count(logDuring, "\n") != 2 { // header and the first COPY
+		t.Errorf("log during the import: %q", logDuring)
+	}
+	code, out, errs := cli(t, "--store", st, "tables", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "docs,300050,") {
+		t.Errorf("tables after the import: %d %q %q", code, out, errs)
+	}
+	if _, after, _ := cli(t, "--store", st, "digest", "docs"); after == before {
+		t.Error("the digest did not change with the import")
+	}
+	// --server reaches the server from anywhere, without the store.
+	code, out, errs = cli(t, "--store", filepath.Join(dir, "nowhere"), "--server", "127.0.0.1:"+m[1], "tables", "docs", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "id,BIGINT,true,") {
+		t.Errorf("tables docs through --server: %d %q %q", code, out, errs)
+	}
+}
