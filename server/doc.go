@@ -3,7 +3,8 @@
 // query it.
 //
 // One goroutine serves each connection through an explicit state machine
-// (conn.go): startup (SSL refused, no password on loopback), then the
+// (conn.go): startup (TLS when configured; a SCRAM-SHA-256 password when
+// users are; loopback only without users), then the
 // simple query protocol (a script's statements answered in turn with a
 // row description and text rows, or a command tag) and the extended one
 // (Parse, Describe, Bind, Execute, Sync; parameters as text, results in
@@ -12,8 +13,11 @@
 // process id and secret. The protocol codec is pgx's pgproto3. Each
 // connection has its own engine.Session, so SET lasts for the connection.
 //
-// This is the first part of issue 26. Not built yet: statements running
-// concurrently (they run one at a time, in arrival order, so each reads
-// the head as the last commit left it), users and passwords, TLS, and the
-// command line talking to a running server.
+// Connections run their statements concurrently, each statement reading
+// the head as it was when it started (store/doc.go); commits are
+// serialised by the store, and GC waits for running statements
+// (store/gate.go). With Users, clients authenticate with SCRAM-SHA-256
+// (scram.go, users.go) and run with their role's engine.Access; with TLS,
+// SSLRequest upgrades the connection. docs/server.md says what is built
+// and what is not.
 package server

@@ -26,7 +26,10 @@
 // are encrypted too.
 //
 // Only one process may open a store; a second gets ErrInUse, which names
-// the holder from the holder file (holder.go).
+// the holder from the holder file (holder.go). Within that process any
+// number of statements may read and write at once; each reads at the head
+// it started with. GC alone needs the store to itself: statements hold a
+// Use, and GC waits for them (gate.go).
 //
 //	st, err := store.Open("./lakelink-data")
 //	if err != nil { ... }
