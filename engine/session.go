@@ -131,6 +131,10 @@ func statementKind(st Statement) string {
 		return "SELECT"
 	case Delete:
 		return "DELETE"
+	case Insert:
+		return "INSERT"
+	case Update:
+		return "UPDATE"
 	case CreateIndex:
 		return "CREATE INDEX"
 	case DropIndex:
@@ -191,6 +195,10 @@ func (s *Session) Exec(ctx context.Context, script string) ([]Result, error) {
 func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	// Statements share the store; GC waits for them (store/gate.go).
 	if err := s.Access.check(s, st); err != nil {
+		return Result{}, err
+	}
+	st, err := s.bindParams(st)
+	if err != nil {
 		return Result{}, err
 	}
 	defer s.Store.Use()()
@@ -335,6 +343,10 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		return s.selectRows(ctx, x)
 	case Delete:
 		return s.deleteRows(x)
+	case Insert:
+		return s.insertRows(ctx, x)
+	case Update:
+		return s.updateRows(ctx, x)
 	case CreateIndex:
 		return s.createIndex(ctx, x)
 	case DropIndex:

@@ -144,8 +144,12 @@ func filterLiteral(t lake.Type, v any) (filter.Value, bool) {
 			return filter.Float(x), t.Kind != lake.KindBoolean
 		case bool:
 			return filter.Bool(x), t.Kind == lake.KindBoolean
-		case string: // a partition value quoted: month = '03'
-			if n, err := strconv.ParseInt(x, 10, 64); err == nil && t.Kind != lake.KindBoolean {
+		case string: // a partition value quoted: month = '03'; a driver's parameter
+			if t.Kind == lake.KindBoolean {
+				b, err := strconv.ParseBool(x)
+				return filter.Bool(b), err == nil
+			}
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
 				return filter.Int(n), true
 			}
 			if f, err := strconv.ParseFloat(x, 64); err == nil && d == filter.DomainFloat {

@@ -401,6 +401,9 @@ func (c *conn) run(ctx context.Context, script string, params map[int]any) ([]en
 		c.cancel = nil
 		c.mu.Unlock()
 	}()
+	if r, ok, err := c.catalog(ctx, script); ok {
+		return []engine.Result{r}, err
+	}
 	c.sess.Params = params
 	defer func() { c.sess.Params = nil }()
 	return c.sess.Exec(ctx, script)
@@ -498,6 +501,10 @@ func commandTag(r engine.Result) string {
 		return fmt.Sprintf("COPY %v", rows)
 	case kind == "DELETE" && rows != nil:
 		return fmt.Sprintf("DELETE %v", rows)
+	case kind == "INSERT" && rows != nil:
+		return fmt.Sprintf("INSERT 0 %v", rows) // 0: PostgreSQL's old oid field
+	case kind == "UPDATE" && rows != nil:
+		return fmt.Sprintf("UPDATE %v", rows)
 	case kind != "":
 		return kind
 	}
@@ -518,6 +525,8 @@ func errorResponse(script string, err error) *pgproto3.ErrorResponse {
 		if m := st.Err.Error(); strings.Contains(m, "not a column") || strings.Contains(m, "no column") {
 			e.Code = "42703" // undefined_column
 		}
+	case errors.Is(err, errCatalog):
+		e.Code = "0A000" // feature_not_supported
 	case errors.Is(err, engine.ErrReadOnly) || errors.Is(err, engine.ErrAccess):
 		e.Code = "42501" // insufficient_privilege
 	case errors.Is(err, store.ErrNotFound):

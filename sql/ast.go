@@ -43,6 +43,74 @@ type Literal struct {
 	Pos   int
 }
 
+// Param is $N where a literal goes (a WHERE value, an INSERT or UPDATE
+// value): the engine binds it to the statement's Nth parameter.
+type Param struct{ N int }
+
+// Insert is INSERT INTO t [(columns)] VALUES (...), (...): rows of
+// literals (or $N), in one commit.
+type Insert struct {
+	Table     string
+	Columns   []string // nil: every column, in order
+	Rows      [][]Literal
+	Statement string
+}
+
+func (Insert) statement() {}
+
+func (x Insert) String() string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + Ident(x.Table))
+	if x.Columns != nil {
+		cols := make([]string, len(x.Columns))
+		for i, c := range x.Columns {
+			cols[i] = Ident(c)
+		}
+		b.WriteString(" (" + strings.Join(cols, ", ") + ")")
+	}
+	b.WriteString(" VALUES ")
+	for i, r := range x.Rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		vals := make([]string, len(r))
+		for j, v := range r {
+			vals[j] = Value(v.Value)
+		}
+		b.WriteString("(" + strings.Join(vals, ", ") + ")")
+	}
+	return b.String()
+}
+
+// Update is UPDATE t SET c = value, ... [WHERE condition], in one commit.
+type Update struct {
+	Table     string
+	Set       []Assignment
+	Where     *Where
+	Statement string
+}
+
+// Assignment is one SET column = value of an UPDATE.
+type Assignment struct {
+	Column string
+	Pos    int
+	Value  Literal
+}
+
+func (Update) statement() {}
+
+func (x Update) String() string {
+	sets := make([]string, len(x.Set))
+	for i, a := range x.Set {
+		sets[i] = Ident(a.Column) + " = " + Value(a.Value.Value)
+	}
+	s := "UPDATE " + Ident(x.Table) + " SET " + strings.Join(sets, ", ")
+	if x.Where != nil {
+		s += " WHERE " + x.Where.Expr.String()
+	}
+	return s
+}
+
 // Reference is a column's REFERENCES table[(column)].
 type Reference struct {
 	Table, Column string

@@ -54,6 +54,8 @@ func Value(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
+	case Param:
+		return "$" + strconv.Itoa(x.N)
 	case Interval:
 		return "INTERVAL " + Quote(x.Text)
 	case string:

@@ -38,6 +38,12 @@ func Parse(src string) ([]Statement, error) {
 		case Delete:
 			x.Statement = text
 			s = x
+		case Insert:
+			x.Statement = text
+			s = x
+		case Update:
+			x.Statement = text
+			s = x
 		}
 		out = append(out, s)
 		if !p.sym(";") && p.peek().kind != tEOF {
@@ -163,6 +169,10 @@ func (p *parser) statement() (Statement, error) {
 			d.Where, err = p.where()
 		}
 		return d, err
+	case p.kw("INSERT", "INTO"):
+		return p.insert()
+	case p.kw("UPDATE"):
+		return p.update()
 	case p.kw("SELECT"):
 		return p.selectStmt()
 	case p.kw("BEGIN"), p.kw("START", "TRANSACTION"):
@@ -226,7 +236,7 @@ func (p *parser) statement() (Statement, error) {
 		}
 		return Set{Name: strings.ToLower(name), Value: fmt.Sprint(v)}, nil
 	}
-	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, DELETE, SET, SHOW, TIER RUN, BEGIN, COMMIT or ROLLBACK")
+	return nil, p.errorf("expected CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE GRAPH, DROP GRAPH, CREATE INDEX, DROP INDEX, COPY, SELECT, INSERT, UPDATE, DELETE, SET, SHOW, DESCRIBE, TIER RUN, BEGIN, COMMIT or ROLLBACK")
 }
 
 func (p *parser) createIndex() (Statement, error) {
@@ -718,6 +728,13 @@ func (p *parser) valuesSelect() (Statement, bool, error) {
 func (p *parser) literal() (any, error) {
 	t := p.peek()
 	switch {
+	case t.kind == tParam:
+		p.i++
+		n, err := strconv.Atoi(t.text)
+		if err != nil || n < 1 {
+			return nil, p.errorf("bad parameter $%s", t.text)
+		}
+		return Param{N: n}, nil
 	case t.kind == tString:
 		p.i++
 		return t.text, nil
@@ -1069,4 +1086,91 @@ func (p *parser) vectorArg() (VectorArg, error) {
 		return VectorArg{Literal: v}, nil
 	}
 	return VectorArg{}, p.errorf("expected a query vector: $1 or '[0.1, 0.2, ...]'")
+}
+
+// insert parses INSERT INTO t [(columns)] VALUES (...), (...).
+func (p *parser) insert() (Statement, error) {
+	x := Insert{}
+	var err error
+	if x.Table, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if p.sym("(") {
+		for {
+			c, err := p.ident("a column name")
+			if err != nil {
+				return nil, err
+			}
+			x.Columns = append(x.Columns, c)
+			if !p.sym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expectKw("VALUES"); err != nil {
+		return nil, err
+	}
+	for {
+		if err := p.expectSym("("); err != nil {
+			return nil, err
+		}
+		var row []Literal
+		for {
+			at := p.peek().pos
+			v, err := p.literal()
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, Literal{Value: v, Pos: at})
+			if !p.sym(",") {
+				break
+			}
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		x.Rows = append(x.Rows, row)
+		if !p.sym(",") {
+			break
+		}
+	}
+	return x, nil
+}
+
+// update parses UPDATE t SET c = value, ... [WHERE condition].
+func (p *parser) update() (Statement, error) {
+	x := Update{}
+	var err error
+	if x.Table, err = p.ident("a table name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectKw("SET"); err != nil {
+		return nil, err
+	}
+	for {
+		a := Assignment{Pos: p.peek().pos}
+		if a.Column, err = p.ident("a column name"); err != nil {
+			return nil, err
+		}
+		if err := p.expectSym("="); err != nil {
+			return nil, err
+		}
+		at := p.peek().pos
+		v, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		a.Value = Literal{Value: v, Pos: at}
+		x.Set = append(x.Set, a)
+		if !p.sym(",") {
+			break
+		}
+	}
+	if p.kw("WHERE") {
+		x.Where, err = p.where()
+	}
+	return x, err
 }

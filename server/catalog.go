@@ -1,0 +1,390 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lakelink/lakelink/engine"
+	"github.com/lakelink/lakelink/lake"
+	"github.com/lakelink/lakelink/store"
+)
+
+// psql's backslash commands (\dt, \d t, \l) ask pg_catalog with queries
+// of their own, joins over system tables that lakelink's SQL does not
+// have. The server recognises those queries, by the catalog tables and
+// columns they name, and answers them from the store's catalog in the
+// columns psql reads. Each recogniser is one psql query (psql 12 to 17
+// send these forms); a query that none recognises goes to the engine,
+// which says what it does not understand.
+//
+// Tables are in schema "public"; a table's oid is tableOIDBase plus its
+// id in the store, stable while the table lives.
+
+const tableOIDBase = 16384
+
+type catalogQuery struct {
+	name   string
+	match  *regexp.Regexp
+	answer func(c *conn, m []string) (engine.Result, error)
+}
+
+var catalogQueries = []catalogQuery{
+	// \dt [pattern]: the list of tables.
+	{"\\dt", regexp.MustCompile(`(?s)^SELECT n\.nspname as "Schema",\s+c\.relname as "Name",.*FROM pg_catalog\.pg_class c.*WHERE c\.relkind IN \('r',`), listTables},
+	// \d pattern, first step: the tables the pattern names.
+	{"\\d", regexp.MustCompile(`(?s)^SELECT c\.oid,\s+n\.nspname,\s+c\.relname\s+FROM pg_catalog\.pg_class c.*ORDER BY 2, 3`), findTables},
+	// \d, second step: the table's kind and properties.
+	{"\\d table", regexp.MustCompile(`(?s)^SELECT c\.relchecks, c\.relkind, c\.relhasindex.*FROM pg_catalog\.pg_class c.*WHERE c\.oid = '(\d+)'`), tableProperties},
+	// \d, the columns.
+	{"\\d columns", regexp.MustCompile(`(?s)^SELECT a\.attname,\s+pg_catalog\.format_type\(a\.atttypid, a\.atttypmod\).*FROM pg_catalog\.pg_attribute a\s+WHERE a\.attrelid = '(\d+)'`), tableColumns},
+	// \d, the indexes.
+	{"\\d indexes", regexp.MustCompile(`(?s)^SELECT c2\.relname, i\.indisprimary.*FROM pg_catalog\.pg_class c, pg_catalog\.pg_class c2, pg_catalog\.pg_index i.*WHERE c\.oid = '(\d+)'`), tableIndexes},
+	// \d: policies, statistics, publications, inheritance, partitions:
+	// lakelink has none.
+	{"\\d none", regexp.MustCompile(`(?s)^SELECT .*\bpg_catalog\.(pg_policy|pg_statistic_ext|pg_publication|pg_inherits|pg_trigger|pg_constraint)\b.*'(\d+)'`), nothingFor},
+	// \l: the databases: one, lakelink.
+	{"\\l", regexp.MustCompile(`(?s)^SELECT d\.datname as "Name",.*FROM pg_catalog\.pg_database d`), listDatabases},
+}
+
+// catalog answers a query psql's backslash commands send, if it is one.
+func (c *conn) catalog(ctx context.Context, query string) (engine.Result, bool, error) {
+	q := strings.TrimSpace(query)
+	if !strings.Contains(q, "pg_catalog.") && !strings.Contains(q, "information_schema.") {
+		return engine.Result{}, false, nil
+	}
+	for _, cq := range catalogQueries {
+		if m := cq.match.FindStringSubmatch(q); m != nil {
+			m[0] = q // the answers read the whole query: its select list, its pattern
+			release := c.srv.Store.Use()
+			defer release()
+			r, err := cq.answer(c, m)
+			return r, true, err
+		}
+	}
+	return engine.Result{}, true, errCatalog
+}
+
+// errCatalog answers a catalog query that no recogniser knows
+// (SQLSTATE 0A000, feature_not_supported).
+var errCatalog = errors.New("lakelink answers psql's \\dt, \\d NAME and \\l, not this pg_catalog or information_schema query; SHOW TABLES and DESCRIBE t list tables and columns")
+
+func text(n int) []lake.Type {
+	t := make([]lake.Type, n)
+	for i := range t {
+		t[i] = lake.Text
+	}
+	return t
+}
+
+// namePattern is the regular expression psql puts in a query for the
+// pattern of \dt PATTERN or \d PATTERN ('^(doc.*)$'), or nil for none.
+var namePattern = regexp.MustCompile(`c\.relname OPERATOR\(pg_catalog\.~\) '((?:[^']|'')*)'`)
+
+func nameFilter(q string) (*regexp.Regexp, error) {
+	m := namePattern.FindStringSubmatch(q)
+	if m == nil {
+		return nil, nil
+	}
+	return regexp.Compile(strings.ReplaceAll(m[1], "''", "'"))
+}
+
+func (c *conn) tables() ([]store.TableInfo, error) {
+	return c.srv.Store.Tables(c.srv.Store.Head())
+}
+
+func listTables(c *conn, m []string) (engine.Result, error) {
+	res := engine.Result{Columns: []string{"Schema", "Name", "Type", "Owner"}, Types: text(4)}
+	re, err := nameFilter(m[0])
+	if err != nil {
+		return res, err
+	}
+	ts, err := c.tables()
+	for _, t := range ts {
+		if re == nil || re.MatchString(t.Name) {
+			res.Rows = append(res.Rows, []any{"public", t.Name, "table", "lakelink"})
+		}
+	}
+	return res, err
+}
+
+func findTables(c *conn, m []string) (engine.Result, error) {
+	res := engine.Result{Columns: []string{"oid", "nspname", "relname"}, Types: text(3)}
+	re, err := nameFilter(m[0])
+	if err != nil {
+		return res, err
+	}
+	ts, err := c.tables()
+	for _, t := range ts {
+		if re == nil || re.MatchString(t.Name) {
+			res.Rows = append(res.Rows, []any{strconv.Itoa(tableOIDBase + int(t.ID)), "public", t.Name})
+		}
+	}
+	return res, err
+}
+
+// tableByOID is the table a catalog query's oid names.
+func (c *conn) tableByOID(oid string) (store.TableInfo, error) {
+	n, _ := strconv.Atoi(oid)
+	ts, err := c.tables()
+	if err != nil {
+		return store.TableInfo{}, err
+	}
+	for _, t := range ts {
+		if tableOIDBase+int(t.ID) == n {
+			return t, nil
+		}
+	}
+	return store.TableInfo{}, fmt.Errorf("no table has oid %s", oid)
+}
+
+// tableProperties answers psql's second \d query. Its columns vary by
+// psql version; they are read from the query's select list, and each is
+// answered by name.
+func tableProperties(c *conn, m []string) (engine.Result, error) {
+	t, err := c.tableByOID(m[1])
+	if err != nil {
+		return engine.Result{}, err
+	}
+	cols := selectList(m[0])
+	res := engine.Result{Columns: cols, Types: text(len(cols))}
+	row := make([]any, len(cols))
+	for i, col := range cols {
+		switch col {
+		case "relchecks", "relpersistence_int":
+			row[i] = "0"
+		case "relkind":
+			row[i] = "r"
+		case "relhasindex":
+			row[i] = boolText(len(t.Indexes) > 0 || len(t.Schema.PrimaryKey) > 0)
+		case "relpersistence":
+			row[i] = "p"
+		case "relreplident":
+			row[i] = "d"
+		case "amname":
+			row[i] = "lakelink"
+		case "reltablespace", "reloftype":
+			row[i] = "0"
+		case "reloptions", "relispartition", "relhasrules", "relhastriggers", "relrowsecurity", "relforcerowsecurity", "relhasoids":
+			row[i] = "f"
+			if col == "reloptions" {
+				row[i] = ""
+			}
+		default:
+			row[i] = ""
+		}
+	}
+	res.Rows = [][]any{row}
+	return res, nil
+}
+
+func boolText(b bool) string {
+	if b {
+		return "t"
+	}
+	return "f"
+}
+
+// selectItem finds the name a select item gives its column: a quoted
+// alias as written ("Locale Provider"), else the last identifier
+// (c.relchecks is relchecks; x AS y is y).
+var (
+	quotedAlias = regexp.MustCompile(`(?i)\bAS\s+"([^"]+)"\s*$`)
+	funcCall    = regexp.MustCompile(`^(?:[a-z_]+\.)?([a-z_]+)\(.*\)$`)
+	selectItem  = regexp.MustCompile(`(?:\bas\s+|\.|^|\s|\()"?([a-z_][a-z0-9_]*)"?\)?\s*$`)
+)
+
+// selectList is the column names of a query's select list, as psql
+// names them (c.relchecks is relchecks; ... AS x is x).
+func selectList(q string) []string {
+	body := q[len("SELECT"):]
+	if i := strings.Index(body, "\nFROM "); i >= 0 {
+		body = body[:i]
+	}
+	var items []string
+	depth, start := 0, 0
+	for i, r := range body {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				items = append(items, body[start:i])
+				start = i + 1
+			}
+		}
+	}
+	items = append(items, body[start:])
+	out := make([]string, len(items))
+	for i, it := range items {
+		it = strings.TrimSpace(it)
+		if m := quotedAlias.FindStringSubmatch(it); m != nil {
+			out[i] = m[1]
+		} else if m := funcCall.FindStringSubmatch(strings.ToLower(it)); m != nil {
+			out[i] = m[1] // an unnamed call: PostgreSQL names it after the function
+		} else if m := selectItem.FindStringSubmatch(strings.ToLower(it)); m != nil {
+			out[i] = m[1]
+		} else {
+			out[i] = it
+		}
+	}
+	return out
+}
+
+// tableColumns answers \d's column query: name, type, default, NOT NULL,
+// and what else the select list names.
+func tableColumns(c *conn, m []string) (engine.Result, error) {
+	t, err := c.tableByOID(m[1])
+	if err != nil {
+		return engine.Result{}, err
+	}
+	cols := selectList(m[0])
+	res := engine.Result{Columns: cols, Types: text(len(cols))}
+	for _, col := range t.Schema.Columns {
+		row := make([]any, len(cols))
+		for i, name := range cols {
+			switch {
+			case name == "attname":
+				row[i] = col.Name
+			case i == 1: // format_type(...)
+				row[i] = pgTypeName(col.Type)
+			case name == "attnotnull":
+				row[i] = boolText(col.NotNull || slices.Contains(t.Schema.PrimaryKey, col.Name))
+			case strings.Contains(name, "default") || strings.Contains(name, "pg_get_expr"):
+				if col.Default != nil {
+					row[i] = *col.Default
+				} else {
+					row[i] = ""
+				}
+			case name == "attstorage":
+				row[i] = "p" // plain: lakelink stores each row whole
+				if col.Type.Kind == lake.KindText || col.Type.Kind == lake.KindJSONB {
+					row[i] = "x"
+				}
+			case name == "attcollation" || name == "attidentity" || name == "attgenerated":
+				row[i] = ""
+			default:
+				row[i] = ""
+			}
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return res, nil
+}
+
+// pgTypeName is how \d prints a column's type: PostgreSQL's names, and
+// vector(n) as pgvector names it.
+func pgTypeName(t lake.Type) string {
+	switch t.Kind {
+	case lake.KindBoolean:
+		return "boolean"
+	case lake.KindSmallInt:
+		return "smallint"
+	case lake.KindInt:
+		return "integer"
+	case lake.KindBigInt:
+		return "bigint"
+	case lake.KindReal:
+		return "real"
+	case lake.KindDouble:
+		return "double precision"
+	case lake.KindDate:
+		return "date"
+	case lake.KindTimestamp:
+		return "timestamp with time zone"
+	case lake.KindUUID:
+		return "uuid"
+	case lake.KindJSONB:
+		return "jsonb"
+	case lake.KindText:
+		return "text"
+	}
+	if t.Dim > 0 {
+		return fmt.Sprintf("vector(%d)", t.Dim)
+	}
+	return strings.ToLower(t.String())
+}
+
+// tableIndexes answers \d's index query: the primary key and the vector
+// indexes, with the definitions psql prints.
+func tableIndexes(c *conn, m []string) (engine.Result, error) {
+	t, err := c.tableByOID(m[1])
+	if err != nil {
+		return engine.Result{}, err
+	}
+	cols := selectList(m[0])
+	res := engine.Result{Columns: cols, Types: text(len(cols))}
+	add := func(name string, primary bool, def string) {
+		row := make([]any, len(cols))
+		for i, col := range cols {
+			switch col {
+			case "relname":
+				row[i] = name
+			case "indisprimary", "indisunique":
+				row[i] = boolText(primary)
+			case "indisclustered", "indisreplident", "condeferrable", "condeferred":
+				row[i] = "f"
+			case "indisvalid":
+				row[i] = "t"
+			case "pg_get_indexdef":
+				row[i] = def
+			case "pg_get_constraintdef":
+				row[i] = ""
+				if primary {
+					row[i] = "PRIMARY KEY (" + strings.Join(t.Schema.PrimaryKey, ", ") + ")"
+				}
+			case "contype":
+				row[i] = ""
+				if primary {
+					row[i] = "p"
+				}
+			default:
+				row[i] = ""
+			}
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	if len(t.Schema.PrimaryKey) > 0 {
+		add(t.Name+"_pkey", true, fmt.Sprintf("CREATE UNIQUE INDEX %s_pkey ON public.%s USING btree (%s)", t.Name, t.Name, strings.Join(t.Schema.PrimaryKey, ", ")))
+	}
+	for _, d := range t.Indexes {
+		add(d.Name, false, fmt.Sprintf("CREATE INDEX %s ON public.%s USING %s (%s) WITH (metric = %s)", d.Name, t.Name, d.Type, d.Column, d.Metric))
+	}
+	return res, nil
+}
+
+// nothingFor answers \d's queries about what lakelink tables do not have
+// (policies, statistics objects, publications, parents, partitions) with
+// no rows, in the columns the query names.
+func nothingFor(_ *conn, m []string) (engine.Result, error) {
+	cols := selectList(m[0])
+	return engine.Result{Columns: cols, Types: text(len(cols))}, nil
+}
+
+func listDatabases(_ *conn, m []string) (engine.Result, error) {
+	cols := selectList(m[0])
+	row := make([]any, len(cols))
+	for i, col := range cols {
+		switch strings.ToLower(col) {
+		case "name":
+			row[i] = "lakelink"
+		case "owner":
+			row[i] = "lakelink"
+		case "encoding":
+			row[i] = "UTF8"
+		case "collate", "ctype":
+			row[i] = "C"
+		case "locale provider":
+			row[i] = "libc"
+		default:
+			row[i] = ""
+		}
+	}
+	return engine.Result{Columns: cols, Types: text(len(cols)), Rows: [][]any{row}}, nil
+}
