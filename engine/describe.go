@@ -67,6 +67,11 @@ func (s *Session) Describe(ctx context.Context, statement string) (Description, 
 		if err != nil {
 			return d, err
 		}
+		if q.Aggregated() {
+			r, err := s.aggregate(ctx, q, schema, nil, nil)
+			d.Columns, d.Types = r.Columns, r.Types
+			return d, err
+		}
 		out, err := s.outputsOf(q, schema, false)
 		if err != nil {
 			return d, err

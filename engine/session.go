@@ -564,9 +564,55 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 		n, err := tbl.Count()
 		return Result{Columns: []string{"count"}, Types: []lake.Type{lake.BigInt}, Rows: [][]any{{n}}}, err
 	}
+	if q.Aggregated() {
+		match, err := rowFilter(q.Where, ti.Schema)
+		if err != nil {
+			return Result{}, err
+		}
+		rows := func(fn func(store.Row) error) error { return scan(q.Table, at, fn) }
+		if tbl != nil {
+			var prune *filter.Expr
+			if q.Where != nil {
+				e, err := pipeline.WhereFilter(q.Where, ti.Schema)
+				if err != nil {
+					return Result{}, err
+				}
+				prune = &e
+			}
+			rows = func(fn func(store.Row) error) error { return tbl.Scan(ctx, prune, fn) }
+		}
+		return s.aggregate(ctx, q, ti.Schema, rows, match)
+	}
+	if q.Offset > 0 {
+		// The first Offset rows of the answer are dropped: found as part
+		// of a longer one.
+		off := q.Offset
+		q.Offset = 0
+		if q.Limit >= 0 {
+			q.Limit += off
+		}
+		res, err := s.selectRows(ctx, q)
+		res.Rows = res.Rows[min(off, len(res.Rows)):]
+		return res, err
+	}
 	out, err := s.outputs(q, ti.Schema)
 	if err != nil {
 		return Result{}, err
+	}
+	if o := q.OrderBy; o != nil && o.Ordinal > 0 {
+		if o.Ordinal > len(out) {
+			return Result{}, fmt.Errorf("ORDER BY %d: the SELECT has %d column(s)", o.Ordinal, len(out))
+		}
+		ob := *o
+		ob.Ordinal, ob.Name = 0, out[o.Ordinal-1].name
+		if out[o.Ordinal-1].vector {
+			for _, it := range q.Items {
+				if it.Vector != nil && it.Name() == ob.Name {
+					ob.Vector, ob.Name = it.Vector, ""
+				}
+			}
+		}
+		q.OrderBy = &ob
 	}
 	var key func(row, projected []any) any
 	var byVector *scorer // ORDER BY compares vectors

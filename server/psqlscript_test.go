@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/testing/fixtures"
@@ -49,6 +51,8 @@ SELECT id FROM documents ORDER BY embedding <=> '%s' LIMIT 3;
 INSERT INTO documents (id, title, embedding) VALUES (5000, 'inserted', '[1,2,3,4]');
 UPDATE documents SET title = 'updated' WHERE id = 1;
 SELECT id, title FROM documents WHERE id IN (1, 5000) ORDER BY id;
+SELECT title, count(*) AS n, max(id) FROM documents WHERE id IN (1, 2, 5000) GROUP BY title HAVING n < 2 ORDER BY 3 DESC;
+SELECT count(*), min(id), max(id), sum(id) FROM documents;
 `, data, q)
 	file := filepath.Join(dir, "first.sql")
 	os.WriteFile(file, []byte(script), 0o644)
@@ -77,6 +81,8 @@ SELECT id, title FROM documents WHERE id IN (1, 5000) ORDER BY id;
 		"INSERT 0 1",
 		"UPDATE 1",
 		"id|title\n1|updated\n5000|inserted\n(2 rows)",
+		"|1|2\nupdated|1|1\n(3 rows)",
+		"count|min|max|sum\n101|0|5000|9950\n(1 row)",
 	}
 	text := string(out)
 	at := 0
@@ -87,5 +93,65 @@ SELECT id, title FROM documents WHERE id IN (1, 5000) ORDER BY id;
 			break
 		}
 		at += i + len(w)
+	}
+}
+
+// pgx in its default mode (extended protocol, binary results): a GROUP
+// BY with $N in WHERE is described before it runs, and its counts and
+// sums decode as int8 and float8; INSERT and UPDATE take $N values,
+// a vector among them.
+func TestPgxGroupByAndWrites(t *testing.T) {
+	st, addr := serve(t, 40)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT ok, count(*) AS n, sum(score) FROM docs WHERE id >= $1 GROUP BY ok ORDER BY 1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type group struct {
+		ok  bool
+		n   int64
+		sum float64
+	}
+	var got []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.ok, &g.n, &g.sum); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, g)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// ids 10..39: 15 even (ok) with scores i/2, 15 odd.
+	var even, odd float64
+	for i := 10; i < 40; i++ {
+		if i%2 == 0 {
+			even += float64(i) / 2
+		} else {
+			odd += float64(i) / 2
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint([]group{{false, 15, odd}, {true, 15, even}}) {
+		t.Errorf("groups %v", got)
+	}
+	if _, err := conn.Exec(ctx, "INSERT INTO docs (id, title, v) VALUES ($1, $2, $3)", 1000, "from pgx", []float32{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	tag, err := conn.Exec(ctx, "UPDATE docs SET title = $1 WHERE id = $2 OR id = $3", "changed", 1000, 3)
+	if err != nil || tag.String() != "UPDATE 2" {
+		t.Fatalf("UPDATE: %v %v", tag, err)
+	}
+	var title, v string
+	if err := conn.QueryRow(ctx, "SELECT title, v FROM docs WHERE id = $1", 1000).Scan(&title, &v); err != nil || title != "changed" || v != "[1,2,3]" {
+		t.Errorf("the inserted row: %q %q %v", title, v, err)
+	}
+	if n, _ := st.Count("docs", st.Head()); n != 41 {
+		t.Errorf("%d rows", n)
 	}
 }

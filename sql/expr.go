@@ -45,6 +45,9 @@ func (e Not) String() string     { return "NOT " + e.X.String() }
 
 func (e Compare) String() string {
 	col, not := Ident(e.Column), ifWord(e.Negate, "NOT ")
+	if strings.HasSuffix(e.Column, ")") {
+		col = e.Column // an aggregate, as written: count(*)
+	}
 	vals := make([]string, len(e.Values))
 	for i, v := range e.Values {
 		vals[i] = Value(v.Value)
@@ -130,8 +133,15 @@ func (p *parser) not() (Expr, error) {
 
 func (p *parser) compare() (Expr, error) {
 	pos := p.peek().pos
-	col, err := p.ident("a column")
-	if err != nil {
+	var col string
+	var err error
+	if p.aggregateNext() { // HAVING count(*) > 1
+		agg, c, err := p.aggregate()
+		if err != nil {
+			return nil, err
+		}
+		col = Item{Agg: agg, Column: c}.AggText()
+	} else if col, err = p.ident("a column"); err != nil {
 		return nil, err
 	}
 	lit := func() (Literal, error) {

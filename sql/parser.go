@@ -792,46 +792,42 @@ func (p *parser) selectStmt() (Statement, error) {
 		return v, err
 	}
 	s := Select{Limit: -1, Src: p.src}
-	if p.kw("count") {
-		if err := p.expectSym("("); err != nil {
+	s.Distinct = p.kw("DISTINCT")
+	s.Star = p.sym("*")
+	for more := !s.Star || p.sym(","); more; more = p.sym(",") {
+		var it Item
+		at := p.peek()
+		it.Pos = at.pos
+		e, ok, err := p.vectorExpr()
+		if err != nil {
 			return nil, err
 		}
-		if err := p.expectSym("*"); err != nil {
-			return nil, err
-		}
-		if err := p.expectSym(")"); err != nil {
-			return nil, err
-		}
-		s.Count = true
-		if t := p.peek(); t.kind == tSym && t.text == "," {
-			return nil, p.errorf("count(*) stands alone: SELECT count(*) FROM t [WHERE ...] counts rows; counts beside columns (GROUP BY) are not supported")
-		}
-	} else {
-		s.Star = p.sym("*")
-		for more := !s.Star || p.sym(","); more; more = p.sym(",") {
-			var it Item
-			at := p.peek()
-			it.Pos = at.pos
-			e, ok, err := p.vectorExpr()
-			if err != nil {
+		switch {
+		case ok:
+			it.Vector = e
+		case p.aggregateNext():
+			if it.Agg, it.Column, err = p.aggregate(); err != nil {
 				return nil, err
 			}
-			if ok {
-				it.Vector = e
-			} else if it.Column, err = p.ident("a column name or a vector comparison"); err != nil {
+		default:
+			if it.Column, err = p.ident("a column name, an aggregate or a vector comparison"); err != nil {
 				return nil, err
 			}
-			if it.Vector == nil && p.peek().kind == tSym && p.peek().text == "(" {
+			if p.peek().kind == tSym && p.peek().text == "(" {
 				return nil, p.unsupportedCall(at, it.Column)
 			}
-			it.AliasPos = p.peek().pos
-			if p.kw("AS") {
-				if it.Alias, err = p.ident("a name after AS"); err != nil {
-					return nil, err
-				}
-			}
-			s.Items = append(s.Items, it)
 		}
+		it.AliasPos = p.peek().pos
+		if p.kw("AS") {
+			if it.Alias, err = p.ident("a name after AS"); err != nil {
+				return nil, err
+			}
+		}
+		s.Items = append(s.Items, it)
+	}
+	// count(*) alone, without GROUP BY: the count the catalog answers.
+	if len(s.Items) == 1 && !s.Star && !s.Distinct && s.Items[0].Agg == "count" && s.Items[0].Column == "" && s.Items[0].Alias == "" {
+		s.Count, s.Items = true, nil
 	}
 	if err := p.expectKw("FROM"); err != nil {
 		return nil, err
@@ -857,16 +853,62 @@ func (p *parser) selectStmt() (Statement, error) {
 			return nil, err
 		}
 	}
+	if p.kw("GROUP", "BY") {
+		for {
+			g := GroupTerm{Pos: p.peek().pos}
+			if t := p.peek(); t.kind == tNumber {
+				n, err := strconv.Atoi(t.text)
+				if err != nil || n < 1 {
+					return nil, p.errorf("GROUP BY takes a column or a select item's position (1, 2, ...)")
+				}
+				p.i++
+				g.Ordinal = n
+			} else if g.Name, err = p.ident("a column or a position after GROUP BY"); err != nil {
+				return nil, err
+			}
+			s.GroupBy = append(s.GroupBy, g)
+			if !p.sym(",") {
+				break
+			}
+		}
+	}
+	if p.kw("HAVING") {
+		if len(s.GroupBy) == 0 && !s.Aggregated() {
+			return nil, p.errorf("HAVING filters groups: GROUP BY or an aggregate comes first")
+		}
+		if s.Having, err = p.where(); err != nil {
+			return nil, err
+		}
+	}
+	if s.Count && (len(s.GroupBy) > 0 || s.Having != nil) {
+		s.Count, s.Items = false, []Item{{Agg: "count"}}
+	}
 	if p.kw("ORDER", "BY") {
 		o := &OrderBy{}
 		e, ok, err := p.vectorExpr()
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		switch {
+		case ok:
 			o.Vector = e
-		} else if o.Name, err = p.ident("a column, a name given with AS, or a vector comparison after ORDER BY"); err != nil {
-			return nil, err
+		case p.peek().kind == tNumber:
+			t := p.advance()
+			n, err := strconv.Atoi(t.text)
+			if err != nil || n < 1 {
+				return nil, syntaxError([]rune(p.src), t.pos, t.String(), "ORDER BY takes a column, a name, a select item's position (1, 2, ...) or a vector comparison")
+			}
+			o.Ordinal = n
+		case p.aggregateNext():
+			agg, col, err := p.aggregate()
+			if err != nil {
+				return nil, err
+			}
+			o.Name = Item{Agg: agg, Column: col}.AggText()
+		default:
+			if o.Name, err = p.ident("a column, a name given with AS, a position or a vector comparison after ORDER BY"); err != nil {
+				return nil, err
+			}
 		}
 		if p.kw("DESC") {
 			o.Desc = true
@@ -883,7 +925,54 @@ func (p *parser) selectStmt() (Statement, error) {
 		}
 		s.Limit = n
 	}
+	if err := s.checkGroups(); err != nil {
+		return nil, err
+	}
+	if p.kw("OFFSET") {
+		t := p.advance()
+		n, err := strconv.Atoi(t.text)
+		if t.kind != tNumber || err != nil || n < 0 {
+			return nil, syntaxError([]rune(p.src), t.pos, t.String(), "OFFSET takes a whole number, 0 or more")
+		}
+		s.Offset = n
+		if p.kw("LIMIT") && s.Limit < 0 { // OFFSET n LIMIT m, as PostgreSQL takes it too
+			t := p.advance()
+			n, err := strconv.Atoi(t.text)
+			if t.kind != tNumber || err != nil || n < 0 {
+				return nil, syntaxError([]rune(p.src), t.pos, t.String(), "LIMIT takes a whole number, 0 or more")
+			}
+			s.Limit = n
+		}
+	}
 	return s, nil
+}
+
+// aggregateNext reports whether an aggregate call is next: count(, sum(,
+// avg(, min( or max(.
+func (p *parser) aggregateNext() bool {
+	t := p.peek()
+	if t.kind != tIdent || t.quoted || p.toks[min(p.i+1, len(p.toks)-1)].text != "(" {
+		return false
+	}
+	for _, a := range Aggregates {
+		if strings.EqualFold(t.text, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// aggregate parses an aggregate call: count(*), or f(column).
+func (p *parser) aggregate() (agg, column string, err error) {
+	agg = strings.ToLower(p.advance().text)
+	p.i++ // (
+	if agg == "count" && p.sym("*") {
+		return agg, "", p.expectSym(")")
+	}
+	if column, err = p.ident("a column in " + agg + "(...)"); err != nil {
+		return "", "", err
+	}
+	return agg, column, p.expectSym(")")
 }
 
 func (p *parser) createGraph() (Statement, error) {
@@ -1173,4 +1262,50 @@ func (p *parser) update() (Statement, error) {
 		x.Where, err = p.where()
 	}
 	return x, err
+}
+
+// checkGroups refuses what a grouped SELECT cannot answer: *, a vector
+// comparison, or a column that is neither grouped by nor aggregated.
+func (s Select) checkGroups() error {
+	if !s.Aggregated() || s.Distinct && len(s.GroupBy) == 0 && !hasAgg(s.Items) {
+		return nil
+	}
+	src := []rune(s.Src)
+	if s.Star {
+		return syntaxError(src, 0, "*", "SELECT * cannot be grouped or aggregated: name the columns")
+	}
+	for _, g := range s.GroupBy {
+		if g.Ordinal > len(s.Items) {
+			return syntaxError(src, g.Pos, strconv.Itoa(g.Ordinal), fmt.Sprintf("GROUP BY %d: the SELECT has %d item(s)", g.Ordinal, len(s.Items)))
+		}
+		if g.Ordinal > 0 && s.Items[g.Ordinal-1].Agg != "" {
+			return syntaxError(src, g.Pos, strconv.Itoa(g.Ordinal), "GROUP BY cannot name an aggregate")
+		}
+	}
+	grouped := func(i int, it Item) bool {
+		for _, g := range s.GroupBy {
+			if g.Ordinal == i+1 || g.Name != "" && (strings.EqualFold(g.Name, it.Column) || it.Alias != "" && strings.EqualFold(g.Name, it.Alias)) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, it := range s.Items {
+		switch {
+		case it.Vector != nil:
+			return syntaxError(src, it.Pos, it.Vector.Func, "a vector comparison cannot be grouped or aggregated")
+		case it.Agg == "" && !grouped(i, it):
+			return syntaxError(src, it.Pos, it.Column, fmt.Sprintf("%s must be in GROUP BY or inside an aggregate (count, sum, avg, min, max)", it.Column))
+		}
+	}
+	return nil
+}
+
+func hasAgg(items []Item) bool {
+	for _, it := range items {
+		if it.Agg != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -14,23 +14,63 @@ import (
 // column or a vector comparison (see VectorExpr), each [AS name]. FROM
 // may name a table function instead: FROM f(args).
 type Select struct {
-	Table   string
-	Func    *TableFunc // FROM f(args): a table function instead of a table
-	At      *AtRef     // AT (...): read that commit
-	Count   bool
-	Star    bool   // *, alone or before further items
-	Items   []Item // the items after or instead of *
-	Where   *Where
-	OrderBy *OrderBy
-	Limit   int // -1 for none
+	Table    string
+	Func     *TableFunc // FROM f(args): a table function instead of a table
+	At       *AtRef     // AT (...): read that commit
+	Count    bool       // SELECT count(*) alone, without GROUP BY
+	Distinct bool       // SELECT DISTINCT
+	Star     bool       // *, alone or before further items
+	Items    []Item     // the items after or instead of *
+	Where    *Where
+	GroupBy  []GroupTerm
+	Having   *Where // over the result's columns: names, aliases, count(*), sum(x)
+	OrderBy  *OrderBy
+	Limit    int // -1 for none
+	Offset   int
 	// Src is the script the statement was parsed from, which the items'
 	// positions index (for errors with a caret).
 	Src string
 }
 
-// Item is one SELECT item: a column, or a vector comparison.
+// Aggregates are the aggregate functions a SELECT item may call.
+var Aggregates = []string{"count", "sum", "avg", "min", "max"}
+
+// GroupTerm is one GROUP BY term: a column (or an item's alias), or the
+// 1-based position of a select item.
+type GroupTerm struct {
+	Name    string
+	Ordinal int
+	Pos     int
+}
+
+func (g GroupTerm) String() string {
+	if g.Ordinal > 0 {
+		return strconv.Itoa(g.Ordinal)
+	}
+	return Ident(g.Name)
+}
+
+// Aggregated reports whether the SELECT groups or aggregates: GROUP BY,
+// DISTINCT or an aggregate item.
+func (s Select) Aggregated() bool {
+	if len(s.GroupBy) > 0 || s.Distinct {
+		return true
+	}
+	for _, it := range s.Items {
+		if it.Agg != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Item is one SELECT item: a column, an aggregate, or a vector
+// comparison.
 type Item struct {
 	Column string
+	// Agg is an aggregate's function (one of Aggregates) over Column;
+	// count(*) has Column "".
+	Agg    string
 	Vector *VectorExpr
 	Alias  string // AS name; a comparison without one is named after its function
 	// Pos is the rune offset of the item, AliasPos of its AS.
@@ -44,16 +84,28 @@ func (it Item) Name() string {
 		return it.Alias
 	case it.Vector != nil:
 		return it.Vector.Func
+	case it.Agg != "":
+		return it.Agg // as PostgreSQL names an unnamed aggregate
 	}
 	return it.Column
+}
+
+// AggText is an aggregate item as written: count(*), sum(x); HAVING and
+// ORDER BY name aggregates so.
+func (it Item) AggText() string {
+	if it.Column == "" {
+		return it.Agg + "(*)"
+	}
+	return it.Agg + "(" + Ident(it.Column) + ")"
 }
 
 // OrderBy is a SELECT's ORDER BY term: a vector comparison, or a column
 // or item named (by its alias), ascending unless Desc.
 type OrderBy struct {
-	Vector *VectorExpr
-	Name   string
-	Desc   bool
+	Vector  *VectorExpr
+	Name    string // a column, an alias, or an aggregate as written: count(*)
+	Ordinal int    // ORDER BY 2: the second select item
+	Desc    bool
 }
 
 // Similarity search in SELECT: a select item or ORDER BY term may compare
@@ -149,6 +201,9 @@ func (f TableFunc) String() string {
 func (s Select) String() string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
+	if s.Distinct {
+		b.WriteString("DISTINCT ")
+	}
 	var items []string
 	if s.Count {
 		items = append(items, "count(*)")
@@ -158,8 +213,11 @@ func (s Select) String() string {
 	}
 	for _, it := range s.Items {
 		x := Ident(it.Column)
-		if it.Vector != nil {
+		switch {
+		case it.Vector != nil:
 			x = it.Vector.String()
+		case it.Agg != "":
+			x = it.AggText()
 		}
 		if it.Alias != "" {
 			x += " AS " + Ident(it.Alias)
@@ -178,10 +236,25 @@ func (s Select) String() string {
 	if s.Where != nil {
 		b.WriteString(" WHERE " + s.Where.Expr.String())
 	}
+	if len(s.GroupBy) > 0 {
+		terms := make([]string, len(s.GroupBy))
+		for i, g := range s.GroupBy {
+			terms[i] = g.String()
+		}
+		b.WriteString(" GROUP BY " + strings.Join(terms, ", "))
+	}
+	if s.Having != nil {
+		b.WriteString(" HAVING " + s.Having.Expr.String())
+	}
 	if o := s.OrderBy; o != nil {
-		if o.Vector != nil {
+		switch {
+		case o.Vector != nil:
 			b.WriteString(" ORDER BY " + o.Vector.String())
-		} else {
+		case o.Ordinal > 0:
+			b.WriteString(" ORDER BY " + strconv.Itoa(o.Ordinal))
+		case strings.HasSuffix(o.Name, ")"):
+			b.WriteString(" ORDER BY " + o.Name) // an aggregate, as written
+		default:
 			b.WriteString(" ORDER BY " + Ident(o.Name))
 		}
 		if o.Desc {
@@ -190,6 +263,9 @@ func (s Select) String() string {
 	}
 	if s.Limit >= 0 {
 		b.WriteString(" LIMIT " + strconv.Itoa(s.Limit))
+	}
+	if s.Offset > 0 {
+		b.WriteString(" OFFSET " + strconv.Itoa(s.Offset))
 	}
 	return b.String()
 }
