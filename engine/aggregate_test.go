@@ -243,7 +243,7 @@ func TestGroupBy(t *testing.T) {
 				t.Errorf("ORDER BY 1: %v", res.Rows)
 			}
 			for q, want := range map[string]string{
-				"SELECT cat, sum(cat) FROM t GROUP BY cat":      "needs a number",
+				"SELECT cat, sum(cat) FROM t GROUP BY cat":       "needs a number",
 				"SELECT cat FROM t GROUP BY cat HAVING nope > 1": "not a result column",
 				"SELECT nope, count(*) FROM t GROUP BY nope":     "nope",
 			} {
@@ -260,5 +260,3 @@ func coldRowsOf(t *testing.T, s *engine.Session, table string) int64 {
 	r := exec(t, s, "SELECT cold_rows FROM lakelink_tables WHERE table_name = '"+table+"'")[0]
 	return r.Rows[0][0].(int64)
 }
-
-
