@@ -28,6 +28,7 @@ var tableFunctionCases = map[string]struct {
 	engine.TagsTable:    {engine.TagsTable + "()", 1},
 	engine.StatusTable:  {engine.StatusTable, 2},
 	engine.TablesTable:  {engine.TablesTable, 2},
+	engine.DigestTable:  {engine.DigestTable + "('g.n')", 1},
 }
 
 // tableFunctionStore makes a graph (from CSV), a tag, a later change, and
