@@ -22,8 +22,11 @@ import (
 // own) once per run, or returns "" with the reason when it cannot.
 func duckPeer(b *testing.B) (string, string) {
 	bin := filepath.Join(os.TempDir(), "lakelink-bench", "duckpeer")
-	if _, err := os.Stat(bin); err == nil {
-		return bin, ""
+	// Built again when its source is newer than the binary.
+	if fi, err := os.Stat(bin); err == nil {
+		if src, err := os.Stat(filepath.Join("duckdb", "main.go")); err == nil && !src.ModTime().After(fi.ModTime()) {
+			return bin, ""
+		}
 	}
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = "duckdb"

@@ -27,8 +27,10 @@ type segmentKey struct {
 const cachedSegments = 16
 
 // LoadParts returns the parts of every segment of the index at the view.
+// Only the segments not decoded yet are read from the store: a search of
+// a warm index reads the list of its segments and nothing more.
 func LoadParts(st *store.Store, v *store.View, t store.TableInfo, index string) ([]*Part, error) {
-	stored, err := v.IndexSegments(t, index)
+	times, err := v.IndexSegmentTimes(t, index)
 	if err != nil {
 		return nil, err
 	}
@@ -38,12 +40,16 @@ func LoadParts(st *store.Store, v *store.View, t store.TableInfo, index string) 
 		segments.byKey = map[segmentKey][]*Part{}
 	}
 	var out []*Part
-	for _, s := range stored {
-		k := segmentKey{st, t.ID, strings.ToLower(index), s.TS}
+	for _, ts := range times {
+		k := segmentKey{st, t.ID, strings.ToLower(index), ts}
 		parts, ok := segments.byKey[k]
 		if !ok {
-			if parts, err = DecodeSegment(s.Data); err != nil {
-				return nil, fmt.Errorf("index %s of table %s: segment of commit %d: %w", index, t.Name, s.TS, err)
+			data, err := v.IndexSegmentAt(t, index, ts)
+			if err != nil {
+				return nil, err
+			}
+			if parts, err = DecodeSegment(data); err != nil {
+				return nil, fmt.Errorf("index %s of table %s: segment of commit %d: %w", index, t.Name, ts, err)
 			}
 			segments.byKey[k] = parts
 			segments.order = append(segments.order, k)

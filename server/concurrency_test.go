@@ -314,3 +314,30 @@ func TestPsqlCancelImport(t *testing.T) {
 		})
 	}
 }
+
+// The server's settings (lakelink serve --memory-limit) start every
+// connection's session; SET changes them for its own connection only.
+func TestServerSettings(t *testing.T) {
+	st, _ := documentsStore(t, false, 5, 1)
+	addr := serveStore(t, st, func(s *server.Server) {
+		s.Settings = map[string]string{"lakelink.import_memory_limit": "256MB"}
+	})
+	ctx := context.Background()
+	a, b := connect(t, addr), connect(t, addr)
+	show := func(c *pgx.Conn) string {
+		var v string
+		if err := c.QueryRow(ctx, "SHOW lakelink.import_memory_limit").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := show(a); v != "256MB" {
+		t.Errorf("a connection starts with %q", v)
+	}
+	if _, err := a.Exec(ctx, "SET lakelink.import_memory_limit = '1GB'"); err != nil {
+		t.Fatal(err)
+	}
+	if va, vb := show(a), show(b); va != "1GB" || vb != "256MB" {
+		t.Errorf("after SET on a: a %q, b %q", va, vb)
+	}
+}

@@ -35,6 +35,10 @@ type Server struct {
 	// write files under (COPY FROM/TO, parquet_scan, staging,
 	// cold_storage). None: clients may use no local files.
 	CopyRoots []string
+	// Settings are every connection's settings at its start (SET changes
+	// them for the connection): lakelink serve --memory-limit sets
+	// lakelink.import_memory_limit so.
+	Settings map[string]string
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -118,7 +122,11 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	s.nextID++
 	key := make([]byte, 4)
 	_, _ = rand.Read(key)
-	c := &conn{srv: s, nc: nc, id: s.nextID, key: key, sess: &engine.Session{Store: s.Store, Runner: s.Runner}}
+	settings := make(map[string]string, len(s.Settings))
+	for k, v := range s.Settings {
+		settings[k] = v
+	}
+	c := &conn{srv: s, nc: nc, id: s.nextID, key: key, sess: &engine.Session{Store: s.Store, Runner: s.Runner, Settings: settings}}
 	s.conns[c] = true
 	return c
 }

@@ -126,6 +126,49 @@ func (v *View) IndexSegments(t TableInfo, index string) ([]IndexSegment, error) 
 	return out, nil
 }
 
+// IndexSegmentTimes lists the commits whose segments index holds at the
+// view, oldest first, without reading them: a reader that keeps decoded
+// segments reads only those it lacks (IndexSegmentAt).
+func (v *View) IndexSegmentTimes(t TableInfo, index string) ([]uint64, error) {
+	if v.err != nil {
+		return nil, v.err
+	}
+	prefix := indexPrefix(t.ID, index)
+	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	var out []uint64
+	for it.Rewind(); it.Valid(); it.Next() {
+		key := it.Item().Key()
+		if len(key) != len(prefix)+12 {
+			return nil, fmt.Errorf("corrupt index key %q", key)
+		}
+		if binary.BigEndian.Uint32(key[len(prefix)+8:]) == 0 {
+			out = append(out, binary.BigEndian.Uint64(key[len(prefix):]))
+		}
+	}
+	return out, nil
+}
+
+// IndexSegmentAt reads the segment of index that commit ts wrote.
+func (v *View) IndexSegmentAt(t TableInfo, index string, ts uint64) ([]byte, error) {
+	if v.err != nil {
+		return nil, v.err
+	}
+	prefix := binary.BigEndian.AppendUint64(indexPrefix(t.ID, index), ts)
+	it := v.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	var data []byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		if err := it.Item().Value(func(b []byte) error { data = append(data, b...); return nil }); err != nil {
+			return nil, err
+		}
+	}
+	if data == nil {
+		return nil, fmt.Errorf("index %s of table %s: no segment of commit %d", index, t.Name, ts)
+	}
+	return data, nil
+}
+
 // View reads the store as of one commit, for many lookups.
 type View struct {
 	s   *Store

@@ -7,6 +7,9 @@
 //	duckpeer read FILE...                   per file: rows, sum(id), vector values
 //	duckpeer init FILE QUERY...             run FILE as `duckdb -init FILE` would, then
 //	                                        each query: its rows as arrays of text
+//	duckpeer time SRC.parquet THREADS RUNS QUERY
+//	                                        load SRC into table t, then time QUERY RUNS
+//	                                        times with THREADS threads (0: DuckDB's default)
 //
 // Both print one JSON object per line.
 package main
@@ -65,6 +68,40 @@ func run(args []string) error {
 		var threads int64
 		db.QueryRow("SELECT current_setting('threads')").Scan(&threads)
 		return out.Encode(map[string]any{"rows": rows, "seconds": secs, "bytes": fi.Size(), "threads": threads})
+	case "time":
+		if len(args) != 5 {
+			return fmt.Errorf("time takes SRC THREADS RUNS QUERY")
+		}
+		if _, err := db.Exec("CREATE TABLE t AS SELECT * FROM read_parquet(" + quote(args[1]) + ")"); err != nil {
+			return err
+		}
+		if args[2] != "0" {
+			if _, err := db.Exec("SET threads = " + args[2]); err != nil {
+				return err
+			}
+		}
+		var threads int64
+		db.QueryRow("SELECT current_setting('threads')").Scan(&threads)
+		var runs int
+		fmt.Sscan(args[3], &runs)
+		var secs []float64
+		groups := 0
+		for range max(runs, 1) {
+			start := time.Now()
+			rows, err := db.Query(args[4])
+			if err != nil {
+				return err
+			}
+			groups = 0
+			for rows.Next() {
+				groups++
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			secs = append(secs, time.Since(start).Seconds())
+		}
+		return out.Encode(map[string]any{"seconds": secs, "rows": groups, "threads": threads})
 	case "read":
 		for _, f := range args[1:] {
 			var rows, ids, values sql.NullInt64

@@ -214,7 +214,7 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	var params []string
 	sqlCmd := &cobra.Command{
 		Use:   "sql [-f FILE | 'STATEMENTS']",
-		Short: "Run statements: CREATE/ALTER/DROP TABLE, CREATE/DROP GRAPH, CREATE/DROP INDEX, COPY, SELECT, DELETE, SET",
+		Short: "Run statements: CREATE/ALTER/DROP TABLE, CREATE/DROP GRAPH, CREATE/DROP INDEX, COPY, SELECT, INSERT, UPDATE, DELETE, SET, SHOW, DESCRIBE",
 		Long: "Run statements, separated by semicolons (docs/statements.md has them all).\n\n" +
 			"COPY FROM ... WITH options:\n  " + strings.Join(pipeline.Options, ", ") + "\n\n" +
 			"COPY ... TO ... WITH options:\n  " + strings.Join(pipeline.ExportOptionNames, ", ") + "\n\n" +

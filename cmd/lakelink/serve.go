@@ -70,6 +70,10 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions, open func(boo
 		}
 		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	if g.memoryLimit != "" {
+		// Every connection's imports are bounded so (SET changes it).
+		srv.Settings = map[string]string{"lakelink.import_memory_limit": g.memoryLimit}
+	}
 	for _, r := range o.copyRoots {
 		if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
 			return fmt.Errorf("--copy-root %s: not a folder", r)
