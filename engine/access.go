@@ -169,7 +169,7 @@ func resolveExisting(path string) string {
 // read-only sessions until they are listed here.
 func writes(st Statement) bool {
 	switch st.(type) {
-	case Select, Show, Set, Transaction, Values, DescribeTable:
+	case Select, Show, Set, Transaction, Values, DescribeTable, Explain:
 		return false
 	}
 	return true

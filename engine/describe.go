@@ -45,6 +45,8 @@ func (s *Session) Describe(ctx context.Context, statement string) (Description, 
 	switch q := stmts[0].(type) {
 	case Values:
 		d.Columns, d.Types = valuesColumns(q)
+	case Explain:
+		d.Columns, d.Types = []string{"QUERY PLAN"}, []lake.Type{lake.Text}
 	case DescribeTable:
 		r, err := s.describeTable(q.Name)
 		d.Columns, d.Types = r.Columns, r.Types

@@ -18,6 +18,9 @@ func (s *Session) bindParams(st Statement) (Statement, error) {
 	case Delete:
 		x.Where, err = s.bindWhere(x.Where)
 		return x, err
+	case Explain:
+		x.Query.Where, err = s.bindWhere(x.Query.Where)
+		return x, err
 	case Update:
 		if x.Where, err = s.bindWhere(x.Where); err != nil {
 			return x, err

@@ -127,6 +127,8 @@ func statementKind(st Statement) string {
 		return "SHOW"
 	case DescribeTable:
 		return "DESCRIBE"
+	case Explain:
+		return "EXPLAIN"
 	case Select:
 		return "SELECT"
 	case Delete:
@@ -302,6 +304,8 @@ func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
 		return s.show(x)
 	case DescribeTable:
 		return s.describeTable(x.Name)
+	case Explain:
+		return s.explain(ctx, x)
 	case Values:
 		return values(x), nil
 	case Set:

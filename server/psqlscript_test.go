@@ -53,6 +53,7 @@ UPDATE documents SET title = 'updated' WHERE id = 1;
 SELECT id, title FROM documents WHERE id IN (1, 5000) ORDER BY id;
 SELECT title, count(*) AS n, max(id) FROM documents WHERE id IN (1, 2, 5000) GROUP BY title HAVING n < 2 ORDER BY 3 DESC;
 SELECT count(*), min(id), max(id), sum(id) FROM documents;
+EXPLAIN SELECT id FROM documents WHERE id > 10;
 `, data, q)
 	file := filepath.Join(dir, "first.sql")
 	os.WriteFile(file, []byte(script), 0o644)
@@ -83,6 +84,7 @@ SELECT count(*), min(id), max(id), sum(id) FROM documents;
 		"id|title\n1|updated\n5000|inserted\n(2 rows)",
 		"|1|2\nupdated|1|1\n(3 rows)",
 		"count|min|max|sum\n101|0|5000|9950\n(1 row)",
+		"QUERY PLAN\nread: table documents at commit 4\naccess: scan, with the WHERE clause on every row\nhot tier: the store's rows at commit 4\ncold tier: no cold files\nrows: 90 returned in",
 	}
 	text := string(out)
 	at := 0

@@ -305,6 +305,15 @@ type Transaction struct {
 
 func (t Transaction) String() string { return t.Kind }
 
+// Explain is EXPLAIN [ANALYZE] SELECT ...: how the SELECT is answered.
+type Explain struct {
+	Query Select
+}
+
+func (Explain) statement() {}
+
+func (e Explain) String() string { return "EXPLAIN " + e.Query.String() }
+
 // DescribeTable is DESCRIBE t (or DESC t): a table's columns.
 type DescribeTable struct {
 	Name string

@@ -206,6 +206,20 @@ func (p *parser) statement() (Statement, error) {
 			name += "." + part
 		}
 		return Show{Name: strings.ToLower(name)}, nil
+	case p.kw("EXPLAIN"):
+		p.kw("ANALYZE")
+		if !p.kw("SELECT") {
+			return nil, p.errorf("EXPLAIN takes a SELECT")
+		}
+		q, err := p.selectStmt()
+		if err != nil {
+			return nil, err
+		}
+		sel, ok := q.(Select)
+		if !ok {
+			return nil, p.errorf("EXPLAIN takes a SELECT with FROM")
+		}
+		return Explain{Query: sel}, nil
 	case p.kw("DESCRIBE"), p.kw("DESC"):
 		p.kw("TABLE")
 		name, err := p.ident("a table name")
