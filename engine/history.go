@@ -8,6 +8,7 @@ import (
 
 	"github.com/lakelink/lakelink/history"
 	"github.com/lakelink/lakelink/pipeline"
+	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/tiering"
 )
@@ -113,3 +114,39 @@ func (s *Session) GC(ctx context.Context, keepDays int, dryRun bool) (Result, er
 
 // resolve returns the commit that a names.
 func (s *Session) resolve(a AtRef) (uint64, error) { return history.ResolveAt(s.Store, a) }
+
+// The history and maintenance statements (sql.CreateTag, DropTag,
+// Revert, GC, Compact): what `lakelink tag`, `revert`, `gc` and
+// `compact` run, here or through a server.
+type (
+	CreateTagStmt = sql.CreateTag
+	DropTagStmt   = sql.DropTag
+	RevertStmt    = sql.Revert
+	GCStmt        = sql.GC
+	CompactStmt   = sql.Compact
+)
+
+// maintenance runs a history or maintenance statement; ok is false for
+// any other.
+func (s *Session) maintenance(ctx context.Context, st Statement) (Result, bool, error) {
+	switch x := st.(type) {
+	case CreateTagStmt:
+		t, err := s.CreateTag(x.Name, x.Commit, x.Message)
+		if err != nil {
+			return Result{}, true, err
+		}
+		return Result{Message: fmt.Sprintf("tag %s: commit %d", t.Name, t.Commit), Fields: []Field{{"tag", t.Name}, {"tagged", t.Commit}}}, true, nil
+	case DropTagStmt:
+		return Result{Message: "deleted tag " + x.Name}, true, s.DeleteTag(x.Name)
+	case RevertStmt:
+		r, err := s.Revert(ctx, x.Ref)
+		return r, true, err
+	case GCStmt:
+		r, err := s.GC(ctx, x.KeepDays, x.DryRun)
+		return r, true, err
+	case CompactStmt:
+		r, err := s.Compact(ctx, x.Table)
+		return r, true, err
+	}
+	return Result{}, false, nil
+}

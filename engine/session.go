@@ -129,6 +129,16 @@ func statementKind(st Statement) string {
 		return "DESCRIBE"
 	case Explain:
 		return "EXPLAIN"
+	case CreateTagStmt:
+		return "CREATE TAG"
+	case DropTagStmt:
+		return "DROP TAG"
+	case RevertStmt:
+		return "REVERT"
+	case GCStmt:
+		return "GC"
+	case CompactStmt:
+		return "COMPACT"
 	case Select:
 		return "SELECT"
 	case Delete:
@@ -203,7 +213,9 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer s.Store.Use()()
+	if _, gc := st.(GCStmt); !gc { // GC waits for the statements that hold a Use
+		defer s.Store.Use()()
+	}
 	res, err := s.run1(ctx, st)
 	if err == nil && res.Columns == nil {
 		res.Fields = append([]Field{{"statement", statementKind(st)}}, res.Fields...)
@@ -212,6 +224,9 @@ func (s *Session) run(ctx context.Context, st Statement) (Result, error) {
 }
 
 func (s *Session) run1(ctx context.Context, st Statement) (Result, error) {
+	if r, ok, err := s.maintenance(ctx, st); ok {
+		return r, err
+	}
 	switch x := st.(type) {
 	case CreateGraph:
 		return s.createGraph(x)

@@ -341,3 +341,79 @@ func TestServerSettings(t *testing.T) {
 		t.Errorf("after SET on a: a %q, b %q", va, vb)
 	}
 }
+
+// GC through the server while other connections search and count: GC
+// waits for their statements, swaps the database, and every answer,
+// before, during and after, is the head's; tags, REVERT and COMPACT run
+// as statements too.
+func TestGCThroughServer(t *testing.T) {
+	for _, keyed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) {
+			st, more := documentsStore(t, keyed, 20000, 5000)
+			addr := serveStore(t, st)
+			ctx := context.Background()
+			admin := connect(t, addr)
+			for _, q := range []string{"COPY FROM '" + more + "' INTO documents", "CREATE TAG before_gc", "DELETE FROM documents WHERE id < 100"} {
+				if _, err := admin.Exec(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			var total int64
+			if err := admin.QueryRow(ctx, "SELECT count(*) FROM documents").Scan(&total); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprint(total)
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			var reads, bad int64
+			var mu sync.Mutex
+			for range 3 {
+				c := connect(t, addr)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						var n int64
+						err := c.QueryRow(ctx, "SELECT count(*) FROM documents WHERE id >= 0").Scan(&n)
+						mu.Lock()
+						reads++
+						if err != nil || fmt.Sprint(n) != want {
+							bad++
+							t.Errorf("a read during gc: %d %v", n, err)
+						}
+						mu.Unlock()
+						if err != nil {
+							return
+						}
+					}
+				}()
+			}
+			time.Sleep(100 * time.Millisecond)
+			res := admin.PgConn().Exec(ctx, "GC KEEP 0 DAYS")
+			_, err := res.ReadAll()
+			if err != nil {
+				t.Fatalf("GC through the server: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond)
+			close(stop)
+			wg.Wait()
+			if reads < 10 || bad > 0 {
+				t.Errorf("%d reads beside gc, %d wrong", reads, bad)
+			}
+			var n int64
+			if err := admin.QueryRow(ctx, "SELECT count(*) FROM documents AT (TAG => 'before_gc')").Scan(&n); err != nil || n != 25000 {
+				t.Errorf("the tagged commit after gc: %d %v", n, err)
+			}
+			for _, q := range []string{"COMPACT documents", "DROP TAG before_gc"} {
+				if _, err := admin.Exec(ctx, q); err != nil {
+					t.Errorf("%s: %v", q, err)
+				}
+			}
+		})
+	}
+}

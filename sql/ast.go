@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -304,6 +305,59 @@ type Transaction struct {
 }
 
 func (t Transaction) String() string { return t.Kind }
+
+// History and maintenance statements: what `lakelink tag`, `revert`,
+// `gc` and `compact` run, so that they run through a server too.
+
+// CreateTag is CREATE TAG name [AT COMMIT n] [MESSAGE 'text'].
+type CreateTag struct {
+	Name    string
+	Commit  uint64 // 0: the head
+	Message string
+}
+
+// DropTag is DROP TAG name.
+type DropTag struct{ Name string }
+
+// Revert is REVERT 'ref' (a commit number, tag or time): a commit that
+// undoes that commit's row changes.
+type Revert struct{ Ref string }
+
+// GC is GC KEEP n DAYS [DRY RUN]: retention.
+type GC struct {
+	KeepDays int
+	DryRun   bool
+}
+
+// Compact is COMPACT t: merge a table's index segments.
+type Compact struct{ Table string }
+
+func (CreateTag) statement() {}
+func (DropTag) statement()   {}
+func (Revert) statement()    {}
+func (GC) statement()        {}
+func (Compact) statement()   {}
+
+func (x CreateTag) String() string {
+	s := "CREATE TAG " + Ident(x.Name)
+	if x.Commit != 0 {
+		s += fmt.Sprintf(" AT COMMIT %d", x.Commit)
+	}
+	if x.Message != "" {
+		s += " MESSAGE " + Quote(x.Message)
+	}
+	return s
+}
+func (x DropTag) String() string { return "DROP TAG " + Ident(x.Name) }
+func (x Revert) String() string  { return "REVERT " + Quote(x.Ref) }
+func (x GC) String() string {
+	s := fmt.Sprintf("GC KEEP %d DAYS", x.KeepDays)
+	if x.DryRun {
+		s += " DRY RUN"
+	}
+	return s
+}
+func (x Compact) String() string { return "COMPACT " + Ident(x.Table) }
 
 // Explain is EXPLAIN [ANALYZE] SELECT ...: how the SELECT is answered.
 type Explain struct {

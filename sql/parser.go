@@ -206,6 +206,57 @@ func (p *parser) statement() (Statement, error) {
 			name += "." + part
 		}
 		return Show{Name: strings.ToLower(name)}, nil
+	case p.kw("CREATE", "TAG"):
+		x := CreateTag{}
+		var err error
+		if x.Name, err = p.ident("a tag name"); err != nil {
+			return nil, err
+		}
+		if p.kw("AT", "COMMIT") {
+			t := p.advance()
+			n, err := strconv.ParseUint(t.text, 10, 64)
+			if t.kind != tNumber || err != nil || n == 0 {
+				return nil, syntaxError([]rune(p.src), t.pos, t.String(), "AT COMMIT takes a commit number")
+			}
+			x.Commit = n
+		}
+		if p.kw("MESSAGE") {
+			t := p.advance()
+			if t.kind != tString {
+				return nil, syntaxError([]rune(p.src), t.pos, t.String(), "MESSAGE takes a quoted text")
+			}
+			x.Message = t.text
+		}
+		return x, nil
+	case p.kw("DROP", "TAG"):
+		name, err := p.ident("a tag name")
+		return DropTag{Name: name}, err
+	case p.kw("REVERT"):
+		t := p.advance()
+		if t.kind != tString && t.kind != tNumber {
+			return nil, syntaxError([]rune(p.src), t.pos, t.String(), "REVERT takes a commit number, or a tag or time in quotes")
+		}
+		return Revert{Ref: t.text}, nil
+	case p.kw("GC"):
+		x := GC{}
+		if err := p.expectKw("KEEP"); err != nil {
+			return nil, err
+		}
+		t := p.advance()
+		n, err := strconv.Atoi(t.text)
+		if t.kind != tNumber || err != nil || n < 0 {
+			return nil, syntaxError([]rune(p.src), t.pos, t.String(), "GC KEEP takes a whole number of days, 0 or more")
+		}
+		x.KeepDays = n
+		if err := p.expectKw("DAYS"); err != nil {
+			return nil, err
+		}
+		x.DryRun = p.kw("DRY", "RUN")
+		return x, nil
+	case p.kw("COMPACT"):
+		p.kw("TABLE")
+		name, err := p.ident("a table name")
+		return Compact{Table: name}, err
 	case p.kw("EXPLAIN"):
 		p.kw("ANALYZE")
 		if !p.kw("SELECT") {

@@ -399,9 +399,9 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return "SHOW TABLES", nil
 	}, nil)
 
-	compactCmd := query("compact TABLE", "Merge the index segments of a table into one per index", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		return (&engine.Session{Store: st}).Compact(ctx, args[0])
-	})
+	compactCmd := statement("compact TABLE", "Merge the index segments of a table into one per index (COMPACT t)", cobra.ExactArgs(1), func(args []string) (string, error) {
+		return "COMPACT " + sql.Ident(args[0]), nil
+	}, nil)
 
 	var digestAt string
 	digestCmd := statement("digest TABLE", "Print the content digest of a table (equal content, equal digest), at the head or --at (lakelink_digest)", cobra.ExactArgs(1), func(args []string) (string, error) {
@@ -430,46 +430,51 @@ func newRoot(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		return "SELECT * FROM diff(" + strings.Join(q, ", ") + ")", nil
 	}, nil)
 
-	revertCmd := query("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		return (&engine.Session{Store: st}).Revert(ctx, args[0])
-	})
+	revertCmd := statement("revert COMMIT", "Make a commit that undoes the row changes of one commit (a number, tag or time); refuses rows changed again since (REVERT)", cobra.ExactArgs(1), func(args []string) (string, error) {
+		return "REVERT " + literal(args[0]), nil
+	}, nil)
 
 	keepDays, gcDryRun := 0, false
 	var gcCmd *cobra.Command
-	gcCmd = query("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
+	gcCmd = statement("gc --keep-days N", "Retention: remove the versions that only commits older than N days read, except tagged commits; reading a collected commit is an error (GC KEEP n DAYS)", cobra.NoArgs, func([]string) (string, error) {
 		if !gcCmd.Flags().Changed("keep-days") {
-			return engine.Result{}, fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
+			return "", fmt.Errorf("gc: say how many days of history to keep: --keep-days N (0 keeps the head and the tagged commits only)")
 		}
-		return (&engine.Session{Store: st}).GC(ctx, keepDays, gcDryRun)
-	})
+		if keepDays < 0 {
+			return "", fmt.Errorf("--keep-days %d: the days to keep are 0 or more", keepDays)
+		}
+		q := fmt.Sprintf("GC KEEP %d DAYS", keepDays)
+		if gcDryRun {
+			q += " DRY RUN"
+		}
+		return q, nil
+	}, nil)
 	gcCmd.Flags().IntVar(&keepDays, "keep-days", 0, "keep every moment of the last N days readable (and every tagged commit); required")
 	gcCmd.Flags().BoolVar(&gcDryRun, "dry-run", false, "only list the commits gc would collect")
 
 	tagCmd := &cobra.Command{Use: "tag", Short: "Name commits for later reads: create, ls, delete (tags are immutable)"}
 	var tagMsg string
-	tagCreate := query("create NAME [COMMIT]", "Tag a commit (default: the head)", cobra.RangeArgs(1, 2), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		var commit uint64
+	tagCreate := statement("create NAME [COMMIT]", "Tag a commit (default: the head) (CREATE TAG)", cobra.RangeArgs(1, 2), func(args []string) (string, error) {
+		q := "CREATE TAG " + sql.Ident(args[0])
 		if len(args) == 2 {
 			n, err := strconv.ParseUint(args[1], 10, 64)
-			if err != nil {
-				return engine.Result{}, fmt.Errorf("commit %q is not a number", args[1])
+			if err != nil || n == 0 {
+				return "", fmt.Errorf("commit %q is not a number", args[1])
 			}
-			commit = n
+			q += fmt.Sprintf(" AT COMMIT %d", n)
 		}
-		t, err := (&engine.Session{Store: st}).CreateTag(args[0], commit, tagMsg)
-		return engine.Result{Message: fmt.Sprintf("tag %s: commit %d", t.Name, t.Commit)}, err
-	})
+		if tagMsg != "" {
+			q += " MESSAGE " + literal(tagMsg)
+		}
+		return q, nil
+	}, nil)
 	tagCreate.Flags().StringVarP(&tagMsg, "message", "m", "", "why the commit is tagged")
-	tagLs := query("ls", "List tags", cobra.NoArgs, func(ctx context.Context, st *store.Store, _ []string) (engine.Result, error) {
-		res, err := (&engine.Session{Store: st}).Exec(ctx, "SELECT * FROM "+engine.TagsTable)
-		if err != nil {
-			return engine.Result{}, err
-		}
-		return res[0], nil
-	})
-	tagDelete := query("delete NAME", "Delete a tag (reads at earlier commits still see it)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
-		return engine.Result{Message: "deleted tag " + args[0]}, (&engine.Session{Store: st}).DeleteTag(args[0])
-	})
+	tagLs := statement("ls", "List tags (lakelink_tags)", cobra.NoArgs, func([]string) (string, error) {
+		return "SELECT * FROM " + engine.TagsTable, nil
+	}, nil)
+	tagDelete := statement("delete NAME", "Delete a tag (reads at earlier commits still see it) (DROP TAG)", cobra.ExactArgs(1), func(args []string) (string, error) {
+		return "DROP TAG " + sql.Ident(args[0]), nil
+	}, nil)
 	tagCmd.AddCommand(tagCreate, tagLs, tagDelete)
 
 	errorsCmd := query("errors JOB", "Show the rows a job rejected (while another process holds the store, from the status folder)", cobra.ExactArgs(1), func(ctx context.Context, st *store.Store, args []string) (engine.Result, error) {
