@@ -113,3 +113,88 @@ func init() {
 			}}, nil
 		}})
 }
+
+// The information schema: SQL's standard catalog views, which BI tools
+// and drivers query to list tables and columns. Tables are in schema
+// "public" of catalog "lakelink". They are virtual tables, so WHERE,
+// ORDER BY and GROUP BY work on them as on any table.
+const (
+	InfoTables  = "information_schema.tables"
+	InfoColumns = "information_schema.columns"
+)
+
+var infoTablesSchema = lake.Schema{Columns: []lake.Column{
+	{Name: "table_catalog", Type: lake.Text}, {Name: "table_schema", Type: lake.Text},
+	{Name: "table_name", Type: lake.Text}, {Name: "table_type", Type: lake.Text},
+}}
+
+var infoColumnsSchema = lake.Schema{Columns: []lake.Column{
+	{Name: "table_catalog", Type: lake.Text}, {Name: "table_schema", Type: lake.Text},
+	{Name: "table_name", Type: lake.Text}, {Name: "column_name", Type: lake.Text},
+	{Name: "ordinal_position", Type: lake.Int}, {Name: "column_default", Type: lake.Text},
+	{Name: "is_nullable", Type: lake.Text}, {Name: "data_type", Type: lake.Text},
+}}
+
+// PGTypeName is a column type as PostgreSQL names it: what \d and
+// information_schema.columns show (vector(n) as pgvector names it).
+func PGTypeName(t lake.Type) string {
+	switch t.Kind {
+	case lake.KindBoolean:
+		return "boolean"
+	case lake.KindSmallInt:
+		return "smallint"
+	case lake.KindInt:
+		return "integer"
+	case lake.KindBigInt:
+		return "bigint"
+	case lake.KindReal:
+		return "real"
+	case lake.KindDouble:
+		return "double precision"
+	case lake.KindDate:
+		return "date"
+	case lake.KindTimestamp:
+		return "timestamp with time zone"
+	case lake.KindUUID:
+		return "uuid"
+	case lake.KindJSONB:
+		return "jsonb"
+	case lake.KindText:
+		return "text"
+	}
+	if t.Dim > 0 {
+		return fmt.Sprintf("vector(%d)", t.Dim)
+	}
+	return strings.ToLower(t.String())
+}
+
+func init() {
+	RegisterTableFunction(TableFunction{Name: InfoTables, Signature: InfoTables,
+		Open: func(_ context.Context, s *Session, _ []any, at uint64) (Relation, error) {
+			ts, err := s.Store.Tables(at)
+			var rows []store.Row
+			for _, t := range ts {
+				rows = append(rows, store.Row{"lakelink", "public", t.Name, "BASE TABLE"})
+			}
+			return rowsRelation(infoTablesSchema, rows), err
+		}})
+	RegisterTableFunction(TableFunction{Name: InfoColumns, Signature: InfoColumns,
+		Open: func(_ context.Context, s *Session, _ []any, at uint64) (Relation, error) {
+			ts, err := s.Store.Tables(at)
+			var rows []store.Row
+			for _, t := range ts {
+				for i, c := range t.Schema.Columns {
+					var def any
+					if c.Default != nil {
+						def = *c.Default
+					}
+					nullable := "YES"
+					if c.NotNull || slices.Contains(t.Schema.PrimaryKey, c.Name) {
+						nullable = "NO"
+					}
+					rows = append(rows, store.Row{"lakelink", "public", t.Name, c.Name, int64(i + 1), def, nullable, PGTypeName(c.Type)})
+				}
+			}
+			return rowsRelation(infoColumnsSchema, rows), err
+		}})
+}

@@ -29,6 +29,8 @@ var tableFunctionCases = map[string]struct {
 	engine.StatusTable:  {engine.StatusTable, 2},
 	engine.TablesTable:  {engine.TablesTable, 2},
 	engine.DigestTable:  {engine.DigestTable + "('g.n')", 1},
+	engine.InfoTables:   {engine.InfoTables, 2},
+	engine.InfoColumns:  {engine.InfoColumns, 4},
 }
 
 // tableFunctionStore makes a graph (from CSV), a tag, a later change, and

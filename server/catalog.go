@@ -66,7 +66,7 @@ func (c *conn) catalog(ctx context.Context, query string) (engine.Result, bool, 
 			return r, true, err
 		}
 	}
-	return engine.Result{}, true, errCatalog
+	return engine.Result{}, false, nil // to the engine: information_schema's views, or errCatalog
 }
 
 // errCatalog answers a catalog query that no recogniser knows
@@ -253,7 +253,7 @@ func tableColumns(c *conn, m []string) (engine.Result, error) {
 			case name == "attname":
 				row[i] = col.Name
 			case i == 1: // format_type(...)
-				row[i] = pgTypeName(col.Type)
+				row[i] = engine.PGTypeName(col.Type)
 			case name == "attnotnull":
 				row[i] = boolText(col.NotNull || slices.Contains(t.Schema.PrimaryKey, col.Name))
 			case strings.Contains(name, "default") || strings.Contains(name, "pg_get_expr"):
@@ -276,39 +276,6 @@ func tableColumns(c *conn, m []string) (engine.Result, error) {
 		res.Rows = append(res.Rows, row)
 	}
 	return res, nil
-}
-
-// pgTypeName is how \d prints a column's type: PostgreSQL's names, and
-// vector(n) as pgvector names it.
-func pgTypeName(t lake.Type) string {
-	switch t.Kind {
-	case lake.KindBoolean:
-		return "boolean"
-	case lake.KindSmallInt:
-		return "smallint"
-	case lake.KindInt:
-		return "integer"
-	case lake.KindBigInt:
-		return "bigint"
-	case lake.KindReal:
-		return "real"
-	case lake.KindDouble:
-		return "double precision"
-	case lake.KindDate:
-		return "date"
-	case lake.KindTimestamp:
-		return "timestamp with time zone"
-	case lake.KindUUID:
-		return "uuid"
-	case lake.KindJSONB:
-		return "jsonb"
-	case lake.KindText:
-		return "text"
-	}
-	if t.Dim > 0 {
-		return fmt.Sprintf("vector(%d)", t.Dim)
-	}
-	return strings.ToLower(t.String())
 }
 
 // tableIndexes answers \d's index query: the primary key and the vector

@@ -406,7 +406,11 @@ func (c *conn) run(ctx context.Context, script string, params map[int]any) ([]en
 	}
 	c.sess.Params = params
 	defer func() { c.sess.Params = nil }()
-	return c.sess.Exec(ctx, script)
+	res, err := c.sess.Exec(ctx, script)
+	if err != nil && strings.Contains(script, "pg_catalog.") {
+		err = fmt.Errorf("%w (%v)", errCatalog, err)
+	}
+	return res, err
 }
 
 // sendRows writes a result's rows (their values of types, in formats),

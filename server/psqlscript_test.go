@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lakelink/lakelink/engine"
 	"github.com/lakelink/lakelink/store"
@@ -155,5 +157,49 @@ func TestPgxGroupByAndWrites(t *testing.T) {
 	}
 	if n, _ := st.Count("docs", st.Head()); n != 41 {
 		t.Errorf("%d rows", n)
+	}
+}
+
+// information_schema.tables and .columns answer as virtual tables (with
+// WHERE and ORDER BY), as BI tools and drivers ask them; a pg_catalog
+// query psql's commands do not send gets 0A000.
+func TestInformationSchema(t *testing.T) {
+	_, addr := serve(t, 3)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var tables []string
+	rows, err := conn.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	if fmt.Sprint(tables) != "[docs]" {
+		t.Errorf("tables %v", tables)
+	}
+	rows, err = conn.Query(ctx, "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position", "docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for rows.Next() {
+		var n, typ, null string
+		rows.Scan(&n, &typ, &null)
+		cols = append(cols, n+" "+typ+" "+null)
+	}
+	if want := "[id bigint NO title text YES day date YES score double precision YES ok boolean YES v vector(3) YES]"; fmt.Sprint(cols) != want {
+		t.Errorf("columns %v\nwant %s", cols, want)
+	}
+	_, err = conn.Exec(ctx, "SELECT oid FROM pg_catalog.pg_type WHERE typname = 'vector'")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "0A000" {
+		t.Errorf("an unsupported catalog query: %v", err)
 	}
 }
