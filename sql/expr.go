@@ -144,9 +144,15 @@ func (p *parser) compare() (Expr, error) {
 	} else if col, err = p.ident("a column"); err != nil {
 		return nil, err
 	}
+	if err := p.noColumnArithmetic(); err != nil {
+		return nil, err
+	}
 	lit := func() (Literal, error) {
 		at := p.peek().pos
 		v, err := p.literal()
+		if err == nil {
+			err = p.noColumnArithmetic()
+		}
 		return Literal{Value: v, Pos: at}, err
 	}
 	e := Compare{Column: col, Pos: pos}

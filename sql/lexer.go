@@ -37,6 +37,31 @@ func (t token) String() string {
 }
 
 // lex splits a script into tokens. Comments (-- to end of line) are skipped.
+// afterValue reports whether the last token ends a value (a number, a
+// name, a string, a parameter, or a closing bracket), after which a minus
+// sign subtracts instead of starting a negative number.
+func afterValue(toks []token) bool {
+	if len(toks) == 0 {
+		return false
+	}
+	t := toks[len(toks)-1]
+	switch t.kind {
+	case tNumber, tString, tParam:
+		return true
+	case tIdent:
+		return !keywordBeforeValue[strings.ToUpper(t.text)]
+	case tSym:
+		return t.text == ")" || t.text == "]"
+	}
+	return false
+}
+
+// keywordBeforeValue are the words after which a minus sign starts a
+// number: -1 in LIMIT -1 or VALUES (-1) stays one token.
+var keywordBeforeValue = map[string]bool{"LIMIT": true, "OFFSET": true, "AND": true, "OR": true, "NOT": true,
+	"IN": true, "BETWEEN": true, "SET": true, "VALUES": true, "KEEP": true, "COMMIT": true, "WHERE": true, "HAVING": true,
+	"SELECT": true, "BY": true, "IS": true, "LIKE": true, "THEN": true, "ELSE": true, "WHEN": true, "DEFAULT": true}
+
 func lex(src string) ([]token, error) {
 	var out []token
 	r := []rune(src)
@@ -85,7 +110,9 @@ func lex(src string) ([]token, error) {
 			}
 			out = append(out, token{kind: tIdent, text: string(r[i:j]), pos: i})
 			i = j
-		case unicode.IsDigit(c) || (c == '-' || c == '.') && i+1 < len(r) && unicode.IsDigit(r[i+1]):
+		case unicode.IsDigit(c) || c == '.' && i+1 < len(r) && unicode.IsDigit(r[i+1]) ||
+			c == '-' && i+1 < len(r) && unicode.IsDigit(r[i+1]) && !afterValue(out):
+			// A minus sign after a value is an operator: 1-1 is 1 - 1.
 			j := i + 1
 			for j < len(r) && (unicode.IsDigit(r[j]) || r[j] == '.' || r[j] == 'e' || r[j] == 'E' ||
 				(r[j] == '-' || r[j] == '+') && (r[j-1] == 'e' || r[j-1] == 'E')) {
@@ -117,7 +144,7 @@ func lex(src string) ([]token, error) {
 					goto next
 				}
 			}
-			if strings.ContainsRune("(),;=*[]<>", c) {
+			if strings.ContainsRune("(),;=*[]<>+-/%", c) {
 				out = append(out, token{kind: tSym, text: string(c), pos: i})
 				i++
 				break

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"fmt"
 	"strconv"
 	"strings"
@@ -792,6 +793,148 @@ func (p *parser) valuesSelect() (Statement, bool, error) {
 
 func (p *parser) literal() (any, error) {
 	t := p.peek()
+	if t.kind == tNumber || t.kind == tSym && (t.text == "(" || t.text == "-") && p.arithmeticNext() {
+		return p.constSum()
+	}
+	return p.literal1()
+}
+
+// arithmeticNext reports whether a constant arithmetic expression starts
+// here: ( or - before a number.
+func (p *parser) arithmeticNext() bool {
+	for k := p.i; k < len(p.toks); k++ {
+		t := p.toks[k]
+		if t.kind == tSym && (t.text == "(" || t.text == "-") {
+			continue
+		}
+		return t.kind == tNumber
+	}
+	return false
+}
+
+// constSum folds a constant arithmetic expression of numbers: + and -
+// over *, / and % over unary minus and parentheses, as PostgreSQL
+// evaluates it (whole numbers divide to whole numbers).
+func (p *parser) constSum() (any, error) {
+	l, err := p.constProduct()
+	for err == nil {
+		t := p.peek()
+		if t.kind != tSym || t.text != "+" && t.text != "-" {
+			break
+		}
+		p.i++
+		var r any
+		if r, err = p.constProduct(); err == nil {
+			l, err = p.arith(t, l, r)
+		}
+	}
+	return l, err
+}
+
+func (p *parser) constProduct() (any, error) {
+	l, err := p.constFactor()
+	for err == nil {
+		t := p.peek()
+		if t.kind != tSym || t.text != "*" && t.text != "/" && t.text != "%" {
+			break
+		}
+		p.i++
+		var r any
+		if r, err = p.constFactor(); err == nil {
+			l, err = p.arith(t, l, r)
+		}
+	}
+	return l, err
+}
+
+func (p *parser) constFactor() (any, error) {
+	switch t := p.peek(); {
+	case t.kind == tSym && t.text == "(":
+		p.i++
+		v, err := p.constSum()
+		if err != nil {
+			return nil, err
+		}
+		return v, p.expectSym(")")
+	case t.kind == tSym && t.text == "-":
+		p.i++
+		v, err := p.constFactor()
+		if err != nil {
+			return nil, err
+		}
+		return p.arith(token{kind: tSym, text: "-", pos: t.pos}, int64(0), v)
+	case t.kind == tNumber:
+		return p.literal1()
+	}
+	return nil, p.errorf("expected a number: arithmetic takes numbers only (columns in expressions are not supported yet)")
+}
+
+// arith applies one operator to two numbers.
+func (p *parser) arith(op token, a, b any) (any, error) {
+	x, xInt := a.(int64)
+	y, yInt := b.(int64)
+	if xInt && yInt {
+		switch op.text {
+		case "+":
+			if (y > 0 && x > math.MaxInt64-y) || (y < 0 && x < math.MinInt64-y) {
+				break
+			}
+			return x + y, nil
+		case "-":
+			if (y < 0 && x > math.MaxInt64+y) || (y > 0 && x < math.MinInt64+y) {
+				break
+			}
+			return x - y, nil
+		case "*":
+			if x == 0 || y == 0 {
+				return int64(0), nil
+			}
+			if m := x * y; m/y == x && !(x == -1 && y == math.MinInt64) && !(y == -1 && x == math.MinInt64) {
+				return m, nil
+			}
+		case "/", "%":
+			if y == 0 {
+				return nil, syntaxError([]rune(p.src), op.pos, op.text, "division by zero")
+			}
+			if op.text == "/" {
+				return x / y, nil
+			}
+			return x % y, nil
+		}
+	}
+	f, g := toFloat(a), toFloat(b)
+	switch op.text {
+	case "+":
+		return f + g, nil
+	case "-":
+		return f - g, nil
+	case "*":
+		return f * g, nil
+	case "/":
+		if g == 0 {
+			return nil, syntaxError([]rune(p.src), op.pos, op.text, "division by zero")
+		}
+		return f / g, nil
+	}
+	if g == 0 {
+		return nil, syntaxError([]rune(p.src), op.pos, op.text, "division by zero")
+	}
+	return math.Mod(f, g), nil
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return math.NaN()
+}
+
+// literal1 parses one literal, without arithmetic.
+func (p *parser) literal1() (any, error) {
+	t := p.peek()
 	switch {
 	case t.kind == tParam:
 		p.i++
@@ -835,7 +978,7 @@ func (p *parser) literal() (any, error) {
 	case p.sym("["):
 		out := []any{}
 		for !p.sym("]") {
-			v, err := p.literal()
+			v, err := p.literal1()
 			if err != nil {
 				return nil, err
 			}
@@ -1317,6 +1460,9 @@ func (p *parser) update() (Statement, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := p.noColumnArithmetic(); err != nil {
+			return nil, err
+		}
 		a.Value = Literal{Value: v, Pos: at}
 		x.Set = append(x.Set, a)
 		if !p.sym(",") {
@@ -1373,4 +1519,14 @@ func hasAgg(items []Item) bool {
 		}
 	}
 	return false
+}
+
+// noColumnArithmetic refuses an arithmetic operator after a column or a
+// value that is not a number: constant arithmetic (1 - 1, 2 * 0.5) is
+// folded, arithmetic on columns is not supported yet.
+func (p *parser) noColumnArithmetic() error {
+	if t := p.peek(); t.kind == tSym && strings.Contains("+-*/%", t.text) && len(t.text) == 1 {
+		return p.errorf("arithmetic on columns is not supported yet: give a value (constant arithmetic such as 10 - 3 is)")
+	}
+	return nil
 }
