@@ -1,8 +1,8 @@
 package sql
 
 import (
-	"math"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
