@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -309,37 +310,24 @@ func (a *aggState) update(n int, gids []int32) {
 			}
 		}
 	case (c.kind == vInt || c.kind == vBool || c.kind == vTime) && (a.fn == "min" || a.fn == "max"):
-		less := a.fn == "min"
-		for i, g := range gids[:n] {
-			if nulls[i] {
-				continue
-			}
-			x := c.ints[i]
-			if !a.has[g] || (x < a.ints[g]) == less && x != a.ints[g] {
-				a.ints[g], a.has[g] = x, true
-			}
-		}
+		extremes(a.fn == "min", c.ints[:n], nulls, gids[:n], a.ints, a.has)
 	case c.kind == vFloat && (a.fn == "min" || a.fn == "max"):
-		less := a.fn == "min"
-		for i, g := range gids[:n] {
-			if nulls[i] {
-				continue
-			}
-			x := c.floats[i]
-			if !a.has[g] || (x < a.flts[g]) == less && x != a.flts[g] {
-				a.flts[g], a.has[g] = x, true
-			}
-		}
+		extremes(a.fn == "min", c.floats[:n], nulls, gids[:n], a.flts, a.has)
 	case c.kind == vText && (a.fn == "min" || a.fn == "max"):
-		less := a.fn == "min"
-		for i, g := range gids[:n] {
-			if nulls[i] {
-				continue
-			}
-			x := c.strs[i]
-			if !a.has[g] || (x < a.strs[g]) == less && x != a.strs[g] {
-				a.strs[g], a.has[g] = x, true
-			}
+		extremes(a.fn == "min", c.strs[:n], nulls, gids[:n], a.strs, a.has)
+	}
+}
+
+// extremes is min's (least) or max's kernel: each non-NULL value in vals
+// replaces its group's state when it is smaller (larger).
+func extremes[T cmp.Ordered](least bool, vals []T, nulls []bool, gids []int32, state []T, has []bool) {
+	for i, g := range gids {
+		if nulls[i] {
+			continue
+		}
+		x := vals[i]
+		if !has[g] || least && x < state[g] || !least && x > state[g] {
+			state[g], has[g] = x, true
 		}
 	}
 }

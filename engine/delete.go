@@ -73,36 +73,11 @@ func (s *Session) deleteRows(d Delete) (Result, error) {
 		}
 		// Rows in cold files: the files the WHERE clause's statistics admit
 		// are rewritten without them (copy-on-write).
-		tbl, err := tiering.Open(s.Store, t.Name, c.Base())
+		taken, err := s.takeCold(c, t, d.Where, match, func(store.Row) error { return nil })
 		if err != nil {
-			return Result{}, err
+			return Result{}, fmt.Errorf("DELETE FROM %s: %w", d.Table, err)
 		}
-		if len(tbl.Files) > 0 {
-			var prune *filter.Expr
-			if d.Where != nil {
-				e, err := pipeline.WhereFilter(d.Where, t.Schema)
-				if err != nil {
-					return Result{}, err
-				}
-				prune = &e
-			}
-			tk, err := tiering.TakeCold(context.Background(), c, tbl, tbl.Prune(prune), match, storeio.NewJobID(), func(store.Row) error { return nil })
-			if err != nil {
-				for _, f := range tk.Folders {
-					tiering.RemoveFolder(f)
-				}
-				return Result{}, fmt.Errorf("DELETE FROM %s: %w", d.Table, err)
-			}
-			folders := tk.Folders
-			c.OnDone(func() {
-				if s.Store.Head() != c.TS() {
-					for _, f := range folders {
-						tiering.RemoveFolder(f)
-					}
-				}
-			})
-			n += tk.Rows
-		}
+		n += taken
 		c.Count(t.Name, 0, 0, n)
 		return Result{Message: fmt.Sprintf("DELETE %d row(s) from %s", n, t.Name), Fields: []Field{{"table", t.Name}, {"rows", n}}, unchanged: n == 0}, nil
 	})
@@ -165,4 +140,41 @@ func graphRole(c *store.Commit, t store.TableInfo) (*storeio.EdgeHook, []nodeRef
 		}
 	}
 	return nil, refs, nil
+}
+
+// takeCold takes the rows of t's cold files that match (all when match
+// is nil) out of them, in commit c: the files the WHERE clause's
+// statistics admit are rewritten without them (tiering.TakeCold,
+// copy-on-write), and each row taken goes to put. The rewritten files
+// are removed again if the commit does not land. It returns the rows
+// taken.
+func (s *Session) takeCold(c *store.Commit, t store.TableInfo, where *Where, match func(store.Row) bool, put func(store.Row) error) (int64, error) {
+	tbl, err := tiering.Open(s.Store, t.Name, c.Base())
+	if err != nil || len(tbl.Files) == 0 {
+		return 0, err
+	}
+	var prune *filter.Expr
+	if where != nil {
+		e, err := pipeline.WhereFilter(where, t.Schema)
+		if err != nil {
+			return 0, err
+		}
+		prune = &e
+	}
+	tk, err := tiering.TakeCold(context.Background(), c, tbl, tbl.Prune(prune), match, storeio.NewJobID(), put)
+	if err != nil {
+		for _, f := range tk.Folders {
+			tiering.RemoveFolder(f)
+		}
+		return 0, err
+	}
+	folders := tk.Folders
+	c.OnDone(func() {
+		if s.Store.Head() != c.TS() {
+			for _, f := range folders {
+				tiering.RemoveFolder(f)
+			}
+		}
+	})
+	return tk.Rows, nil
 }

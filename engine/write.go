@@ -9,10 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lakelink/lakelink/indexes"
-	"github.com/lakelink/lakelink/io/storeio"
 	"github.com/lakelink/lakelink/lake"
-	"github.com/lakelink/lakelink/lake/filter"
-	"github.com/lakelink/lakelink/pipeline"
 	"github.com/lakelink/lakelink/sql"
 	"github.com/lakelink/lakelink/store"
 	"github.com/lakelink/lakelink/tiering"
@@ -309,54 +306,29 @@ func (s *Session) updateRows(ctx context.Context, x Update) (Result, error) {
 		}
 		n := int64(len(writes))
 		// Rows in cold files: taken out, and put in the store changed.
-		tbl, err := tiering.Open(s.Store, t.Name, c.Base())
-		if err != nil {
-			return Result{}, err
-		}
-		if len(tbl.Files) > 0 {
-			var prune *filter.Expr
-			if x.Where != nil {
-				e, err := pipeline.WhereFilter(x.Where, t.Schema)
-				if err != nil {
-					return Result{}, err
-				}
-				prune = &e
+		pk := t.Schema.PKIndexes()
+		put := func(row store.Row) error {
+			nv, err := change(row)
+			if err != nil {
+				return err
 			}
-			pk := t.Schema.PKIndexes()
-			put := func(row store.Row) error {
-				nv, err := change(row)
-				if err != nil {
+			var key []byte
+			if len(pk) > 0 {
+				kv := make([]any, len(pk))
+				for i, p := range pk {
+					kv[i] = row[p]
+				}
+				if key, err = store.KeyOf(t.Schema, kv...); err != nil {
 					return err
 				}
-				var key []byte
-				if len(pk) > 0 {
-					kv := make([]any, len(pk))
-					for i, p := range pk {
-						kv[i] = row[p]
-					}
-					if key, err = store.KeyOf(t.Schema, kv...); err != nil {
-						return err
-					}
-				}
-				n++
-				return c.Put(t, key, nv)
 			}
-			tk, err := tiering.TakeCold(ctx, c, tbl, tbl.Prune(prune), match, storeio.NewJobID(), put)
-			if err != nil {
-				for _, f := range tk.Folders {
-					tiering.RemoveFolder(f)
-				}
-				return Result{}, fmt.Errorf("UPDATE %s: %w", t.Name, err)
-			}
-			folders := tk.Folders
-			c.OnDone(func() {
-				if s.Store.Head() != c.TS() {
-					for _, f := range folders {
-						tiering.RemoveFolder(f)
-					}
-				}
-			})
+			return c.Put(t, key, nv)
 		}
+		taken, err := s.takeCold(c, t, x.Where, match, put)
+		if err != nil {
+			return Result{}, fmt.Errorf("UPDATE %s: %w", t.Name, err)
+		}
+		n += taken
 		if n == 0 {
 			return Result{Message: fmt.Sprintf("UPDATE 0 rows of %s", t.Name), Fields: []Field{{"table", t.Name}, {"rows", n}}, unchanged: true}, nil
 		}

@@ -31,20 +31,7 @@ func serveStore(t *testing.T, st *store.Store, opts ...func(*server.Server)) str
 	for _, o := range opts {
 		o(srv)
 	}
-	addr, err := srv.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return addr.String()
+	return serveWith(t, srv)
 }
 
 func connect(t *testing.T, addr string) *pgx.Conn {
