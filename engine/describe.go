@@ -61,32 +61,100 @@ func (s *Session) Describe(ctx context.Context, statement string) (Description, 
 			d.Columns, d.Types = []string{q.Name}, []lake.Type{lake.Text}
 		}
 	case Select:
-		if q.Count {
-			d.Columns, d.Types = []string{"count"}, []lake.Type{lake.BigInt}
-			return d, nil
-		}
-		schema, err := s.schemaOf(ctx, q)
-		if err != nil {
-			return d, err
-		}
-		if q.Aggregated() {
-			r, err := s.aggregate(ctx, q, schema, nil, nil)
-			d.Columns, d.Types = r.Columns, r.Types
-			return d, err
-		}
-		out, err := s.outputsOf(q, schema, false)
-		if err != nil {
-			return d, err
-		}
-		for _, o := range out {
-			t := lake.Type{} // a score: float8
-			if !o.vector {
-				t = schema.Columns[o.col].Type
-			}
-			d.Columns, d.Types = append(d.Columns, o.name), append(d.Types, t)
-		}
+		cols, types, err := s.describeSelect(ctx, q)
+		d.Columns, d.Types = cols, types
+		return d, err
 	}
 	return d, nil
+}
+
+// describeSelect is a SELECT's result columns and types, found without
+// running it (its parameters are not bound yet).
+func (s *Session) describeSelect(ctx context.Context, q Select) ([]string, []lake.Type, error) {
+	if q.Count {
+		return []string{"count"}, []lake.Type{lake.BigInt}, nil
+	}
+	if q.Sub != nil || q.Join != nil {
+		return s.describeJoin(ctx, q)
+	}
+	schema, err := s.schemaOf(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if q.Aggregated() {
+		r, err := s.aggregate(ctx, q, schema, nil, nil)
+		return r.Columns, r.Types, err
+	}
+	out, err := s.outputsOf(q, schema, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cols []string
+	var types []lake.Type
+	for _, o := range out {
+		t := lake.Type{} // a score: float8
+		if !o.vector {
+			t = schema.Columns[o.col].Type
+		}
+		cols, types = append(cols, o.name), append(types, t)
+	}
+	return cols, types, nil
+}
+
+// describeJoin is describeSelect for a subquery or a join: the left
+// side's columns, the right table's, and the items among them.
+func (s *Session) describeJoin(ctx context.Context, q Select) ([]string, []lake.Type, error) {
+	var names []string
+	var types []lake.Type
+	var err error
+	if q.Sub != nil {
+		names, types, err = s.describeSelect(ctx, *q.Sub)
+	} else {
+		var schema lake.Schema
+		schema, err = s.schemaOf(ctx, q)
+		for _, c := range schema.Columns {
+			names, types = append(names, c.Name), append(types, c.Type)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var cols []joinColumn
+	for i, n := range names {
+		cols = append(cols, joinColumn{q.Alias, n, types[i]})
+	}
+	if j := q.Join; j != nil {
+		at := s.Store.Head()
+		if s.At != 0 {
+			at = s.At
+		}
+		rt, err := s.Store.Table(j.Table, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range rt.Schema.Columns {
+			cols = append(cols, joinColumn{j.Alias, c.Name, c.Type})
+		}
+	}
+	var outNames []string
+	var outTypes []lake.Type
+	if q.Star {
+		for _, c := range cols {
+			outNames, outTypes = append(outNames, c.name), append(outTypes, c.typ)
+		}
+	}
+	for _, it := range q.Items {
+		i, err := findColumn(cols, it.Column)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := cols[i].name
+		if it.Alias != "" {
+			name = it.Alias
+		}
+		outNames, outTypes = append(outNames, name), append(outTypes, cols[i].typ)
+	}
+	return outNames, outTypes, nil
 }
 
 // schemaOf is the schema a SELECT reads: its table's at the head (or its

@@ -13,8 +13,16 @@ func (s *Session) bindParams(st Statement) (Statement, error) {
 	var err error
 	switch x := st.(type) {
 	case Select:
-		x.Where, err = s.bindWhere(x.Where)
-		return x, err
+		if x.Where, err = s.bindWhere(x.Where); err != nil || x.Sub == nil {
+			return x, err
+		}
+		sub, err := s.bindParams(*x.Sub)
+		if err != nil {
+			return x, err
+		}
+		q := sub.(Select)
+		x.Sub = &q
+		return x, nil
 	case Delete:
 		x.Where, err = s.bindWhere(x.Where)
 		return x, err

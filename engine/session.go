@@ -530,6 +530,9 @@ func rowFilter(w *Where, schema lake.Schema) (func(store.Row) bool, error) {
 }
 
 func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
+	if q.Sub != nil || q.Join != nil {
+		return s.joinRows(ctx, q)
+	}
 	at := s.Store.Head()
 	if s.At != 0 {
 		at = s.At

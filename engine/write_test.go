@@ -98,7 +98,8 @@ func TestInsertUpdate(t *testing.T) {
 			head := s.Store.Head()
 			if keyed {
 				for _, q := range []string{
-					"INSERT INTO documents (id, content) VALUES (5, 'dup of a cold row')",
+					"INSERT INTO documents (id, content) VALUES (7, 'dup of a cold row')",
+					"INSERT INTO documents (id, content) VALUES (5, 'dup of a row updated out of the cold tier')",
 					"INSERT INTO documents (id, content) VALUES (250, 'dup of a hot row')",
 					"INSERT INTO documents (id, content) VALUES (2000, 'a'), (2000, 'b')",
 				} {

@@ -203,3 +203,44 @@ func TestInformationSchema(t *testing.T) {
 		t.Errorf("an unsupported catalog query: %v", err)
 	}
 }
+
+// A search result joined with another table through pgx's extended
+// protocol: the statement is described before $1 is bound, then runs.
+func TestPgxJoinSearch(t *testing.T) {
+	_, addr := serve(t, 20)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE TABLE notes (doc BIGINT PRIMARY KEY, note TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "INSERT INTO notes VALUES (19, 'nineteen'), (18, 'eighteen'), (3, 'three')"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, "SELECT d.id, n.note FROM (SELECT id FROM docs ORDER BY v <-> $1 LIMIT 3) d LEFT JOIN notes n ON d.id = n.doc ORDER BY 1", []float32{19, 1, -0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var id int64
+		var note *string
+		if err := rows.Scan(&id, &note); err != nil {
+			t.Fatal(err)
+		}
+		s := "<nil>"
+		if note != nil {
+			s = *note
+		}
+		got = append(got, fmt.Sprint(id, " ", s))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[17 <nil> 18 eighteen 19 nineteen]" {
+		t.Errorf("joined search: %v", got)
+	}
+}

@@ -1041,20 +1041,53 @@ func (p *parser) selectStmt() (Statement, error) {
 		return nil, err
 	}
 	var err error
-	if s.Table, err = p.ident("a table name"); err != nil {
+	if p.sym("(") { // FROM (SELECT ...) alias
+		if !p.kw("SELECT") {
+			return nil, p.errorf("expected SELECT: FROM ( takes a subquery")
+		}
+		sub, err := p.selectStmt()
+		if err != nil {
+			return nil, err
+		}
+		sel, ok := sub.(Select)
+		if !ok {
+			return nil, p.errorf("a subquery reads a table: SELECT ... FROM t")
+		}
+		if err := p.expectSym(")"); err != nil {
+			return nil, err
+		}
+		s.Sub = &sel
+		p.kw("AS")
+		if s.Alias, err = p.ident("a name for the subquery: FROM (SELECT ...) AS d"); err != nil {
+			return nil, err
+		}
+	} else {
+		if s.Table, err = p.ident("a table name"); err != nil {
+			return nil, err
+		}
+		if p.sym("(") {
+			f := &TableFunc{Name: s.Table}
+			if f.Args, err = p.funcArgs(); err != nil {
+				return nil, err
+			}
+			s.Func = f
+		}
+		if p.kw("AT") {
+			if s.At, err = p.atRef(); err != nil {
+				return nil, err
+			}
+		}
+		if s.Alias, err = p.alias(); err != nil {
+			return nil, err
+		}
+	}
+	if j, err := p.join(); err != nil {
 		return nil, err
-	}
-	if p.sym("(") {
-		f := &TableFunc{Name: s.Table}
-		if f.Args, err = p.funcArgs(); err != nil {
-			return nil, err
+	} else if j != nil {
+		if s.Alias == "" {
+			s.Alias = s.Table
 		}
-		s.Func = f
-	}
-	if p.kw("AT") {
-		if s.At, err = p.atRef(); err != nil {
-			return nil, err
-		}
+		s.Join = j
 	}
 	if p.kw("WHERE") {
 		if s.Where, err = p.where(); err != nil {
@@ -1529,4 +1562,60 @@ func (p *parser) noColumnArithmetic() error {
 		return p.errorf("arithmetic on columns is not supported yet: give a value (constant arithmetic such as 10 - 3 is)")
 	}
 	return nil
+}
+
+// notAlias are the words after a table that are not its alias.
+var notAlias = map[string]bool{"WHERE": true, "AT": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true,
+	"OFFSET": true, "JOIN": true, "INNER": true, "LEFT": true, "ON": true}
+
+// alias parses [AS] name after a table, if there is one.
+func (p *parser) alias() (string, error) {
+	if p.kw("AS") {
+		return p.ident("a name after AS")
+	}
+	if t := p.peek(); t.kind == tIdent && (t.quoted || !notAlias[strings.ToUpper(t.text)]) && !strings.Contains(t.text, ".") {
+		p.i++
+		return t.text, nil
+	}
+	return "", nil
+}
+
+// join parses [INNER | LEFT [OUTER]] JOIN t [[AS] alias] ON a = b, if
+// one is next.
+func (p *parser) join() (*Join, error) {
+	j := &Join{Pos: p.peek().pos}
+	switch {
+	case p.kw("JOIN"), p.kw("INNER", "JOIN"):
+	case p.kw("LEFT", "JOIN"), p.kw("LEFT", "OUTER", "JOIN"):
+		j.Left = true
+	default:
+		return nil, nil
+	}
+	var err error
+	if j.Table, err = p.ident("a table name after JOIN"); err != nil {
+		return nil, err
+	}
+	if j.Alias, err = p.alias(); err != nil {
+		return nil, err
+	}
+	if j.Alias == "" {
+		j.Alias = j.Table
+	}
+	if err := p.expectKw("ON"); err != nil {
+		return nil, err
+	}
+	j.OnPos = p.peek().pos
+	if j.On[0], err = p.ident("a column: ON a.x = b.y"); err != nil {
+		return nil, err
+	}
+	if err := p.expectSym("="); err != nil {
+		return nil, err
+	}
+	if j.On[1], err = p.ident("a column: ON a.x = b.y"); err != nil {
+		return nil, err
+	}
+	if p.peek().kind == tIdent && strings.EqualFold(p.peek().text, "JOIN") {
+		return nil, p.errorf("one JOIN per SELECT is supported")
+	}
+	return j, nil
 }

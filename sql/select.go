@@ -15,6 +15,9 @@ import (
 // may name a table function instead: FROM f(args).
 type Select struct {
 	Table    string
+	Sub      *Select // FROM (SELECT ...) alias: a subquery instead of a table
+	Alias    string  // FROM t alias, or the subquery's name
+	Join     *Join
 	Func     *TableFunc // FROM f(args): a table function instead of a table
 	At       *AtRef     // AT (...): read that commit
 	Count    bool       // SELECT count(*) alone, without GROUP BY
@@ -30,6 +33,28 @@ type Select struct {
 	// Src is the script the statement was parsed from, which the items'
 	// positions index (for errors with a caret).
 	Src string
+}
+
+// Join is [INNER | LEFT] JOIN t [alias] ON a.x = b.y: one equality of a
+// column of each side, named with the sides' aliases (or unqualified when
+// only one side has the column).
+type Join struct {
+	Table, Alias string
+	Left         bool // LEFT JOIN: rows of the left side without a match too
+	On           [2]string
+	Pos, OnPos   int
+}
+
+func (j Join) String() string {
+	s := "JOIN "
+	if j.Left {
+		s = "LEFT JOIN "
+	}
+	s += Ident(j.Table)
+	if j.Alias != "" && j.Alias != j.Table {
+		s += " AS " + Ident(j.Alias)
+	}
+	return s + " ON " + j.On[0] + " = " + j.On[1]
 }
 
 // Aggregates are the aggregate functions a SELECT item may call.
@@ -225,13 +250,22 @@ func (s Select) String() string {
 		items = append(items, x)
 	}
 	b.WriteString(strings.Join(items, ", ") + " FROM ")
-	if s.Func != nil {
+	switch {
+	case s.Sub != nil:
+		b.WriteString("(" + s.Sub.String() + ")")
+	case s.Func != nil:
 		b.WriteString(s.Func.String())
-	} else {
+	default:
 		b.WriteString(Ident(s.Table))
 	}
 	if s.At != nil {
 		b.WriteString(" " + s.At.String())
+	}
+	if s.Alias != "" && (s.Sub != nil || s.Alias != s.Table) {
+		b.WriteString(" AS " + Ident(s.Alias))
+	}
+	if s.Join != nil {
+		b.WriteString(" " + s.Join.String())
 	}
 	if s.Where != nil {
 		b.WriteString(" WHERE " + s.Where.Expr.String())

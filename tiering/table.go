@@ -2,6 +2,7 @@ package tiering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/lakelink/lakelink/lake/filter"
@@ -109,9 +110,13 @@ func (t *Table) FileRows(ctx context.Context, f store.ColdFile, want map[int64]b
 }
 
 // Get returns the row with this primary key from the store, else from
-// the cold files whose key statistics admit it, else nil.
+// the cold files whose key statistics admit it, else an error that is
+// store.ErrNotFound.
 func (t *Table) Get(ctx context.Context, key ...any) (store.Row, error) {
 	row, err := t.Store.Get(t.Info.Name, t.At, key...)
+	if errors.Is(err, store.ErrNotFound) && len(t.Files) > 0 {
+		row, err = nil, nil // not hot: perhaps cold
+	}
 	if err != nil || row != nil || len(t.Files) == 0 {
 		return row, err
 	}
@@ -155,14 +160,14 @@ func (t *Table) Get(ctx context.Context, key ...any) (store.Row, error) {
 			found = r
 			return stop
 		})
-		if err == stop {
+		if errors.Is(err, stop) { // FileRows wraps it
 			return found, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	return nil, nil
+	return nil, fmt.Errorf("table %q: no row with key %v: %w", t.Info.Name, key, store.ErrNotFound)
 }
 
 // sameKey compares two key values of one column.
