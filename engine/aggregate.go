@@ -508,9 +508,11 @@ func (s *Session) aggregate(ctx context.Context, q Select, schema lake.Schema, s
 			return Result{}, err
 		}
 	}
-	if o := q.OrderBy; o != nil && o.Vector == nil && o.Ordinal == 0 {
-		if err := need(o.Name, 0); err != nil {
-			return Result{}, err
+	for _, o := range orderTerms(q) {
+		if o.Vector == nil && o.Ordinal == 0 {
+			if err := need(o.Name, 0); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 
@@ -629,24 +631,23 @@ func (s *Session) aggregate(ctx context.Context, q Select, schema lake.Schema, s
 		}
 		rows = kept
 	}
-	if o := q.OrderBy; o != nil {
-		if o.Vector != nil {
-			return Result{}, fmt.Errorf("ORDER BY a vector comparison cannot order groups")
+	if terms := orderTerms(q); terms != nil {
+		var sortCols []int
+		for _, o := range terms {
+			if o.Vector != nil {
+				return Result{}, fmt.Errorf("ORDER BY a vector comparison cannot order groups")
+			}
+			col := o.Ordinal - 1
+			if o.Ordinal == 0 {
+				if col = find(o.Name); col < 0 {
+					return Result{}, fmt.Errorf("ORDER BY %s: not a result column, a grouped column or an aggregate", o.Name)
+				}
+			} else if col >= len(items) {
+				return Result{}, fmt.Errorf("ORDER BY %d: the SELECT has %d item(s)", o.Ordinal, len(items))
+			}
+			sortCols = append(sortCols, col)
 		}
-		col := o.Ordinal - 1
-		if o.Ordinal == 0 {
-			col = find(o.Name)
-		} else if col >= len(items) {
-			return Result{}, fmt.Errorf("ORDER BY %d: the SELECT has %d item(s)", o.Ordinal, len(items))
-		}
-		ranked := make([]rankedRow, len(rows))
-		for i, r := range rows {
-			ranked[i] = rankedRow{key: r[col], row: r}
-		}
-		ranked = topRows(ranked, o.Desc, len(ranked))
-		for i := range ranked {
-			rows[i] = ranked[i].row
-		}
+		rows = sortByColumns(rows, sortCols, terms)
 	}
 	if q.Offset > 0 {
 		rows = rows[min(q.Offset, len(rows)):]

@@ -260,3 +260,64 @@ func coldRowsOf(t *testing.T, s *engine.Session, table string) int64 {
 	r := exec(t, s, "SELECT cold_rows FROM lakelink_tables WHERE table_name = '"+table+"'")[0]
 	return r.Rows[0][0].(int64)
 }
+
+// ORDER BY several terms, each in its direction, NULLs last in each: on
+// rows, on groups, on a join, and after a vector comparison.
+func TestOrderByTerms(t *testing.T) {
+	s := session(t, "direct")
+	rows := aggRows(500, 3)
+	exec(t, s, "CREATE TABLE t (id BIGINT PRIMARY KEY, cat TEXT, n BIGINT, x DOUBLE, day TIMESTAMP, flag BOOLEAN); COPY FROM '"+writeParquet(t, rows)+"' INTO t")
+	// The reference: cat descending (NULLs last), then n ascending (NULLs
+	// last), then id.
+	sorted := slices.Clone(rows)
+	str := func(p *string) string {
+		if p == nil {
+			return "\xff"
+		}
+		return *p
+	}
+	num := func(p *int64) int64 {
+		if p == nil {
+			return math.MaxInt64
+		}
+		return *p
+	}
+	slices.SortStableFunc(sorted, func(a, b aggRow) int {
+		ca, cb := str(a.Cat), str(b.Cat)
+		if ca != cb {
+			if ca == "\xff" || cb == "\xff" {
+				return strings.Compare(cb, ca) * -1
+			}
+			return strings.Compare(cb, ca)
+		}
+		if na, nb := num(a.N), num(b.N); na != nb {
+			if na < nb {
+				return -1
+			}
+			return 1
+		}
+		return int(a.ID - b.ID)
+	})
+	var want []string
+	for _, r := range sorted[:20] {
+		want = append(want, fmt.Sprint(r.ID))
+	}
+	res := exec(t, s, "SELECT id, cat, n FROM t ORDER BY cat DESC, n, id LIMIT 20")[0]
+	var got []string
+	for _, r := range res.Rows {
+		got = append(got, fmt.Sprint(r[0]))
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ORDER BY cat DESC, n, id:\n got %v\nwant %v", got, want)
+	}
+	res = exec(t, s, "SELECT flag, cat, count(*) FROM t GROUP BY flag, cat ORDER BY 1 DESC, cat")[0]
+	for i := 1; i < len(res.Rows); i++ {
+		a, b := res.Rows[i-1], res.Rows[i]
+		if a[0] == false && b[0] == true || a[0] == b[0] && a[1] != nil && b[1] != nil && a[1].(string) > b[1].(string) {
+			t.Errorf("groups out of order at %d: %v then %v", i, a, b)
+		}
+	}
+	if len(res.Rows) != 12 {
+		t.Errorf("%d groups", len(res.Rows))
+	}
+}

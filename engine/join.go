@@ -133,39 +133,34 @@ func (s *Session) joinRows(ctx context.Context, q Select) (Result, error) {
 		res.Columns, res.Types = append(res.Columns, name), append(res.Types, cols[i].typ)
 	}
 	// ORDER BY, OFFSET, LIMIT.
-	if o := q.OrderBy; o != nil {
-		if o.Vector != nil {
-			return Result{}, errors.New("ORDER BY a vector comparison over a join: order inside the subquery, or by its distance column")
-		}
-		var col int
-		switch {
-		case o.Ordinal > 0:
-			if o.Ordinal > len(pick) {
-				return Result{}, fmt.Errorf("ORDER BY %d: the SELECT has %d column(s)", o.Ordinal, len(pick))
+	if terms := orderTerms(q); terms != nil {
+		var sortCols []int
+		for _, o := range terms {
+			if o.Vector != nil {
+				return Result{}, errors.New("ORDER BY a vector comparison over a join: order inside the subquery, or by its distance column")
 			}
-			col = pick[o.Ordinal-1]
-		default:
-			col = -1
-			for k, name := range res.Columns { // a result column's name, as PostgreSQL looks first
-				if strings.EqualFold(name, o.Name) && col < 0 {
-					col = pick[k]
+			col := -1
+			switch {
+			case o.Ordinal > 0:
+				if o.Ordinal > len(pick) {
+					return Result{}, fmt.Errorf("ORDER BY %d: the SELECT has %d column(s)", o.Ordinal, len(pick))
+				}
+				col = pick[o.Ordinal-1]
+			default:
+				for k, name := range res.Columns { // a result column's name, as PostgreSQL looks first
+					if strings.EqualFold(name, o.Name) && col < 0 {
+						col = pick[k]
+					}
+				}
+				if col < 0 {
+					if col, err = findColumn(cols, o.Name); err != nil {
+						return Result{}, err
+					}
 				}
 			}
-			if col < 0 {
-				if col, err = findColumn(cols, o.Name); err != nil {
-					return Result{}, err
-				}
-			}
+			sortCols = append(sortCols, col)
 		}
-		ranked := make([]rankedRow, len(rows))
-		for i, r := range rows {
-			ranked[i] = rankedRow{key: r[col], row: r}
-		}
-		ranked = topRows(ranked, o.Desc, len(ranked))
-		rows = make([][]any, len(ranked))
-		for i := range ranked {
-			rows[i] = ranked[i].row
-		}
+		rows = sortByColumns(rows, sortCols, terms)
 	}
 	if q.Offset > 0 {
 		rows = rows[min(q.Offset, len(rows)):]

@@ -643,6 +643,42 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 			return Result{}, err
 		}
 	}
+	if len(q.ThenBy) > 0 && byVector != nil && q.OrderBy.Desc {
+		return Result{}, fmt.Errorf("ORDER BY a vector comparison DESC followed by more terms is not supported: order by the comparison alone, or ascending")
+	}
+	if len(q.ThenBy) > 0 {
+		// ORDER BY a, b, ...: a tuple key, each term in its direction,
+		// which topRows sorts ascending.
+		keys := []func(row, projected []any) any{key}
+		desc := []bool{q.OrderBy.Desc}
+		for _, o := range q.ThenBy {
+			term := q
+			term.OrderBy, term.ThenBy = &o, nil
+			if o.Ordinal > 0 {
+				if o.Ordinal > len(out) {
+					return Result{}, fmt.Errorf("ORDER BY %d: the SELECT has %d column(s)", o.Ordinal, len(out))
+				}
+				ob := o
+				ob.Ordinal, ob.Name = 0, out[o.Ordinal-1].name
+				term.OrderBy = &ob
+			}
+			k, _, err := s.orderKey(term, ti.Schema, out)
+			if err != nil {
+				return Result{}, err
+			}
+			keys, desc = append(keys, k), append(desc, o.Desc)
+		}
+		key = func(row, projected []any) any {
+			t := tupleKey{vals: make([]any, len(keys)), desc: desc}
+			for i, k := range keys {
+				t.vals[i] = k(row, projected)
+			}
+			return t
+		}
+		first := *q.OrderBy
+		first.Desc = false // the tuple holds each term's direction
+		q.OrderBy = &first
+	}
 	where, err := rowFilter(q.Where, ti.Schema) // nil: no WHERE
 	if err != nil {
 		return Result{}, err
@@ -940,6 +976,8 @@ func topRows(rows []rankedRow, desc bool, n int) []rankedRow {
 // compareValues orders two non-NULL stored values of one column.
 func compareValues(a, b any) int {
 	switch x := a.(type) {
+	case tupleKey:
+		return compareTuples(x, b.(tupleKey))
 	case int64:
 		return cmp.Compare(x, b.(int64))
 	case float64:
@@ -1005,4 +1043,67 @@ func (s *Session) Wait() error {
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
 	return s.bgErr
+}
+
+// tupleKey is the sort key of several ORDER BY terms, each ascending or
+// descending; topRows sorts tuples ascending, the terms' own directions
+// inside.
+type tupleKey struct {
+	vals []any
+	desc []bool
+}
+
+// compareTuples orders two tuple keys term by term, NULLs last in each.
+func compareTuples(a, b tupleKey) int {
+	for i := range a.vals {
+		x, y := a.vals[i], b.vals[i]
+		switch {
+		case x == nil && y == nil:
+			continue
+		case x == nil:
+			return 1
+		case y == nil:
+			return -1
+		}
+		c := compareValues(x, y)
+		if a.desc[i] {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// orderTerms are a SELECT's ORDER BY terms in order.
+func orderTerms(q Select) []OrderBy {
+	if q.OrderBy == nil {
+		return nil
+	}
+	return append([]OrderBy{*q.OrderBy}, q.ThenBy...)
+}
+
+// sortByColumns sorts result rows by columns of theirs (cols[i] for
+// terms[i]), stably.
+func sortByColumns(rows [][]any, cols []int, terms []OrderBy) [][]any {
+	ranked := make([]rankedRow, len(rows))
+	desc := len(terms) == 1 && terms[0].Desc
+	for i, r := range rows {
+		if len(terms) == 1 {
+			ranked[i] = rankedRow{key: r[cols[0]], row: r}
+			continue
+		}
+		k := tupleKey{vals: make([]any, len(cols)), desc: make([]bool, len(cols))}
+		for j, c := range cols {
+			k.vals[j], k.desc[j] = r[c], terms[j].Desc
+		}
+		ranked[i] = rankedRow{key: k, row: r}
+	}
+	ranked = topRows(ranked, desc, len(ranked))
+	out := make([][]any, len(ranked))
+	for i := range ranked {
+		out[i] = ranked[i].row
+	}
+	return out
 }

@@ -1125,38 +1125,23 @@ func (p *parser) selectStmt() (Statement, error) {
 		s.Count, s.Items = false, []Item{{Agg: "count"}}
 	}
 	if p.kw("ORDER", "BY") {
-		o := &OrderBy{}
-		e, ok, err := p.vectorExpr()
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case ok:
-			o.Vector = e
-		case p.peek().kind == tNumber:
-			t := p.advance()
-			n, err := strconv.Atoi(t.text)
-			if err != nil || n < 1 {
-				return nil, syntaxError([]rune(p.src), t.pos, t.String(), "ORDER BY takes a column, a name, a select item's position (1, 2, ...) or a vector comparison")
-			}
-			o.Ordinal = n
-		case p.aggregateNext():
-			agg, col, err := p.aggregate()
+		for {
+			o, err := p.orderTerm()
 			if err != nil {
 				return nil, err
 			}
-			o.Name = Item{Agg: agg, Column: col}.AggText()
-		default:
-			if o.Name, err = p.ident("a column, a name given with AS, a position or a vector comparison after ORDER BY"); err != nil {
-				return nil, err
+			if s.OrderBy == nil {
+				s.OrderBy = o
+			} else {
+				if o.Vector != nil {
+					return nil, p.errorf("a vector comparison orders first: ORDER BY embedding <=> $1, other terms")
+				}
+				s.ThenBy = append(s.ThenBy, *o)
+			}
+			if !p.sym(",") {
+				break
 			}
 		}
-		if p.kw("DESC") {
-			o.Desc = true
-		} else {
-			p.kw("ASC")
-		}
-		s.OrderBy = o
 	}
 	if p.kw("LIMIT") {
 		t := p.advance()
@@ -1618,4 +1603,41 @@ func (p *parser) join() (*Join, error) {
 		return nil, p.errorf("one JOIN per SELECT is supported")
 	}
 	return j, nil
+}
+
+// orderTerm parses one ORDER BY term: a vector comparison, a position,
+// an aggregate, or a name, then ASC or DESC.
+func (p *parser) orderTerm() (*OrderBy, error) {
+	o := &OrderBy{}
+	e, ok, err := p.vectorExpr()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ok:
+		o.Vector = e
+	case p.peek().kind == tNumber:
+		t := p.advance()
+		n, err := strconv.Atoi(t.text)
+		if err != nil || n < 1 {
+			return nil, syntaxError([]rune(p.src), t.pos, t.String(), "ORDER BY takes a column, a name, a select item's position (1, 2, ...) or a vector comparison")
+		}
+		o.Ordinal = n
+	case p.aggregateNext():
+		agg, col, err := p.aggregate()
+		if err != nil {
+			return nil, err
+		}
+		o.Name = Item{Agg: agg, Column: col}.AggText()
+	default:
+		if o.Name, err = p.ident("a column, a name given with AS, a position or a vector comparison after ORDER BY"); err != nil {
+			return nil, err
+		}
+	}
+	if p.kw("DESC") {
+		o.Desc = true
+	} else {
+		p.kw("ASC")
+	}
+	return o, nil
 }

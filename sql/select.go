@@ -28,7 +28,8 @@ type Select struct {
 	GroupBy  []GroupTerm
 	Having   *Where // over the result's columns: names, aliases, count(*), sum(x)
 	OrderBy  *OrderBy
-	Limit    int // -1 for none
+	ThenBy   []OrderBy // ORDER BY a, b, c: the terms after the first
+	Limit    int       // -1 for none
 	Offset   int
 	// Src is the script the statement was parsed from, which the items'
 	// positions index (for errors with a caret).
@@ -131,6 +132,24 @@ type OrderBy struct {
 	Name    string // a column, an alias, or an aggregate as written: count(*)
 	Ordinal int    // ORDER BY 2: the second select item
 	Desc    bool
+}
+
+func (o OrderBy) String() string {
+	var s string
+	switch {
+	case o.Vector != nil:
+		s = o.Vector.String()
+	case o.Ordinal > 0:
+		s = strconv.Itoa(o.Ordinal)
+	case strings.HasSuffix(o.Name, ")"):
+		s = o.Name // an aggregate, as written
+	default:
+		s = Ident(o.Name)
+	}
+	if o.Desc {
+		s += " DESC"
+	}
+	return s
 }
 
 // Similarity search in SELECT: a select item or ORDER BY term may compare
@@ -280,19 +299,13 @@ func (s Select) String() string {
 	if s.Having != nil {
 		b.WriteString(" HAVING " + s.Having.Expr.String())
 	}
-	if o := s.OrderBy; o != nil {
-		switch {
-		case o.Vector != nil:
-			b.WriteString(" ORDER BY " + o.Vector.String())
-		case o.Ordinal > 0:
-			b.WriteString(" ORDER BY " + strconv.Itoa(o.Ordinal))
-		case strings.HasSuffix(o.Name, ")"):
-			b.WriteString(" ORDER BY " + o.Name) // an aggregate, as written
-		default:
-			b.WriteString(" ORDER BY " + Ident(o.Name))
-		}
-		if o.Desc {
-			b.WriteString(" DESC")
+	if s.OrderBy != nil {
+		b.WriteString(" ORDER BY ")
+		for i, o := range append([]OrderBy{*s.OrderBy}, s.ThenBy...) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(o.String())
 		}
 	}
 	if s.Limit >= 0 {
