@@ -237,6 +237,7 @@ func (c *conn) startup() error {
 			}
 			c.role = u.Role
 			c.sess.Access = c.srv.access(u)
+			c.sess.Author = c.user // commits and tags record who made them
 			c.be.Send(&pgproto3.AuthenticationOk{})
 			for _, p := range [][2]string{
 				{"server_version", "16.0 (lakelink)"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},

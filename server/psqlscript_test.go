@@ -65,6 +65,13 @@ EXPLAIN SELECT id FROM documents WHERE id > 10;
 	if err != nil {
 		t.Fatalf("psql: %v\n%s", err, out)
 	}
+	// Commits made through the server record the connection's user.
+	commits, err := st.Commits()
+	if err != nil || len(commits) == 0 {
+		t.Fatalf("commits: %v", err)
+	} else if last := commits[len(commits)-1]; last.Author != "me" {
+		t.Errorf("the last commit's author is %q, not the connection's user", last.Author)
+	}
 	// The engine's exact answer for the search.
 	res, err := (&engine.Session{Store: st, At: 2}).Exec(context.Background(), "SELECT id FROM documents ORDER BY embedding <=> '"+q+"' LIMIT 3")
 	if err != nil {
