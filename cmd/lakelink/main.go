@@ -105,7 +105,7 @@ func interruptible(stderr io.Writer) (context.Context, context.CancelFunc) {
 		case <-done:
 			return
 		}
-		fmt.Fprintln(stderr, "\nlakelink: interrupting: stopping the job; nothing will be committed (Ctrl-C again to exit at once)")
+		fmt.Fprintln(stderr, "\nlakelink: interrupting: stopping what runs; an unfinished job commits nothing (Ctrl-C again to exit at once)")
 		cancel()
 		select {
 		case <-sigs:
