@@ -173,39 +173,9 @@ func (g *grouper) ids(n int, gids []int32) {
 			gids[i] = 0
 		}
 	case len(g.cols) == 1 && (g.cols[0].kind == vInt || g.cols[0].kind == vBool || g.cols[0].kind == vTime):
-		c := g.cols[0]
-		for i := range n {
-			if c.nulls[i] {
-				if g.null < 0 {
-					g.null = g.newGroup(i)
-				}
-				gids[i] = g.null
-				continue
-			}
-			id, ok := g.ints[c.ints[i]]
-			if !ok {
-				id = g.newGroup(i)
-				g.ints[c.ints[i]] = id
-			}
-			gids[i] = id
-		}
+		groupOne(g, g.cols[0].ints[:n], g.cols[0].nulls, g.ints, gids)
 	case len(g.cols) == 1 && g.cols[0].kind == vText:
-		c := g.cols[0]
-		for i := range n {
-			if c.nulls[i] {
-				if g.null < 0 {
-					g.null = g.newGroup(i)
-				}
-				gids[i] = g.null
-				continue
-			}
-			id, ok := g.strs[c.strs[i]]
-			if !ok {
-				id = g.newGroup(i)
-				g.strs[c.strs[i]] = id
-			}
-			gids[i] = id
-		}
+		groupOne(g, g.cols[0].strs[:n], g.cols[0].nulls, g.strs, gids)
 	default: // several keys, or values of other kinds: an encoded key
 		for i := range n {
 			g.buf = g.buf[:0]
@@ -236,6 +206,26 @@ func (g *grouper) ids(n int, gids []int32) {
 			}
 			gids[i] = id
 		}
+	}
+}
+
+// groupOne gives the rows of one key column their groups through ids, a
+// hash table on the key's own type; NULL keys share one group.
+func groupOne[K comparable](g *grouper, keys []K, nulls []bool, ids map[K]int32, gids []int32) {
+	for i, k := range keys {
+		if nulls[i] {
+			if g.null < 0 {
+				g.null = g.newGroup(i)
+			}
+			gids[i] = g.null
+			continue
+		}
+		id, ok := ids[k]
+		if !ok {
+			id = g.newGroup(i)
+			ids[k] = id
+		}
+		gids[i] = id
 	}
 }
 
@@ -649,12 +639,7 @@ func (s *Session) aggregate(ctx context.Context, q Select, schema lake.Schema, s
 		}
 		rows = sortByColumns(rows, sortCols, terms)
 	}
-	if q.Offset > 0 {
-		rows = rows[min(q.Offset, len(rows)):]
-	}
-	if q.Limit >= 0 && len(rows) > q.Limit {
-		rows = rows[:q.Limit]
-	}
+	rows = page(rows, q)
 	for _, r := range rows {
 		out := make([]any, 0, len(res.Columns))
 		for j, c := range cols {
@@ -666,6 +651,17 @@ func (s *Session) aggregate(ctx context.Context, q Select, schema lake.Schema, s
 	}
 	res.Plan = fmt.Sprintf("aggregate: %d group(s) over %d column(s), in batches of %d rows", len(g.keys), len(vecs), aggBatch)
 	return res, nil
+}
+
+// page is the rows OFFSET and LIMIT keep.
+func page(rows [][]any, q Select) [][]any {
+	if q.Offset > 0 {
+		rows = rows[min(q.Offset, len(rows)):]
+	}
+	if q.Limit >= 0 && len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+	}
+	return rows
 }
 
 func hasAggregate(items []sql.Item) bool {

@@ -15,6 +15,18 @@ import (
 // Explain is EXPLAIN [ANALYZE] SELECT ...
 type Explain = sql.Explain
 
+// commitOf is the commit a SELECT reads: its AT (...), else the
+// session's At, else the head.
+func (s *Session) commitOf(q Select) (uint64, error) {
+	if q.At != nil {
+		return s.resolve(*q.At)
+	}
+	if s.At != 0 {
+		return s.At, nil
+	}
+	return s.Store.Head(), nil
+}
+
 // explain runs the SELECT and says how it was answered, a line a row in
 // one column, "QUERY PLAN", as psql shows PostgreSQL's: what it read and
 // at which commit; how it found its rows (an index and which, a scan and
@@ -25,15 +37,9 @@ type Explain = sql.Explain
 // as it runs.
 func (s *Session) explain(ctx context.Context, x Explain) (Result, error) {
 	q := x.Query
-	at := s.Store.Head()
-	if s.At != 0 {
-		at = s.At
-	}
-	if q.At != nil {
-		var err error
-		if at, err = s.resolve(*q.At); err != nil {
-			return Result{}, err
-		}
+	at, err := s.commitOf(q)
+	if err != nil {
+		return Result{}, err
 	}
 	start := time.Now()
 	res, err := s.selectRows(ctx, q)

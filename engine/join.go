@@ -162,12 +162,7 @@ func (s *Session) joinRows(ctx context.Context, q Select) (Result, error) {
 		}
 		rows = sortByColumns(rows, sortCols, terms)
 	}
-	if q.Offset > 0 {
-		rows = rows[min(q.Offset, len(rows)):]
-	}
-	if q.Limit >= 0 && len(rows) > q.Limit {
-		rows = rows[:q.Limit]
-	}
+	rows = page(rows, q)
 	for _, r := range rows {
 		out := make([]any, len(pick))
 		for i, p := range pick {
@@ -182,15 +177,9 @@ func (s *Session) joinRows(ctx context.Context, q Select) (Result, error) {
 // joined rows and their columns.
 func (s *Session) join(ctx context.Context, q Select, rows [][]any, cols []joinColumn) ([][]any, []joinColumn, string, error) {
 	j := q.Join
-	at := s.Store.Head()
-	if s.At != 0 {
-		at = s.At
-	}
-	if q.At != nil {
-		var err error
-		if at, err = s.resolve(*q.At); err != nil {
-			return nil, nil, "", err
-		}
+	at, err := s.commitOf(q)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	rt, err := s.Store.Table(j.Table, at)
 	if err != nil {
