@@ -47,20 +47,17 @@ func (a *Access) check(s *Session, st Statement) error {
 		return fmt.Errorf("%s: %w", statementKind(st), ErrReadOnly)
 	}
 	var locs []location
+	var bucket objstore.Options // the bucket options a COPY gives
 	switch x := st.(type) {
 	case Copy:
 		for _, src := range x.Import.Sources {
 			locs = append(locs, location{src, "COPY FROM", false})
 		}
 		locs = append(locs, location{x.Import.Options.Staging, "staging", true})
-		if o := x.Import.Options.Source; o.Endpoint != "" || o.Credentials != "" {
-			locs = append(locs, location{"bucket://options", "endpoint and credentials", false})
-		}
+		bucket = x.Import.Options.Source
 	case pipeline.Export:
 		locs = append(locs, location{x.URL, "COPY TO", true}, location{x.Options.Staging, "staging", true})
-		if o := x.Options.Source; o.Endpoint != "" || o.Credentials != "" {
-			locs = append(locs, location{"bucket://options", "endpoint and credentials", false})
-		}
+		bucket = x.Options.Source
 		if x.Query.Func != nil {
 			if err := a.checkArgs(s, *x.Query.Func); err != nil {
 				return err
@@ -68,6 +65,9 @@ func (a *Access) check(s *Session, st Statement) error {
 		}
 	case AlterTiering:
 		locs = append(locs, location{x.Set.ColdStorage, "cold_storage", true})
+	}
+	if a.NoURLs && (bucket.Endpoint != "" || bucket.Credentials != "") {
+		return fmt.Errorf("WITH (endpoint, credentials): %w: this user may not use object-store URLs or bucket options through the server", ErrAccess)
 	}
 	for _, l := range locs {
 		if err := a.allow(l); err != nil {

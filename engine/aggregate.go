@@ -40,7 +40,7 @@ const (
 	vFloat                // REAL, DOUBLE
 	vText                 // TEXT, JSONB
 	vBool                 // BOOLEAN, as 0 and 1
-	vTime                 // DATE, TIMESTAMP, as Unix nanoseconds
+	vTime                 // DATE, TIMESTAMP, as Unix microseconds: lakelink's precision, years ±290,000
 	vAny                  // anything else (UUID, vectors): Go values
 )
 
@@ -105,7 +105,7 @@ func (v *vec) add(x any) {
 	case vTime:
 		var n int64
 		if t, ok := x.(time.Time); ok {
-			n = t.UnixNano()
+			n = t.UnixMicro() // not UnixNano, which overflows outside 1678-2262
 		}
 		v.ints = append(v.ints, n)
 	default:
@@ -135,7 +135,7 @@ func fromVec(k vecKind, t lake.Type, v *vec, i int) any {
 	case vBool:
 		return v.ints[i] == 1
 	case vTime:
-		return time.Unix(0, v.ints[i]).UTC()
+		return time.UnixMicro(v.ints[i]).UTC()
 	}
 	return v.anys[i]
 }

@@ -321,3 +321,18 @@ func TestOrderByTerms(t *testing.T) {
 		t.Errorf("%d groups", len(res.Rows))
 	}
 }
+
+// Times far from 1970 (the 9999-12-31 that marks an open end, the year
+// 1) group and compare exactly: min, max and GROUP BY keep them.
+func TestAggregateFarTimes(t *testing.T) {
+	s := session(t, "direct")
+	exec(t, s, "CREATE TABLE spans (id BIGINT, until TIMESTAMP); INSERT INTO spans VALUES (1, '9999-12-31'), (2, '0001-01-02'), (3, '2024-05-01'), (4, '9999-12-31')")
+	res := exec(t, s, "SELECT min(until), max(until) FROM spans")[0]
+	if got := fmt.Sprint(res.Rows); got != "[[0001-01-02 00:00:00 +0000 UTC 9999-12-31 00:00:00 +0000 UTC]]" {
+		t.Errorf("min and max: %s", got)
+	}
+	res = exec(t, s, "SELECT until, count(*) FROM spans GROUP BY until ORDER BY 1")[0]
+	if got := fmt.Sprint(res.Rows); got != "[[0001-01-02 00:00:00 +0000 UTC 1] [2024-05-01 00:00:00 +0000 UTC 1] [9999-12-31 00:00:00 +0000 UTC 2]]" {
+		t.Errorf("groups: %s", got)
+	}
+}

@@ -29,13 +29,33 @@ type (
 	Update = sql.Update
 )
 
-// refuseGraphTable refuses INSERT and UPDATE on a graph's tables, whose
-// rows carry adjacency that COPY ... INTO GRAPH maintains.
-func refuseGraphTable(verb string, t store.TableInfo) error {
-	if _, _, dotted := store.SplitGraphTable(t.Name); dotted {
-		return fmt.Errorf("%s %s: a graph's table changes through COPY ... INTO GRAPH (docs/graphs.md)", verb, t.Name)
+// writable is the table an INSERT or UPDATE (verb) changes in commit c.
+// A graph's tables are refused: their rows carry adjacency that COPY
+// ... INTO GRAPH maintains.
+func writable(c *store.Commit, verb, name string) (store.TableInfo, error) {
+	t, err := c.Table(name)
+	if err != nil {
+		return t, fmt.Errorf("%s %s: %w", verb, name, err)
 	}
-	return nil
+	if _, _, dotted := store.SplitGraphTable(t.Name); dotted {
+		return t, fmt.Errorf("%s %s: a graph's table changes through COPY ... INTO GRAPH (docs/graphs.md)", verb, t.Name)
+	}
+	return t, nil
+}
+
+// rowKey is a row's primary key, encoded and as values; nil for a table
+// without one (the commit gives the row a hidden id).
+func rowKey(schema lake.Schema, row store.Row) ([]byte, []any, error) {
+	pk := schema.PKIndexes()
+	if len(pk) == 0 {
+		return nil, nil, nil
+	}
+	vals := make([]any, len(pk))
+	for i, p := range pk {
+		vals[i] = row[p]
+	}
+	key, err := store.KeyOf(schema, vals...)
+	return key, vals, err
 }
 
 // columnValue converts an INSERT or UPDATE value to column c's stored
@@ -107,11 +127,8 @@ func columnValue(c lake.Column, v any) (any, error) {
 // insertRows runs INSERT INTO t VALUES ... in one commit.
 func (s *Session) insertRows(ctx context.Context, x Insert) (Result, error) {
 	return s.inCommit("INSERT INTO "+x.Table, func(c *store.Commit) (Result, error) {
-		t, err := c.Table(x.Table)
+		t, err := writable(c, "INSERT INTO", x.Table)
 		if err != nil {
-			return Result{}, fmt.Errorf("INSERT INTO %s: %w", x.Table, err)
-		}
-		if err := refuseGraphTable("INSERT INTO", t); err != nil {
 			return Result{}, err
 		}
 		cols := make([]int, 0, len(t.Schema.Columns)) // schema index of each value
@@ -124,7 +141,7 @@ func (s *Session) insertRows(ctx context.Context, x Insert) (Result, error) {
 			for _, name := range x.Columns {
 				i := t.Schema.Index(name)
 				if i < 0 {
-					return Result{}, fmt.Errorf("INSERT INTO %s: no column %q (%s)", t.Name, name, strings.Join(columnNames(t.Schema), ", "))
+					return Result{}, fmt.Errorf("INSERT INTO %s: %w", t.Name, noColumn(t.Name, name, t.Schema))
 				}
 				if seen[i] {
 					return Result{}, fmt.Errorf("INSERT INTO %s: column %s twice", t.Name, name)
@@ -133,7 +150,6 @@ func (s *Session) insertRows(ctx context.Context, x Insert) (Result, error) {
 				cols = append(cols, i)
 			}
 		}
-		pk := t.Schema.PKIndexes()
 		tbl, err := tiering.Open(s.Store, t.Name, c.Base())
 		if err != nil {
 			return Result{}, err
@@ -165,15 +181,11 @@ func (s *Session) insertRows(ctx context.Context, x Insert) (Result, error) {
 					return Result{}, fmt.Errorf("INSERT INTO %s, row %d: column %s is NOT NULL and has no DEFAULT", t.Name, r+1, col.Name)
 				}
 			}
-			var key []byte
-			if len(pk) > 0 {
-				kv := make([]any, len(pk))
-				for i, p := range pk {
-					kv[i] = row[p]
-				}
-				if key, err = store.KeyOf(t.Schema, kv...); err != nil {
-					return Result{}, fmt.Errorf("INSERT INTO %s, row %d: %w", t.Name, r+1, err)
-				}
+			key, kv, err := rowKey(t.Schema, row)
+			if err != nil {
+				return Result{}, fmt.Errorf("INSERT INTO %s, row %d: %w", t.Name, r+1, err)
+			}
+			if key != nil {
 				dup := keys[string(key)]
 				if !dup {
 					old, err := tbl.Get(ctx, kv...)
@@ -223,11 +235,8 @@ func (s *Session) indexWrites(ctx context.Context, c *store.Commit, t store.Tabl
 // store with their new values.
 func (s *Session) updateRows(ctx context.Context, x Update) (Result, error) {
 	return s.inCommit("UPDATE "+x.Table, func(c *store.Commit) (Result, error) {
-		t, err := c.Table(x.Table)
+		t, err := writable(c, "UPDATE", x.Table)
 		if err != nil {
-			return Result{}, fmt.Errorf("UPDATE %s: %w", x.Table, err)
-		}
-		if err := refuseGraphTable("UPDATE", t); err != nil {
 			return Result{}, err
 		}
 		type set struct {
@@ -238,7 +247,7 @@ func (s *Session) updateRows(ctx context.Context, x Update) (Result, error) {
 		for _, a := range x.Set {
 			i := t.Schema.Index(a.Column)
 			if i < 0 {
-				return Result{}, fmt.Errorf("UPDATE %s: no column %q (%s)", t.Name, a.Column, strings.Join(columnNames(t.Schema), ", "))
+				return Result{}, fmt.Errorf("UPDATE %s: %w", t.Name, noColumn(t.Name, a.Column, t.Schema))
 			}
 			for _, p := range t.Schema.PKIndexes() {
 				if p == i {
@@ -306,21 +315,14 @@ func (s *Session) updateRows(ctx context.Context, x Update) (Result, error) {
 		}
 		n := int64(len(writes))
 		// Rows in cold files: taken out, and put in the store changed.
-		pk := t.Schema.PKIndexes()
 		put := func(row store.Row) error {
 			nv, err := change(row)
 			if err != nil {
 				return err
 			}
-			var key []byte
-			if len(pk) > 0 {
-				kv := make([]any, len(pk))
-				for i, p := range pk {
-					kv[i] = row[p]
-				}
-				if key, err = store.KeyOf(t.Schema, kv...); err != nil {
-					return err
-				}
+			key, _, err := rowKey(t.Schema, row)
+			if err != nil {
+				return err
 			}
 			return c.Put(t, key, nv)
 		}
@@ -338,12 +340,4 @@ func (s *Session) updateRows(ctx context.Context, x Update) (Result, error) {
 		c.Count(t.Name, 0, n, 0)
 		return Result{Message: fmt.Sprintf("UPDATE %d row(s) of %s", n, t.Name), Fields: []Field{{"table", t.Name}, {"rows", n}}}, nil
 	})
-}
-
-func columnNames(s lake.Schema) []string {
-	out := make([]string, len(s.Columns))
-	for i, c := range s.Columns {
-		out[i] = c.Name
-	}
-	return out
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -18,9 +17,10 @@ import (
 // of their own, joins over system tables that lakelink's SQL does not
 // have. The server recognises those queries, by the catalog tables and
 // columns they name, and answers them from the store's catalog in the
-// columns psql reads. Each recogniser is one psql query (psql 12 to 17
-// send these forms); a query that none recognises goes to the engine,
-// which says what it does not understand.
+// columns psql reads. Each recogniser is one psql query, in the form
+// psql 15 (Debian bookworm's postgresql-client, which the tests run)
+// sends it; a query that none recognises goes to the engine, which
+// answers information_schema's views, and else fails with errCatalog.
 //
 // Tables are in schema "public"; a table's oid is tableOIDBase plus its
 // id in the store, stable while the table lives.
@@ -28,9 +28,9 @@ import (
 const tableOIDBase = 16384
 
 type catalogQuery struct {
-	name   string
-	match  *regexp.Regexp
-	answer func(c *conn, m []string) (engine.Result, error)
+	command string // the psql command that sends the query
+	match   *regexp.Regexp
+	answer  func(c *conn, m []string) (engine.Result, error)
 }
 
 var catalogQueries = []catalogQuery{
@@ -52,7 +52,7 @@ var catalogQueries = []catalogQuery{
 }
 
 // catalog answers a query psql's backslash commands send, if it is one.
-func (c *conn) catalog(ctx context.Context, query string) (engine.Result, bool, error) {
+func (c *conn) catalog(query string) (engine.Result, bool, error) {
 	q := strings.TrimSpace(query)
 	if !strings.Contains(q, "pg_catalog.") && !strings.Contains(q, "information_schema.") {
 		return engine.Result{}, false, nil
@@ -71,7 +71,7 @@ func (c *conn) catalog(ctx context.Context, query string) (engine.Result, bool, 
 
 // errCatalog answers a catalog query that no recogniser knows
 // (SQLSTATE 0A000, feature_not_supported).
-var errCatalog = errors.New("lakelink answers psql's \\dt, \\d NAME and \\l, not this pg_catalog or information_schema query; SHOW TABLES and DESCRIBE t list tables and columns")
+var errCatalog = errors.New("lakelink answers psql's \\dt, \\d NAME and \\l and information_schema.tables and .columns, not this pg_catalog query; SHOW TABLES and DESCRIBE t list tables and columns")
 
 func text(n int) []lake.Type {
 	t := make([]lake.Type, n)
@@ -97,34 +97,50 @@ func (c *conn) tables() ([]store.TableInfo, error) {
 	return c.srv.Store.Tables(c.srv.Store.Head())
 }
 
-func listTables(c *conn, m []string) (engine.Result, error) {
-	res := engine.Result{Columns: []string{"Schema", "Name", "Type", "Owner"}, Types: text(4)}
-	re, err := nameFilter(m[0])
+// matching are the tables a \dt or \d query's name pattern admits.
+func (c *conn) matching(q string) ([]store.TableInfo, error) {
+	re, err := nameFilter(q)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	ts, err := c.tables()
+	if re == nil || err != nil {
+		return ts, err
+	}
+	return slices.DeleteFunc(ts, func(t store.TableInfo) bool { return !re.MatchString(t.Name) }), nil
+}
+
+func listTables(c *conn, m []string) (engine.Result, error) {
+	res := engine.Result{Columns: []string{"Schema", "Name", "Type", "Owner"}, Types: text(4)}
+	ts, err := c.matching(m[0])
 	for _, t := range ts {
-		if re == nil || re.MatchString(t.Name) {
-			res.Rows = append(res.Rows, []any{"public", t.Name, "table", "lakelink"})
-		}
+		res.Rows = append(res.Rows, []any{"public", t.Name, "table", "lakelink"})
 	}
 	return res, err
 }
 
 func findTables(c *conn, m []string) (engine.Result, error) {
 	res := engine.Result{Columns: []string{"oid", "nspname", "relname"}, Types: text(3)}
-	re, err := nameFilter(m[0])
-	if err != nil {
-		return res, err
-	}
-	ts, err := c.tables()
+	ts, err := c.matching(m[0])
 	for _, t := range ts {
-		if re == nil || re.MatchString(t.Name) {
-			res.Rows = append(res.Rows, []any{strconv.Itoa(tableOIDBase + int(t.ID)), "public", t.Name})
-		}
+		res.Rows = append(res.Rows, []any{strconv.Itoa(tableOIDBase + int(t.ID)), "public", t.Name})
 	}
 	return res, err
+}
+
+// rowOf answers a query's select list (cols) from values by column
+// name; a column values lacks is empty, which psql reads as false, 0 or
+// nothing to print.
+func rowOf(cols []string, values map[string]any) []any {
+	row := make([]any, len(cols))
+	for i, c := range cols {
+		if v, ok := values[strings.ToLower(c)]; ok {
+			row[i] = v
+		} else {
+			row[i] = ""
+		}
+	}
+	return row
 }
 
 // tableByOID is the table a catalog query's oid names.
@@ -151,35 +167,12 @@ func tableProperties(c *conn, m []string) (engine.Result, error) {
 		return engine.Result{}, err
 	}
 	cols := selectList(m[0])
-	res := engine.Result{Columns: cols, Types: text(len(cols))}
-	row := make([]any, len(cols))
-	for i, col := range cols {
-		switch col {
-		case "relchecks", "relpersistence_int":
-			row[i] = "0"
-		case "relkind":
-			row[i] = "r"
-		case "relhasindex":
-			row[i] = boolText(len(t.Indexes) > 0 || len(t.Schema.PrimaryKey) > 0)
-		case "relpersistence":
-			row[i] = "p"
-		case "relreplident":
-			row[i] = "d"
-		case "amname":
-			row[i] = "lakelink"
-		case "reltablespace", "reloftype":
-			row[i] = "0"
-		case "reloptions", "relispartition", "relhasrules", "relhastriggers", "relrowsecurity", "relforcerowsecurity", "relhasoids":
-			row[i] = "f"
-			if col == "reloptions" {
-				row[i] = ""
-			}
-		default:
-			row[i] = ""
-		}
-	}
-	res.Rows = [][]any{row}
-	return res, nil
+	row := rowOf(cols, map[string]any{
+		"relchecks": "0", "relkind": "r", "relhasindex": boolText(len(t.Indexes) > 0 || len(t.Schema.PrimaryKey) > 0),
+		"relpersistence": "p", "relreplident": "d", "amname": "lakelink", "reltablespace": "0", "reloftype": "0",
+		"relispartition": "f", "relhasrules": "f", "relhastriggers": "f", "relrowsecurity": "f", "relforcerowsecurity": "f", "relhasoids": "f",
+	})
+	return engine.Result{Columns: cols, Types: text(len(cols)), Rows: [][]any{row}}, nil
 }
 
 func boolText(b bool) string {
@@ -247,33 +240,21 @@ func tableColumns(c *conn, m []string) (engine.Result, error) {
 	cols := selectList(m[0])
 	res := engine.Result{Columns: cols, Types: text(len(cols))}
 	for _, col := range t.Schema.Columns {
-		row := make([]any, len(cols))
-		for i, name := range cols {
-			switch {
-			case name == "attname":
-				row[i] = col.Name
-			case i == 1: // format_type(...)
-				row[i] = engine.PGTypeName(col.Type)
-			case name == "attnotnull":
-				row[i] = boolText(col.NotNull || slices.Contains(t.Schema.PrimaryKey, col.Name))
-			case strings.Contains(name, "default") || strings.Contains(name, "pg_get_expr"):
-				if col.Default != nil {
-					row[i] = *col.Default
-				} else {
-					row[i] = ""
-				}
-			case name == "attstorage":
-				row[i] = "p" // plain: lakelink stores each row whole
-				if col.Type.Kind == lake.KindText || col.Type.Kind == lake.KindJSONB {
-					row[i] = "x"
-				}
-			case name == "attcollation" || name == "attidentity" || name == "attgenerated":
-				row[i] = ""
-			default:
-				row[i] = ""
+		def, storage := "", "p" // plain: lakelink stores each row whole
+		if col.Default != nil {
+			def = *col.Default
+		}
+		if col.Type.Kind == lake.KindText || col.Type.Kind == lake.KindJSONB {
+			storage = "x"
+		}
+		values := map[string]any{"attname": col.Name, "format_type": engine.PGTypeName(col.Type),
+			"attnotnull": boolText(col.NotNull || slices.Contains(t.Schema.PrimaryKey, col.Name)), "attstorage": storage}
+		for _, name := range cols { // the default's item: a subquery over pg_attrdef
+			if strings.Contains(name, "default") || strings.Contains(name, "pg_get_expr") {
+				values[name] = def
 			}
 		}
-		res.Rows = append(res.Rows, row)
+		res.Rows = append(res.Rows, rowOf(cols, values))
 	}
 	return res, nil
 }
@@ -288,34 +269,12 @@ func tableIndexes(c *conn, m []string) (engine.Result, error) {
 	cols := selectList(m[0])
 	res := engine.Result{Columns: cols, Types: text(len(cols))}
 	add := func(name string, primary bool, def string) {
-		row := make([]any, len(cols))
-		for i, col := range cols {
-			switch col {
-			case "relname":
-				row[i] = name
-			case "indisprimary", "indisunique":
-				row[i] = boolText(primary)
-			case "indisclustered", "indisreplident", "condeferrable", "condeferred":
-				row[i] = "f"
-			case "indisvalid":
-				row[i] = "t"
-			case "pg_get_indexdef":
-				row[i] = def
-			case "pg_get_constraintdef":
-				row[i] = ""
-				if primary {
-					row[i] = "PRIMARY KEY (" + strings.Join(t.Schema.PrimaryKey, ", ") + ")"
-				}
-			case "contype":
-				row[i] = ""
-				if primary {
-					row[i] = "p"
-				}
-			default:
-				row[i] = ""
-			}
+		values := map[string]any{"relname": name, "indisprimary": boolText(primary), "indisunique": boolText(primary),
+			"indisclustered": "f", "indisreplident": "f", "condeferrable": "f", "condeferred": "f", "indisvalid": "t", "pg_get_indexdef": def}
+		if primary {
+			values["pg_get_constraintdef"], values["contype"] = "PRIMARY KEY ("+strings.Join(t.Schema.PrimaryKey, ", ")+")", "p"
 		}
-		res.Rows = append(res.Rows, row)
+		res.Rows = append(res.Rows, rowOf(cols, values))
 	}
 	if len(t.Schema.PrimaryKey) > 0 {
 		add(t.Name+"_pkey", true, fmt.Sprintf("CREATE UNIQUE INDEX %s_pkey ON public.%s USING btree (%s)", t.Name, t.Name, strings.Join(t.Schema.PrimaryKey, ", ")))
@@ -336,22 +295,6 @@ func nothingFor(_ *conn, m []string) (engine.Result, error) {
 
 func listDatabases(_ *conn, m []string) (engine.Result, error) {
 	cols := selectList(m[0])
-	row := make([]any, len(cols))
-	for i, col := range cols {
-		switch strings.ToLower(col) {
-		case "name":
-			row[i] = "lakelink"
-		case "owner":
-			row[i] = "lakelink"
-		case "encoding":
-			row[i] = "UTF8"
-		case "collate", "ctype":
-			row[i] = "C"
-		case "locale provider":
-			row[i] = "libc"
-		default:
-			row[i] = ""
-		}
-	}
+	row := rowOf(cols, map[string]any{"name": "lakelink", "owner": "lakelink", "encoding": "UTF8", "collate": "C", "ctype": "C", "locale provider": "libc"})
 	return engine.Result{Columns: cols, Types: text(len(cols)), Rows: [][]any{row}}, nil
 }

@@ -34,13 +34,18 @@ func serveStore(t *testing.T, st *store.Store, opts ...func(*server.Server)) str
 	return serveWith(t, srv)
 }
 
-func connect(t *testing.T, addr string) *pgx.Conn {
+// dial connects pgx to the server as user tester, in pgx's default mode
+// (the extended protocol) unless configure changes it; the connection
+// closes when the test ends.
+func dial(t *testing.T, addr string, configure ...func(*pgx.ConnConfig)) *pgx.Conn {
 	t.Helper()
 	cfg, err := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	for _, f := range configure {
+		f(cfg)
+	}
 	c, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +53,12 @@ func connect(t *testing.T, addr string) *pgx.Conn {
 	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
 }
+
+// simple puts a connection in pgx's simple-protocol mode.
+func simple(cfg *pgx.ConnConfig) { cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol }
+
+// connect is dial in the simple protocol.
+func connect(t *testing.T, addr string) *pgx.Conn { t.Helper(); return dial(t, addr, simple) }
 
 // answer is one reader's result and when it was asked and answered.
 type answer struct {

@@ -402,7 +402,7 @@ func (c *conn) run(ctx context.Context, script string, params map[int]any) ([]en
 		c.cancel = nil
 		c.mu.Unlock()
 	}()
-	if r, ok, err := c.catalog(ctx, script); ok {
+	if r, ok, err := c.catalog(script); ok {
 		return []engine.Result{r}, err
 	}
 	c.sess.Params = params

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lakelink/lakelink/engine"
@@ -114,11 +113,7 @@ EXPLAIN SELECT id FROM documents WHERE id > 10;
 func TestPgxGroupByAndWrites(t *testing.T) {
 	st, addr := serve(t, 40)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := dial(t, addr)
 	rows, err := conn.Query(ctx, "SELECT ok, count(*) AS n, sum(score) FROM docs WHERE id >= $1 GROUP BY ok ORDER BY 1", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -173,11 +168,7 @@ func TestPgxGroupByAndWrites(t *testing.T) {
 func TestInformationSchema(t *testing.T) {
 	_, addr := serve(t, 3)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := dial(t, addr)
 	var tables []string
 	rows, err := conn.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")
 	if err != nil {
@@ -216,11 +207,7 @@ func TestInformationSchema(t *testing.T) {
 func TestPgxJoinSearch(t *testing.T) {
 	_, addr := serve(t, 20)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := dial(t, addr)
 	if _, err := conn.Exec(ctx, "CREATE TABLE notes (doc BIGINT PRIMARY KEY, note TEXT)"); err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,9 @@ func usersFile(t *testing.T) string {
 	if err := server.AddUser(path, "reader", server.ReadOnly, true, "reader-secret"); err != nil {
 		t.Fatal(err)
 	}
+	if err := server.AddUser(path, "loader", server.ReadWrite, true, "loader-secret"); err != nil {
+		t.Fatal(err)
+	}
 	b, _ := os.ReadFile(path)
 	if strings.Contains(string(b), "secret") {
 		t.Fatalf("the users file holds a password: %s", b)
@@ -140,6 +143,26 @@ func TestUsersRolesAndRoots(t *testing.T) {
 	}
 	if _, err := reader.Exec(ctx, "SELECT count(*) FROM parquet_scan('"+inside+"')"); err != nil {
 		t.Errorf("the reader's parquet_scan under the root: %v", err)
+	}
+	// A writer without URLs loads local files only: no bucket, no bucket
+	// options (an endpoint would point the server's credentials anywhere).
+	loader, err := dial("loader", "loader-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"COPY FROM 's3://bucket/docs.parquet' INTO documents",
+		"COPY FROM '" + inside + "' INTO documents WITH (mode = 'upsert', endpoint = 'http://169.254.169.254')",
+		"COPY FROM '" + inside + "' INTO documents WITH (mode = 'upsert', credentials = 'env:SECRET')",
+		"COPY (SELECT * FROM documents) TO 'gs://bucket/out/'",
+	} {
+		head := st.Head()
+		if _, err := loader.Exec(ctx, q); pgCode(err) != "42501" {
+			t.Errorf("no-urls writer: %s: %v, want 42501", q, err)
+		}
+		if st.Head() != head {
+			t.Errorf("no-urls writer: %s committed", q)
+		}
 	}
 	// Paths outside the roots, however named, are refused to everyone.
 	for _, q := range []string{

@@ -70,17 +70,8 @@ func putRows(t *testing.T, st *store.Store, table string, rows []store.Row) {
 // connection.
 func TestPgxSimpleProtocol(t *testing.T) {
 	_, addr := serve(t, 10)
-	cfg, err := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	ctx := context.Background()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, addr)
 	var n int64
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 10 {
 		t.Fatalf("count: %d %v", n, err)
@@ -173,14 +164,8 @@ func TestPsql(t *testing.T) {
 // nothing.
 func TestCancelRequest(t *testing.T) {
 	st, addr := serve(t, 300000)
-	cfg, _ := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	ctx := context.Background()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connect(t, addr)
 	slow := "SELECT id FROM docs ORDER BY v <-> '[1, 2, 3]' LIMIT 3"
 	start := time.Now()
 	if _, err := conn.Exec(ctx, slow); err != nil {
@@ -214,11 +199,7 @@ func TestCancelRequest(t *testing.T) {
 		t.Errorf("after cancelling: %d %v", n, err)
 	}
 	// Another connection's key cancels nothing of this one.
-	other, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close(ctx)
+	other := connect(t, addr)
 	go func() {
 		time.Sleep(full / 5)
 		_ = other.PgConn().CancelRequest(ctx)
@@ -233,16 +214,11 @@ func TestCancelRequest(t *testing.T) {
 // after a write that says it cannot undo it (the write stays).
 func TestDriverStatements(t *testing.T) {
 	st, addr := serve(t, 3)
-	cfg, _ := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	var notices []string
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Message) }
+	conn := dial(t, addr, simple, func(cfg *pgx.ConnConfig) {
+		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Message) }
+	})
 	ctx := context.Background()
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var v string
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil || !strings.Contains(v, "lakelink") {
 		t.Errorf("SHOW server_version: %q %v", v, err)
@@ -293,14 +269,8 @@ func TestPgxExtendedProtocol(t *testing.T) {
 	_, addr := serve(t, 20)
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeDescribeExec} {
 		t.Run(mode.String(), func(t *testing.T) {
-			cfg, _ := pgx.ParseConfig("postgres://tester@" + addr + "/lakelink?sslmode=disable")
-			cfg.DefaultQueryExecMode = mode
+			conn := dial(t, addr, func(cfg *pgx.ConnConfig) { cfg.DefaultQueryExecMode = mode })
 			ctx := context.Background()
-			conn, err := pgx.ConnectConfig(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
 			var n int64
 			if err := conn.QueryRow(ctx, "SELECT count(*) FROM docs").Scan(&n); err != nil || n != 20 {
 				t.Fatalf("count: %d %v", n, err)
@@ -340,7 +310,7 @@ func TestPgxExtendedProtocol(t *testing.T) {
 					t.Errorf("search with %T: %v %v", q, hits, err)
 				}
 			}
-			_, err = conn.Exec(ctx, "SELECT nosuch FROM docs")
+			_, err := conn.Exec(ctx, "SELECT nosuch FROM docs")
 			var pe *pgconn.PgError
 			if !errors.As(err, &pe) || pe.Code != "42703" {
 				t.Errorf("unknown column: %v", err)
@@ -369,11 +339,7 @@ func TestBinaryTypes(t *testing.T) {
 	}
 	putRows(t, st, "t", rows)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/lakelink?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := dial(t, addr)
 	for i := range days {
 		var (
 			d, ts time.Time
