@@ -234,6 +234,7 @@ type aggState struct {
 	fn    string // count, sum, avg, min, max
 	col   *vec   // its input; nil for count(*)
 	typ   lake.Type
+	name  string // the aggregate as written, for errors: sum(n)
 	count []int64
 	isum  []int64
 	fsum  []float64
@@ -286,7 +287,7 @@ func (a *aggState) update(n int, gids []int32) {
 			if !nulls[i] {
 				s, x := a.isum[g], c.ints[i]
 				if (x > 0 && s > math.MaxInt64-x) || (x < 0 && s < math.MinInt64-x) {
-					a.err = fmt.Errorf("sum(%s) is out of BIGINT's range", "column")
+					a.err = fmt.Errorf("%s is out of BIGINT's range", a.name)
 				}
 				a.isum[g] = s + x
 				a.count[g]++
@@ -309,14 +310,15 @@ func (a *aggState) update(n int, gids []int32) {
 }
 
 // extremes is min's (least) or max's kernel: each non-NULL value in vals
-// replaces its group's state when it is smaller (larger).
+// replaces its group's state when it is smaller (larger), in cmp's order,
+// which ORDER BY uses too (NaN below every number).
 func extremes[T cmp.Ordered](least bool, vals []T, nulls []bool, gids []int32, state []T, has []bool) {
 	for i, g := range gids {
 		if nulls[i] {
 			continue
 		}
 		x := vals[i]
-		if !has[g] || least && x < state[g] || !least && x > state[g] {
+		if !has[g] || least && cmp.Less(x, state[g]) || !least && cmp.Less(state[g], x) {
 			state[g], has[g] = x, true
 		}
 	}
@@ -433,7 +435,7 @@ func (s *Session) aggregate(ctx context.Context, q Select, schema lake.Schema, s
 	}
 	var aggs []*aggState
 	addAgg := func(it sql.Item) (*aggState, error) {
-		a := &aggState{fn: it.Agg}
+		a := &aggState{fn: it.Agg, name: it.AggText()}
 		if it.Column != "" {
 			i, v, err := column(it.Column, it.Pos)
 			if err != nil {

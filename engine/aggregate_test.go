@@ -238,7 +238,10 @@ func TestGroupBy(t *testing.T) {
 			if fmt.Sprint(res.Rows) != "[[7] [6] [5]]" {
 				t.Errorf("ORDER BY ... OFFSET 2 LIMIT 3: %v", res.Rows)
 			}
-			res = exec(t, s, "SELECT id, cat FROM t WHERE id < 3 ORDER BY 1")[0]
+			if res := exec(t, s, "SELECT count(*) FROM t OFFSET 1")[0]; len(res.Rows) != 0 {
+		t.Errorf("count(*) OFFSET 1: %v, want no row", res.Rows)
+	}
+	res = exec(t, s, "SELECT id, cat FROM t WHERE id < 3 ORDER BY 1")[0]
 			if fmt.Sprint(res.Rows[0][0]) != "0" || len(res.Rows) != 3 {
 				t.Errorf("ORDER BY 1: %v", res.Rows)
 			}
@@ -334,5 +337,34 @@ func TestAggregateFarTimes(t *testing.T) {
 	res = exec(t, s, "SELECT until, count(*) FROM spans GROUP BY until ORDER BY 1")[0]
 	if got := fmt.Sprint(res.Rows); got != "[[0001-01-02 00:00:00 +0000 UTC 1] [2024-05-01 00:00:00 +0000 UTC 1] [9999-12-31 00:00:00 +0000 UTC 2]]" {
 		t.Errorf("groups: %s", got)
+	}
+}
+
+// min and max agree with ORDER BY ... LIMIT 1 on DOUBLE columns holding
+// NaN, wherever the NaN stands among the rows: the order of the rows
+// does not change the answer.
+func TestAggregateNaN(t *testing.T) {
+	for _, values := range []string{"(1, 'NaN'), (2, 3.5), (3, -1)", "(1, 3.5), (2, -1), (3, 'NaN')"} {
+		s := session(t, "direct")
+		exec(t, s, "CREATE TABLE m (id BIGINT, x DOUBLE); INSERT INTO m VALUES "+values)
+		agg := exec(t, s, "SELECT min(x), max(x) FROM m")[0].Rows[0]
+		lo := exec(t, s, "SELECT x FROM m ORDER BY x LIMIT 1")[0].Rows[0][0]
+		hi := exec(t, s, "SELECT x FROM m ORDER BY x DESC LIMIT 1")[0].Rows[0][0]
+		if fmt.Sprint(agg) != fmt.Sprint([]any{lo, hi}) {
+			t.Errorf("%s: min, max %v; ORDER BY gives %v and %v", values, agg, lo, hi)
+		}
+	}
+}
+
+// A sum past BIGINT's range is an error naming the aggregate, not a
+// wrapped-around number.
+func TestAggregateSumOverflow(t *testing.T) {
+	s := session(t, "direct")
+	exec(t, s, "CREATE TABLE big (id BIGINT, n BIGINT); INSERT INTO big VALUES (1, 9223372036854775807), (2, 1)")
+	if _, err := s.Exec(t.Context(), "SELECT sum(n) FROM big"); err == nil || !strings.Contains(err.Error(), "sum(n) is out of BIGINT's range") {
+		t.Errorf("sum past BIGINT: %v", err)
+	}
+	if _, err := s.Exec(t.Context(), "INSERT INTO big VALUES (3, 9223372036854775808)"); err == nil {
+		t.Error("2^63 went into a BIGINT")
 	}
 }

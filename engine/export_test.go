@@ -135,7 +135,7 @@ func TestExportErrors(t *testing.T) {
 	fillEveryType(t, s, "src", 20)
 	dir := t.TempDir()
 	for _, tc := range []struct{ sql, want string }{
-		{"COPY (SELECT * FROM src ORDER BY id LIMIT 3) TO '" + dir + "/a/'", "ORDER BY and LIMIT are not supported"},
+		{"COPY (SELECT * FROM src ORDER BY id LIMIT 3) TO '" + dir + "/a/'", "ORDER BY, LIMIT and OFFSET are not supported"},
 		{"COPY (SELECT id, cosine_similarity(embedding, [1,2,3,4,5,6,7,8]) FROM src) TO '" + dir + "/a/'", "is not a column"},
 		{"COPY (SELECT count(*) FROM src) TO '" + dir + "/a/'", "not exportable"},
 		{"COPY src TO '" + dir + "/a/' WITH (compression = 'lzo')", "compression must be 'snappy', 'zstd', 'gzip', 'none' or 'uncompressed', not \"lzo\""},

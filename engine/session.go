@@ -531,7 +531,19 @@ func rowFilter(w *Where, schema lake.Schema) (func(store.Row) bool, error) {
 
 func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 	if q.Sub != nil || q.Join != nil {
-		return s.joinRows(ctx, q)
+		return s.joinRows(ctx, q) // which pages its rows itself
+	}
+	if q.Offset > 0 && !q.Aggregated() {
+		// The first Offset rows of the answer are dropped: found as part
+		// of a longer one (count(*)'s one row too).
+		off := q.Offset
+		q.Offset = 0
+		if q.Limit >= 0 {
+			q.Limit += off
+		}
+		res, err := s.selectRows(ctx, q)
+		res.Rows = res.Rows[min(off, len(res.Rows)):]
+		return res, err
 	}
 	at := s.Store.Head()
 	if s.At != 0 {
@@ -604,18 +616,6 @@ func (s *Session) selectRows(ctx context.Context, q Select) (Result, error) {
 			rows = func(fn func(store.Row) error) error { return tbl.Scan(ctx, prune, fn) }
 		}
 		return s.aggregate(ctx, q, ti.Schema, rows, match)
-	}
-	if q.Offset > 0 {
-		// The first Offset rows of the answer are dropped: found as part
-		// of a longer one.
-		off := q.Offset
-		q.Offset = 0
-		if q.Limit >= 0 {
-			q.Limit += off
-		}
-		res, err := s.selectRows(ctx, q)
-		res.Rows = res.Rows[min(off, len(res.Rows)):]
-		return res, err
 	}
 	out, err := s.outputs(q, ti.Schema)
 	if err != nil {

@@ -57,6 +57,9 @@ var ErrNeedUsers = errors.New("listening beyond this machine (loopback) needs us
 // Listen starts listening on addr (host:port); Serve then accepts. An
 // address that is not a loopback one needs Users.
 func (s *Server) Listen(addr string) (net.Addr, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: want host:port, such as 127.0.0.1:5433", addr)
+	}
 	if s.Users.Len() == 0 && !loopbackAddress(addr) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, ErrNeedUsers)
 	}

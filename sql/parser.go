@@ -684,8 +684,12 @@ func (p *parser) export(q Select) (Statement, error) {
 	switch {
 	case q.Count, q.Func != nil:
 		return nil, p.errorf("COPY (SELECT ...) TO exports rows of a table: count(*) and table functions are not exportable")
-	case q.OrderBy != nil || q.Limit >= 0:
-		return nil, p.errorf("COPY (SELECT ...) TO writes rows in key order: ORDER BY and LIMIT are not supported")
+	case q.OrderBy != nil || q.Limit >= 0 || q.Offset > 0:
+		return nil, p.errorf("COPY (SELECT ...) TO writes rows in key order: ORDER BY, LIMIT and OFFSET are not supported")
+	case q.Sub != nil || q.Join != nil:
+		return nil, p.errorf("COPY (SELECT ...) TO exports rows of one table: subqueries and joins are not exportable yet")
+	case q.Aggregated() || q.Having != nil:
+		return nil, p.errorf("COPY (SELECT ...) TO exports rows as they are stored: GROUP BY, DISTINCT and aggregates are not exportable yet")
 	}
 	for _, it := range q.Items {
 		if it.Vector != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func viaServer(ctx context.Context, addr, script string, params map[int]any) ([]
 		if errors.As(err, &pe) {
 			return nil, serverError(err) // it answered, and refused
 		}
-		return nil, fmt.Errorf("%w: lakelink serve on %s does not answer: %v", errNoServer, cfg.Host, err)
+		return nil, fmt.Errorf("%w: lakelink serve on %s does not answer: %v", errNoServer, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), err)
 	}
 	defer conn.Close(context.Background())
 	var out []engine.Result

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, g *globalFlags, o serveOptions, open func(boo
 			return fmt.Errorf("--copy-root %s: not a folder", r)
 		}
 	}
-	st, err := open(false)
+	st, err := open(true) // clients create tables: a new store is made as a COPY would make it
 	if err != nil {
 		return err
 	}
