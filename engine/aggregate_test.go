@@ -239,9 +239,9 @@ func TestGroupBy(t *testing.T) {
 				t.Errorf("ORDER BY ... OFFSET 2 LIMIT 3: %v", res.Rows)
 			}
 			if res := exec(t, s, "SELECT count(*) FROM t OFFSET 1")[0]; len(res.Rows) != 0 {
-		t.Errorf("count(*) OFFSET 1: %v, want no row", res.Rows)
-	}
-	res = exec(t, s, "SELECT id, cat FROM t WHERE id < 3 ORDER BY 1")[0]
+				t.Errorf("count(*) OFFSET 1: %v, want no row", res.Rows)
+			}
+			res = exec(t, s, "SELECT id, cat FROM t WHERE id < 3 ORDER BY 1")[0]
 			if fmt.Sprint(res.Rows[0][0]) != "0" || len(res.Rows) != 3 {
 				t.Errorf("ORDER BY 1: %v", res.Rows)
 			}
